@@ -1,0 +1,52 @@
+# pg_ot: PGXS build of the extension, and the project's entry points.
+#
+#   make run     build, install, start a private cluster and the demo
+#   make check   install what is missing, build with -Werror, run every suite
+#   make bench   benchmarks against the JavaScript references
+#   make fuzz    libFuzzer on the OT core (FUZZ_SECONDS=60)
+
+EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" extension/pg_ot.control)
+
+MODULE_big = pg_ot
+OT_CORE = extension/ot/ot_error.o extension/ot/utf8.o extension/ot/text_unicode.o
+OBJS = $(OT_CORE) \
+	extension/functions.o extension/ot_errors.o extension/ot_type.o \
+	extension/pg_alloc.o extension/text_unicode_jsonb.o
+DATA = extension/pg_ot.control extension/pg_ot--$(EXTVERSION).sql
+MODULEDIR = extension
+
+REGRESS = text_unicode text_unicode_errors
+REGRESS_OPTS = --load-extension=pg_ot
+
+WERROR ?=
+PG_CFLAGS = -std=gnu99 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
+	-Wno-missing-field-initializers $(WERROR)
+
+EXTRA_CLEAN = results regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+
+# check, run, bench and fuzz first install what a fresh machine lacks, so
+# they must not need pg_config before they start.
+SELF_CONTAINED_GOALS = check run bench fuzz deps
+ifeq ($(filter $(SELF_CONTAINED_GOALS),$(MAKECMDGOALS)),)
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+else
+.PHONY: $(SELF_CONTAINED_GOALS)
+
+deps:
+	test/deps.sh
+
+check: deps
+	$(MAKE) all WERROR=-Werror
+	$(MAKE) install
+	test/check.sh
+
+fuzz: deps
+	FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) test/fuzz/run.sh
+
+bench: deps
+	$(MAKE) all install
+	test/bench/run.sh
+endif
