@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs every test suite against a throwaway cluster (make check calls this
+# after building and installing) and ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$(pg_config --bindir):$PATH"
+
+passed=0
+failed=0
+record() {						# record NAME STATUS
+	if [ "$2" = 0 ]; then
+		passed=$((passed + 1)); echo "ok - $1"
+	else
+		failed=$((failed + 1)); echo "not ok - $1"
+	fi
+}
+
+work=$(mktemp -d /tmp/pg_ot_check.XXXXXX)
+chmod 755 "$work"
+cleanup() {
+	test/cluster.sh stop "$work/pg" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+if ! cluster_env=$(test/cluster.sh start "$work/pg"); then
+	record "throwaway cluster starts" 1
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
+eval "$cluster_env"
+
+# The version lives in the control file; META.json and the install script follow it.
+version=$(sed -n "s/^default_version = '\(.*\)'/\1/p" extension/pg_ot.control)
+[ -f "extension/pg_ot--$version.sql" ] &&
+	node -e 'const m=require("./META.json"); process.exit(m.version===process.argv[1] && m.provides.pg_ot.version===process.argv[1] ? 0 : 1)' "$version"
+record "version $version agrees in control file, install script and META.json" $?
+
+# pg_regress: one result per test file.
+echo "# pg_regress"
+make -s installcheck >"$work/regress.log" 2>&1
+regress_status=$?
+grep -E '\.\.\. +(ok|FAILED|failed)' "$work/regress.log" >"$work/regress.tests"
+while read -r line; do
+	name=$(sed -E 's/^(test )? *([^ ]+) +\.\.\..*/\2/' <<<"$line")
+	grep -qE '\.\.\. +ok' <<<"$line"; record "pg_regress $name" $?
+done <"$work/regress.tests"
+[ -s "$work/regress.tests" ] || record "pg_regress ran" 1
+[ $regress_status = 0 ] || cat regression.diffs 2>/dev/null | head -100
+
+echo "# differential"
+(cd test/differential && node text_unicode.js)
+record "differential text-unicode vs ot-text-unicode 4.0.0" $?
+
+echo "# fuzz (smoke)"
+FUZZ_SMOKE=1 FUZZ_SECONDS=${FUZZ_SECONDS:-15} test/fuzz/run.sh
+record "fuzz smoke: OT core under ASan/UBSan" $?
+
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]
