@@ -1,6 +1,6 @@
 # pg_ot: PGXS build of the extension, and the project's entry points.
 #
-#   make run     build, install, start a private cluster and the demo
+#   make run     build, install, start a private cluster with pg_ot (DATA=, PGPORT=)
 #   make check   install what is missing, build with -Werror, run every suite
 #   make bench   benchmarks against the JavaScript references
 #   make fuzz    libFuzzer on the OT core (FUZZ_SECONDS=60)
@@ -45,6 +45,10 @@ check: deps
 
 fuzz: deps
 	FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) test/fuzz/run.sh
+
+run: deps
+	$(MAKE) all install
+	scripts/run.sh
 
 bench: deps
 	$(MAKE) all install
