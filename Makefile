@@ -8,14 +8,16 @@
 EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" extension/pg_ot.control)
 
 MODULE_big = pg_ot
-OT_CORE = extension/ot/ot_error.o extension/ot/utf8.o extension/ot/text_unicode.o
+OT_CORE = extension/ot/ot_error.o extension/ot/utf8.o extension/ot/json_value.o \
+	extension/ot/attribute_map.o extension/ot/text_unicode.o extension/ot/rich_text.o
 OBJS = $(OT_CORE) \
-	extension/functions.o extension/ot_errors.o extension/ot_type.o \
-	extension/pg_alloc.o extension/text_unicode_jsonb.o
+	extension/functions.o extension/json_jsonb.o extension/ot_errors.o \
+	extension/ot_type.o extension/pg_alloc.o \
+	extension/text_unicode_sql.o extension/rich_text_sql.o
 DATA = extension/pg_ot.control extension/pg_ot--$(EXTVERSION).sql
 MODULEDIR = extension
 
-REGRESS = text_unicode text_unicode_errors
+REGRESS = text_unicode text_unicode_errors rich_text rich_text_errors
 REGRESS_OPTS = --load-extension=pg_ot
 
 WERROR ?=

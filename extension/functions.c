@@ -1,29 +1,31 @@
 /*
  * functions.c
  *	  The pure SQL functions of schema ot: apply, transform, compose,
- *	  normalize, transform_cursor, invert and create_data.
+ *	  normalize, transform_cursor, transform_presence, invert, create_data.
  *
- * Each call works in a short-lived memory context that holds the core's ops
- * and texts; only the result is built in the caller's context.  On error the
- * work context goes with the caller's, so no PG_TRY is needed.
+ * Each call looks up its type and works in a short-lived memory context that
+ * holds the core's ops and texts; only the result is built in the caller's
+ * context.  On error the work context goes with the caller's, so no PG_TRY
+ * is needed.
  */
 #include "postgres.h"
+
+#include <math.h>
 
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
-#include "ot_errors.h"
+#include "json_jsonb.h"
 #include "ot_type.h"
 #include "pg_alloc.h"
-#include "text_unicode_jsonb.h"
 
 PG_MODULE_MAGIC;
 
 typedef struct Work
 {
-	OtTypeId	type;			/* only text-unicode so far */
+	const OtType *type;
 	MemoryContext caller;
 	MemoryContext cxt;
 	OtAllocator alloc;
@@ -56,24 +58,6 @@ work_end(Work *w, JsonbValue *result)
 	return jb;
 }
 
-static void
-check(OtStatus status, const OtError *err)
-{
-	if (status != OT_OK)
-		pg_ot_raise(err);
-}
-
-static JsonbValue *
-string_result(const char *text, size_t bytes)
-{
-	JsonbValue *v = palloc(sizeof(JsonbValue));
-
-	v->type = jbvString;
-	v->val.string.val = (char *) text;
-	v->val.string.len = bytes;
-	return v;
-}
-
 static bool
 side_is_left(const text *side)
 {
@@ -93,71 +77,78 @@ PG_FUNCTION_INFO_V1(pg_ot_apply);
 Datum
 pg_ot_apply(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *snapshot = PG_GETARG_JSONB_P(1);
-	Jsonb	   *op_jb = PG_GETARG_JSONB_P(2);
 	Work		w = work_begin(PG_GETARG_TEXT_PP(0));
-	const char *doc;
-	size_t		doc_bytes;
-	char	   *out;
-	size_t		out_bytes;
-	TuOp		op;
-	OtError		err;
 
-	tu_snapshot_text(snapshot, &doc, &doc_bytes);
-	tu_op_from_jsonb(op_jb, false, &w.alloc, &op);
-	check(tu_apply(doc, doc_bytes, &op, &w.alloc, &out, &out_bytes, &err), &err);
-	PG_RETURN_JSONB_P(work_end(&w, string_result(out, out_bytes)));
+	PG_RETURN_JSONB_P(work_end(&w, w.type->apply(PG_GETARG_JSONB_P(1),
+												 PG_GETARG_JSONB_P(2), &w.alloc)));
 }
 
 PG_FUNCTION_INFO_V1(pg_ot_transform);
 Datum
 pg_ot_transform(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *op_jb = PG_GETARG_JSONB_P(1);
-	Jsonb	   *other_jb = PG_GETARG_JSONB_P(2);
 	bool		left = side_is_left(PG_GETARG_TEXT_PP(3));
 	Work		w = work_begin(PG_GETARG_TEXT_PP(0));
-	TuOp		op,
-				other,
-				out;
-	OtError		err;
 
-	tu_op_from_jsonb(op_jb, false, &w.alloc, &op);
-	tu_op_from_jsonb(other_jb, false, &w.alloc, &other);
-	check(tu_transform(&op, &other, left, &w.alloc, &out, &err), &err);
-	PG_RETURN_JSONB_P(work_end(&w, tu_op_to_jsonb_value(&out)));
+	PG_RETURN_JSONB_P(work_end(&w, w.type->transform(PG_GETARG_JSONB_P(1),
+													 PG_GETARG_JSONB_P(2),
+													 left, &w.alloc)));
 }
 
 PG_FUNCTION_INFO_V1(pg_ot_compose);
 Datum
 pg_ot_compose(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *a_jb = PG_GETARG_JSONB_P(1);
-	Jsonb	   *b_jb = PG_GETARG_JSONB_P(2);
 	Work		w = work_begin(PG_GETARG_TEXT_PP(0));
-	TuOp		a,
-				b,
-				out;
-	OtError		err;
 
-	tu_op_from_jsonb(a_jb, false, &w.alloc, &a);
-	tu_op_from_jsonb(b_jb, false, &w.alloc, &b);
-	check(tu_compose(&a, &b, &w.alloc, &out, &err), &err);
-	PG_RETURN_JSONB_P(work_end(&w, tu_op_to_jsonb_value(&out)));
+	PG_RETURN_JSONB_P(work_end(&w, w.type->compose(PG_GETARG_JSONB_P(1),
+												   PG_GETARG_JSONB_P(2), &w.alloc)));
 }
 
 PG_FUNCTION_INFO_V1(pg_ot_normalize);
 Datum
 pg_ot_normalize(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *op_jb = PG_GETARG_JSONB_P(1);
 	Work		w = work_begin(PG_GETARG_TEXT_PP(0));
-	TuOp		op,
-				out;
 
-	tu_op_from_jsonb(op_jb, true, &w.alloc, &op);
-	tu_normalize(&op, &w.alloc, &out);
-	PG_RETURN_JSONB_P(work_end(&w, tu_op_to_jsonb_value(&out)));
+	PG_RETURN_JSONB_P(work_end(&w, w.type->normalize(PG_GETARG_JSONB_P(1),
+													 &w.alloc)));
+}
+
+PG_FUNCTION_INFO_V1(pg_ot_invert);
+Datum
+pg_ot_invert(PG_FUNCTION_ARGS)
+{
+	Work		w = work_begin(PG_GETARG_TEXT_PP(0));
+
+	PG_RETURN_JSONB_P(work_end(&w, w.type->invert(PG_GETARG_JSONB_P(1),
+												  PG_GETARG_JSONB_P(2), &w.alloc)));
+}
+
+PG_FUNCTION_INFO_V1(pg_ot_create_data);
+Datum
+pg_ot_create_data(PG_FUNCTION_ARGS)
+{
+	Work		w;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	w = work_begin(PG_GETARG_TEXT_PP(0));
+	PG_RETURN_JSONB_P(work_end(&w, w.type->create(PG_ARGISNULL(1) ? NULL
+												  : PG_GETARG_JSONB_P(1),
+												  &w.alloc)));
+}
+
+/* A transformed position back into SQL's integer. */
+static int32
+position_result(int64 position)
+{
+	if (position > PG_INT32_MAX || position < PG_INT32_MIN)
+		ereport(ERROR,
+				errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				errmsg("transformed position %lld is out of range for type integer",
+					   (long long) position));
+	return (int32) position;
 }
 
 PG_FUNCTION_INFO_V1(pg_ot_transform_cursor);
@@ -165,62 +156,90 @@ Datum
 pg_ot_transform_cursor(PG_FUNCTION_ARGS)
 {
 	int32		cursor = PG_GETARG_INT32(1);
-	Jsonb	   *op_jb = PG_GETARG_JSONB_P(2);
 	Work		w = work_begin(PG_GETARG_TEXT_PP(0));
-	TuOp		op;
 	int64		moved;
 
-	/* text-unicode has no own-op rule: an insert at the cursor never moves it. */
 	if (cursor < 0)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("cursor must not be negative"));
-	tu_op_from_jsonb(op_jb, false, &w.alloc, &op);
-	moved = tu_transform_position(cursor, &op);
+	moved = w.type->transform_cursor(cursor, PG_GETARG_JSONB_P(2),
+									 PG_GETARG_BOOL(3), &w.alloc);
 	MemoryContextSwitchTo(w.caller);
 	MemoryContextDelete(w.cxt);
-	if (moved > PG_INT32_MAX)
-		ereport(ERROR,
-				errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				errmsg("transformed cursor %lld is out of range for type integer",
-					   (long long) moved));
-	PG_RETURN_INT32((int32) moved);
+	PG_RETURN_INT32(position_result(moved));
 }
 
-PG_FUNCTION_INFO_V1(pg_ot_invert);
-Datum
-pg_ot_invert(PG_FUNCTION_ARGS)
-{
-	Jsonb	   *op_jb = PG_GETARG_JSONB_P(1);
-	Jsonb	   *snapshot = PG_GETARG_JSONB_P(2);
-	Work		w = work_begin(PG_GETARG_TEXT_PP(0));
-	const char *doc;
-	size_t		doc_bytes;
-	TuOp		op,
-				out;
-	OtError		err;
-
-	tu_snapshot_text(snapshot, &doc, &doc_bytes);
-	tu_op_from_jsonb(op_jb, false, &w.alloc, &op);
-	check(tu_invert_with_doc(&op, doc, doc_bytes, &w.alloc, &out, &err), &err);
-	PG_RETURN_JSONB_P(work_end(&w, tu_op_to_jsonb_value(&out)));
-}
-
-PG_FUNCTION_INFO_V1(pg_ot_create_data);
-Datum
-pg_ot_create_data(PG_FUNCTION_ARGS)
+/* index or length of a presence range: a non-negative integer. */
+static int64
+range_field(Jsonb *range, const char *key)
 {
 	JsonbValue	v;
+	double		d = -1;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	ot_type_lookup(PG_GETARG_TEXT_PP(0));	/* only text-unicode so far */
-	if (PG_ARGISNULL(1))
-		PG_RETURN_JSONB_P(JsonbValueToJsonb(string_result("", 0)));
-	if (!JsonbExtractScalar(&PG_GETARG_JSONB_P(1)->root, &v) ||
-		v.type != jbvString)
+	if (getKeyJsonValueFromContainer(&range->root, key, strlen(key), &v) &&
+		v.type == jbvNumeric)
+		d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+											   NumericGetDatum(v.val.numeric)));
+	if (!(d >= 0 && d <= PG_INT32_MAX && d == floor(d)))
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("initial data of a text-unicode document must be a JSON string"));
-	PG_RETURN_JSONB_P(PG_GETARG_JSONB_P_COPY(1));
+				errmsg("presence \"%s\" must be a non-negative integer", key));
+	return (int64) d;
+}
+
+/*
+ * transformPresence: a range {index, length, ...} with both ends moved as
+ * cursors; other keys are kept.  A null presence stays null.
+ */
+PG_FUNCTION_INFO_V1(pg_ot_transform_presence);
+Datum
+pg_ot_transform_presence(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *range = PG_GETARG_JSONB_P(1);
+	Jsonb	   *op = PG_GETARG_JSONB_P(2);
+	bool		is_own_op = PG_GETARG_BOOL(3);
+	Work		w = work_begin(PG_GETARG_TEXT_PP(0));
+	JsonbParseState *state = NULL;
+	JsonbValue *result = NULL;
+	JsonbIterator *it;
+	JsonbValue	key,
+				v;
+	JsonbIteratorToken tok;
+	int64		start,
+				end;
+
+	if (!w.type->has_presence)
+		ereport(ERROR,
+				errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				errmsg("OT type \"%s\" does not support presence", w.type->name));
+	if (JB_ROOT_IS_SCALAR(range) && JsonbExtractScalar(&range->root, &v) &&
+		v.type == jbvNull)
+		PG_RETURN_JSONB_P(work_end(&w, &v));
+	if (!JB_ROOT_IS_OBJECT(range))
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("presence must be a JSON object {\"index\": N, \"length\": N} or null"));
+	start = range_field(range, "index");
+	end = start + range_field(range, "length");
+	start = w.type->transform_cursor(start, op, is_own_op, &w.alloc);
+	end = w.type->transform_cursor(end, op, is_own_op, &w.alloc);
+
+	it = JsonbIteratorInit(&range->root);
+	while ((tok = JsonbIteratorNext(&it, &key, true)) != WJB_DONE)
+	{
+		if (tok != WJB_KEY)		/* the object's beginning and end */
+		{
+			result = pushJsonbValue(&state, tok, NULL);
+			continue;
+		}
+		pushJsonbValue(&state, WJB_KEY, &key);
+		JsonbIteratorNext(&it, &v, true);
+		if (key.val.string.len == 5 && memcmp(key.val.string.val, "index", 5) == 0)
+			v = jsonb_int_value(position_result(start));
+		else if (key.val.string.len == 6 && memcmp(key.val.string.val, "length", 6) == 0)
+			v = jsonb_int_value(position_result(end - start));
+		pushJsonbValue(&state, WJB_VALUE, &v);
+	}
+	PG_RETURN_JSONB_P(work_end(&w, result));
 }

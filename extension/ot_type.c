@@ -7,20 +7,18 @@
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
-#include "ot/text_unicode.h"
-
-typedef struct OtTypeName
-{
-	const char *name;
-	const char *uri;
-	OtTypeId	id;
-} OtTypeName;
-
-static const OtTypeName ot_types[] = {
-	{TU_NAME, TU_URI, OT_TYPE_TEXT_UNICODE},
+static const OtType *const ot_types[] = {
+	&ot_text_unicode_type,
+	&ot_rich_text_type,
 };
 
-OtTypeId
+static bool
+text_is(const char *s, size_t len, const char *name)
+{
+	return strlen(name) == len && memcmp(s, name, len) == 0;
+}
+
+const OtType *
 ot_type_lookup(const text *name)
 {
 	const char *s = VARDATA_ANY(name);
@@ -32,16 +30,11 @@ ot_type_lookup(const text *name)
 				errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				errmsg("pg_ot requires a database with UTF8 encoding"));
 	for (size_t i = 0; i < lengthof(ot_types); i++)
-	{
-		const OtTypeName *t = &ot_types[i];
-
-		if ((strlen(t->name) == len && memcmp(s, t->name, len) == 0) ||
-			(strlen(t->uri) == len && memcmp(s, t->uri, len) == 0))
-			return t->id;
-	}
+		if (text_is(s, len, ot_types[i]->name) || text_is(s, len, ot_types[i]->uri))
+			return ot_types[i];
 	ereport(ERROR,
 			errcode(ERRCODE_UNDEFINED_OBJECT),
 			errmsg("OT type \"%s\" does not exist", text_to_cstring(name)),
-			errhint("Known types are \"%s\" (%s).", TU_NAME, TU_URI));
+			errhint("Known types are \"text-unicode\" and \"rich-text\", by name or URI."));
 	pg_unreachable();
 }

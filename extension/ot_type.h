@@ -1,18 +1,47 @@
 /*
  * ot_type.h
- *	  Finding an OT type by the name or URI a caller gives.
+ *	  The OT types as SQL sees them: operations over jsonb, found by the
+ *	  name or URI a caller gives.
+ *
+ * Each operation reads its jsonb arguments, runs the OT core with the
+ * allocator given (a short-lived memory context), raises any rejection with
+ * its SQLSTATE, and returns the result as a JsonbValue built in that context.
  */
 #ifndef PG_OT_TYPE_H
 #define PG_OT_TYPE_H
 
 #include "postgres.h"
 
-typedef enum OtTypeId
+#include "utils/jsonb.h"
+
+#include "ot/ot_alloc.h"
+
+typedef struct OtType
 {
-	OT_TYPE_TEXT_UNICODE
-} OtTypeId;
+	const char *name;
+	const char *uri;
+	/* Has the reference a transformPresence (ShareDB presence)? */
+	bool		has_presence;
+
+	JsonbValue *(*create) (Jsonb *data, const OtAllocator *a);	/* data may be NULL */
+	JsonbValue *(*apply) (Jsonb *snapshot, Jsonb *op, const OtAllocator *a);
+	JsonbValue *(*transform) (Jsonb *op, Jsonb *other, bool left,
+							  const OtAllocator *a);
+	JsonbValue *(*compose) (Jsonb *first, Jsonb *second, const OtAllocator *a);
+	JsonbValue *(*normalize) (Jsonb *op, const OtAllocator *a);
+	int64		(*transform_cursor) (int64 cursor, Jsonb *op, bool is_own_op,
+									 const OtAllocator *a);
+	JsonbValue *(*invert) (Jsonb *op, Jsonb *snapshot, const OtAllocator *a);
+} OtType;
+
+extern const OtType ot_text_unicode_type;	/* text_unicode_sql.c */
+extern const OtType ot_rich_text_type;	/* rich_text_sql.c */
 
 /* The type named by name or URI; an unknown one raises 42704. */
-OtTypeId	ot_type_lookup(const text *name);
+const OtType *ot_type_lookup(const text *name);
+
+/* Raises err (which is not OT_OK) unless status is OT_OK. */
+#define OT_CHECK(status, err) \
+	do { if ((status) != OT_OK) pg_ot_raise(err); } while (0)
 
 #endif							/* PG_OT_TYPE_H */

@@ -4,8 +4,9 @@
 
 COMMENT ON SCHEMA ot IS 'pg_ot: operational transformation types, documents and ops';
 
--- Pure functions over the OT types.  "type" is a type name ('text-unicode')
--- or its URI ('http://sharejs.org/types/text-unicode').
+-- Pure functions over the OT types.  "type" is a type name ('text-unicode',
+-- 'rich-text') or its URI ('http://sharejs.org/types/text-unicode',
+-- 'http://sharejs.org/types/rich-text/v1').
 
 CREATE FUNCTION ot.apply(type text, snapshot jsonb, op jsonb) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'pg_ot_apply'
@@ -37,6 +38,13 @@ CREATE FUNCTION ot.transform_cursor(type text, cursor int, op jsonb,
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION ot.transform_cursor(text, int, jsonb, bool) IS
 	'where a cursor position lands once op is applied';
+
+CREATE FUNCTION ot.transform_presence(type text, presence jsonb, op jsonb,
+									  is_own_op bool DEFAULT false) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'pg_ot_transform_presence'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ot.transform_presence(text, jsonb, jsonb, bool) IS
+	'a presence range {index, length} once op is applied (rich-text)';
 
 CREATE FUNCTION ot.invert(type text, op jsonb, snapshot jsonb) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'pg_ot_invert'

@@ -34,6 +34,40 @@ ot_utf8_advance(const char *s, size_t bytes, int64_t n, int64_t *passed)
 	return i;
 }
 
+/* Four-byte sequences (11110xxx) encode the characters past U+FFFF. */
+#define IS_ASTRAL_LEAD(b) (((unsigned char) (b) & 0xF8) == 0xF0)
+
+int64_t
+ot_utf16_length(const char *s, size_t bytes)
+{
+	int64_t		n = 0;
+
+	for (size_t i = 0; i < bytes; i++)
+		n += IS_LEAD(s[i]) + IS_ASTRAL_LEAD(s[i]);
+	return n;
+}
+
+size_t
+ot_utf16_advance(const char *s, size_t bytes, int64_t n, int64_t *passed)
+{
+	size_t		i = 0;
+	int64_t		done = 0;
+
+	while (i < bytes)
+	{
+		int			units = IS_ASTRAL_LEAD(s[i]) ? 2 : 1;
+
+		if (done + units > n)
+			break;
+		done += units;
+		i++;
+		while (i < bytes && !IS_LEAD(s[i]))
+			i++;
+	}
+	*passed = done;
+	return i;
+}
+
 bool
 ot_utf8_valid(const char *s, size_t bytes)
 {

@@ -1,0 +1,558 @@
+/*
+ * rich_text.c
+ *	  The rich-text OT type, ported from quill-delta (Delta.ts, Iterator.ts)
+ *	  as rich-text 4.1.0 uses it.
+ *
+ * push, chop, the iterator and the compose and transform loops follow the
+ * reference line by line so that outputs have the same shape, not only the
+ * same meaning.  Text is UTF-8; lengths are UTF-16 units.
+ */
+#include "rich_text.h"
+
+#include <string.h>
+
+#include "attribute_map.h"
+#include "utf8.h"
+
+#define RT_INFINITY INT64_MAX
+
+/* Reads a delta a piece at a time (quill-delta's Iterator). */
+typedef struct RtIter
+{
+	const RtOp *op;
+	size_t		idx;
+	int64_t		off;			/* units of items[idx] already read */
+	size_t		off_bytes;		/* bytes of its text already read */
+} RtIter;
+
+RtComponent
+rt_text(const char *text, size_t bytes, const OtJson *attributes)
+{
+	RtComponent c = {RT_INSERT, ot_utf16_length(text, bytes), text, bytes, 0,
+	NULL, attributes};
+
+	return c;
+}
+
+RtComponent
+rt_embed(const OtJson *embed, const OtJson *attributes)
+{
+	RtComponent c = {RT_INSERT, 1, NULL, 0, 0, embed, attributes};
+
+	return c;
+}
+
+RtComponent
+rt_retain(int64_t n, const OtJson *attributes)
+{
+	RtComponent c = {RT_RETAIN, n, NULL, 0, 0, NULL, attributes};
+
+	return c;
+}
+
+RtComponent
+rt_delete(int64_t n)
+{
+	RtComponent c = {RT_DELETE, n, NULL, 0, 0, NULL, NULL};
+
+	return c;
+}
+
+void
+rt_push_raw(RtOp *op, RtComponent c, const OtAllocator *a)
+{
+	if (op->len == op->cap)
+	{
+		size_t		cap = op->cap ? op->cap * 2 : 8;
+
+		op->items = op->items
+			? ot_grow(a, op->items, op->cap * sizeof(RtComponent),
+					  cap * sizeof(RtComponent))
+			: ot_alloc(a, cap * sizeof(RtComponent));
+		op->cap = cap;
+	}
+	op->items[op->len++] = c;
+}
+
+/* Appends text to a text insert, copying a borrowed text on first growth. */
+static void
+append_text(RtComponent *last, const RtComponent *c, const OtAllocator *a)
+{
+	size_t		need = last->bytes + c->bytes;
+
+	if (last->cap < need)
+	{
+		size_t		cap = need < 16 ? 32 : need * 2;
+		char	   *buf;
+
+		if (last->cap == 0)
+		{
+			buf = ot_alloc(a, cap);
+			memcpy(buf, last->text, last->bytes);
+		}
+		else
+			buf = ot_grow(a, (char *) last->text, last->cap, cap);
+		last->text = buf;
+		last->cap = cap;
+	}
+	memcpy((char *) last->text + last->bytes, c->text, c->bytes);
+	last->bytes = need;
+	last->length += c->length;
+}
+
+/*
+ * quill-delta's push: deletes merge; an insert goes before a trailing delete;
+ * texts with equal attributes concatenate, and so do plain retains.
+ */
+static void
+push(RtOp *op, RtComponent c, const OtAllocator *a)
+{
+	size_t		index = op->len;
+	RtComponent *last = index > 0 ? &op->items[index - 1] : NULL;
+
+	c.cap = 0;					/* never grow a buffer another op may own */
+	if (last && c.kind == RT_DELETE && last->kind == RT_DELETE)
+	{
+		last->length += c.length;
+		return;
+	}
+	if (last && last->kind == RT_DELETE && c.kind == RT_INSERT)
+	{
+		index--;
+		last = index > 0 ? &op->items[index - 1] : NULL;
+	}
+	if (last && rt_attr_equal(c.attributes, last->attributes))
+	{
+		if (c.kind == RT_INSERT && c.text && last->kind == RT_INSERT && last->text)
+		{
+			append_text(last, &c, a);
+			return;
+		}
+		if (c.kind == RT_RETAIN && last->kind == RT_RETAIN)
+		{
+			last->length += c.length;
+			return;
+		}
+	}
+	rt_push_raw(op, c, a);
+	if (index < op->len - 1)
+	{
+		memmove(&op->items[index + 1], &op->items[index],
+				(op->len - 1 - index) * sizeof(RtComponent));
+		op->items[index] = c;
+	}
+}
+
+/* retain(n, attributes): nothing for n <= 0, no empty attribute map. */
+static void
+push_retain(RtOp *op, int64_t n, const OtJson *attributes, const OtAllocator *a)
+{
+	if (n <= 0)
+		return;
+	if (attributes && attributes->len == 0)
+		attributes = NULL;
+	push(op, rt_retain(n, attributes), a);
+}
+
+/* chop: drop a trailing retain without attributes. */
+static void
+chop(RtOp *op)
+{
+	if (op->len > 0 && op->items[op->len - 1].kind == RT_RETAIN &&
+		op->items[op->len - 1].attributes == NULL)
+		op->len--;
+}
+
+OtStatus
+rt_check(const RtOp *op, OtError *err)
+{
+	for (size_t i = 0; i < op->len; i++)
+	{
+		const RtComponent *c = &op->items[i];
+
+		if (c->length > RT_MAX_LENGTH)
+			return ot_error_set(err, OT_ERR_BAD_OP, NULL,
+								"rich-text op component %zu is out of range", i);
+		if (c->length <= 0)
+			return ot_error_set(err, OT_ERR_BAD_OP, NULL,
+								c->kind == RT_INSERT
+								? "rich-text op component %zu inserts an empty string"
+								: "rich-text op component %zu has a length that is not positive", i);
+	}
+	return OT_OK;
+}
+
+bool
+rt_is_document(const RtOp *op)
+{
+	for (size_t i = 0; i < op->len; i++)
+		if (op->items[i].kind != RT_INSERT)
+			return false;
+	return true;
+}
+
+static int64_t
+peek_length(const RtIter *it)
+{
+	return it->idx < it->op->len
+		? it->op->items[it->idx].length - it->off : RT_INFINITY;
+}
+
+static RtKind
+peek_kind(const RtIter *it)
+{
+	return it->idx < it->op->len ? it->op->items[it->idx].kind : RT_RETAIN;
+}
+
+static bool
+has_next(const RtIter *it)
+{
+	return it->idx < it->op->len;
+}
+
+static OtStatus
+split_pair(OtError *err)
+{
+	return ot_error_set(err, OT_ERR_NOT_APPLIED,
+						"Lengths count UTF-16 code units: a character past U+FFFF, such as an emoji, counts 2 and cannot be split.",
+						"rich-text op splits a surrogate pair");
+}
+
+/*
+ * Reads up to length units (all of the next component when length is 0).
+ * Past the end it reads a retain without end.  A text is only cut between
+ * characters: a cut inside a surrogate pair is an error.
+ */
+static OtStatus
+next(RtIter *it, int64_t length, RtComponent *out, OtError *err)
+{
+	const RtComponent *c;
+	int64_t		remaining;
+	size_t		start = it->off_bytes;
+
+	if (it->idx >= it->op->len)
+	{
+		*out = rt_retain(RT_INFINITY, NULL);
+		return OT_OK;
+	}
+	c = &it->op->items[it->idx];
+	remaining = c->length - it->off;
+	*out = *c;
+	out->cap = 0;
+	if (length == 0 || length >= remaining)
+	{
+		out->length = remaining;
+		out->bytes = c->bytes - start;
+		it->idx++;
+		it->off = 0;
+		it->off_bytes = 0;
+	}
+	else
+	{
+		out->length = length;
+		it->off += length;
+		if (c->text)
+		{
+			int64_t		passed;
+
+			out->bytes = ot_utf16_advance(c->text + start, c->bytes - start,
+										  length, &passed);
+			if (passed < length)
+				return split_pair(err);
+			it->off_bytes += out->bytes;
+		}
+	}
+	if (c->text)
+		out->text = c->text + start;
+	if (c->kind == RT_DELETE)
+		out->attributes = NULL;
+	return OT_OK;
+}
+
+static bool
+component_equal(const RtComponent *x, const RtComponent *y)
+{
+	if (x->kind != y->kind || x->length != y->length ||
+		!rt_attr_equal(x->attributes, y->attributes))
+		return false;
+	if (x->kind != RT_INSERT)
+		return true;
+	if (x->text || y->text)
+		return x->text && y->text && x->bytes == y->bytes &&
+			memcmp(x->text, y->text, x->bytes) == 0;
+	return ot_json_equal(x->embed, y->embed);
+}
+
+/* concat(rest of it): the first piece through push, the others as they are. */
+static OtStatus
+append_rest(RtOp *out, RtIter *it, const OtAllocator *a, OtError *err)
+{
+	RtComponent c;
+
+	if (!has_next(it))
+		return OT_OK;
+	if (next(it, 0, &c, err) != OT_OK)
+		return err->status;
+	push(out, c, a);
+	while (has_next(it))
+		rt_push_raw(out, it->op->items[it->idx++], a);
+	return OT_OK;
+}
+
+/*
+ * Where b retains length units of a: a's retain or insert with b's
+ * attributes composed over them.  Sets *done when the rest of a can be
+ * appended as it is (quill-delta's early exit).
+ */
+static void
+compose_retained(RtOp *out, const RtComponent *this_op, const RtComponent *other_op,
+				 int64_t length, const OtAllocator *a, bool other_done, bool *done)
+{
+	RtComponent c = *this_op;
+	bool		this_retains = this_op->kind == RT_RETAIN;
+
+	if (this_retains)
+		c = rt_retain(length, NULL);
+	c.attributes = rt_attr_compose(this_op->attributes, other_op->attributes,
+								   this_retains, a);
+	push(out, c, a);
+	*done = other_done && component_equal(&out->items[out->len - 1], &c);
+}
+
+OtStatus
+rt_compose(const RtOp *a_op, const RtOp *b_op, const OtAllocator *a,
+		   RtOp *out, OtError *err)
+{
+	RtIter		this_it = {a_op, 0, 0, 0};
+	RtIter		other_it = {b_op, 0, 0, 0};
+	RtComponent t,
+				o;
+
+	*out = (RtOp) RT_OP_EMPTY;
+	/* A leading plain retain of b keeps a's inserts that fit inside it. */
+	if (b_op->len > 0 && b_op->items[0].kind == RT_RETAIN &&
+		b_op->items[0].attributes == NULL)
+	{
+		int64_t		first_left = b_op->items[0].length;
+
+		while (peek_kind(&this_it) == RT_INSERT && peek_length(&this_it) <= first_left)
+		{
+			first_left -= peek_length(&this_it);
+			next(&this_it, 0, &t, err);
+			rt_push_raw(out, t, a);
+		}
+		if (b_op->items[0].length - first_left > 0)
+			next(&other_it, b_op->items[0].length - first_left, &o, err);
+	}
+	while (has_next(&this_it) || has_next(&other_it))
+	{
+		int64_t		length;
+		bool		done = false;
+
+		if (peek_kind(&other_it) == RT_INSERT)
+		{
+			next(&other_it, 0, &o, err);
+			push(out, o, a);
+			continue;
+		}
+		if (peek_kind(&this_it) == RT_DELETE)
+		{
+			next(&this_it, 0, &t, err);
+			push(out, t, a);
+			continue;
+		}
+		length = peek_length(&this_it) < peek_length(&other_it)
+			? peek_length(&this_it) : peek_length(&other_it);
+		if (next(&this_it, length, &t, err) != OT_OK ||
+			next(&other_it, length, &o, err) != OT_OK)
+			return err->status;
+		if (o.kind == RT_RETAIN)
+			compose_retained(out, &t, &o, length, a, !has_next(&other_it), &done);
+		else if (o.kind == RT_DELETE && t.kind == RT_RETAIN)
+			push(out, o, a);
+		/* b deleting what a inserted: the two cancel. */
+		if (done)
+		{
+			if (append_rest(out, &this_it, a, err) != OT_OK)
+				return err->status;
+			break;
+		}
+	}
+	chop(out);
+	return OT_OK;
+}
+
+static int64_t
+base_length(const RtOp *op)
+{
+	int64_t		n = 0;
+
+	for (size_t i = 0; i < op->len; i++)
+		if (op->items[i].kind != RT_INSERT)
+			n += op->items[i].length;
+	return n;
+}
+
+static int64_t
+document_length(const RtOp *doc)
+{
+	int64_t		n = 0;
+
+	for (size_t i = 0; i < doc->len; i++)
+		n += doc->items[i].length;
+	return n;
+}
+
+static OtStatus
+check_fits(const RtOp *doc, const RtOp *op, OtError *err)
+{
+	int64_t		need = base_length(op);
+	int64_t		have = document_length(doc);
+
+	if (!rt_is_document(doc))
+		return ot_error_set(err, OT_ERR_BAD_ARGUMENT,
+							"A rich-text document is a delta of inserts only.",
+							"rich-text snapshot is not a document");
+	if (need > have)
+	{
+		ot_error_set(err, OT_ERR_NOT_APPLIED, NULL,
+					 "rich-text op is longer than the document");
+		ot_error_detail(err, "The op retains or deletes %lld characters; the document has %lld.",
+						(long long) need, (long long) have);
+		return err->status;
+	}
+	return OT_OK;
+}
+
+OtStatus
+rt_apply(const RtOp *doc, const RtOp *op, const OtAllocator *a, RtOp *out,
+		 OtError *err)
+{
+	if (rt_check(doc, err) != OT_OK || rt_check(op, err) != OT_OK ||
+		check_fits(doc, op, err) != OT_OK)
+		return err->status;
+	return rt_compose(doc, op, a, out, err);
+}
+
+OtStatus
+rt_transform(const RtOp *op, const RtOp *other, bool left,
+			 const OtAllocator *a, RtOp *out, OtError *err)
+{
+	/* quill-delta's other.transform(op, priority) with priority = left. */
+	RtIter		this_it = {other, 0, 0, 0};
+	RtIter		other_it = {op, 0, 0, 0};
+	bool		priority = left;
+	RtComponent t,
+				o;
+
+	if (rt_check(op, err) != OT_OK || rt_check(other, err) != OT_OK)
+		return err->status;
+	*out = (RtOp) RT_OP_EMPTY;
+	while (has_next(&this_it) || has_next(&other_it))
+	{
+		int64_t		length;
+
+		if (peek_kind(&this_it) == RT_INSERT &&
+			(priority || peek_kind(&other_it) != RT_INSERT))
+		{
+			next(&this_it, 0, &t, err);
+			push_retain(out, t.length, NULL, a);
+			continue;
+		}
+		if (peek_kind(&other_it) == RT_INSERT)
+		{
+			next(&other_it, 0, &o, err);
+			push(out, o, a);
+			continue;
+		}
+		/* Neither reads an insert here, so no text is cut. */
+		length = peek_length(&this_it) < peek_length(&other_it)
+			? peek_length(&this_it) : peek_length(&other_it);
+		next(&this_it, length, &t, err);
+		next(&other_it, length, &o, err);
+		if (t.kind == RT_DELETE)
+			continue;			/* other's delete makes op's redundant */
+		if (o.kind == RT_DELETE)
+			push(out, o, a);
+		else
+			push_retain(out, length,
+						rt_attr_transform(t.attributes, o.attributes, priority, a), a);
+	}
+	chop(out);
+	return OT_OK;
+}
+
+int64_t
+rt_transform_position(int64_t index, const RtOp *op, bool priority)
+{
+	int64_t		offset = 0;
+
+	for (size_t i = 0; i < op->len && offset <= index; i++)
+	{
+		const RtComponent *c = &op->items[i];
+
+		if (c->kind == RT_DELETE)
+		{
+			index -= c->length < index - offset ? c->length : index - offset;
+			continue;
+		}
+		if (c->kind == RT_INSERT && (offset < index || !priority))
+			index += c->length;
+		offset += c->length;
+	}
+	return index;
+}
+
+/*
+ * Reads the base pieces under a retain or delete: a delete re-inserts them,
+ * a retain with attributes restores theirs, a plain retain only moves on.
+ */
+static OtStatus
+invert_covered(RtOp *out, const RtComponent *c, RtIter *base,
+			   const OtAllocator *a, OtError *err)
+{
+	int64_t		length = c->length;
+
+	while (length > 0)
+	{
+		RtComponent piece;
+
+		if (next(base, length, &piece, err) != OT_OK)
+			return err->status;
+		length -= piece.length;
+		if (c->kind == RT_DELETE)
+			push(out, piece, a);
+		else if (c->kind == RT_RETAIN && c->attributes)
+			push_retain(out, piece.length,
+						rt_attr_invert(c->attributes, piece.attributes, a), a);
+	}
+	return OT_OK;
+}
+
+OtStatus
+rt_invert(const RtOp *op, const RtOp *base, const OtAllocator *a, RtOp *out,
+		  OtError *err)
+{
+	RtIter		base_it = {base, 0, 0, 0};
+
+	if (rt_check(op, err) != OT_OK || rt_check(base, err) != OT_OK ||
+		check_fits(base, op, err) != OT_OK)
+		return err->status;
+	*out = (RtOp) RT_OP_EMPTY;
+	for (size_t i = 0; i < op->len; i++)
+	{
+		const RtComponent *c = &op->items[i];
+
+		if (c->kind == RT_INSERT)
+		{
+			push(out, rt_delete(c->length), a);
+			continue;
+		}
+		if (c->kind == RT_RETAIN && c->attributes == NULL)
+			push_retain(out, c->length, NULL, a);
+		if (invert_covered(out, c, &base_it, a, err) != OT_OK)
+			return err->status;
+	}
+	chop(out);
+	return OT_OK;
+}
