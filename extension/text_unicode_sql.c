@@ -106,7 +106,7 @@ op_from_jsonb(Jsonb *jb, bool lenient, const OtAllocator *a, TuOp *op)
 			bad_component(index, "is not a valid component");
 		index++;
 	}
-	if (!lenient && tu_check(op, &err) != OT_OK)
+	if ((lenient ? tu_check_lengths(op, &err) : tu_check(op, &err)) != OT_OK)
 		pg_ot_raise(&err);
 }
 

@@ -30,6 +30,7 @@ SELECT err($$SELECT ot.compose('rich-text', '[{"retain":-1}]', '[]')$$);
 SELECT err($$SELECT ot.compose('rich-text', '[{"delete":0}]', '[]')$$);
 SELECT err($$SELECT ot.compose('rich-text', '[{"retain":1.5}]', '[]')$$);
 SELECT err($$SELECT ot.compose('rich-text', '[{"delete":9007199254740992}]', '[]')$$);
+SELECT err($$SELECT ot.compose('rich-text', '[{"retain":9007199254740991},{"delete":1}]', '[]')$$);
 -- Object-valued retain (quill-delta 5 embed changes) is not supported.
 SELECT err($$SELECT ot.compose('rich-text', '[{"retain":{"table":[1]}}]', '[]')$$);
 -- Retain or delete past the end of the document (the reference stores them).

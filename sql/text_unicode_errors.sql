@@ -36,6 +36,9 @@ SELECT err($$SELECT ot.apply('text-unicode', '"abc"', '[{"d":1.5}]')$$);
 SELECT err($$SELECT ot.normalize('text-unicode', '[-1,"x"]')$$);
 SELECT err($$SELECT ot.apply('text-unicode', '"abc"', '[{"d":-2}]')$$);
 SELECT err($$SELECT ot.apply('text-unicode', '"abc"', '[9007199254740992,"x"]')$$);
+-- Counts that add up past 2^53 - 1 (the reference loses precision).
+SELECT err($$SELECT ot.normalize('text-unicode', '[9007199254740991, 9007199254740991]')$$);
+SELECT err($$SELECT ot.compose('text-unicode', '[{"d":9007199254740991},{"d":1}]', '[]')$$);
 -- Unknown component shapes (the reference ignores true, throws on null).
 SELECT err($$SELECT ot.apply('text-unicode', '"abc"', '[true]')$$);
 SELECT err($$SELECT ot.apply('text-unicode', '"abc"', '[null]')$$);

@@ -49,8 +49,11 @@ done <"$work/regress.tests"
 [ $regress_status = 0 ] || cat regression.diffs 2>/dev/null | head -100
 
 echo "# differential"
-(cd test/differential && node text_unicode.js)
-record "differential text-unicode vs ot-text-unicode 4.0.0" $?
+for harness in test/differential/*.js; do
+	name=$(basename "$harness" .js)
+	(cd test/differential && node "$name.js")
+	record "differential $name against its npm reference" $?
+done
 
 echo "# fuzz (smoke)"
 FUZZ_SMOKE=1 FUZZ_SECONDS=${FUZZ_SECONDS:-15} test/fuzz/run.sh

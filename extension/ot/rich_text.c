@@ -166,6 +166,8 @@ chop(RtOp *op)
 OtStatus
 rt_check(const RtOp *op, OtError *err)
 {
+	int64_t		total = 0;
+
 	for (size_t i = 0; i < op->len; i++)
 	{
 		const RtComponent *c = &op->items[i];
@@ -178,6 +180,11 @@ rt_check(const RtOp *op, OtError *err)
 								c->kind == RT_INSERT
 								? "rich-text op component %zu inserts an empty string"
 								: "rich-text op component %zu has a length that is not positive", i);
+		total += c->length;
+		if (total > RT_MAX_LENGTH)
+			return ot_error_set(err, OT_ERR_BAD_OP,
+								"The lengths of an op add up to at most 9007199254740991.",
+								"rich-text op is too long");
 	}
 	return OT_OK;
 }

@@ -67,7 +67,10 @@ RtComponent rt_delete(int64_t n);
 /* Appends c as it is, as new Delta(ops) keeps its input. */
 void		rt_push_raw(RtOp *op, RtComponent c, const OtAllocator *a);
 
-/* Lengths positive and in range, texts non-empty. */
+/*
+ * Lengths positive, texts non-empty, and the sum of the lengths at most
+ * RT_MAX_LENGTH, so that no length built from such ops overflows.
+ */
 OtStatus	rt_check(const RtOp *op, OtError *err);
 
 bool		rt_is_document(const RtOp *op);

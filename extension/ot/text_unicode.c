@@ -137,16 +137,36 @@ trim(TuOp *op)
 }
 
 OtStatus
-tu_check(const TuOp *op, OtError *err)
+tu_check_lengths(const TuOp *op, OtError *err)
 {
+	int64_t		total = 0;
+
 	for (size_t i = 0; i < op->len; i++)
 	{
 		const TuComponent *c = &op->items[i];
 
-		if (c->count > TU_MAX_COUNT)
+		if (c->count < 0 || c->count > TU_MAX_COUNT)
 			return ot_error_set(err, OT_ERR_BAD_OP, NULL,
 								"text-unicode op component %zu is out of range", i);
-		if (c->count <= 0)
+		total += c->count;
+		if (total > TU_MAX_COUNT)
+			return ot_error_set(err, OT_ERR_BAD_OP,
+								"The counts of an op add up to at most 9007199254740991.",
+								"text-unicode op is too long");
+	}
+	return OT_OK;
+}
+
+OtStatus
+tu_check(const TuOp *op, OtError *err)
+{
+	if (tu_check_lengths(op, err) != OT_OK)
+		return err->status;
+	for (size_t i = 0; i < op->len; i++)
+	{
+		const TuComponent *c = &op->items[i];
+
+		if (c->count == 0)
 			return ot_error_set(err, OT_ERR_BAD_OP, NULL,
 								c->kind == TU_SKIP
 								? "text-unicode op component %zu is not a positive skip"

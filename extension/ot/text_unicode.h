@@ -65,10 +65,19 @@ TuComponent tu_delete_text(const char *text, size_t bytes);
 void		tu_push(TuOp *op, TuComponent c, const OtAllocator *a);	/* as given */
 void		tu_append(TuOp *op, TuComponent c, const OtAllocator *a);	/* merging */
 
-/* checkOp: positive counts, non-empty texts, no adjacent or trailing skip. */
+/*
+ * Every count in [0, TU_MAX_COUNT] and so is their sum, so that no count
+ * built from the op (or from two such ops) overflows.
+ */
+OtStatus	tu_check_lengths(const TuOp *op, OtError *err);
+
+/* checkOp: tu_check_lengths, positive counts, no adjacent or trailing skip. */
 OtStatus	tu_check(const TuOp *op, OtError *err);
 
-/* normalize: drop empty components, merge neighbours, drop a trailing skip. */
+/*
+ * normalize: drop empty components, merge neighbours, drop a trailing skip.
+ * The op must pass tu_check_lengths.
+ */
 void		tu_normalize(const TuOp *op, const OtAllocator *a, TuOp *out);
 
 /* apply: the new document, or OT_ERR_NOT_APPLIED when op does not fit doc. */
