@@ -49,9 +49,12 @@ done <"$work/regress.tests"
 [ $regress_status = 0 ] || cat regression.diffs 2>/dev/null | head -100
 
 echo "# differential"
+psql -Xq -c "CREATE DATABASE differential" &&
+	psql -Xq -d differential -c "CREATE EXTENSION pg_ot"
+record "CREATE EXTENSION pg_ot" $?
 for harness in test/differential/*.js; do
 	name=$(basename "$harness" .js)
-	(cd test/differential && node "$name.js")
+	(cd test/differential && PGDATABASE=differential node "$name.js")
 	record "differential $name against its npm reference" $?
 done
 
