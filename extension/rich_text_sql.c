@@ -274,8 +274,6 @@ rt_sql_compose(Jsonb *first, Jsonb *second, const OtAllocator *a)
 
 	op_from_jsonb(first, "op", a, &op1);
 	op_from_jsonb(second, "op", a, &op2);
-	OT_CHECK(rt_check(&op1, &err), &err);
-	OT_CHECK(rt_check(&op2, &err), &err);
 	OT_CHECK(rt_compose(&op1, &op2, a, &out, &err), &err);
 	return op_to_jsonb_value(&out);
 }

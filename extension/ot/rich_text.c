@@ -326,9 +326,10 @@ compose_retained(RtOp *out, const RtComponent *this_op, const RtComponent *other
 	*done = other_done && component_equal(&out->items[out->len - 1], &c);
 }
 
-OtStatus
-rt_compose(const RtOp *a_op, const RtOp *b_op, const OtAllocator *a,
-		   RtOp *out, OtError *err)
+/* compose of two checked ops */
+static OtStatus
+compose_checked(const RtOp *a_op, const RtOp *b_op, const OtAllocator *a,
+				RtOp *out, OtError *err)
 {
 	RtIter		this_it = {a_op, 0, 0, 0};
 	RtIter		other_it = {b_op, 0, 0, 0};
@@ -389,6 +390,15 @@ rt_compose(const RtOp *a_op, const RtOp *b_op, const OtAllocator *a,
 	return OT_OK;
 }
 
+OtStatus
+rt_compose(const RtOp *a_op, const RtOp *b_op, const OtAllocator *a,
+		   RtOp *out, OtError *err)
+{
+	if (rt_check(a_op, err) != OT_OK || rt_check(b_op, err) != OT_OK)
+		return err->status;
+	return compose_checked(a_op, b_op, a, out, err);
+}
+
 static int64_t
 base_length(const RtOp *op)
 {
@@ -410,12 +420,17 @@ document_length(const RtOp *doc)
 	return n;
 }
 
+/* Both ops checked, doc a document, and op within it. */
 static OtStatus
 check_fits(const RtOp *doc, const RtOp *op, OtError *err)
 {
-	int64_t		need = base_length(op);
-	int64_t		have = document_length(doc);
+	int64_t		need,
+				have;
 
+	if (rt_check(doc, err) != OT_OK || rt_check(op, err) != OT_OK)
+		return err->status;
+	need = base_length(op);
+	have = document_length(doc);
 	if (!rt_is_document(doc))
 		return ot_error_set(err, OT_ERR_BAD_ARGUMENT,
 							"A rich-text document is a delta of inserts only.",
@@ -435,10 +450,9 @@ OtStatus
 rt_apply(const RtOp *doc, const RtOp *op, const OtAllocator *a, RtOp *out,
 		 OtError *err)
 {
-	if (rt_check(doc, err) != OT_OK || rt_check(op, err) != OT_OK ||
-		check_fits(doc, op, err) != OT_OK)
+	if (check_fits(doc, op, err) != OT_OK)
 		return err->status;
-	return rt_compose(doc, op, a, out, err);
+	return compose_checked(doc, op, a, out, err);
 }
 
 OtStatus
@@ -542,8 +556,7 @@ rt_invert(const RtOp *op, const RtOp *base, const OtAllocator *a, RtOp *out,
 {
 	RtIter		base_it = {base, 0, 0, 0};
 
-	if (rt_check(op, err) != OT_OK || rt_check(base, err) != OT_OK ||
-		check_fits(base, op, err) != OT_OK)
+	if (check_fits(base, op, err) != OT_OK)
 		return err->status;
 	*out = (RtOp) RT_OP_EMPTY;
 	for (size_t i = 0; i < op->len; i++)
