@@ -4,6 +4,8 @@
  */
 #include "utf8.h"
 
+#include <string.h>
+
 /* A byte that starts a code point (anything but 10xxxxxx). */
 #define IS_LEAD(b) (((unsigned char) (b) & 0xC0) != 0x80)
 
@@ -17,12 +19,32 @@ ot_utf8_count(const char *s, size_t bytes)
 	return n;
 }
 
+/* Code points starting in the 8 bytes at s: 8 less the continuation bytes. */
+static int
+leads_in_word(const char *s)
+{
+	uint64_t	w;
+
+	memcpy(&w, s, 8);
+	/* A continuation byte has bit 7 set and bit 6 clear. */
+	return 8 - __builtin_popcountll(w & ~(w << 1) & UINT64_C(0x8080808080808080));
+}
+
 size_t
 ot_utf8_advance(const char *s, size_t bytes, int64_t n, int64_t *passed)
 {
 	size_t		i = 0;
 	int64_t		done = 0;
 
+	/* Whole words while more code points are wanted than a word can hold. */
+	while (i + 8 <= bytes && n - done > 8)
+	{
+		done += leads_in_word(s + i);
+		i += 8;
+	}
+	/* A word may end inside a code point whose lead it counted: finish it. */
+	while (i > 0 && i < bytes && !IS_LEAD(s[i]))
+		i++;
 	while (done < n && i < bytes)
 	{
 		i++;
