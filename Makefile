@@ -8,7 +8,7 @@
 EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" extension/pg_ot.control)
 
 MODULE_big = pg_ot
-OT_CORE = extension/ot/ot_error.o extension/ot/utf8.o extension/ot/json_value.o \
+OT_CORE = extension/ot/ot_alloc.o extension/ot/ot_error.o extension/ot/utf8.o extension/ot/json_value.o \
 	extension/ot/attribute_map.o extension/ot/text_unicode.o extension/ot/rich_text.o
 OBJS = $(OT_CORE) \
 	extension/functions.o extension/json_jsonb.o extension/ot_errors.o \

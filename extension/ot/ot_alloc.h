@@ -33,4 +33,18 @@ ot_grow(const OtAllocator *a, void *ptr, size_t old_size, size_t new_size)
 	return a->grow(a->ctx, ptr, old_size, new_size);
 }
 
+/*
+ * Makes room for one more item in an array of len items with room for *cap:
+ * returns the array, grown (doubling) when it was full.
+ */
+void	   *ot_array_reserve(const OtAllocator *a, void *items, size_t len,
+							 size_t *cap, size_t item_size);
+
+/*
+ * Appends more to a text of *bytes bytes.  A text with *cap 0 is borrowed
+ * and is copied on first growth; an owned one grows in place or doubles.
+ */
+void		ot_text_append(const OtAllocator *a, const char **text, size_t *bytes,
+						   size_t *cap, const char *more, size_t more_bytes);
+
 #endif							/* OT_ALLOC_H */

@@ -61,43 +61,9 @@ rt_delete(int64_t n)
 void
 rt_push_raw(RtOp *op, RtComponent c, const OtAllocator *a)
 {
-	if (op->len == op->cap)
-	{
-		size_t		cap = op->cap ? op->cap * 2 : 8;
-
-		op->items = op->items
-			? ot_grow(a, op->items, op->cap * sizeof(RtComponent),
-					  cap * sizeof(RtComponent))
-			: ot_alloc(a, cap * sizeof(RtComponent));
-		op->cap = cap;
-	}
+	op->items = ot_array_reserve(a, op->items, op->len, &op->cap,
+								  sizeof(RtComponent));
 	op->items[op->len++] = c;
-}
-
-/* Appends text to a text insert, copying a borrowed text on first growth. */
-static void
-append_text(RtComponent *last, const RtComponent *c, const OtAllocator *a)
-{
-	size_t		need = last->bytes + c->bytes;
-
-	if (last->cap < need)
-	{
-		size_t		cap = need < 16 ? 32 : need * 2;
-		char	   *buf;
-
-		if (last->cap == 0)
-		{
-			buf = ot_alloc(a, cap);
-			memcpy(buf, last->text, last->bytes);
-		}
-		else
-			buf = ot_grow(a, (char *) last->text, last->cap, cap);
-		last->text = buf;
-		last->cap = cap;
-	}
-	memcpy((char *) last->text + last->bytes, c->text, c->bytes);
-	last->bytes = need;
-	last->length += c->length;
 }
 
 /*
@@ -125,7 +91,8 @@ push(RtOp *op, RtComponent c, const OtAllocator *a)
 	{
 		if (c.kind == RT_INSERT && c.text && last->kind == RT_INSERT && last->text)
 		{
-			append_text(last, &c, a);
+			ot_text_append(a, &last->text, &last->bytes, &last->cap, c.text, c.bytes);
+			last->length += c.length;
 			return;
 		}
 		if (c.kind == RT_RETAIN && last->kind == RT_RETAIN)

@@ -60,43 +60,9 @@ tu_delete_text(const char *text, size_t bytes)
 void
 tu_push(TuOp *op, TuComponent c, const OtAllocator *a)
 {
-	if (op->len == op->cap)
-	{
-		size_t		cap = op->cap ? op->cap * 2 : 8;
-
-		op->items = op->items
-			? ot_grow(a, op->items, op->cap * sizeof(TuComponent),
-					  cap * sizeof(TuComponent))
-			: ot_alloc(a, cap * sizeof(TuComponent));
-		op->cap = cap;
-	}
+	op->items = ot_array_reserve(a, op->items, op->len, &op->cap,
+								  sizeof(TuComponent));
 	op->items[op->len++] = c;
-}
-
-/* Appends text to a component, copying a borrowed text on first growth. */
-static void
-append_text(TuComponent *last, const char *text, size_t bytes,
-			const OtAllocator *a)
-{
-	size_t		need = last->bytes + bytes;
-
-	if (last->cap < need)
-	{
-		size_t		cap = need < 16 ? 32 : need * 2;
-		char	   *buf;
-
-		if (last->cap == 0)
-		{
-			buf = ot_alloc(a, cap);
-			memcpy(buf, last->text, last->bytes);
-		}
-		else
-			buf = ot_grow(a, (char *) last->text, last->cap, cap);
-		last->text = buf;
-		last->cap = cap;
-	}
-	memcpy((char *) last->text + last->bytes, text, bytes);
-	last->bytes = need;
 }
 
 /*
@@ -119,7 +85,7 @@ tu_append(TuOp *op, TuComponent c, const OtAllocator *a)
 		return;
 	}
 	if (c.kind == TU_INSERT || (c.kind == TU_DELETE && last->text && c.text))
-		append_text(last, c.text, c.bytes, a);
+		ot_text_append(a, &last->text, &last->bytes, &last->cap, c.text, c.bytes);
 	else if (c.kind == TU_DELETE)
 	{
 		last->text = NULL;
@@ -216,7 +182,7 @@ take(TuReader *r, int64_t n, TuKind whole, TuComponent *out)
 	out->cap = 0;
 	if (c->text)
 		out->text = c->text + r->off_bytes;
-	if (n == TAKE_ALL || (c->kind == whole && c->kind != TU_SKIP) || remaining <= n)
+	if (n == TAKE_ALL || c->kind == whole || remaining <= n)
 	{
 		out->count = remaining;
 		out->bytes = c->bytes - r->off_bytes;
