@@ -181,10 +181,15 @@ range_field(Jsonb *range, const char *key)
 		v.type == jbvNumeric)
 		d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
 											   NumericGetDatum(v.val.numeric)));
-	if (!(d >= 0 && d <= PG_INT32_MAX && d == floor(d)))
+	if (!(d >= 0 && d == floor(d)))
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("presence \"%s\" must be a non-negative integer", key));
+	if (d > PG_INT32_MAX)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("presence \"%s\" is out of range", key),
+				errdetail("Presence positions are at most %d.", PG_INT32_MAX));
 	return (int64) d;
 }
 

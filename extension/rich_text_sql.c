@@ -217,13 +217,13 @@ document_from_jsonb(Jsonb *jb, const char *what, const OtAllocator *a, RtOp *doc
 	OtError		err;
 
 	op_from_jsonb(jb, what, a, doc);
-	if (rt_check(doc, &err) != OT_OK)
-		pg_ot_raise(&err);
 	if (!rt_is_document(doc))
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("rich-text %s is not a document", what),
 				errdetail("A rich-text document is a delta of inserts only."));
+	if (rt_check(doc, &err) != OT_OK)
+		pg_ot_raise(&err);
 }
 
 static JsonbValue *

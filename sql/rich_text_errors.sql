@@ -48,11 +48,13 @@ SELECT err($$SELECT ot.apply('rich-text', '"text"', '[]')$$);
 SELECT err($$SELECT ot.create_data('rich-text', '"text"')$$);
 SELECT err($$SELECT ot.create_data('rich-text', '[{"delete":1}]')$$);
 SELECT err($$SELECT ot.invert('rich-text', '[{"retain":1}]', '[{"retain":1}]')$$);
+SELECT err($$SELECT ot.apply('rich-text', '[{"retain":9007199254740991},{"delete":1}]', '[]')$$);
 -- Presence: only rich-text has it; a range needs integer index and length.
 SELECT err($$SELECT ot.transform_presence('text-unicode', '{"index":0,"length":0}', '[]')$$);
 SELECT err($$SELECT ot.transform_presence('rich-text', '{"index":-1,"length":0}', '[]')$$);
 SELECT err($$SELECT ot.transform_presence('rich-text', '{"index":1.5,"length":0}', '[]')$$);
 SELECT err($$SELECT ot.transform_presence('rich-text', '{"length":1}', '[]')$$);
+SELECT err($$SELECT ot.transform_presence('rich-text', '{"index":3000000000,"length":0}', '[]')$$);
 SELECT err($$SELECT ot.transform_presence('rich-text', '[1,2]', '[]')$$);
 SELECT err($$SELECT ot.transform_cursor('rich-text', 0, '[{"retain":0}]')$$);
 SELECT err($$SELECT ot.transform('rich-text', '[]', '[]', 'up')$$);

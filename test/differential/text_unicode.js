@@ -43,22 +43,23 @@
  *      mismatch (anything else).
  * Exit status: 0 when nothing mismatched and at least 100000 random cases
  * ran; 1 otherwise; 2 when the harness itself could not run.
+ *
+ * Steps 2 to 4, the command line and the report are lib/harness.js, shared
+ * with rich_text.js; this file holds the type's generators, its reference
+ * mapping (refEval) and its by-design reasons.
  */
 
-const { spawn, spawnSync } = require('child_process');
-const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
 const fs = require('fs');
 const { type } = require('ot-text-unicode');
+const { RawNum, clone, run } = require('./lib/harness');
+const { cps, pickMode, randCps, randStr, bigCount } = require('./lib/text');
 
-const MIN_RANDOM_CASES = 100000;
 const TYPE_NAMES = ['text-unicode', 'http://sharejs.org/types/text-unicode'];
 const BAD_TYPE_NAMES = ['text-unicod', 'Text-Unicode', 'text-unicode ', 'http://sharejs.org/types/textunicode',
   'no-such-type', ''];
 const P_INVALID = 0.03;       // share of deliberately invalid inputs per kind
-const P_BAD_TYPE = 0.002;     // share of unknown type names
 const P_RAW_NUMBER = 0.02;    // share of ops whose numbers are written as 2.0, 2e0, ...
 const MAX_SAFE = 9007199254740991;
-const PG_ERROR_SQLSTATES = ['OT001', 'OT002', '22023', '42704'];
 
 /* Reasons pg_ot rejects, by design, input the reference accepts. */
 const REASONS = {
@@ -72,7 +73,8 @@ const REASONS = {
   // normalize rejects negative counts and non-array ops
   'negative': { sqlstate: 'OT001', re: /negative/ },
   'not-array': { sqlstate: 'OT001', re: null },
-  'out-of-range': { sqlstate: 'OT001', re: /out of range/ },
+  // a count above 2^53 - 1, or counts adding up past it
+  'out-of-range': { sqlstate: 'OT001', re: /out of range|op is too long$/ },
   // invert with an op that skips past the end of the snapshot
   'skip-past-end': { sqlstate: 'OT002', re: /too long for this document/ },
   // ot.transform_cursor takes and returns a SQL int
@@ -84,174 +86,7 @@ const KINDS = ['apply', 'transform-left', 'transform-right', 'compose', 'normali
   'invert', 'create_data'];
 
 /* ------------------------------------------------------------------ */
-/* Command line                                                        */
-
-function usage(msg) {
-  if (msg) console.error(`text_unicode.js: ${msg}`);
-  console.error('usage: node text_unicode.js [--seed N] [--cases N] [--batch N] [--only ID,...] '
-    + '[--sabotage N] [--show N]');
-  process.exit(2);
-}
-
-function parseArgs(argv) {
-  const o = {
-    seed: process.env.SEED !== undefined && process.env.SEED !== '' ? process.env.SEED : '1',
-    cases: MIN_RANDOM_CASES, batch: 5000, only: null, sabotage: 0, show: 10,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let v;
-    const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0) { v = a.slice(eq + 1); a = a.slice(0, eq); }
-    const next = () => {
-      if (v !== undefined) return v;
-      if (i + 1 >= argv.length) usage(`${a} needs a value`);
-      return argv[++i];
-    };
-    switch (a) {
-      case '--seed': o.seed = next(); break;
-      case '--cases': o.cases = next(); break;
-      case '--batch': o.batch = next(); break;
-      case '--only': o.only = next(); break;
-      case '--sabotage': o.sabotage = next(); break;
-      case '--show': o.show = next(); break;
-      case '-h': case '--help': usage(); break;
-      default: usage(`unknown argument ${a}`);
-    }
-  }
-  const int = (name, s, min) => {
-    if (!/^\d+$/.test(String(s))) usage(`${name} must be a non-negative integer, not ${s}`);
-    const n = Number(s);
-    if (!Number.isSafeInteger(n) || n < min) usage(`${name} must be an integer >= ${min}`);
-    return n;
-  };
-  o.seed = int('seed', o.seed, 0);
-  if (o.seed > 0xffffffff) usage('seed must be below 2^32');
-  o.cases = int('cases', o.cases, 0);
-  o.batch = int('batch', o.batch, 1);
-  o.sabotage = int('sabotage', o.sabotage, 0);
-  o.show = int('show', o.show, 0);
-  if (o.only !== null) {
-    o.only = new Set(String(o.only).split(',').filter(Boolean).map((s) => int('only', s.trim(), 0)));
-  }
-  return o;
-}
-
-/* ------------------------------------------------------------------ */
-/* PRNG (mulberry32) and helpers                                       */
-
-function makeRng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6D2B79F5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    float: next,
-    int: (n) => Math.floor(next() * n),               // 0 .. n-1
-    range: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
-    chance: (p) => next() < p,
-    pick: (arr) => arr[Math.floor(next() * arr.length)],
-    weighted: (pairs) => {                              // [[weight, value], ...]
-      let total = 0;
-      for (const [w] of pairs) total += w;
-      let x = next() * total;
-      for (const [w, v] of pairs) { if ((x -= w) < 0) return v; }
-      return pairs[pairs.length - 1][1];
-    },
-  };
-}
-
-/* A number written with a chosen JSON spelling (2.0, 2e0, ...). */
-class RawNum {
-  constructor(text) { this.text = text; }
-}
-
-/* JSON text, writing RawNum verbatim. */
-function toJson(v) {
-  if (v instanceof RawNum) return v.text;
-  if (Array.isArray(v)) return `[${v.map(toJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    return `{${Object.keys(v).map((k) => `${JSON.stringify(k)}:${toJson(v[k])}`).join(',')}}`;
-  }
-  const s = JSON.stringify(v);
-  if (s === undefined) throw new Error(`cannot serialize ${String(v)}`);
-  return s;
-}
-
-/* The JSON object text of named JSON texts. */
-function partsJson(parts) {
-  return `{${Object.keys(parts).map((k) => `${JSON.stringify(k)}:${parts[k]}`).join(',')}}`;
-}
-
-const clone = (v) => JSON.parse(JSON.stringify(v));
-const cps = (s) => Array.from(s);
-
-function deepEqual(a, b) {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
-    return true;
-  }
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (const k of ka) {
-    if (!Object.prototype.hasOwnProperty.call(b, k) || !deepEqual(a[k], b[k])) return false;
-  }
-  return true;
-}
-
-/* ------------------------------------------------------------------ */
-/* Text generation                                                     */
-
-const POOLS = {
-  ascii: cps('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789      .,;:!?-_()[]{}'),
-  special: ['"', '\\', '\n', '\t', '\r', '\b', '\f', '/', '\u0001', '\u001f', '\u007f', '\u0085', '\u00a0',
-    '\u2028', '\u2029', '\ufeff', '\ufffd', '\uffff', '\ud7ff', '\ue000', "'", '<', '&', '%', '$$'],
-  accent: cps('éüñçøåßÉÜàèìòùâêîôûëïÿœæ'),
-  combining: ['\u0301', '\u0308', '\u0327', '\u0300', '\u20dd', '\u0336', '\u0345'],
-  cjk: cps('中文字漢日本語한국어テスト'),
-  astral: ['🤖', '👻', '💃', '🥰', '𝄞', '😭', '😀', '🎉', '👍', '🏽', '\u{10ffff}', '\u{20000}', '\u{1d54f}',
-    '\u{e0041}', '\u{10000}'],
-  // multi-code-point clusters; positions still count code points
-  cluster: ['👩\u200d👩\u200d👧', 'e\u0301', 'u\u0308', '🇫🇷', '👍🏽', 'n\u0303', '각'.normalize('NFD')],
-};
-
-const MODES = {
-  ascii: [[1, 'ascii']],
-  mixed: [[50, 'ascii'], [10, 'accent'], [5, 'combining'], [10, 'cjk'], [15, 'astral'], [5, 'special'],
-    [5, 'cluster']],
-  astral: [[60, 'astral'], [20, 'cluster'], [10, 'cjk'], [10, 'ascii']],
-  special: [[40, 'special'], [30, 'ascii'], [15, 'astral'], [15, 'combining']],
-};
-
-function pickMode(r) {
-  return r.weighted([[20, 'ascii'], [55, 'mixed'], [18, 'astral'], [7, 'special']]);
-}
-
-/* n code points (an array of one-code-point strings). */
-function randCps(r, n, mode) {
-  const weights = MODES[mode];
-  const out = [];
-  while (out.length < n) {
-    const pool = POOLS[r.weighted(weights)];
-    const item = r.pick(pool);
-    if (item.length === 1 || (item.length === 2 && cps(item).length === 1)) out.push(item);
-    else for (const c of cps(item)) out.push(c);
-  }
-  out.length = n;
-  return out;
-}
-
-function randStr(r, n, mode) {
-  return randCps(r, n, mode || pickMode(r)).join('');
-}
+/* Documents                                                           */
 
 function genDocCps(r) {
   const n = r.weighted([[8, 0], [45, 'short'], [40, 'medium'], [7, 'long']]);
@@ -320,20 +155,8 @@ function genOp(r, dc, opts = {}) {
   return type.normalize(clone(out));
 }
 
-/*
- * An op of counted components past 32-bit range (never with apply or invert:
- * the reference walks such counts one code point at a time).  Each count is
- * at most 2^53 / 16 so that sums stay safe integers.
- */
+/* An op of counted components past 32-bit range (see bigCount). */
 const P_BIG = 0.01;
-function bigCount(r) {
-  return r.weighted([
-    [3, () => r.pick([2147483646, 2147483647, 2147483648, 2147483649, 4294967295, 4294967296, 4294967297])],
-    [1, () => r.pick([1e12, 2 ** 40 + 3, Math.floor(MAX_SAFE / 16)])],
-    [2, () => r.range(1, Math.floor(MAX_SAFE / 16))],
-    [2, () => r.range(1, 20)],
-  ])();
-}
 function genBigOp(r) {
   const out = [];
   const n = r.range(1, 6);
@@ -816,7 +639,7 @@ function fixedCases() {
   const add = (fn, args, expect, extra = {}) => F.push({ kind: `fixed ${fn}`, fn, args, expect, variant: 'fixed', ...extra });
   const ok = (v) => ({ ok: v });
   const ERR = { error: true };
-  const T = (op, other, side, e) => add('transform', { op, other, side }, e);
+  const T = (op, other, side, e, extra) => add('transform', { op, other, side }, e, extra);
   const C = (a, b, e) => add('compose', { a, b }, e);
   const P = (cursor, op, e, extra) => add('transform_cursor', { cursor, op }, e, extra);
   const N = (op, e, extra) => add('normalize', { op }, e, extra);
@@ -848,7 +671,8 @@ function fixedCases() {
   N(['a', 1, 'b'], ok(['a', 1, 'b'])); N([{ d: 'ab' }, { d: 'cd' }], ok([{ d: 'abcd' }]));
   N([{ d: 2 }, { d: 'cd' }], ok([{ d: 4 }])); N([{ d: '👻' }, { d: '' }, { d: '🥰' }], ok([{ d: '👻🥰' }]));
   N([], ok([])); N([2, 0, 3], ok([])); N([2, 0, 3, 'x'], ok([5, 'x']));
-  N([MAX_SAFE, 'a'], ok([MAX_SAFE, 'a']));
+  // counts may add up to at most 2^53 - 1 (README); the reference takes any sum
+  N([MAX_SAFE, 'a'], ok([MAX_SAFE, 'a']), { reasons: ['out-of-range'] });
   N([new RawNum('9007199254740992'), 'a'], ok([9007199254740992, 'a']), { reasons: ['out-of-range'] });
   N([MAX_SAFE, 1, 'a'], ok([9007199254740992, 'a']), { reasons: ['out-of-range'], strict: false });
   N([{ d: MAX_SAFE }, { d: 1 }], ok([{ d: 9007199254740992 }]), { reasons: ['out-of-range'], strict: false });
@@ -870,7 +694,7 @@ function fixedCases() {
   T([{ d: 3 }], [{ d: 3 }], 'left', ok([])); T([1, 'a'], [{ d: 3 }], 'left', ok(['a']));
   T(['a', 'b'], ['c'], 'left', ok(['a', 1, 'b'])); T(['a', 'b'], ['c'], 'right', ok([1, 'ab']));
   T([1, 'x'], [1, 'y'], 'up', ERR, { sqlstate: '22023' });
-  T([MAX_SAFE, 'x'], [{ d: MAX_SAFE }], 'left', ok(['x']));
+  T([MAX_SAFE, 'x'], [{ d: MAX_SAFE }], 'left', ok(['x']), { reasons: ['out-of-range'] });
 
   C([3, 'abc'], [4, { d: 1 }], ok([3, 'ac'])); C(['abc'], [{ d: 3 }], ok([]));
   C([{ d: 2 }], ['xy'], ok(['xy', { d: 2 }])); C([{ d: 'ab' }], ['xy'], ok(['xy', { d: 'ab' }]));
@@ -885,7 +709,7 @@ function fixedCases() {
   for (const [c, e] of [[10, 10], [25, 25], [35, 25], [45, 25], [55, 35]]) P(c, [25, { d: 20 }], ok(e));
   P(1, ['👻🥰💃'], ok(4)); P(1, [2, '👻🥰💃'], ok(1)); P(0, ['abc'], ok(0)); P(5, [3, { d: 2 }, 'zz'], ok(3));
   P(2, [3, { d: 2 }, 'zz'], ok(2)); P(8, [3, { d: 2 }, 'zz'], ok(8));
-  P(5, [MAX_SAFE, 'x'], ok(5)); P(2147483647, [2147483646, { d: 'a' }], ok(2147483646));
+  P(5, [MAX_SAFE, 'x'], ok(5), { reasons: ['out-of-range'] }); P(2147483647, [2147483646, { d: 'a' }], ok(2147483646));
   P(2147483647, ['x'], ok(2147483648), { reasons: ['cursor-int-range'] });
   P(5, [3, 'x', 2], ok(6), { reasons: ['check-op'] }); P(5, [1, 2, 'x'], ok(6), { reasons: ['check-op'] });
   P(5, [0, 'x'], ok(6), { reasons: ['check-op'] }); P(-1, ['x'], ok(-1), { reasons: ['negative-cursor'] });
@@ -923,508 +747,24 @@ function refEval(c, args) {
   }
 }
 
-function reference(c) {
-  try {
-    const v = refEval(c, JSON.parse(c.json));
-    return { ok: v === undefined ? null : JSON.parse(JSON.stringify(v)) };
-  } catch (e) {
-    return { error: String(e && e.message ? e.message : e) };
-  }
+/* A valid apply case made to give another result (--sabotage). */
+function sabotage(parts) {
+  parts.doc = JSON.stringify(`${JSON.parse(parts.doc)}§`);
 }
 
-/*
- * The reference results of all cases, computed in a worker thread so that a
- * reference call that never returns (its walks loop on some malformed input)
- * is reported instead of hanging the run.
- */
-const REFERENCE_STALL_SECONDS = 30;
-
-function computeReferences(cases) {
-  return new Promise((resolve, reject) => {
-    const progress = new Int32Array(new SharedArrayBuffer(4));
-    const input = cases.map((c) => ({ fn: c.fn, typ: c.typ, json: c.json }));
-    const worker = new Worker(__filename, { workerData: { role: 'reference', progress } });
-    let last = -1;
-    let since = Date.now();
-    const timer = setInterval(() => {
-      const at = Atomics.load(progress, 0);
-      if (at !== last) { last = at; since = Date.now(); return; }
-      if (Date.now() - since < REFERENCE_STALL_SECONDS * 1000) return;
-      clearInterval(timer);
-      worker.terminate();
-      const c = cases[at];
-      reject(new Error(`the reference has not returned for ${REFERENCE_STALL_SECONDS}s on case ${c.id} `
-        + `(${c.kind} [${c.variant}]): ${clip(c.json, 2000)}; the generator must not produce such inputs`));
-    }, 1000);
-    worker.once('message', (out) => { clearInterval(timer); resolve(out); });
-    worker.once('error', (e) => { clearInterval(timer); reject(e); });
-    worker.postMessage(input);
+if (require.main === module) {
+  run({
+    name: 'text-unicode',
+    script: 'text_unicode.js',
+    module: __filename,
+    typeNames: TYPE_NAMES,
+    badTypeNames: BAD_TYPE_NAMES,
+    kinds: KINDS,
+    reasons: REASONS,
+    genCase,
+    extraCases: [['upstream', upstreamCases], ['fixed', fixedCases]],
+    sabotage,
   });
 }
 
-function referenceWorker() {
-  const { progress } = workerData;
-  parentPort.once('message', (input) => {
-    const out = new Array(input.length);
-    for (let i = 0; i < input.length; i++) {
-      Atomics.store(progress, 0, i);
-      out[i] = reference(input[i]);
-    }
-    parentPort.postMessage(out);
-  });
-}
-
-/* ------------------------------------------------------------------ */
-/* PostgreSQL                                                          */
-
-const PSQL = process.env.PSQL || 'psql';
-
-const SETUP_SQL = `
-SET client_min_messages = warning;
-SET statement_timeout = 0;
-SET jit = off;
-CREATE TEMP TABLE ot_diff_case (id int PRIMARY KEY, fn text NOT NULL, typ text NOT NULL, args jsonb NOT NULL);
-CREATE FUNCTION pg_temp.ot_diff_run(lo int, hi int) RETURNS TABLE (case_id int, res jsonb)
-LANGUAGE plpgsql AS $ot_diff$
-DECLARE
-  c record;
-  v jsonb;
-  st text;
-  msg text;
-BEGIN
-  FOR c IN SELECT d.id, d.fn, d.typ, d.args FROM ot_diff_case d WHERE d.id >= lo AND d.id < hi ORDER BY d.id LOOP
-    v := NULL;
-    BEGIN
-      IF c.fn = 'apply' THEN
-        v := ot.apply(c.typ, c.args->'doc', c.args->'op');
-      ELSIF c.fn = 'transform' THEN
-        v := ot.transform(c.typ, c.args->'op', c.args->'other', c.args->>'side');
-      ELSIF c.fn = 'compose' THEN
-        v := ot.compose(c.typ, c.args->'a', c.args->'b');
-      ELSIF c.fn = 'normalize' THEN
-        v := ot.normalize(c.typ, c.args->'op');
-      ELSIF c.fn = 'transform_cursor' THEN
-        IF c.args ? 'own' THEN
-          v := to_jsonb(ot.transform_cursor(c.typ, (c.args->>'cursor')::int, c.args->'op', (c.args->>'own')::bool));
-        ELSE
-          v := to_jsonb(ot.transform_cursor(c.typ, (c.args->>'cursor')::int, c.args->'op'));
-        END IF;
-      ELSIF c.fn = 'invert' THEN
-        v := ot.invert(c.typ, c.args->'op', c.args->'doc');
-      ELSIF c.fn = 'create_data' THEN
-        IF c.args ? 'data' THEN
-          v := ot.create_data(c.typ, c.args->'data');
-        ELSIF c.args ? 'nulldata' THEN
-          v := ot.create_data(c.typ, NULL);
-        ELSE
-          v := ot.create_data(c.typ);
-        END IF;
-      ELSE
-        RAISE EXCEPTION 'harness: unknown function %', c.fn;
-      END IF;
-      v := CASE WHEN v IS NULL THEN '{"sqlnull": true}'::jsonb ELSE jsonb_build_object('ok', v) END;
-    EXCEPTION WHEN OTHERS THEN
-      GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-      v := jsonb_build_object('error', jsonb_build_object('sqlstate', st, 'message', msg));
-    END;
-    case_id := c.id;
-    res := v;
-    RETURN NEXT;
-  END LOOP;
-END
-$ot_diff$;
-`;
-
-/* A value for COPY's text format. */
-function copyText(s) {
-  return s.replace(/[\\\t\n\r]/g, (ch) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[ch]);
-}
-
-function uncopyText(s) {
-  if (s.indexOf('\\') < 0) return s;
-  return s.replace(/\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)/g, (m, e) => {
-    switch (e[0]) {
-      case 'b': return '\b';
-      case 'f': return '\f';
-      case 'n': return '\n';
-      case 'r': return '\r';
-      case 't': return '\t';
-      case 'v': return '\v';
-      case 'x': return String.fromCharCode(parseInt(e.slice(1), 16));
-      default:
-        if (/^[0-7]/.test(e)) return String.fromCharCode(parseInt(e, 8));
-        return e;
-    }
-  });
-}
-
-function psqlEnv() {
-  return { ...process.env, PGCLIENTENCODING: 'UTF8' };
-}
-
-function psqlSimple(sql) {
-  const r = spawnSync(PSQL, ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql],
-    { env: psqlEnv(), encoding: 'utf8' });
-  if (r.error) return { ok: false, out: '', err: String(r.error.message) };
-  return { ok: r.status === 0, out: r.stdout, err: r.stderr };
-}
-
-const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
-
-async function waitForServer(seconds) {
-  for (let i = 0; i < seconds * 2; i++) {
-    if (psqlSimple('SELECT 1').ok) return true;
-    await sleep(500);
-  }
-  return false;
-}
-
-/*
- * One psql session: load cases, evaluate them batch statements at a time.
- * Resolves with the results it got (Map id -> result) and whether psql ended
- * well.
- */
-function psqlRun(cases, batch) {
-  return new Promise((resolve) => {
-    const parts = [SETUP_SQL, 'COPY ot_diff_case (id, fn, typ, args) FROM STDIN;\n'];
-    for (const c of cases) parts.push(`${c.id}\t${copyText(c.fn)}\t${copyText(c.typ)}\t${copyText(c.sendJson)}\n`);
-    parts.push('\\.\n');
-    for (let i = 0; i < cases.length; i += batch) {
-      const lo = cases[i].id;
-      const hi = cases[Math.min(i + batch, cases.length) - 1].id + 1;
-      parts.push(`COPY (SELECT case_id, res FROM pg_temp.ot_diff_run(${lo}, ${hi})) TO STDOUT;\n`);
-    }
-    const child = spawn(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'],
-      { env: psqlEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    const out = [];
-    const err = [];
-    const results = new Map();
-    let pending = '';
-    const decoder = new (require('string_decoder').StringDecoder)('utf8');
-    const take = (text) => {
-      pending += text;
-      let nl;
-      let start = 0;
-      while ((nl = pending.indexOf('\n', start)) >= 0) {
-        const line = pending.slice(start, nl);
-        start = nl + 1;
-        const tab = line.indexOf('\t');
-        if (tab < 0) { out.push(line); continue; }
-        const id = Number(line.slice(0, tab));
-        try {
-          results.set(id, JSON.parse(uncopyText(line.slice(tab + 1))));
-        } catch (e) {
-          results.set(id, { harness: `unparseable result: ${line.slice(tab + 1, tab + 200)}` });
-        }
-      }
-      pending = pending.slice(start);
-    };
-    child.stdout.on('data', (b) => take(decoder.write(b)));
-    child.stderr.on('data', (b) => err.push(b));
-    child.stdin.on('error', () => { /* psql went away; reported by its exit status */ });
-    child.on('error', (e) => err.push(Buffer.from(String(e.message))));
-    child.on('close', (code, signal) => {
-      take(decoder.end());
-      resolve({ ok: code === 0, code, signal, results, stderr: Buffer.concat(err).toString('utf8'), stray: out });
-    });
-    child.stdin.end(parts.join(''));
-  });
-}
-
-/*
- * Evaluate all cases.  Normally one session; when the server crashes (or
- * psql fails) the first unanswered case is isolated by re-running its batch
- * one case per statement, recorded as crashed, and the run goes on.
- */
-async function evaluate(cases, batch, log) {
-  const results = new Map();
-  const crashes = [];
-  let i = 0;
-  while (i < cases.length) {
-    const run = await psqlRun(cases.slice(i), batch);
-    for (const [k, v] of run.results) results.set(k, v);
-    if (run.ok) break;
-    let k = i;
-    while (k < cases.length && results.has(cases[k].id)) k++;
-    if (k >= cases.length) break;
-    log(`psql failed after ${k} of ${cases.length} cases (exit ${run.code}${run.signal ? `, ${run.signal}` : ''}): `
-      + `${run.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-    if (!(await waitForServer(60))) throw new Error('the server did not come back');
-    const slice = cases.slice(k, k + batch);
-    const one = await psqlRun(slice, 1);
-    for (const [id, v] of one.results) results.set(id, v);
-    let m = k;
-    while (m < cases.length && results.has(cases[m].id)) m++;
-    if (one.ok || m >= k + slice.length) { i = m; continue; }
-    if (m === k && k === i && crashes.length === 0 && one.results.size === 0 && /could not connect|connection to server/.test(one.stderr)
-      && !/terminated|closed the connection unexpectedly/.test(one.stderr)) {
-      throw new Error(`cannot run psql: ${one.stderr.trim()}`);
-    }
-    const msg = one.stderr.trim().split('\n').slice(-3).join(' | ');
-    results.set(cases[m].id, { crash: msg || `psql exit ${one.code}` });
-    crashes.push(cases[m].id);
-    log(`case ${cases[m].id} (${cases[m].kind}) broke the session: ${msg}`);
-    if (crashes.length >= 10) {
-      log('10 cases broke the session; giving up on the rest');
-      for (let j = m + 1; j < cases.length; j++) if (!results.has(cases[j].id)) results.set(cases[j].id, { crash: 'not run' });
-      break;
-    }
-    if (!(await waitForServer(60))) throw new Error('the server did not come back');
-    i = m + 1;
-  }
-  return { results, crashes };
-}
-
-/* ------------------------------------------------------------------ */
-/* Comparison                                                          */
-
-function errorMatches(reason, err) {
-  const spec = REASONS[reason];
-  if (!spec) throw new Error(`unknown reason ${reason}`);
-  return err.sqlstate === spec.sqlstate && (!spec.re || spec.re.test(err.message || ''));
-}
-
-function classify(c, ref, pg) {
-  if (!pg) return { cls: 'mismatch', why: 'no result from PostgreSQL' };
-  if (pg.crash) return { cls: 'mismatch', why: `the case broke the psql session: ${pg.crash}` };
-  if (pg.harness) return { cls: 'mismatch', why: pg.harness };
-  const pgOk = Object.prototype.hasOwnProperty.call(pg, 'ok');
-  if ('ok' in ref) {
-    if (pgOk) {
-      if (c.reasons && c.strict !== false) {
-        return { cls: 'mismatch', why: `pg_ot accepted input expected to be rejected (${c.reasons.join(' or ')})` };
-      }
-      return deepEqual(ref.ok, pg.ok) ? { cls: 'match', sub: 'ok' } : { cls: 'mismatch', why: 'different results' };
-    }
-    if (pg.error) {
-      if (c.reasons) {
-        for (const reason of c.reasons) if (errorMatches(reason, pg.error)) return { cls: 'rejected', reason };
-        return { cls: 'mismatch', why: `pg_ot's error does not match the predicted reason (${c.reasons.join(' or ')})` };
-      }
-      return { cls: 'mismatch', why: 'pg_ot rejected input the reference accepts (no by-design reason predicted)' };
-    }
-    return { cls: 'mismatch', why: 'pg_ot returned SQL NULL' };
-  }
-  if (pg.error) {
-    const allowed = c.sqlstates || PG_ERROR_SQLSTATES;
-    if (allowed.includes(pg.error.sqlstate)) return { cls: 'match', sub: 'error' };
-    return { cls: 'mismatch', why: `both rejected, but pg_ot's SQLSTATE ${pg.error.sqlstate} is not ${allowed.join('/')}` };
-  }
-  return { cls: 'mismatch', why: pgOk ? 'the reference threw but pg_ot returned a value' : 'the reference threw but pg_ot returned SQL NULL' };
-}
-
-/* ------------------------------------------------------------------ */
-/* Report                                                              */
-
-function sqlLiteral(s) { return `'${s.replace(/'/g, "''")}'`; }
-
-/* A SQL statement running case c (with the JSON text PostgreSQL got). */
-function reproSql(c) {
-  const a = c.parts;
-  const j = (text) => `${sqlLiteral(text)}::jsonb`;
-  const t = sqlLiteral(c.typ);
-  switch (c.fn) {
-    case 'apply': return `SELECT ot.apply(${t}, ${j(a.doc)}, ${j(a.op)});`;
-    case 'transform': return `SELECT ot.transform(${t}, ${j(a.op)}, ${j(a.other)}, ${sqlLiteral(JSON.parse(a.side))});`;
-    case 'compose': return `SELECT ot.compose(${t}, ${j(a.a)}, ${j(a.b)});`;
-    case 'normalize': return `SELECT ot.normalize(${t}, ${j(a.op)});`;
-    case 'transform_cursor': return `SELECT ot.transform_cursor(${t}, ${a.cursor}, ${j(a.op)}${'own' in a ? `, ${a.own}` : ''});`;
-    case 'invert': return `SELECT ot.invert(${t}, ${j(a.op)}, ${j(a.doc)});`;
-    case 'create_data': return 'data' in a ? `SELECT ot.create_data(${t}, ${j(a.data)});`
-      : 'nulldata' in a ? `SELECT ot.create_data(${t}, NULL);` : `SELECT ot.create_data(${t});`;
-    default: return '';
-  }
-}
-
-function clip(s, n) {
-  return s.length <= n ? s : `${s.slice(0, n)}... (${s.length} chars; rerun with --only to see all)`;
-}
-
-function describe(c, ref, pg, verdict, seed, full) {
-  const lim = full ? Infinity : 1500;
-  const lines = [];
-  lines.push(`--- seed ${seed}, case ${c.id}: ${c.kind} [${c.variant}] type ${JSON.stringify(c.typ)}`);
-  if (verdict) lines.push(`    verdict:   ${verdict.cls}${verdict.reason ? ` (${verdict.reason})` : ''}${verdict.why ? `: ${verdict.why}` : ''}`);
-  if (c.reasons) lines.push(`    predicted: rejected for ${c.reasons.join(' or ')}${c.strict === false ? ' (or accepted)' : ''}`);
-  lines.push(`    input:     ${clip(c.sendJson, lim)}`);
-  lines.push(`    reference: ${clip(JSON.stringify(ref), lim)}`);
-  lines.push(`    pg_ot:     ${clip(JSON.stringify(pg), lim)}`);
-  const sql = reproSql(c);
-  if (sql.length <= 4000 || full) lines.push(`    sql:       ${sql}`);
-  return lines.join('\n');
-}
-
-/* ------------------------------------------------------------------ */
-/* Main                                                                */
-
-async function main() {
-  const opt = parseArgs(process.argv.slice(2));
-  const t0 = Date.now();
-  const log = (m) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
-
-  // 1. generate
-  const r = makeRng(opt.seed);
-  const cases = [];
-  let id = 0;
-  const push = (c, kind, origin) => {
-    c.id = id++;
-    c.kind = c.kind || kind;
-    c.origin = origin;
-    if (!c.typ) c.typ = r.pick(TYPE_NAMES);
-    c.sqlstates = c.sqlstate ? [c.sqlstate] : undefined;
-    delete c.sqlstate;
-    if (origin === 'random' && r.chance(P_BAD_TYPE)) {
-      c.typ = r.pick(BAD_TYPE_NAMES);
-      // an unknown type; an input with a bad side (22023) may be refused for that first
-      c.sqlstates = ['42704', ...(c.sqlstates || [])];
-      c.reasons = undefined;
-      c.variant = `unknown-type(${c.variant})`;
-    }
-    c.parts = {};
-    for (const k of Object.keys(c.args)) c.parts[k] = toJson(c.args[k]);
-    c.json = partsJson(c.parts);
-    c.sendJson = c.json;
-    delete c.args;
-    cases.push(c);
-  };
-  for (let i = 0; i < opt.cases; i++) {
-    const kind = KINDS[i % KINDS.length];
-    push(genCase(r, kind), kind, 'random');
-  }
-  for (const c of upstreamCases()) push(c, c.kind, 'upstream');
-  for (const c of fixedCases()) push(c, c.kind, 'fixed');
-  log(`generated ${cases.length} cases (${opt.cases} random, seed ${opt.seed})`);
-
-  // 2. reference
-  const refs = new Map();
-  const selfCheck = [];
-  let refList;
-  try {
-    refList = await computeReferences(cases);
-  } catch (e) {
-    console.log(`harness: ${e.message}`);
-    process.exit(2);
-  }
-  for (let i = 0; i < cases.length; i++) {
-    const c = cases[i];
-    const ref = refList[i];
-    refs.set(c.id, ref);
-    if (c.expect) {
-      const good = c.expect.error ? 'error' in ref : 'ok' in ref && deepEqual(ref.ok, c.expect.ok);
-      if (!good) selfCheck.push(`case ${c.id} ${c.kind} ${c.sendJson}: reference gave ${JSON.stringify(ref)}, expected ${JSON.stringify(c.expect)}`);
-    }
-  }
-  if (selfCheck.length) {
-    console.log('harness self-check failed: the reference disagrees with expected values:');
-    for (const s of selfCheck) console.log(`  ${s}`);
-    process.exit(2);
-  }
-  log('reference results computed');
-
-  // sabotage: PostgreSQL sees a different snapshot than the reference did
-  if (opt.sabotage > 0) {
-    const pool = cases.filter((c) => c.fn === 'apply' && c.origin === 'random' && !c.reasons && 'ok' in refs.get(c.id));
-    for (let n = 0; n < opt.sabotage && pool.length; n++) {
-      const c = pool.splice(r.int(pool.length), 1)[0];
-      c.parts.doc = JSON.stringify(`${JSON.parse(c.parts.doc)}§`);
-      c.sendJson = partsJson(c.parts);
-      c.variant += ' SABOTAGED';
-    }
-    log(`sabotaged ${opt.sabotage} apply cases; each must show as a mismatch`);
-  }
-
-  let run = cases;
-  if (opt.only) run = cases.filter((c) => opt.only.has(c.id));
-
-  // 3. PostgreSQL
-  const probe = psqlSimple("SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'ot'");
-  if (!probe.ok) {
-    console.log(`cannot reach PostgreSQL with ${PSQL}: ${probe.err.trim()}`);
-    process.exit(2);
-  }
-  if (Number(probe.out.trim()) === 0) {
-    console.log('no functions in schema ot: run CREATE EXTENSION pg_ot in this database first');
-    process.exit(2);
-  }
-  let evaluated;
-  try {
-    evaluated = await evaluate(run, opt.batch, log);
-  } catch (e) {
-    console.log(`harness: ${e.message}`);
-    process.exit(2);
-  }
-  log(`PostgreSQL evaluated ${evaluated.results.size} cases`);
-
-  // 4. compare
-  const stats = new Map();
-  const reasonTotals = new Map();
-  const mismatches = [];
-  let matches = 0;
-  let rejected = 0;
-  let randomRun = 0;
-  for (const c of run) {
-    if (c.origin === 'random') randomRun++;
-    const ref = refs.get(c.id);
-    const pg = evaluated.results.get(c.id);
-    const v = classify(c, ref, pg);
-    const group = c.kind;
-    if (!stats.has(group)) stats.set(group, { cases: 0, ok: 0, err: 0, rejected: new Map(), mismatch: 0 });
-    const s = stats.get(group);
-    s.cases++;
-    if (v.cls === 'match') { matches++; if (v.sub === 'ok') s.ok++; else s.err++; }
-    else if (v.cls === 'rejected') {
-      rejected++;
-      s.rejected.set(v.reason, (s.rejected.get(v.reason) || 0) + 1);
-      reasonTotals.set(v.reason, (reasonTotals.get(v.reason) || 0) + 1);
-    } else { s.mismatch++; mismatches.push({ c, ref, pg, v }); }
-    if (opt.only) console.log(describe(c, ref, pg, v, opt.seed, true));
-  }
-
-  // 5. report
-  const pad = (x, n) => String(x).padStart(n);
-  console.log('');
-  console.log(`${'function'.padEnd(26)}${pad('cases', 8)}${pad('match:ok', 10)}${pad('match:err', 10)}${pad('by-design', 10)}${pad('mismatch', 10)}  by-design reasons`);
-  const order = [...KINDS, ...[...stats.keys()].filter((k) => !KINDS.includes(k)).sort()];
-  const tot = { cases: 0, ok: 0, err: 0, rej: 0, mis: 0 };
-  for (const k of order) {
-    const s = stats.get(k);
-    if (!s) continue;
-    let rej = 0;
-    for (const n of s.rejected.values()) rej += n;
-    tot.cases += s.cases; tot.ok += s.ok; tot.err += s.err; tot.rej += rej; tot.mis += s.mismatch;
-    const reasons = [...s.rejected].sort().map(([k2, n]) => `${k2} ${n}`).join(', ');
-    console.log(`${k.padEnd(26)}${pad(s.cases, 8)}${pad(s.ok, 10)}${pad(s.err, 10)}${pad(rej, 10)}${pad(s.mismatch, 10)}  ${reasons}`);
-  }
-  console.log(`${'total'.padEnd(26)}${pad(tot.cases, 8)}${pad(tot.ok, 10)}${pad(tot.err, 10)}${pad(tot.rej, 10)}${pad(tot.mis, 10)}`);
-  if (reasonTotals.size) {
-    console.log(`rejected by design: ${[...reasonTotals].sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
-  }
-  if (evaluated.crashes.length) console.log(`cases that broke the psql session: ${evaluated.crashes.join(', ')}`);
-  if (mismatches.length && !opt.only) {
-    const why = new Map();
-    for (const m of mismatches) why.set(`${m.c.kind}: ${m.v.why}`, (why.get(`${m.c.kind}: ${m.v.why}`) || 0) + 1);
-    console.log('\nmismatches by kind and cause:');
-    for (const [k, n] of [...why].sort((a, b) => b[1] - a[1])) console.log(`  ${pad(n, 6)}  ${k}`);
-    console.log(`\nfirst ${Math.min(opt.show, mismatches.length)} of ${mismatches.length} mismatches `
-      + `(rerun one with: node text_unicode.js --seed ${opt.seed} --cases ${opt.cases} --only ID):`);
-    for (const m of mismatches.slice(0, opt.show)) console.log(describe(m.c, m.ref, m.pg, m.v, opt.seed, false));
-  }
-  console.log('');
-  log('done');
-  if (randomRun < MIN_RANDOM_CASES) {
-    console.log(`only ${randomRun} random cases ran; at least ${MIN_RANDOM_CASES} are required for a pass`);
-  }
-  console.log(`differential text-unicode: ${run.length} cases, ${mismatches.length} mismatches, ${rejected} rejected by design (seed ${opt.seed})`);
-  process.exit(mismatches.length > 0 || randomRun < MIN_RANDOM_CASES ? 1 : 0);
-}
-
-if (!isMainThread && workerData && workerData.role === 'reference') {
-  referenceWorker();
-} else if (require.main === module) {
-  main().catch((e) => {
-    console.error(e && e.stack ? e.stack : e);
-    process.exit(2);
-  });
-}
-
-module.exports = { makeRng, genCase, genOp, upstreamCases, fixedCases, reference, classify, toJson, KINDS };
+module.exports = { refEval, genCase, genOp, upstreamCases, fixedCases, KINDS, REASONS };
