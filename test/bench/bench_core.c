@@ -1,18 +1,20 @@
 /*
  * bench_core.c
- *	  Throughput of the text-unicode OT core (extension/ot) on a corpus.
+ *	  Throughput of the OT core (extension/ot) on a corpus: text-unicode or
+ *	  rich-text.
  *
  *	 bench_core CORPUS.jsonl [MIN_SECONDS]
  *
- * CORPUS is what gen_corpus.js writes: one {"doc", "op", "other"} per line.
- * Everything is parsed and converted to TuOp first; then, timed with
- * CLOCK_MONOTONIC, whole passes over the corpus of transform(op, other,
- * 'left') and of apply(doc, op) run until MIN_SECONDS (default 2) have
- * passed, after one untimed warm-up pass.  Results go to a bump arena that
- * is reset after each call, as a PostgreSQL memory context would be.
+ * CORPUS is what gen_corpus.js writes: a header naming the type, a pool of
+ * documents, then cases {"doc_index", "op", "other"}.  Everything is parsed
+ * and converted to the core's ops first; then, timed with CLOCK_MONOTONIC,
+ * whole passes over the corpus of transform(op, other, 'left') and of
+ * apply(doc, op) run until MIN_SECONDS (default 2) have passed, after one
+ * untimed warm-up pass.  Results go to a bump arena that is reset after each
+ * call, as a PostgreSQL memory context would be.
  *
  * Prints checksums of the results (compared with bench_core.js by run.sh)
- * and then "transforms/s N" and "applies/s N".
+ * and then "transform/s N" and "apply/s N".
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -25,6 +27,8 @@
 
 #include <jansson.h>
 
+#include "rich_text.h"
+#include "rt_json.h"
 #include "text_unicode.h"
 #include "tu_json.h"
 #include "utf8.h"
@@ -124,96 +128,457 @@ arena_reset(Arena *ar)
 	ar->last = NULL;
 }
 
-/* ---------------------------------------------------------------- corpus */
+/* ------------------------------------------------------- cases, results */
+
+/* A document of the pool, shared by the cases that edit it. */
+typedef union Doc
+{
+	struct
+	{
+		const char *text;		/* UTF-8 */
+		size_t		bytes;
+	}			tu;
+	RtOp		rt;				/* a delta of inserts */
+} Doc;
+
+typedef union Op
+{
+	TuOp		tu;
+	RtOp		rt;
+} Op;
 
 typedef struct Case
 {
-	const char *doc;
-	size_t		doc_bytes;
-	TuOp		op;
-	TuOp		other;
+	const Doc  *doc;
+	Op			op;
+	Op			other;
 } Case;
 
-static Case *
-load_corpus(const char *path, const OtAllocator *keep, size_t *n_cases)
+/* What a call returns: an op (transform) or a document (apply). */
+typedef union Result
 {
-	FILE	   *f = fopen(path, "r");
-	char	   *line = NULL;
-	size_t		line_cap = 0;
-	ssize_t		len;
-	size_t		n = 0,
-				cap = 1024,
-				lineno = 0;
-	Case	   *cases = xmalloc(cap * sizeof(Case));
+	Op			op;
+	Doc			doc;
+} Result;
 
-	if (f == NULL)
+/* ------------------------------------------------------------- checksums */
+
+/*
+ * 32-bit FNV-1a over a byte stream that describes each result; bench_core.js
+ * builds the same stream (see the sum functions below and there).  Numbers go
+ * in as 4 bytes, little-endian.
+ */
+#define FNV_OFFSET 2166136261u
+
+static inline uint32_t
+hash_bytes(uint32_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * 16777619u;
+	return h;
+}
+
+static inline uint32_t
+hash_u32(uint32_t h, uint32_t v)
+{
+	unsigned char b[4] = {v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24};
+
+	return hash_bytes(h, b, 4);
+}
+
+static inline uint32_t
+hash_tag(uint32_t h, char tag)
+{
+	return hash_bytes(h, &tag, 1);
+}
+
+/* Byte length, then the bytes. */
+static inline uint32_t
+hash_string(uint32_t h, const char *s, size_t bytes)
+{
+	return hash_bytes(hash_u32(h, bytes), s, bytes);
+}
+
+static int
+member_cmp(const void *x, const void *y)
+{
+	const OtJsonMember *a = *(const OtJsonMember *const *) x;
+	const OtJsonMember *b = *(const OtJsonMember *const *) y;
+	int			c = memcmp(a->key, b->key, a->key_len < b->key_len ? a->key_len : b->key_len);
+
+	return c != 0 ? c : (a->key_len > b->key_len) - (a->key_len < b->key_len);
+}
+
+/*
+ * A JSON value: n, t, f; # and the number as JavaScript prints it (the
+ * same as %.17g for the integers of the corpus); s and a string; [ and the
+ * items; { and the members in key order.
+ */
+static uint32_t
+hash_json(uint32_t h, const OtJson *v)
+{
+	char		num[32];
+
+	switch (v->kind)
+	{
+		case OJ_NULL:
+			return hash_tag(h, 'n');
+		case OJ_FALSE:
+			return hash_tag(h, 'f');
+		case OJ_TRUE:
+			return hash_tag(h, 't');
+		case OJ_NUMBER:
+			snprintf(num, sizeof(num), "%.17g", v->number);
+			return hash_string(hash_tag(h, '#'), num, strlen(num));
+		case OJ_STRING:
+			return hash_string(hash_tag(h, 's'), v->str, v->len);
+		case OJ_ARRAY:
+			h = hash_u32(hash_tag(h, '['), v->len);
+			for (size_t i = 0; i < v->len; i++)
+				h = hash_json(h, &v->items[i]);
+			return h;
+		case OJ_OBJECT:
+			{
+				const OtJsonMember *sorted[v->len + 1];
+
+				for (size_t i = 0; i < v->len; i++)
+					sorted[i] = &v->members[i];
+				qsort(sorted, v->len, sizeof(sorted[0]), member_cmp);
+				h = hash_u32(hash_tag(h, '{'), v->len);
+				for (size_t i = 0; i < v->len; i++)
+					h = hash_json(hash_string(h, sorted[i]->key, sorted[i]->key_len),
+								  sorted[i]->value);
+				return h;
+			}
+	}
+	return h;
+}
+
+/*
+ * The sum functions add a result to *hash and return its size: components
+ * of an op or a delta, code points of a text-unicode document.
+ */
+typedef int64_t (*SumFn) (const Result *r, uint32_t *hash);
+
+/* Per component: r N, i and the text, d N, or D and the deleted text. */
+static int64_t
+tu_sum_op(const Result *r, uint32_t *hash)
+{
+	const TuOp *op = &r->op.tu;
+	uint32_t	h = hash_u32(*hash, op->len);
+
+	for (size_t i = 0; i < op->len; i++)
+	{
+		const TuComponent *c = &op->items[i];
+
+		if (c->kind == TU_SKIP)
+			h = hash_u32(hash_tag(h, 'r'), c->count);
+		else if (c->kind == TU_INSERT)
+			h = hash_string(hash_tag(h, 'i'), c->text, c->bytes);
+		else if (c->text == NULL)
+			h = hash_u32(hash_tag(h, 'd'), c->count);
+		else
+			h = hash_string(hash_tag(h, 'D'), c->text, c->bytes);
+	}
+	*hash = h;
+	return op->len;
+}
+
+static int64_t
+tu_sum_doc(const Result *r, uint32_t *hash)
+{
+	*hash = hash_string(*hash, r->doc.tu.text, r->doc.tu.bytes);
+	return ot_utf8_count(r->doc.tu.text, r->doc.tu.bytes);
+}
+
+/*
+ * Per component: i, r or d and the length in UTF-16 units; s and the text,
+ * or e and the embed; then, unless it has none or an empty map, a and the
+ * attributes.
+ */
+static int64_t
+rt_sum_delta(const RtOp *op, uint32_t *hash)
+{
+	uint32_t	h = hash_u32(*hash, op->len);
+
+	for (size_t i = 0; i < op->len; i++)
+	{
+		const RtComponent *c = &op->items[i];
+
+		h = hash_u32(hash_tag(h, "ird"[c->kind]), c->length);
+		if (c->text)
+			h = hash_string(hash_tag(h, 's'), c->text, c->bytes);
+		else if (c->embed)
+			h = hash_json(hash_tag(h, 'e'), c->embed);
+		if (c->attributes && c->attributes->len > 0)
+			h = hash_json(hash_tag(h, 'a'), c->attributes);
+	}
+	*hash = h;
+	return op->len;
+}
+
+static int64_t
+rt_sum_op(const Result *r, uint32_t *hash)
+{
+	return rt_sum_delta(&r->op.rt, hash);
+}
+
+static int64_t
+rt_sum_doc(const Result *r, uint32_t *hash)
+{
+	return rt_sum_delta(&r->doc.rt, hash);
+}
+
+/* ----------------------------------------------------------------- types */
+
+typedef bool (*ReadDocFn) (const json_t *j, const OtAllocator *a, Doc *doc,
+						   char *msg, size_t msg_len);
+typedef bool (*ReadOpFn) (const json_t *j, const OtAllocator *a, Op *op,
+						  char *msg, size_t msg_len);
+typedef OtStatus (*CallFn) (const Case *c, const OtAllocator *a, Result *out,
+							OtError *err);
+
+/* A benchmarked call: transform or apply. */
+typedef struct Call
+{
+	const char *name;
+	CallFn		call;
+	SumFn		sum;
+} Call;
+
+typedef struct OtTypeBench
+{
+	const char *name;			/* as in the corpus header */
+	ReadDocFn	read_doc;
+	ReadOpFn	read_op;
+	Call		calls[2];
+} OtTypeBench;
+
+static bool
+tu_read_doc(const json_t *j, const OtAllocator *a, Doc *doc, char *msg, size_t msg_len)
+{
+	char	   *text;
+
+	if (!json_is_string(j))
+	{
+		snprintf(msg, msg_len, "doc is not a string");
+		return false;
+	}
+	doc->tu.bytes = json_string_length(j);
+	doc->tu.text = text = ot_alloc(a, doc->tu.bytes + 1);
+	memcpy(text, json_string_value(j), doc->tu.bytes + 1);
+	if (!ot_utf8_valid(doc->tu.text, doc->tu.bytes))
+	{
+		snprintf(msg, msg_len, "doc is not valid UTF-8 without NUL");
+		return false;
+	}
+	return true;
+}
+
+static bool
+tu_read_op(const json_t *j, const OtAllocator *a, Op *op, char *msg, size_t msg_len)
+{
+	OtError		err;
+
+	if (!tu_op_from_json(j, a, &op->tu, msg, msg_len))
+		return false;
+	if (tu_check(&op->tu, &err) != OT_OK)
+	{
+		snprintf(msg, msg_len, "%s", err.message);
+		return false;
+	}
+	return true;
+}
+
+static OtStatus
+tu_call_transform(const Case *c, const OtAllocator *a, Result *out, OtError *err)
+{
+	return tu_transform(&c->op.tu, &c->other.tu, true, a, &out->op.tu, err);
+}
+
+static OtStatus
+tu_call_apply(const Case *c, const OtAllocator *a, Result *out, OtError *err)
+{
+	char	   *text;
+	OtStatus	status = tu_apply(c->doc->tu.text, c->doc->tu.bytes, &c->op.tu, a,
+								  &text, &out->doc.tu.bytes, err);
+
+	out->doc.tu.text = text;
+	return status;
+}
+
+/* A checked delta. */
+static bool
+rt_read_delta(const json_t *j, const OtAllocator *a, RtOp *op, char *msg, size_t msg_len)
+{
+	OtError		err;
+
+	if (!rt_op_from_json(j, a, op, msg, msg_len))
+		return false;
+	if (rt_check(op, &err) != OT_OK)
+	{
+		snprintf(msg, msg_len, "%s", err.message);
+		return false;
+	}
+	return true;
+}
+
+static bool
+rt_read_op(const json_t *j, const OtAllocator *a, Op *op, char *msg, size_t msg_len)
+{
+	return rt_read_delta(j, a, &op->rt, msg, msg_len);
+}
+
+static bool
+rt_read_doc(const json_t *j, const OtAllocator *a, Doc *doc, char *msg, size_t msg_len)
+{
+	if (!rt_read_delta(j, a, &doc->rt, msg, msg_len))
+		return false;
+	if (!rt_is_document(&doc->rt))
+	{
+		snprintf(msg, msg_len, "doc is not a delta of inserts only");
+		return false;
+	}
+	return true;
+}
+
+static OtStatus
+rt_call_transform(const Case *c, const OtAllocator *a, Result *out, OtError *err)
+{
+	return rt_transform(&c->op.rt, &c->other.rt, true, a, &out->op.rt, err);
+}
+
+static OtStatus
+rt_call_apply(const Case *c, const OtAllocator *a, Result *out, OtError *err)
+{
+	return rt_apply(&c->doc->rt, &c->op.rt, a, &out->doc.rt, err);
+}
+
+static const OtTypeBench TYPES[] = {
+	{"text-unicode", tu_read_doc, tu_read_op,
+	{{"transform", tu_call_transform, tu_sum_op}, {"apply", tu_call_apply, tu_sum_doc}}},
+	{"rich-text", rt_read_doc, rt_read_op,
+	{{"transform", rt_call_transform, rt_sum_op}, {"apply", rt_call_apply, rt_sum_doc}}},
+};
+
+/* ---------------------------------------------------------------- corpus */
+
+typedef struct Corpus
+{
+	const OtTypeBench *type;
+	size_t		n_docs;
+	Doc		   *docs;
+	size_t		n_cases;
+	Case	   *cases;
+} Corpus;
+
+typedef struct LineReader
+{
+	const char *path;
+	FILE	   *f;
+	char	   *line;
+	size_t		cap;
+	size_t		lineno;
+} LineReader;
+
+static void
+die_at(const LineReader *r, const char *msg)
+{
+	fprintf(stderr, "%s:%zu: %s\n", r->path, r->lineno, msg);
+	exit(1);
+}
+
+/* The next line as JSON; the caller json_decref's it. */
+static json_t *
+read_json_line(LineReader *r)
+{
+	ssize_t		len = getline(&r->line, &r->cap, r->f);
+	json_error_t jerr;
+	json_t	   *j;
+
+	r->lineno++;
+	if (len <= 0)
+		die_at(r, "unexpected end of file");
+	j = json_loadb(r->line, len, 0, &jerr);
+	if (j == NULL)
+		die_at(r, jerr.text);
+	return j;
+}
+
+/* A member of a line's object, or an error naming it. */
+static const json_t *
+member(const LineReader *r, const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	char		msg[100];
+
+	if (v == NULL)
+	{
+		snprintf(msg, sizeof(msg), "no \"%s\"", key);
+		die_at(r, msg);
+	}
+	return v;
+}
+
+/* Reads the whole corpus, keeping it with keep. */
+static void
+load_corpus(const char *path, const OtAllocator *keep, Corpus *corpus)
+{
+	LineReader	r = {path, fopen(path, "r"), NULL, 0, 0};
+	json_t	   *j;
+	const char *type;
+	char		msg[256];
+
+	if (r.f == NULL)
 	{
 		perror(path);
 		exit(1);
 	}
-	while ((len = getline(&line, &line_cap, f)) > 0)
-	{
-		json_error_t jerr;
-		json_t	   *root,
-				   *doc;
-		char		msg[200];
-		OtError		err;
-		Case	   *c;
-		char	   *d;
+	j = read_json_line(&r);
+	type = json_string_value(member(&r, j, "type"));
+	corpus->type = NULL;
+	for (size_t t = 0; t < sizeof(TYPES) / sizeof(TYPES[0]); t++)
+		if (type && strcmp(type, TYPES[t].name) == 0)
+			corpus->type = &TYPES[t];
+	if (corpus->type == NULL)
+		die_at(&r, "type is neither text-unicode nor rich-text");
+	corpus->n_docs = json_integer_value(member(&r, j, "docs"));
+	corpus->n_cases = json_integer_value(member(&r, j, "cases"));
+	json_decref(j);
+	if (corpus->n_docs == 0 || corpus->n_cases == 0)
+		die_at(&r, "no documents or no cases");
+	corpus->docs = ot_alloc(keep, corpus->n_docs * sizeof(Doc));
+	corpus->cases = ot_alloc(keep, corpus->n_cases * sizeof(Case));
 
-		lineno++;
-		if (len == 1 && line[0] == '\n')
-			continue;
-		root = json_loadb(line, len, 0, &jerr);
-		if (root == NULL)
-		{
-			fprintf(stderr, "%s:%zu: %s\n", path, lineno, jerr.text);
-			exit(1);
-		}
-		if (n == cap)
-		{
-			cap *= 2;
-			cases = realloc(cases, cap * sizeof(Case));
-			if (cases == NULL)
-			{
-				fprintf(stderr, "bench_core: out of memory\n");
-				exit(1);
-			}
-		}
-		c = &cases[n];
-		doc = json_object_get(root, "doc");
-		if (!json_is_string(doc))
-		{
-			fprintf(stderr, "%s:%zu: doc is not a string\n", path, lineno);
-			exit(1);
-		}
-		c->doc_bytes = json_string_length(doc);
-		d = ot_alloc(keep, c->doc_bytes + 1);
-		memcpy(d, json_string_value(doc), c->doc_bytes + 1);
-		c->doc = d;
-		if (!ot_utf8_valid(c->doc, c->doc_bytes))
-		{
-			fprintf(stderr, "%s:%zu: doc is not valid UTF-8 without NUL\n", path, lineno);
-			exit(1);
-		}
-		if (!tu_op_from_json(json_object_get(root, "op"), keep, &c->op, msg, sizeof(msg)) ||
-			!tu_op_from_json(json_object_get(root, "other"), keep, &c->other, msg, sizeof(msg)))
-		{
-			fprintf(stderr, "%s:%zu: %s\n", path, lineno, msg);
-			exit(1);
-		}
-		if (tu_check(&c->op, &err) != OT_OK || tu_check(&c->other, &err) != OT_OK)
-		{
-			fprintf(stderr, "%s:%zu: %s\n", path, lineno, err.message);
-			exit(1);
-		}
-		json_decref(root);
-		n++;
+	for (size_t i = 0; i < corpus->n_docs; i++)
+	{
+		j = read_json_line(&r);
+		if (!corpus->type->read_doc(member(&r, j, "doc"), keep, &corpus->docs[i],
+									msg, sizeof(msg)))
+			die_at(&r, msg);
+		json_decref(j);
 	}
-	free(line);
-	fclose(f);
-	*n_cases = n;
-	return cases;
+	for (size_t i = 0; i < corpus->n_cases; i++)
+	{
+		Case	   *c = &corpus->cases[i];
+		json_int_t	k;
+
+		j = read_json_line(&r);
+		k = json_integer_value(member(&r, j, "doc_index"));
+		if (k < 0 || (size_t) k >= corpus->n_docs)
+			die_at(&r, "doc_index out of range");
+		c->doc = &corpus->docs[k];
+		if (!corpus->type->read_op(member(&r, j, "op"), keep, &c->op, msg, sizeof(msg)) ||
+			!corpus->type->read_op(member(&r, j, "other"), keep, &c->other, msg, sizeof(msg)))
+			die_at(&r, msg);
+		json_decref(j);
+	}
+	if (getline(&r.line, &r.cap, r.f) > 0)
+		die_at(&r, "more lines than the header announces");
+	free(r.line);
+	fclose(r.f);
 }
 
 /* ---------------------------------------------------------------- timing */
@@ -228,80 +593,65 @@ now(void)
 }
 
 static void
-die_status(const char *what, size_t i, const OtError *err)
+die_call(const Call *call, size_t i, const OtError *err)
 {
-	fprintf(stderr, "bench_core: %s of case %zu failed: %s\n", what, i + 1, err->message);
+	fprintf(stderr, "bench_core: %s of case %zu failed: %s\n", call->name, i + 1, err->message);
 	exit(1);
 }
 
-/* One pass of transform(op, other, left) over the corpus. */
+/* One pass of call over the corpus. */
 static void
-pass_transform(const Case *cases, size_t n, Arena *ar, const OtAllocator *a)
+pass(const Call *call, const Corpus *corpus, Arena *ar, const OtAllocator *a)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < corpus->n_cases; i++)
 	{
-		TuOp		out;
+		Result		out;
 		OtError		err;
 
-		if (tu_transform(&cases[i].op, &cases[i].other, true, a, &out, &err) != OT_OK)
-			die_status("transform", i, &err);
+		if (call->call(&corpus->cases[i], a, &out, &err) != OT_OK)
+			die_call(call, i, &err);
 		arena_reset(ar);
 	}
 }
-
-/* One pass of apply(doc, op) over the corpus. */
-static void
-pass_apply(const Case *cases, size_t n, Arena *ar, const OtAllocator *a)
-{
-	for (size_t i = 0; i < n; i++)
-	{
-		char	   *out;
-		size_t		out_bytes;
-		OtError		err;
-
-		if (tu_apply(cases[i].doc, cases[i].doc_bytes, &cases[i].op, a,
-					 &out, &out_bytes, &err) != OT_OK)
-			die_status("apply", i, &err);
-		arena_reset(ar);
-	}
-}
-
-typedef void (*PassFn) (const Case *, size_t, Arena *, const OtAllocator *);
 
 /* Calls per second over whole passes lasting at least min_seconds. */
 static double
-measure(PassFn pass, const Case *cases, size_t n, double min_seconds,
+measure(const Call *call, const Corpus *corpus, double min_seconds,
 		Arena *ar, const OtAllocator *a)
 {
 	double		start,
 				elapsed;
 	size_t		passes = 0;
 
-	pass(cases, n, ar, a);		/* warm-up */
+	pass(call, corpus, ar, a);	/* warm-up */
 	start = now();
 	do
 	{
-		pass(cases, n, ar, a);
+		pass(call, corpus, ar, a);
 		passes++;
 		elapsed = now() - start;
 	} while (elapsed < min_seconds);
-	return (double) passes * n / elapsed;
+	return (double) passes * corpus->n_cases / elapsed;
 }
 
-/* Weighted sum of an op's components, the same in bench_core.js. */
-static int64_t
-op_checksum(const TuOp *op)
+/* Checksums of call's results, outside the timing. */
+static void
+print_checksum(const Call *call, const Corpus *corpus, Arena *ar, const OtAllocator *a)
 {
-	int64_t		s = 0;
+	uint32_t	hash = FNV_OFFSET;
+	int64_t		size = 0;
 
-	for (size_t i = 0; i < op->len; i++)
+	for (size_t i = 0; i < corpus->n_cases; i++)
 	{
-		const TuComponent *c = &op->items[i];
-		int			w = c->kind == TU_SKIP ? 1 : c->kind == TU_INSERT ? 3 : c->text ? 7 : 5;
+		Result		out;
+		OtError		err;
 
-		s += w * c->count;
+		if (call->call(&corpus->cases[i], a, &out, &err) != OT_OK)
+			die_call(call, i, &err);
+		size += call->sum(&out, &hash);
+		arena_reset(ar);
 	}
-	return s;
+	printf("check %s size %" PRId64 " hash %" PRIu32 "\n", call->name, size, hash);
 }
 
 int
@@ -312,14 +662,9 @@ main(int argc, char **argv)
 	OtAllocator keep = {arena_alloc, arena_grow, &keep_arena};
 	OtAllocator work = {arena_alloc, arena_grow, &work_arena};
 	double		min_seconds = 2.0;
-	size_t		n;
-	Case	   *cases;
-	int64_t		apply_cp = 0,
-				t_components = 0,
-				t_sum = 0;
-	double		t0,
-				tps,
-				aps;
+	double		rate[2];
+	Corpus		corpus;
+	double		t0;
 
 	if (argc < 2 || argc > 3)
 	{
@@ -330,39 +675,18 @@ main(int argc, char **argv)
 		min_seconds = atof(argv[2]);
 
 	t0 = now();
-	cases = load_corpus(argv[1], &keep, &n);
-	if (n == 0)
-	{
-		fprintf(stderr, "bench_core: %s holds no cases\n", argv[1]);
-		return 1;
-	}
-	fprintf(stderr, "bench_core: %zu cases parsed in %.1f s (not timed)\n", n, now() - t0);
+	load_corpus(argv[1], &keep, &corpus);
+	fprintf(stderr, "bench_core: %zu %s cases over %zu documents parsed in %.1f s (not timed)\n",
+			corpus.n_cases, corpus.type->name, corpus.n_docs, now() - t0);
 
-	/* Checksums of the results, outside the timing. */
-	for (size_t i = 0; i < n; i++)
-	{
-		TuOp		out;
-		char	   *doc;
-		size_t		bytes;
-		OtError		err;
-
-		if (tu_transform(&cases[i].op, &cases[i].other, true, &work, &out, &err) != OT_OK)
-			die_status("transform", i, &err);
-		t_components += out.len;
-		t_sum += op_checksum(&out);
-		if (tu_apply(cases[i].doc, cases[i].doc_bytes, &cases[i].op, &work,
-					 &doc, &bytes, &err) != OT_OK)
-			die_status("apply", i, &err);
-		apply_cp += ot_utf8_count(doc, bytes);
-		arena_reset(&work_arena);
-	}
-	printf("cases %zu\n", n);
-	printf("check transform_components %" PRId64 " transform_sum %" PRId64 " apply_codepoints %" PRId64 "\n",
-		   t_components, t_sum, apply_cp);
-
-	tps = measure(pass_transform, cases, n, min_seconds, &work_arena, &work);
-	aps = measure(pass_apply, cases, n, min_seconds, &work_arena, &work);
-	printf("transforms/s %.0f\n", tps);
-	printf("applies/s %.0f\n", aps);
+	printf("type %s\n", corpus.type->name);
+	printf("cases %zu\n", corpus.n_cases);
+	printf("docs %zu\n", corpus.n_docs);
+	for (int k = 0; k < 2; k++)
+		print_checksum(&corpus.type->calls[k], &corpus, &work_arena, &work);
+	for (int k = 0; k < 2; k++)
+		rate[k] = measure(&corpus.type->calls[k], &corpus, min_seconds, &work_arena, &work);
+	for (int k = 0; k < 2; k++)
+		printf("%s/s %.0f\n", corpus.type->calls[k].name, rate[k]);
 	return 0;
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Throughput of ot-text-unicode 4.0.0 on the corpus bench_core.c reads.
+// Throughput of the JavaScript reference types on the corpus bench_core.c
+// reads: ot-text-unicode 4.0.0 or rich-text 4.1.0, as the corpus header says.
 //
 //   node bench_core.js CORPUS.jsonl [MIN_SECONDS]
 //
@@ -10,7 +11,73 @@
 'use strict';
 
 const fs = require('fs');
-const { type } = require('ot-text-unicode');
+
+// ------------------------------------------------------------- checksums
+
+// 32-bit FNV-1a over a byte stream that describes each result, the same as
+// bench_core.c builds.  Numbers go in as 4 bytes, little-endian.
+const FNV_OFFSET = 2166136261;
+
+class Hash {
+  constructor() {
+    this.h = FNV_OFFSET;
+  }
+
+  byte(b) {
+    this.h = Math.imul(this.h ^ b, 16777619) >>> 0;
+  }
+
+  bytes(buf) {
+    let h = this.h;
+    for (let i = 0; i < buf.length; i++) h = Math.imul(h ^ buf[i], 16777619) >>> 0;
+    this.h = h;
+  }
+
+  u32(v) {
+    this.byte(v & 0xff);
+    this.byte((v >>> 8) & 0xff);
+    this.byte((v >>> 16) & 0xff);
+    this.byte(v >>> 24);
+  }
+
+  tag(c) {
+    this.byte(c.charCodeAt(0));
+  }
+
+  // Byte length in UTF-8, then the bytes.
+  string(s) {
+    const buf = Buffer.from(s, 'utf8');
+    this.u32(buf.length);
+    this.bytes(buf);
+  }
+
+  // A JSON value: n, t, f; # and the number as a string; s and a string;
+  // [ and the items; { and the members in key order.
+  json(v) {
+    if (v === null) this.tag('n');
+    else if (v === true) this.tag('t');
+    else if (v === false) this.tag('f');
+    else if (typeof v === 'number') {
+      this.tag('#');
+      this.string(String(v));
+    } else if (typeof v === 'string') {
+      this.tag('s');
+      this.string(v);
+    } else if (Array.isArray(v)) {
+      this.tag('[');
+      this.u32(v.length);
+      for (const item of v) this.json(item);
+    } else {
+      const keys = Object.keys(v).sort();
+      this.tag('{');
+      this.u32(keys.length);
+      for (const k of keys) {
+        this.string(k);
+        this.json(v[k]);
+      }
+    }
+  }
+}
 
 // Code points in a JS string (surrogate pairs count once).
 function strPosToUni(s) {
@@ -22,60 +89,120 @@ function strPosToUni(s) {
   return n;
 }
 
-function loadCorpus(path) {
-  // The file can pass V8's largest string, so split the buffer by lines.
-  const buf = fs.readFileSync(path);
-  const cases = [];
-  let start = 0;
-  while (start < buf.length) {
-    let end = buf.indexOf(10, start);
-    if (end === -1) end = buf.length;
-    if (end > start) {
-      const c = JSON.parse(buf.toString('utf8', start, end));
-      cases.push({ doc: c.doc, op: c.op, other: c.other });
-    }
-    start = end + 1;
-  }
-  return cases;
-}
+// The sum functions add a result to hash and return its size: components of
+// an op or a delta, code points of a text-unicode document.
 
-const WEIGHT = { skip: 1, insert: 3, delCount: 5, delText: 7 };
-
-// Weighted sum of an op's components, the same in bench_core.c.
-function opChecksum(op) {
-  let s = 0;
+// Per component: r N, i and the text, d N, or D and the deleted text.
+function tuSumOp(op, hash) {
+  hash.u32(op.length);
   for (const c of op) {
-    if (typeof c === 'number') s += WEIGHT.skip * c;
-    else if (typeof c === 'string') s += WEIGHT.insert * strPosToUni(c);
-    else if (typeof c.d === 'number') s += WEIGHT.delCount * c.d;
-    else s += WEIGHT.delText * strPosToUni(c.d);
+    if (typeof c === 'number') {
+      hash.tag('r');
+      hash.u32(c);
+    } else if (typeof c === 'string') {
+      hash.tag('i');
+      hash.string(c);
+    } else if (typeof c.d === 'number') {
+      hash.tag('d');
+      hash.u32(c.d);
+    } else {
+      hash.tag('D');
+      hash.string(c.d);
+    }
   }
-  return s;
+  return op.length;
 }
 
-let sink = 0;
-
-function passTransform(cases) {
-  for (let i = 0; i < cases.length; i++) {
-    const c = cases[i];
-    sink += type.transform(c.op, c.other, 'left').length;
-  }
+function tuSumDoc(doc, hash) {
+  hash.string(doc);
+  return strPosToUni(doc);
 }
 
-function passApply(cases) {
-  for (let i = 0; i < cases.length; i++) {
-    const c = cases[i];
-    sink += type.apply(c.doc, c.op).length;
+// Per component: i, r or d and the length in UTF-16 units; s and the text,
+// or e and the embed; then, unless it has none or an empty map, a and the
+// attributes.
+function rtSumDelta(delta, hash) {
+  const ops = delta.ops;
+  hash.u32(ops.length);
+  for (const c of ops) {
+    if (typeof c.delete === 'number') {
+      hash.tag('d');
+      hash.u32(c.delete);
+    } else if (typeof c.retain === 'number') {
+      hash.tag('r');
+      hash.u32(c.retain);
+    } else if (typeof c.insert === 'string') {
+      hash.tag('i');
+      hash.u32(c.insert.length);
+      hash.tag('s');
+      hash.string(c.insert);
+    } else {
+      hash.tag('i');
+      hash.u32(1);
+      hash.tag('e');
+      hash.json(c.insert);
+    }
+    if (c.attributes && Object.keys(c.attributes).length > 0) {
+      hash.tag('a');
+      hash.json(c.attributes);
+    }
   }
+  return ops.length;
 }
 
-function measure(pass, cases, minSeconds) {
-  pass(cases); // warm-up
+// ----------------------------------------------------------------- types
+
+const TYPES = {
+  'text-unicode': {
+    type: require('ot-text-unicode').type,
+    sum: { transform: tuSumOp, apply: tuSumDoc },
+  },
+  'rich-text': {
+    type: require('rich-text').type,
+    sum: { transform: rtSumDelta, apply: rtSumDelta },
+  },
+};
+
+// ---------------------------------------------------------------- corpus
+
+function loadCorpus(path) {
+  const lines = fs.readFileSync(path, 'utf8').split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const header = JSON.parse(lines[0]);
+  if (!TYPES[header.type]) throw new Error(`${path}: unknown type ${header.type}`);
+  if (lines.length !== 1 + header.docs + header.cases) {
+    throw new Error(`${path}: ${lines.length} lines, not 1 + ${header.docs} + ${header.cases}`);
+  }
+  const docs = [];
+  for (let i = 1; i <= header.docs; i++) docs.push(JSON.parse(lines[i]).doc);
+  const cases = [];
+  for (let i = 1 + header.docs; i < lines.length; i++) {
+    const c = JSON.parse(lines[i]);
+    cases.push({ doc: docs[c.doc_index], op: c.op, other: c.other });
+  }
+  return { type: header.type, docs, cases };
+}
+
+// ---------------------------------------------------------------- timing
+
+const CALLS = {
+  transform: (type, c) => type.transform(c.op, c.other, 'left'),
+  apply: (type, c) => type.apply(c.doc, c.op),
+};
+
+let sink = null; // keeps the latest result alive
+
+function pass(call, type, cases) {
+  for (let i = 0; i < cases.length; i++) sink = call(type, cases[i]);
+}
+
+function measure(call, type, cases, minSeconds) {
+  pass(call, type, cases); // warm-up
   const start = process.hrtime.bigint();
   let passes = 0;
   let elapsed;
   do {
-    pass(cases);
+    pass(call, type, cases);
     passes++;
     elapsed = Number(process.hrtime.bigint() - start) / 1e9;
   } while (elapsed < minSeconds);
@@ -90,27 +217,26 @@ function main() {
     process.exit(2);
   }
   const t0 = Date.now();
-  const cases = loadCorpus(path);
-  process.stderr.write(`bench_core.js: ${cases.length} cases parsed in ${((Date.now() - t0) / 1000).toFixed(1)} s (not timed)\n`);
+  const corpus = loadCorpus(path);
+  const { type, sum } = TYPES[corpus.type];
+  const cases = corpus.cases;
+  process.stderr.write(`bench_core.js: ${cases.length} ${corpus.type} cases over ${corpus.docs.length} ` +
+    `documents parsed in ${((Date.now() - t0) / 1000).toFixed(1)} s (not timed)\n`);
 
-  // Checksums of the results, outside the timing.
-  let tComponents = 0;
-  let tSum = 0;
-  let applyCp = 0;
-  for (const c of cases) {
-    const t = type.transform(c.op, c.other, 'left');
-    tComponents += t.length;
-    tSum += opChecksum(t);
-    applyCp += strPosToUni(type.apply(c.doc, c.op));
-  }
+  console.log(`type ${corpus.type}`);
   console.log(`cases ${cases.length}`);
-  console.log(`check transform_components ${tComponents} transform_sum ${tSum} apply_codepoints ${applyCp}`);
-
-  const tps = measure(passTransform, cases, minSeconds);
-  const aps = measure(passApply, cases, minSeconds);
-  console.log(`transforms/s ${tps.toFixed(0)}`);
-  console.log(`applies/s ${aps.toFixed(0)}`);
-  if (sink === -1) console.log(''); // keeps the results alive
+  console.log(`docs ${corpus.docs.length}`);
+  // Checksums of the results, outside the timing.
+  for (const name of Object.keys(CALLS)) {
+    const hash = new Hash();
+    let size = 0;
+    for (const c of cases) size += sum[name](CALLS[name](type, c), hash);
+    console.log(`check ${name} size ${size} hash ${hash.h}`);
+  }
+  const rates = {};
+  for (const name of Object.keys(CALLS)) rates[name] = measure(CALLS[name], type, cases, minSeconds);
+  for (const name of Object.keys(CALLS)) console.log(`${name}/s ${rates[name].toFixed(0)}`);
+  if (sink === undefined) console.log(''); // the results are used
 }
 
 main();

@@ -1,33 +1,51 @@
 #!/usr/bin/env node
-// Writes a seeded corpus of text-unicode cases as JSON lines:
+// Writes a seeded corpus of text-unicode or rich-text cases as JSON lines:
 //
-//   {"doc": "...", "op": [...], "other": [...]}
+//   {"type": "rich-text", "seed": 42, "docs": 2000, "cases": 100000}
+//   {"doc": DOCUMENT}                                  x docs
+//   {"doc_index": K, "op": OP, "other": OTHER}         x cases
 //
-// op and other are concurrent edits of doc, both valid against it, sized like
-// typing: mostly one insert or delete of 1-10 code points at a random
-// position, some replacements of a selection, a few pastes and large deletes.
-// Documents are 100 to 20,000 code points (log-uniform) of ASCII prose,
-// accented Latin, CJK and emoji in per-document proportions.  Deletes are
-// {d: N} or {d: "text"} in equal measure.
+// Each case edits document K of the pool: op and other are concurrent edits,
+// both valid against it, sized like typing (mostly one insert or delete of
+// 1-10 characters at a random position; some replacements of a selection; a
+// few pastes and, for text-unicode, large deletes; for rich-text also format
+// changes of a selection).  Documents are stored once and shared by the cases
+// that edit them.
 //
-//   node gen_corpus.js --out corpus.jsonl [--seed 42] [--cases 100000] [--docs 2000]
+// Text mixes ASCII prose, accented Latin, CJK and emoji in per-document
+// proportions.  Document sizes are log-uniform, 100 to 20,000 characters:
+//   text-unicode: a string of that many code points; deletes are {d: N} or
+//     {d: "text"} in equal measure.
+//   rich-text: a delta of inserts of that many UTF-16 units, in runs of plain
+//     and formatted text (bold, italic, color, link...), a few line formats
+//     on newlines and a few embeds ({image}, {video}, {formula}).  Positions
+//     and lengths are UTF-16 units and never split a surrogate pair.
 //
-// The same seed gives the same file byte for byte.
+//   node gen_corpus.js --out corpus.jsonl [--type text-unicode|rich-text]
+//                      [--seed 42] [--cases 100000] [--docs 2000]
+//
+// The same arguments give the same file byte for byte.
 'use strict';
 
 const fs = require('fs');
 
+const TYPES = ['text-unicode', 'rich-text'];
+
 function parseArgs(argv) {
-  const args = { seed: 42, cases: 100000, docs: 2000, out: null };
+  const args = { type: 'text-unicode', seed: 42, cases: 100000, docs: 2000, out: null };
   for (let i = 2; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
-    if (k === '--seed') args.seed = Number(v);
+    if (k === '--type') args.type = v;
+    else if (k === '--seed') args.seed = Number(v);
     else if (k === '--cases') args.cases = Number(v);
     else if (k === '--docs') args.docs = Number(v);
     else if (k === '--out') args.out = v;
     else throw new Error(`gen_corpus.js: unknown argument ${k}`);
     i++;
+  }
+  if (!TYPES.includes(args.type)) {
+    throw new Error(`gen_corpus.js: --type must be one of ${TYPES.join(', ')}`);
   }
   for (const k of ['seed', 'cases', 'docs']) {
     if (!Number.isInteger(args[k]) || args[k] < (k === 'seed' ? 0 : 1)) {
@@ -55,6 +73,8 @@ function makeRng(seed) {
     pick: (arr) => arr[Math.floor(next() * arr.length)],
   };
 }
+
+// ------------------------------------------------------------------ text
 
 const ACCENTED = Array.from('éèêëàâäçôöûüùîïñíóúßÉÀÇœæ');
 const PUNCT = Array.from('.,;:!?-\'"()');
@@ -101,77 +121,251 @@ function text(rng, profile, n, out) {
   return out;
 }
 
-function makeDoc(rng) {
-  // log-uniform length in 100 .. 20,000 code points
-  const n = Math.min(20000, Math.round(100 * Math.pow(200, rng.next())));
-  const profile = rng.pick(PROFILES);
-  const cps = text(rng, profile, n, []);
-  const str = cps.join('');
-  return { cps, profile, json: JSON.stringify(str) };
+// log-uniform document size in 100 .. 20,000
+const docSize = (rng) => Math.min(20000, Math.round(100 * Math.pow(200, rng.next())));
+
+// ---------------------------------------------------------- text-unicode
+
+const textUnicode = {
+  makeDoc(rng) {
+    const n = docSize(rng);
+    const profile = rng.pick(PROFILES);
+    const cps = text(rng, profile, n, []);
+    return { cps, profile, json: JSON.stringify(cps.join('')) };
+  },
+
+  // A typing-sized edit of doc.
+  makeOp(rng, doc) {
+    // An op at pos: [pos, ...components] (no leading skip at 0).
+    const at = (pos, ...components) => (pos > 0 ? [pos, ...components] : components);
+    const del = (pos, n) => (rng.next() < 0.5 ? { d: n } : { d: doc.cps.slice(pos, pos + n).join('') });
+    const len = doc.cps.length;
+    const r = rng.next();
+    if (r < 0.55) {
+      // type 1-10 code points
+      const pos = rng.int(len + 1);
+      return at(pos, text(rng, doc.profile, rng.range(1, 10), []).join(''));
+    }
+    if (r < 0.85) {
+      // backspace / delete 1-10 code points
+      const n = rng.range(1, 10);
+      const pos = rng.int(len - n + 1);
+      return at(pos, del(pos, n));
+    }
+    if (r < 0.95) {
+      // replace a selection of 1-30 code points with 1-10 typed ones
+      const n = rng.range(1, 30);
+      const pos = rng.int(len - n + 1);
+      const ins = text(rng, doc.profile, rng.range(1, 10), []).join('');
+      return rng.next() < 0.5 ? at(pos, del(pos, n), ins) : at(pos, ins, del(pos, n));
+    }
+    if (r < 0.98) {
+      // paste 50-500 code points
+      const pos = rng.int(len + 1);
+      return at(pos, text(rng, doc.profile, rng.range(50, 500), []).join(''));
+    }
+    // delete a block of 20-1000 code points
+    const n = Math.min(len, rng.range(20, 1000));
+    const pos = rng.int(len - n + 1);
+    return at(pos, del(pos, n));
+  },
+};
+
+// ------------------------------------------------------------- rich-text
+
+const COLORS = ['#e60000', '#ff9900', '#ffff00', '#008a00', '#0066cc', '#9933ff', '#444444'];
+
+// Inline formats, in the order keys are written.  Values are made by rng.
+const INLINE = [
+  ['bold', () => true],
+  ['italic', () => true],
+  ['underline', () => true],
+  ['strike', () => true],
+  ['color', (rng) => rng.pick(COLORS)],
+  ['background', (rng) => rng.pick(COLORS)],
+  ['link', (rng) => `https://example.com/page/${rng.int(1000)}`],
+  ['size', (rng) => rng.pick(['small', 'large', 'huge'])],
+  ['font', (rng) => rng.pick(['serif', 'monospace'])],
+];
+
+// Line formats, carried by a newline.  header and indent are numbers.
+const LINE = [
+  ['header', (rng) => rng.range(1, 3)],
+  ['list', (rng) => rng.pick(['ordered', 'bullet'])],
+  ['indent', (rng) => rng.range(1, 3)],
+  ['align', (rng) => rng.pick(['center', 'right'])],
+];
+
+// A map of 1 to max keys of formats, or with removal, some values null.
+function attributes(rng, formats, max, removal) {
+  const map = {};
+  const n = rng.range(1, max);
+  for (let i = 0; i < n; i++) {
+    const [key, value] = rng.pick(formats);
+    map[key] = removal && rng.next() < 0.3 ? null : value(rng);
+  }
+  // written in the order of formats
+  const out = {};
+  for (const [key] of formats) if (key in map) out[key] = map[key];
+  return out;
 }
 
-// An op at pos: [pos, ...components] (no leading skip at 0).
-const at = (pos, ...components) => (pos > 0 ? [pos, ...components] : components);
-
-function del(rng, doc, pos, n) {
-  return rng.next() < 0.5 ? { d: n } : { d: doc.cps.slice(pos, pos + n).join('') };
-}
-
-// A typing-sized edit of doc.
-function makeOp(rng, doc) {
-  const len = doc.cps.length;
+function embed(rng) {
   const r = rng.next();
-  if (r < 0.55) {
-    // type 1-10 code points
-    const pos = rng.int(len + 1);
-    return at(pos, text(rng, doc.profile, rng.range(1, 10), []).join(''));
-  }
-  if (r < 0.85) {
-    // backspace / delete 1-10 code points
-    const n = rng.range(1, 10);
-    const pos = rng.int(len - n + 1);
-    return at(pos, del(rng, doc, pos, n));
-  }
-  if (r < 0.95) {
-    // replace a selection of 1-30 code points with 1-10 typed ones
-    const n = rng.range(1, 30);
-    const pos = rng.int(len - n + 1);
-    const ins = text(rng, doc.profile, rng.range(1, 10), []).join('');
-    return rng.next() < 0.5 ? at(pos, del(rng, doc, pos, n), ins) : at(pos, ins, del(rng, doc, pos, n));
-  }
-  if (r < 0.98) {
-    // paste 50-500 code points
-    const pos = rng.int(len + 1);
-    return at(pos, text(rng, doc.profile, rng.range(50, 500), []).join(''));
-  }
-  // delete a block of 20-1000 code points
-  const n = Math.min(len, rng.range(20, 1000));
-  const pos = rng.int(len - n + 1);
-  return at(pos, del(rng, doc, pos, n));
+  if (r < 0.6) return { image: `https://example.com/img/${rng.int(10000)}.png` };
+  if (r < 0.8) return { video: `https://example.com/video/${rng.int(1000)}` };
+  return { formula: rng.pick(['e=mc^2', 'a^2+b^2=c^2', '\\sum_{i=1}^n i']) };
 }
+
+// Appends an insert to a delta as quill-delta's push would: text after text
+// with the same attributes joins it.
+function pushInsert(ops, insert, attrs) {
+  const last = ops[ops.length - 1];
+  const key = attrs ? JSON.stringify(attrs) : '';
+  if (typeof insert === 'string' && last && typeof last.insert === 'string' &&
+      (last.attributes ? JSON.stringify(last.attributes) : '') === key) {
+    last.insert += insert;
+    return;
+  }
+  const op = { insert };
+  if (attrs) op.attributes = attrs;
+  ops.push(op);
+}
+
+const richText = {
+  // The document is kept as characters (code points or embeds): off[i] is
+  // the UTF-16 offset of character i, inline[i] the inline attributes typing
+  // after it inherits.
+  makeDoc(rng) {
+    const units = docSize(rng);
+    const profile = rng.pick(PROFILES);
+    const embeds = Math.floor(units / 3000) + (rng.next() < 0.3 ? 1 : 0);
+    // text of units - embeds UTF-16 units (one less if an emoji would cross)
+    const cps = text(rng, profile, units - embeds, []);
+    let n = 0;
+    for (let w = 0; n < cps.length && w + cps[n].length <= units - embeds; n++) w += cps[n].length;
+    cps.length = n;
+
+    // Runs of 3 to 600 characters, a third of them formatted.
+    const chars = [];
+    const runAttrs = [];
+    for (let i = 0; i < cps.length;) {
+      const len = Math.round(3 * Math.pow(200, rng.next()));
+      const attrs = rng.next() < 0.35 ? attributes(rng, INLINE, 3, false) : null;
+      for (const end = Math.min(cps.length, i + len); i < end; i++) {
+        chars.push(cps[i]);
+        runAttrs.push(attrs);
+      }
+    }
+    // Line formats on one newline in five.
+    for (let i = 0; i < chars.length; i++) {
+      if (chars[i] === '\n' && rng.next() < 0.2) runAttrs[i] = attributes(rng, LINE, 2, false);
+    }
+    // Embeds between characters, some with attributes.
+    for (let e = 0; e < embeds; e++) {
+      const at = rng.int(chars.length + 1);
+      const attrs = rng.next() < 0.3 ? { width: String(rng.range(100, 800)) } : null;
+      chars.splice(at, 0, embed(rng));
+      runAttrs.splice(at, 0, attrs);
+    }
+
+    const ops = [];
+    const off = new Int32Array(chars.length + 1);
+    const inline = new Array(chars.length);
+    for (let i = 0; i < chars.length; i++) {
+      const isText = typeof chars[i] === 'string';
+      pushInsert(ops, chars[i], runAttrs[i]);
+      off[i + 1] = off[i] + (isText ? chars[i].length : 1);
+      inline[i] = isText && chars[i] !== '\n' ? runAttrs[i] : null;
+    }
+    return { chars: chars.length, off, inline, profile, json: JSON.stringify(ops) };
+  },
+
+  // A typing-sized edit of doc, as Quill would send it.
+  makeOp(rng, doc) {
+    const len = doc.chars;
+    const at = (pos, ...components) => (pos > 0 ? [{ retain: doc.off[pos] }, ...components] : components);
+    const typed = (n) => text(rng, doc.profile, n, []).join('');
+    // What typing at pos is formatted with: mostly the character before it.
+    const typedAttrs = (pos) => {
+      const r = rng.next();
+      if (r < 0.8) return pos > 0 ? doc.inline[pos - 1] : null;
+      return r < 0.9 ? attributes(rng, INLINE, 2, false) : null;
+    };
+    const del = (pos, n) => ({ delete: doc.off[pos + n] - doc.off[pos] });
+    const r = rng.next();
+    if (r < 0.53) {
+      // type 1-10 characters
+      const pos = rng.int(len + 1);
+      const ops = [];
+      pushInsert(ops, typed(rng.range(1, 10)), typedAttrs(pos));
+      return at(pos, ...ops);
+    }
+    if (r < 0.80) {
+      // backspace / delete 1-10 characters
+      const n = Math.min(len, rng.range(1, 10));
+      const pos = rng.int(len - n + 1);
+      return at(pos, del(pos, n));
+    }
+    if (r < 0.92) {
+      // format a selection of 1-200 characters, or clear a format
+      const n = Math.min(len, Math.round(Math.pow(200, rng.next())));
+      const pos = rng.int(len - n + 1);
+      const attrs = attributes(rng, rng.next() < 0.85 ? INLINE : LINE, 2, true);
+      return at(pos, { retain: doc.off[pos + n] - doc.off[pos], attributes: attrs });
+    }
+    if (r < 0.97) {
+      // replace a selection of 1-30 characters with 1-10 typed ones
+      const n = Math.min(len, rng.range(1, 30));
+      const pos = rng.int(len - n + 1);
+      const ops = [];
+      pushInsert(ops, typed(rng.range(1, 10)), typedAttrs(pos));
+      return at(pos, ...ops, del(pos, n));
+    }
+    if (r < 0.985) {
+      // insert an embed
+      const pos = rng.int(len + 1);
+      return at(pos, { insert: embed(rng) });
+    }
+    // paste 50-500 characters in 1-3 differently formatted runs
+    const pos = rng.int(len + 1);
+    const ops = [];
+    for (let runs = rng.range(1, 3); runs > 0; runs--) {
+      pushInsert(ops, typed(rng.range(20, 170)), rng.next() < 0.5 ? attributes(rng, INLINE, 2, false) : null);
+    }
+    return at(pos, ...ops);
+  },
+};
+
+// ------------------------------------------------------------------ main
 
 function main() {
   const args = parseArgs(process.argv);
+  const gen = args.type === 'rich-text' ? richText : textUnicode;
   const rng = makeRng(args.seed);
   const docs = [];
-  for (let i = 0; i < args.docs; i++) docs.push(makeDoc(rng));
+  for (let i = 0; i < args.docs; i++) docs.push(gen.makeDoc(rng));
 
   const fd = fs.openSync(args.out, 'w');
-  let chunk = [];
+  let chunk = [JSON.stringify({ type: args.type, seed: args.seed, docs: args.docs, cases: args.cases })];
   let bytes = 0;
-  for (let i = 0; i < args.cases; i++) {
-    const doc = rng.pick(docs);
-    const op = makeOp(rng, doc);
-    const other = makeOp(rng, doc);
-    chunk.push(`{"doc":${doc.json},"op":${JSON.stringify(op)},"other":${JSON.stringify(other)}}\n`);
+  const write = (line) => {
+    chunk.push(line);
     if (chunk.length === 1000) {
-      bytes += fs.writeSync(fd, chunk.join(''));
+      bytes += fs.writeSync(fd, chunk.join('\n') + '\n');
       chunk = [];
     }
+  };
+  for (const doc of docs) write(`{"doc":${doc.json}}`);
+  for (let i = 0; i < args.cases; i++) {
+    const k = rng.int(docs.length);
+    const op = gen.makeOp(rng, docs[k]);
+    const other = gen.makeOp(rng, docs[k]);
+    write(`{"doc_index":${k},"op":${JSON.stringify(op)},"other":${JSON.stringify(other)}}`);
   }
-  if (chunk.length) bytes += fs.writeSync(fd, chunk.join(''));
+  if (chunk.length) bytes += fs.writeSync(fd, chunk.join('\n') + '\n');
   fs.closeSync(fd);
-  process.stderr.write(`gen_corpus.js: ${args.cases} cases over ${args.docs} documents, ` +
+  process.stderr.write(`gen_corpus.js: ${args.cases} ${args.type} cases over ${args.docs} documents, ` +
     `seed ${args.seed}, ${(bytes / 1e6).toFixed(1)} MB -> ${args.out}\n`);
 }
 
