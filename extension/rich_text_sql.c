@@ -210,29 +210,30 @@ op_to_jsonb_value(const RtOp *op)
 	return pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 }
 
-/* A snapshot or initial data: a document, made of inserts only. */
+/*
+ * A snapshot or initial data: a document, made of inserts only.  Lengths are
+ * checked by the core function it is given to.
+ */
 static void
 document_from_jsonb(Jsonb *jb, const char *what, const OtAllocator *a, RtOp *doc)
 {
-	OtError		err;
-
 	op_from_jsonb(jb, what, a, doc);
 	if (!rt_is_document(doc))
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("rich-text %s is not a document", what),
 				errdetail("A rich-text document is a delta of inserts only."));
-	if (rt_check(doc, &err) != OT_OK)
-		pg_ot_raise(&err);
 }
 
 static JsonbValue *
 rt_sql_create(Jsonb *data, const OtAllocator *a)
 {
 	RtOp		doc = RT_OP_EMPTY;
+	OtError		err;
 
 	if (data)
 		document_from_jsonb(data, "initial data", a, &doc);
+	OT_CHECK(rt_check(&doc, &err), &err);
 	return op_to_jsonb_value(&doc);
 }
 

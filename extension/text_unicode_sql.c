@@ -73,18 +73,17 @@ delete_of(JsonbContainer *obj, int index)
 }
 
 /*
- * Reads an op.  Components must have a known shape and integer counts; unless
- * lenient (for normalize), they must also pass checkOp.  Errors raise OT001.
- * The op's texts point into jb.
+ * Reads an op: components of a known shape with integer counts, else OT001.
+ * checkOp is left to the core functions that run it, and to the callers of
+ * those that do not.  The op's texts point into jb.
  */
 static void
-op_from_jsonb(Jsonb *jb, bool lenient, const OtAllocator *a, TuOp *op)
+op_from_jsonb(Jsonb *jb, const OtAllocator *a, TuOp *op)
 {
 	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
 	int			index = 0;
-	OtError		err;
 
 	if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
 		ereport(ERROR,
@@ -106,8 +105,6 @@ op_from_jsonb(Jsonb *jb, bool lenient, const OtAllocator *a, TuOp *op)
 			bad_component(index, "is not a valid component");
 		index++;
 	}
-	if ((lenient ? tu_check_lengths(op, &err) : tu_check(op, &err)) != OT_OK)
-		pg_ot_raise(&err);
 }
 
 static JsonbValue *
@@ -174,7 +171,7 @@ tu_sql_apply(Jsonb *snapshot, Jsonb *op_jb, const OtAllocator *a)
 	size_t		out_bytes;
 	OtError		err;
 
-	op_from_jsonb(op_jb, false, a, &op);
+	op_from_jsonb(op_jb, a, &op);
 	OT_CHECK(tu_apply(doc.val.string.val, doc.val.string.len, &op, a,
 					  &out, &out_bytes, &err), &err);
 	return copy_value(jsonb_string_value(out, out_bytes));
@@ -188,8 +185,8 @@ tu_sql_transform(Jsonb *op_jb, Jsonb *other_jb, bool left, const OtAllocator *a)
 				out;
 	OtError		err;
 
-	op_from_jsonb(op_jb, false, a, &op);
-	op_from_jsonb(other_jb, false, a, &other);
+	op_from_jsonb(op_jb, a, &op);
+	op_from_jsonb(other_jb, a, &other);
 	OT_CHECK(tu_transform(&op, &other, left, a, &out, &err), &err);
 	return op_to_jsonb_value(&out);
 }
@@ -202,8 +199,8 @@ tu_sql_compose(Jsonb *first, Jsonb *second, const OtAllocator *a)
 				out;
 	OtError		err;
 
-	op_from_jsonb(first, false, a, &op1);
-	op_from_jsonb(second, false, a, &op2);
+	op_from_jsonb(first, a, &op1);
+	op_from_jsonb(second, a, &op2);
 	OT_CHECK(tu_compose(&op1, &op2, a, &out, &err), &err);
 	return op_to_jsonb_value(&out);
 }
@@ -213,8 +210,10 @@ tu_sql_normalize(Jsonb *op_jb, const OtAllocator *a)
 {
 	TuOp		op,
 				out;
+	OtError		err;
 
-	op_from_jsonb(op_jb, true, a, &op);
+	op_from_jsonb(op_jb, a, &op);
+	OT_CHECK(tu_check_lengths(&op, &err), &err);
 	tu_normalize(&op, a, &out);
 	return op_to_jsonb_value(&out);
 }
@@ -225,8 +224,10 @@ tu_sql_transform_cursor(int64 cursor, Jsonb *op_jb, bool is_own_op,
 						const OtAllocator *a)
 {
 	TuOp		op;
+	OtError		err;
 
-	op_from_jsonb(op_jb, false, a, &op);
+	op_from_jsonb(op_jb, a, &op);
+	OT_CHECK(tu_check(&op, &err), &err);
 	return tu_transform_position(cursor, &op);
 }
 
@@ -238,7 +239,7 @@ tu_sql_invert(Jsonb *op_jb, Jsonb *snapshot, const OtAllocator *a)
 				out;
 	OtError		err;
 
-	op_from_jsonb(op_jb, false, a, &op);
+	op_from_jsonb(op_jb, a, &op);
 	OT_CHECK(tu_invert_with_doc(&op, doc.val.string.val, doc.val.string.len,
 								a, &out, &err), &err);
 	return op_to_jsonb_value(&out);
