@@ -1,62 +1,24 @@
 /*
  * functions.c
  *	  The pure SQL functions of schema ot: apply, transform, compose,
- *	  normalize, transform_cursor, transform_presence, invert, create_data.
+ *	  normalize, transform_cursor, transform_presence, invert, create_data,
+ *	  apply_ops.
  *
- * Each call looks up its type and works in a short-lived memory context that
- * holds the core's ops and texts; only the result is built in the caller's
- * context.  On error the work context goes with the caller's, so no PG_TRY
- * is needed.
+ * Each call looks up its type and works in a short-lived memory context
+ * (work.h).
  */
 #include "postgres.h"
 
 #include <math.h>
 
 #include "fmgr.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
-#include "utils/memutils.h"
 
 #include "json_jsonb.h"
-#include "ot_type.h"
-#include "pg_alloc.h"
-
-PG_MODULE_MAGIC;
-
-typedef struct Work
-{
-	const OtType *type;
-	MemoryContext caller;
-	MemoryContext cxt;
-	OtAllocator alloc;
-} Work;
-
-/* Begins a call on the type named by type_name. */
-static Work
-work_begin(const text *type_name)
-{
-	Work		w;
-
-	w.type = ot_type_lookup(type_name);
-	w.caller = CurrentMemoryContext;
-	w.cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_ot work",
-								  ALLOCSET_DEFAULT_SIZES);
-	w.alloc = pg_ot_allocator(w.cxt);
-	MemoryContextSwitchTo(w.cxt);
-	return w;
-}
-
-/* Builds the result in the caller's context and drops the work context. */
-static Jsonb *
-work_end(Work *w, JsonbValue *result)
-{
-	Jsonb	   *jb;
-
-	MemoryContextSwitchTo(w->caller);
-	jb = JsonbValueToJsonb(result);
-	MemoryContextDelete(w->cxt);
-	return jb;
-}
+#include "work.h"
 
 static bool
 side_is_left(const text *side)
@@ -77,9 +39,9 @@ PG_FUNCTION_INFO_V1(pg_ot_apply);
 Datum
 pg_ot_apply(PG_FUNCTION_ARGS)
 {
-	Work		w = work_begin(PG_GETARG_TEXT_PP(0));
+	OtWork		w = ot_work_begin(PG_GETARG_TEXT_PP(0));
 
-	PG_RETURN_JSONB_P(work_end(&w, w.type->apply(PG_GETARG_JSONB_P(1),
+	PG_RETURN_JSONB_P(ot_work_end(&w, w.type->apply(PG_GETARG_JSONB_P(1),
 												 PG_GETARG_JSONB_P(2), &w.alloc)));
 }
 
@@ -88,9 +50,9 @@ Datum
 pg_ot_transform(PG_FUNCTION_ARGS)
 {
 	bool		left = side_is_left(PG_GETARG_TEXT_PP(3));
-	Work		w = work_begin(PG_GETARG_TEXT_PP(0));
+	OtWork		w = ot_work_begin(PG_GETARG_TEXT_PP(0));
 
-	PG_RETURN_JSONB_P(work_end(&w, w.type->transform(PG_GETARG_JSONB_P(1),
+	PG_RETURN_JSONB_P(ot_work_end(&w, w.type->transform(PG_GETARG_JSONB_P(1),
 													 PG_GETARG_JSONB_P(2),
 													 left, &w.alloc)));
 }
@@ -99,9 +61,9 @@ PG_FUNCTION_INFO_V1(pg_ot_compose);
 Datum
 pg_ot_compose(PG_FUNCTION_ARGS)
 {
-	Work		w = work_begin(PG_GETARG_TEXT_PP(0));
+	OtWork		w = ot_work_begin(PG_GETARG_TEXT_PP(0));
 
-	PG_RETURN_JSONB_P(work_end(&w, w.type->compose(PG_GETARG_JSONB_P(1),
+	PG_RETURN_JSONB_P(ot_work_end(&w, w.type->compose(PG_GETARG_JSONB_P(1),
 												   PG_GETARG_JSONB_P(2), &w.alloc)));
 }
 
@@ -109,9 +71,9 @@ PG_FUNCTION_INFO_V1(pg_ot_normalize);
 Datum
 pg_ot_normalize(PG_FUNCTION_ARGS)
 {
-	Work		w = work_begin(PG_GETARG_TEXT_PP(0));
+	OtWork		w = ot_work_begin(PG_GETARG_TEXT_PP(0));
 
-	PG_RETURN_JSONB_P(work_end(&w, w.type->normalize(PG_GETARG_JSONB_P(1),
+	PG_RETURN_JSONB_P(ot_work_end(&w, w.type->normalize(PG_GETARG_JSONB_P(1),
 													 &w.alloc)));
 }
 
@@ -119,9 +81,9 @@ PG_FUNCTION_INFO_V1(pg_ot_invert);
 Datum
 pg_ot_invert(PG_FUNCTION_ARGS)
 {
-	Work		w = work_begin(PG_GETARG_TEXT_PP(0));
+	OtWork		w = ot_work_begin(PG_GETARG_TEXT_PP(0));
 
-	PG_RETURN_JSONB_P(work_end(&w, w.type->invert(PG_GETARG_JSONB_P(1),
+	PG_RETURN_JSONB_P(ot_work_end(&w, w.type->invert(PG_GETARG_JSONB_P(1),
 												  PG_GETARG_JSONB_P(2), &w.alloc)));
 }
 
@@ -129,12 +91,12 @@ PG_FUNCTION_INFO_V1(pg_ot_create_data);
 Datum
 pg_ot_create_data(PG_FUNCTION_ARGS)
 {
-	Work		w;
+	OtWork		w;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	w = work_begin(PG_GETARG_TEXT_PP(0));
-	PG_RETURN_JSONB_P(work_end(&w, w.type->create(PG_ARGISNULL(1) ? NULL
+	w = ot_work_begin(PG_GETARG_TEXT_PP(0));
+	PG_RETURN_JSONB_P(ot_work_end(&w, w.type->create(PG_ARGISNULL(1) ? NULL
 												  : PG_GETARG_JSONB_P(1),
 												  &w.alloc)));
 }
@@ -156,7 +118,7 @@ Datum
 pg_ot_transform_cursor(PG_FUNCTION_ARGS)
 {
 	int32		cursor = PG_GETARG_INT32(1);
-	Work		w = work_begin(PG_GETARG_TEXT_PP(0));
+	OtWork		w = ot_work_begin(PG_GETARG_TEXT_PP(0));
 	int64		moved;
 
 	if (cursor < 0)
@@ -165,8 +127,7 @@ pg_ot_transform_cursor(PG_FUNCTION_ARGS)
 				errmsg("cursor must not be negative"));
 	moved = w.type->transform_cursor(cursor, PG_GETARG_JSONB_P(2),
 									 PG_GETARG_BOOL(3), &w.alloc);
-	MemoryContextSwitchTo(w.caller);
-	MemoryContextDelete(w.cxt);
+	ot_work_drop(&w);
 	PG_RETURN_INT32(position_result(moved));
 }
 
@@ -204,7 +165,7 @@ pg_ot_transform_presence(PG_FUNCTION_ARGS)
 	Jsonb	   *range = PG_GETARG_JSONB_P(1);
 	Jsonb	   *op = PG_GETARG_JSONB_P(2);
 	bool		is_own_op = PG_GETARG_BOOL(3);
-	Work		w = work_begin(PG_GETARG_TEXT_PP(0));
+	OtWork		w = ot_work_begin(PG_GETARG_TEXT_PP(0));
 	JsonbParseState *state = NULL;
 	JsonbValue *result = NULL;
 	JsonbIterator *it;
@@ -220,7 +181,7 @@ pg_ot_transform_presence(PG_FUNCTION_ARGS)
 				errmsg("OT type \"%s\" does not support presence", w.type->name));
 	if (JB_ROOT_IS_SCALAR(range) && JsonbExtractScalar(&range->root, &v) &&
 		v.type == jbvNull)
-		PG_RETURN_JSONB_P(work_end(&w, &v));
+		PG_RETURN_JSONB_P(ot_work_end(&w, &v));
 	if (!JB_ROOT_IS_OBJECT(range))
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -246,5 +207,32 @@ pg_ot_transform_presence(PG_FUNCTION_ARGS)
 			v = jsonb_int_value(position_result(end - start));
 		pushJsonbValue(&state, WJB_VALUE, &v);
 	}
-	PG_RETURN_JSONB_P(work_end(&w, result));
+	PG_RETURN_JSONB_P(ot_work_end(&w, result));
+}
+
+/* ops applied in turn: how the stored snapshot and its tail are replayed. */
+PG_FUNCTION_INFO_V1(pg_ot_apply_ops);
+Datum
+pg_ot_apply_ops(PG_FUNCTION_ARGS)
+{
+	ArrayType  *array = PG_GETARG_ARRAYTYPE_P(2);
+	OtWork		w = ot_work_begin(PG_GETARG_TEXT_PP(0));
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	Jsonb	  **ops;
+
+	deconstruct_array(array, JSONBOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, &n);
+	ops = palloc(sizeof(Jsonb *) * (n > 0 ? n : 1));
+	for (int i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					errmsg("op %d of the array is null", i + 1));
+		ops[i] = DatumGetJsonbP(elems[i]);
+	}
+	PG_RETURN_JSONB_P(ot_work_end(&w, w.type->apply_all(PG_GETARG_JSONB_P(1),
+														ops, n, &w.alloc)));
 }

@@ -5,6 +5,7 @@
 #include "ot_type.h"
 
 #include "mb/pg_wchar.h"
+#include "fmgr.h"
 #include "utils/builtins.h"
 
 static const OtType *const ot_types[] = {
@@ -37,4 +38,12 @@ ot_type_lookup(const text *name)
 			errmsg("OT type \"%s\" does not exist", text_to_cstring(name)),
 			errhint("Known types are \"text-unicode\" and \"rich-text\", by name or URI."));
 	pg_unreachable();
+}
+
+/* ot.type_uri(type): the URI of a type given by name or URI. */
+PG_FUNCTION_INFO_V1(pg_ot_type_uri);
+Datum
+pg_ot_type_uri(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(ot_type_lookup(PG_GETARG_TEXT_PP(0))->uri));
 }

@@ -32,6 +32,20 @@ typedef struct OtType
 	int64		(*transform_cursor) (int64 cursor, Jsonb *op, bool is_own_op,
 									 const OtAllocator *a);
 	JsonbValue *(*invert) (Jsonb *op, Jsonb *snapshot, const OtAllocator *a);
+	/* ops[0..n) applied in turn, as one composed op. */
+	JsonbValue *(*apply_all) (Jsonb *snapshot, Jsonb **ops, int n,
+							  const OtAllocator *a);
+
+	/*
+	 * What the submit path keeps beside a snapshot instead of reading it: its
+	 * length in the type's units and whether it may hold a character past
+	 * U+FFFF (*astral).  fit checks an op against that, raising what apply
+	 * would, updates *astral and returns the length after the op; it sets
+	 * *needs_text when only apply on the text can finish the check.
+	 */
+	int64		(*measure) (Jsonb *snapshot, bool *astral, const OtAllocator *a);
+	int64		(*fit) (Jsonb *op, int64 length, bool *astral, bool *needs_text,
+						const OtAllocator *a);
 } OtType;
 
 extern const OtType ot_text_unicode_type;	/* text_unicode_sql.c */

@@ -322,6 +322,49 @@ rt_sql_invert(Jsonb *op_jb, Jsonb *snapshot, const OtAllocator *a)
 	return op_to_jsonb_value(&out);
 }
 
+static JsonbValue *
+rt_sql_apply_all(Jsonb *snapshot, Jsonb **ops_jb, int n, const OtAllocator *a)
+{
+	RtOp		doc,
+				op,
+				out;
+	RtOp	   *ops = ot_alloc(a, sizeof(RtOp) * (n > 0 ? n : 1));
+	OtError		err;
+
+	document_from_jsonb(snapshot, "snapshot", a, &doc);
+	for (int i = 0; i < n; i++)
+		op_from_jsonb(ops_jb[i], "op", a, &ops[i]);
+	OT_CHECK(rt_compose_all(ops, n, a, &op, &err), &err);
+	OT_CHECK(rt_apply(&doc, &op, a, &out, &err), &err);
+	return op_to_jsonb_value(&out);
+}
+
+static int64
+rt_sql_measure(Jsonb *snapshot, bool *astral, const OtAllocator *a)
+{
+	RtOp		doc;
+	OtError		err;
+
+	document_from_jsonb(snapshot, "snapshot", a, &doc);
+	OT_CHECK(rt_check(&doc, &err), &err);
+	*astral = rt_inserts_astral(&doc);
+	return rt_document_length(&doc);
+}
+
+static int64
+rt_sql_fit(Jsonb *op_jb, int64 length, bool *astral, bool *needs_text,
+		   const OtAllocator *a)
+{
+	RtOp		op;
+	int64		new_length;
+	OtError		err;
+
+	op_from_jsonb(op_jb, "op", a, &op);
+	OT_CHECK(rt_fit(&op, length, *astral, &new_length, needs_text, &err), &err);
+	*astral |= rt_inserts_astral(&op);
+	return new_length;
+}
+
 const OtType ot_rich_text_type = {
 	.name = RT_NAME,
 	.uri = RT_URI,
@@ -333,4 +376,7 @@ const OtType ot_rich_text_type = {
 	.normalize = rt_sql_normalize,
 	.transform_cursor = rt_sql_transform_cursor,
 	.invert = rt_sql_invert,
+	.apply_all = rt_sql_apply_all,
+	.measure = rt_sql_measure,
+	.fit = rt_sql_fit,
 };

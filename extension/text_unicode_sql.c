@@ -13,6 +13,7 @@
 
 #include "json_jsonb.h"
 #include "ot/text_unicode.h"
+#include "ot/utf8.h"
 #include "ot_errors.h"
 #include "ot_type.h"
 
@@ -245,6 +246,46 @@ tu_sql_invert(Jsonb *op_jb, Jsonb *snapshot, const OtAllocator *a)
 	return op_to_jsonb_value(&out);
 }
 
+static JsonbValue *
+tu_sql_apply_all(Jsonb *snapshot, Jsonb **ops_jb, int n, const OtAllocator *a)
+{
+	JsonbValue	doc = string_of(snapshot, "snapshot");
+	TuOp	   *ops = ot_alloc(a, sizeof(TuOp) * (n > 0 ? n : 1));
+	TuOp		op;
+	char	   *out;
+	size_t		out_bytes;
+	OtError		err;
+
+	for (int i = 0; i < n; i++)
+		op_from_jsonb(ops_jb[i], a, &ops[i]);
+	OT_CHECK(tu_compose_all(ops, n, a, &op, &err), &err);
+	OT_CHECK(tu_apply(doc.val.string.val, doc.val.string.len, &op, a,
+					  &out, &out_bytes, &err), &err);
+	return copy_value(jsonb_string_value(out, out_bytes));
+}
+
+static int64
+tu_sql_measure(Jsonb *snapshot, bool *astral, const OtAllocator *a)
+{
+	JsonbValue	doc = string_of(snapshot, "snapshot");
+
+	*astral = false;			/* code points: nothing to split */
+	return ot_utf8_count(doc.val.string.val, doc.val.string.len);
+}
+
+static int64
+tu_sql_fit(Jsonb *op_jb, int64 length, bool *astral, bool *needs_text,
+		   const OtAllocator *a)
+{
+	TuOp		op;
+	int64		new_length;
+	OtError		err;
+
+	op_from_jsonb(op_jb, a, &op);
+	OT_CHECK(tu_fit(&op, length, &new_length, needs_text, &err), &err);
+	return new_length;
+}
+
 const OtType ot_text_unicode_type = {
 	.name = TU_NAME,
 	.uri = TU_URI,
@@ -256,4 +297,7 @@ const OtType ot_text_unicode_type = {
 	.normalize = tu_sql_normalize,
 	.transform_cursor = tu_sql_transform_cursor,
 	.invert = tu_sql_invert,
+	.apply_all = tu_sql_apply_all,
+	.measure = tu_sql_measure,
+	.fit = tu_sql_fit,
 };

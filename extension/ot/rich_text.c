@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "attribute_map.h"
+#include "compose_all.h"
 #include "utf8.h"
 
 #define RT_INFINITY INT64_MAX
@@ -377,14 +378,66 @@ base_length(const RtOp *op)
 	return n;
 }
 
-static int64_t
-document_length(const RtOp *doc)
+int64_t
+rt_document_length(const RtOp *doc)
 {
 	int64_t		n = 0;
 
 	for (size_t i = 0; i < doc->len; i++)
 		n += doc->items[i].length;
 	return n;
+}
+
+static OtStatus
+too_long(int64_t need, int64_t have, OtError *err)
+{
+	ot_error_set(err, OT_ERR_NOT_APPLIED, NULL,
+				 "rich-text op is longer than the document");
+	ot_error_detail(err, "The op retains or deletes %lld characters; the document has %lld.",
+					(long long) need, (long long) have);
+	return err->status;
+}
+
+bool
+rt_inserts_astral(const RtOp *op)
+{
+	for (size_t i = 0; i < op->len; i++)
+	{
+		const RtComponent *c = &op->items[i];
+
+		/* Four-byte UTF-8 sequences are exactly the characters past U+FFFF. */
+		for (size_t b = 0; c->text && b < c->bytes; b++)
+			if ((unsigned char) c->text[b] >= 0xF0)
+				return true;
+	}
+	return false;
+}
+
+OtStatus
+rt_fit(const RtOp *op, int64_t length, bool astral, int64_t *new_length,
+	   bool *needs_text, OtError *err)
+{
+	int64_t		need = 0;
+	int64_t		inserted = 0;
+
+	if (rt_check(op, err) != OT_OK)
+		return err->status;
+	for (size_t i = 0; i < op->len; i++)
+	{
+		const RtComponent *c = &op->items[i];
+
+		if (c->kind == RT_INSERT)
+			inserted += c->length;
+		else
+			need += c->length;
+		if (c->kind == RT_DELETE)
+			inserted -= c->length;
+	}
+	if (need > length)
+		return too_long(need, length, err);
+	*needs_text = astral && need > 0;
+	*new_length = length + inserted;
+	return OT_OK;
 }
 
 /* Both ops checked, doc a document, and op within it. */
@@ -397,19 +450,13 @@ check_fits(const RtOp *doc, const RtOp *op, OtError *err)
 	if (rt_check(doc, err) != OT_OK || rt_check(op, err) != OT_OK)
 		return err->status;
 	need = base_length(op);
-	have = document_length(doc);
+	have = rt_document_length(doc);
 	if (!rt_is_document(doc))
 		return ot_error_set(err, OT_ERR_BAD_ARGUMENT,
 							"A rich-text document is a delta of inserts only.",
 							"rich-text snapshot is not a document");
 	if (need > have)
-	{
-		ot_error_set(err, OT_ERR_NOT_APPLIED, NULL,
-					 "rich-text op is longer than the document");
-		ot_error_detail(err, "The op retains or deletes %lld characters; the document has %lld.",
-						(long long) need, (long long) have);
-		return err->status;
-	}
+		return too_long(need, have, err);
 	return OT_OK;
 }
 
@@ -420,6 +467,34 @@ rt_apply(const RtOp *doc, const RtOp *op, const OtAllocator *a, RtOp *out,
 	if (check_fits(doc, op, err) != OT_OK)
 		return err->status;
 	return compose_checked(doc, op, a, out, err);
+}
+
+static OtStatus
+compose_step(void *ops, size_t i, size_t j, const OtAllocator *a, OtError *err)
+{
+	RtOp	   *op = ops;
+	RtOp		out;
+
+	if (compose_checked(&op[i], &op[j], a, &out, err) != OT_OK)
+		return err->status;
+	op[i] = out;
+	return OT_OK;
+}
+
+OtStatus
+rt_compose_all(RtOp *ops, size_t n, const OtAllocator *a, RtOp *out,
+			   OtError *err)
+{
+	*out = (RtOp) RT_OP_EMPTY;
+	for (size_t i = 0; i < n; i++)
+		if (rt_check(&ops[i], err) != OT_OK)
+			return err->status;
+	if (n == 0)
+		return OT_OK;
+	if (ot_compose_pairwise(ops, n, compose_step, a, err) != OT_OK)
+		return err->status;
+	*out = ops[0];
+	return OT_OK;
 }
 
 OtStatus

@@ -82,6 +82,25 @@ OtStatus	rt_apply(const RtOp *doc, const RtOp *op, const OtAllocator *a,
 OtStatus	rt_compose(const RtOp *a_op, const RtOp *b_op, const OtAllocator *a,
 					   RtOp *out, OtError *err);
 
+/* compose_all: ops[0..n) in order as one op; ops is used as scratch. */
+OtStatus	rt_compose_all(RtOp *ops, size_t n, const OtAllocator *a,
+						   RtOp *out, OtError *err);
+
+/* The length of a document in UTF-16 units. */
+int64_t		rt_document_length(const RtOp *doc);
+
+/* Does op insert a character past U+FFFF (two UTF-16 units)? */
+bool		rt_inserts_astral(const RtOp *op);
+
+/*
+ * fit: checks op against a document of length units without reading it, as
+ * apply would, and gives the length after op.  Whether a cut falls inside a
+ * surrogate pair only apply can tell: *needs_text is set when op cuts the
+ * document and astral says it may hold characters past U+FFFF.
+ */
+OtStatus	rt_fit(const RtOp *op, int64_t length, bool astral,
+				   int64_t *new_length, bool *needs_text, OtError *err);
+
 /*
  * transform op by other.  As rich-text maps side onto quill-delta's
  * priority, left gives other the priority: other's inserts at the same place

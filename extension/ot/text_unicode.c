@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "compose_all.h"
 #include "utf8.h"
 
 #define TAKE_ALL (-1)
@@ -340,6 +341,31 @@ tu_compose(const TuOp *a_op, const TuOp *b_op, const OtAllocator *a,
 	return OT_OK;
 }
 
+static OtStatus
+compose_step(void *ops, size_t i, size_t j, const OtAllocator *a, OtError *err)
+{
+	TuOp	   *op = ops;
+	TuOp		out;
+
+	if (tu_compose(&op[i], &op[j], a, &out, err) != OT_OK)
+		return err->status;
+	op[i] = out;
+	return OT_OK;
+}
+
+OtStatus
+tu_compose_all(TuOp *ops, size_t n, const OtAllocator *a, TuOp *out,
+			   OtError *err)
+{
+	*out = (TuOp) TU_OP_EMPTY;
+	if (n == 0)
+		return OT_OK;
+	if (ot_compose_pairwise(ops, n, compose_step, a, err) != OT_OK)
+		return err->status;
+	*out = ops[0];
+	return OT_OK;
+}
+
 int64_t
 tu_transform_position(int64_t cursor, const TuOp *op)
 {
@@ -416,6 +442,41 @@ walk_document(const TuOp *op, const char *doc, size_t doc_bytes,
 		pos += passed;
 	}
 	visit(state, NULL, doc + at, doc_bytes - at);
+	return OT_OK;
+}
+
+OtStatus
+tu_fit(const TuOp *op, int64_t length, int64_t *new_length, bool *needs_text,
+	   OtError *err)
+{
+	int64_t		pos = 0;
+	int64_t		inserted = 0;
+
+	if (tu_check(op, err) != OT_OK)
+		return err->status;
+	*needs_text = false;
+	for (size_t i = 0; i < op->len; i++)
+	{
+		const TuComponent *c = &op->items[i];
+
+		if (c->kind == TU_INSERT)
+		{
+			inserted += c->count;
+			continue;
+		}
+		if (c->count > length - pos)
+			return not_applied(err, c->kind == TU_SKIP
+							   ? "text-unicode op is too long for this document"
+							   : "text-unicode op deletes past the end of the document",
+							   i, pos, c->count);
+		if (c->kind == TU_DELETE)
+		{
+			inserted -= c->count;
+			*needs_text |= c->text != NULL;
+		}
+		pos += c->count;
+	}
+	*new_length = length + inserted;
 	return OT_OK;
 }
 

@@ -85,6 +85,14 @@ OtStatus	tu_apply(const char *doc, size_t doc_bytes, const TuOp *op,
 					 const OtAllocator *a, char **out, size_t *out_bytes,
 					 OtError *err);
 
+/*
+ * fit: checks op against a document of length code points without reading
+ * it, as apply would, and gives the length after op.  *needs_text is set when
+ * op deletes text by content ({"d": "text"}), which only apply can check.
+ */
+OtStatus	tu_fit(const TuOp *op, int64_t length, int64_t *new_length,
+				   bool *needs_text, OtError *err);
+
 /* transform op by other; left means op's insert goes first on a tie. */
 OtStatus	tu_transform(const TuOp *op, const TuOp *other, bool left,
 						 const OtAllocator *a, TuOp *out, OtError *err);
@@ -92,6 +100,10 @@ OtStatus	tu_transform(const TuOp *op, const TuOp *other, bool left,
 /* compose: one op with the effect of a then b. */
 OtStatus	tu_compose(const TuOp *a_op, const TuOp *b_op,
 					   const OtAllocator *a, TuOp *out, OtError *err);
+
+/* compose_all: ops[0..n) in order as one op; ops is used as scratch. */
+OtStatus	tu_compose_all(TuOp *ops, size_t n, const OtAllocator *a,
+						   TuOp *out, OtError *err);
 
 /* transformPosition: where cursor lands once op is applied. */
 int64_t		tu_transform_position(int64_t cursor, const TuOp *op);

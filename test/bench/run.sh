@@ -45,7 +45,7 @@ echo "== building bench_core (-O2)" >&2
 if ! "$CC" -O2 -std=gnu99 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
 	-I"$core" -I"$here" -o "$tmp/bench_core" \
 	"$here/bench_core.c" "$here/tu_json.c" "$here/rt_json.c" \
-	"$core/text_unicode.c" "$core/rich_text.c" "$core/attribute_map.c" \
+	"$core/text_unicode.c" "$core/rich_text.c" "$core/attribute_map.c" "$core/compose_all.c" \
 	"$core/json_value.c" "$core/utf8.c" "$core/ot_alloc.c" "$core/ot_error.c" \
 	-ljansson; then
 	echo "run.sh: bench_core failed to build (it needs libjansson-dev)" >&2

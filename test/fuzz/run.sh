@@ -50,7 +50,7 @@ common=(-g -O1 -std=gnu99 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare
 read -ra extra <<<"${FUZZ_CFLAGS:-}"
 common+=("${extra[@]}")
 cflags=("${common[@]}" "-fsanitize=fuzzer,$sanitizers")
-sources=("$core/ot_alloc.c" "$core/text_unicode.c" "$core/rich_text.c" "$core/attribute_map.c"
+sources=("$core/ot_alloc.c" "$core/text_unicode.c" "$core/rich_text.c" "$core/attribute_map.c" "$core/compose_all.c"
 	"$core/json_value.c" "$core/ot_error.c")
 
 for h in "${harnesses[@]}"; do

@@ -1,0 +1,17 @@
+/*
+ * pg_ot.h
+ *	  The module's settings (GUCs pg_ot.*), defined in pg_ot.c.
+ */
+#ifndef PG_OT_H
+#define PG_OT_H
+
+/* pg_ot.notify_channels: how many NOTIFY channels documents hash onto. */
+extern int	pg_ot_notify_channels;
+
+/* pg_ot.snapshot_interval: most ops replayed on top of a stored snapshot. */
+extern int	pg_ot_snapshot_interval;
+
+/* pg_ot.user: the user a gateway acts for, or "" for the SQL role. */
+extern char *pg_ot_user;
+
+#endif							/* PG_OT_H */
