@@ -19,7 +19,8 @@ OBJS = $(OT_CORE) \
 DATA = extension/pg_ot.control extension/pg_ot--$(EXTVERSION).sql
 MODULEDIR = extension
 
-REGRESS = text_unicode text_unicode_errors rich_text rich_text_errors
+REGRESS = text_unicode text_unicode_errors rich_text rich_text_errors \
+	documents documents_errors notify
 REGRESS_OPTS = --load-extension=pg_ot
 
 WERROR ?=
