@@ -626,6 +626,33 @@ apply_ok(const RtOp *doc, const RtOp *op, const OtAllocator *a, const char *what
 	return flatten(out, a);
 }
 
+/*
+ * rt_fit, which sees only the document's length, agrees with rt_apply unless
+ * it asks for the text, and gives the length apply's result has.
+ */
+static void
+check_fit(const RtOp *doc, const Units *d, const RtOp *op, OtStatus applied)
+{
+	OtError		err;
+	int64_t		length = 0;
+	int64_t		change = 0;
+	bool		needs_text;
+
+	for (size_t i = 0; applied == OT_OK && i < op->len; i++)	/* lengths valid */
+		if (op->items[i].kind != RT_RETAIN)
+			change += op->items[i].kind == RT_INSERT ? op->items[i].length : -op->items[i].length;
+	for (int astral = 0; astral < 2; astral++)
+	{
+		OtStatus	st = status(rt_fit(op, d->len, astral || rt_inserts_astral(doc),
+									   &length, &needs_text, &err), &err);
+
+		REQUIRE(st == applied || (st == OT_OK && needs_text),
+				"rt_fit differs from rt_apply without asking for the text", op, NULL);
+		REQUIRE(st != OT_OK || applied != OT_OK || length == d->len + change,
+				"rt_fit gives another length than apply", op, NULL);
+	}
+}
+
 /* Everything about one op on doc (d flattened). */
 static Applied
 check_one(const RtOp *doc, const Units *d, const RtOp *op, In *in, const OtAllocator *a)
@@ -650,6 +677,7 @@ check_one(const RtOp *doc, const Units *d, const RtOp *op, In *in, const OtAlloc
 	REQUIRE(r.st == want, "rt_apply status differs from the model", op, NULL);
 	REQUIRE(status(rt_invert(op, doc, a, &inv, &err), &err) == want,
 			"rt_invert status differs from rt_apply's", op, NULL);
+	check_fit(doc, d, op, r.st);
 	if (want == OT_ERR_BAD_OP)
 		return r;
 	REQUIRE(inserts_only || status(rt_apply(op, &empty, a, &back, &err), &err) == OT_ERR_BAD_ARGUMENT,

@@ -607,6 +607,24 @@ length_change(const TuOp *op)
 	return d;
 }
 
+/*
+ * tu_fit, which sees only the document's length, agrees with tu_apply unless
+ * it asks for the text, and gives the length apply's result has.
+ */
+static void
+check_fit(const Doc *d, const TuOp *op, OtStatus applied)
+{
+	OtError		err;
+	int64_t		length = 0;
+	bool		needs_text;
+	OtStatus	st = tu_fit(op, d->n, &length, &needs_text, &err);
+
+	REQUIRE(st == applied || (st == OT_OK && needs_text),
+			"tu_fit differs from tu_apply without asking for the text", op, NULL);
+	REQUIRE(st != OT_OK || length == d->n + length_change(op),
+			"tu_fit gives another length than apply", op, NULL);
+}
+
 typedef struct Applied
 {
 	OtStatus	st;
@@ -631,6 +649,7 @@ do_apply(const Doc *d, const TuOp *op, const OtAllocator *a, const char *what)
 	else
 		REQUIRE(r.st == OT_OK || r.st == OT_ERR_NOT_APPLIED,
 				"apply of a well-formed op fails with another status than NOT_APPLIED", op, NULL);
+	check_fit(d, op, r.st);
 	if (r.st == OT_OK)
 	{
 		REQUIRE(ot_utf8_valid(out, out_bytes), "apply result is not valid UTF-8", op, NULL);
