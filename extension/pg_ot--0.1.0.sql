@@ -436,19 +436,25 @@ BEGIN
 END
 $$;
 
+-- A create stores and announces {"type": uri, "data": data as submitted}.
 CREATE FUNCTION ot._append_create(d ot.documents, created jsonb, src text, seq bigint, who text)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
 	uri text := ot.type_uri(created->>'type');
-	snapshot jsonb := ot.create_data(uri, created->'data');
-	shape record := ot._measure(uri, snapshot);
+	data jsonb := nullif(created->'data', 'null');	-- null data is no data, as in ShareDB
+	snapshot jsonb;
+	shape record;
 BEGIN
 	IF d.type IS NOT NULL THEN
 		PERFORM ot._reject('OT005', pg_catalog.format(
 			'document "%s" of collection "%s" already exists', d.name, d.collection));
 	END IF;
+	snapshot := ot.create_data(uri, data);
+	shape := ot._measure(uri, snapshot);
 	INSERT INTO ot.operations (doc_id, version, create_data, src, seq, user_id)
-	VALUES (d.id, d.version, created || pg_catalog.jsonb_build_object('type', uri), src, seq, who);
+	VALUES (d.id, d.version, pg_catalog.jsonb_build_object('type', uri)
+			|| CASE WHEN data IS NULL THEN '{}' ELSE pg_catalog.jsonb_build_object('data', data) END,
+			src, seq, who);
 	INSERT INTO ot.snapshots (doc_id, version, type, data)
 	VALUES (d.id, d.version + 1, uri, snapshot);
 	UPDATE ot.documents
