@@ -180,14 +180,15 @@ CREATE FUNCTION ot._is_admin() RETURNS boolean
 	AS 'MODULE_PATHNAME', 'pg_ot_is_admin'
 	LANGUAGE C STABLE PARALLEL SAFE;
 
--- Has who a grant to access (read or write) the document?
+-- Has who a grant to access (read or write) the document?  (In SQL
+-- functions a column hides a parameter of the same name: hence $n.)
 CREATE FUNCTION ot._granted(c text, n text, access text, who text)
 RETURNS boolean LANGUAGE sql STABLE AS $$
 	SELECT EXISTS (
 		SELECT FROM ot.grants g
-		WHERE g.collection = c AND (g.name IS NULL OR g.name = n)
-		  AND (g.principal = who OR (g.principal = '*' AND who <> 'anonymous'))
-		  AND (g.access = 'write' OR access = 'read'));
+		WHERE g.collection = $1 AND (g.name IS NULL OR g.name = $2)
+		  AND (g.principal = $4 OR (g.principal = '*' AND $4 <> 'anonymous'))
+		  AND (g.access = 'write' OR $3 = 'read'));
 $$;
 
 -- May who access the document?  who is given by the gateway's batch; when
@@ -816,7 +817,8 @@ BEGIN
 	-- a create the user may make gets its document row here.
 	FOR doc IN
 		SELECT m->>'c' COLLATE "C" AS c, m->>'d' COLLATE "C" AS n,
-			   bool_or(m ? 'create' AND ot._may(m->>'c', m->>'d', 'write', u)) AS creating
+			   bool_or(m ? 'create' AND coalesce(u, 'x') <> ''
+					   AND ot._may(m->>'c', m->>'d', 'write', u)) AS creating
 		FROM jsonb_array_elements(batch) x, LATERAL (SELECT x->'message', x->>'user') AS i(m, u)
 		WHERE jsonb_typeof(m->'c') = 'string' AND jsonb_typeof(m->'d') = 'string'
 		  AND m->>'c' <> '' AND m->>'d' <> ''
@@ -829,6 +831,10 @@ BEGIN
 
 	FOR item IN SELECT x FROM jsonb_array_elements(batch) x LOOP
 		BEGIN
+			IF item ? 'user' AND (jsonb_typeof(item->'user') <> 'string' OR item->>'user' = '') THEN
+				PERFORM ot._reject('22023', '"user" must be a non-empty string',
+					'Without "user" the op acts for the caller, as ot.submit does.');
+			END IF;
 			RETURN NEXT ot._submit_message(item->'message', item->>'user');
 		EXCEPTION WHEN OTHERS THEN
 			GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;

@@ -77,6 +77,10 @@ SELECT * FROM ot.submit_batch('[
 	{"message": {"c": "e", "d": "rich", "v": 1, "op": [{"retain": 2}, {"insert": "x"}]}},
 	{"message": {"c": "e", "d": "doc", "v": 1, "op": ["ok"]}}
 ]');
+SELECT * FROM ot.submit_batch('[
+	{"user": "", "message": {"c": "e", "d": "doc", "v": 1, "op": ["x"]}},
+	{"user": 42, "message": {"c": "e", "d": "doc", "v": 1, "op": ["x"]}}
+]');
 SELECT err($$SELECT ot.submit_batch('{"not": "an array"}')$$);
 SELECT err($$SELECT ot.submit_batch((SELECT jsonb_agg('{}'::jsonb) FROM generate_series(1, 65)))$$);
 

@@ -48,6 +48,10 @@ done <"$work/regress.tests"
 [ -s "$work/regress.tests" ] || record "pg_regress ran" 1
 [ $regress_status = 0 ] || cat regression.diffs 2>/dev/null | head -100
 
+echo "# pgTAP"
+test/pgtap/run.sh
+record "pgTAP: schema contract and permission matrix" $?
+
 echo "# differential"
 psql -Xq -c "CREATE DATABASE differential" &&
 	psql -Xq -d differential -c "CREATE EXTENSION pg_ot"
