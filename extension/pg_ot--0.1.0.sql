@@ -146,6 +146,16 @@ CREATE TABLE ot.snapshots (
 	created_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
 	PRIMARY KEY (doc_id, version)
 );
+-- lz4 compresses and decompresses large snapshots several times faster
+-- than pglz; use it where the server has it.
+DO $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_settings
+			   WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
+		ALTER TABLE ot.snapshots ALTER COLUMN data SET COMPRESSION lz4;
+	END IF;
+END
+$$;
 COMMENT ON TABLE ot.snapshots IS
 	'stored snapshots: one at each create, then whenever the ops since the last one reach pg_ot.snapshot_interval or outweigh it';
 
@@ -785,7 +795,7 @@ BEGIN
 		PERFORM ot._reject('OT001', 'del must be true');
 	END IF;
 	who := ot._authorize(c, n, 'write', who);
-	d := ot._lock(c, n, m ? 'create');	-- locked already, in the batch's order
+	d := ot._lock(c, n, m ? 'create');
 	w := ot._write(d, v, m->'op', m->'create', m ? 'del', m->>'src', seq, who);
 	RETURN pg_catalog.jsonb_build_object(
 		'ops', (SELECT coalesce(pg_catalog.jsonb_agg(ot._message(c, n, o) ORDER BY o.version), '[]')
@@ -801,8 +811,8 @@ $$;
 CREATE FUNCTION ot.submit_batch(batch jsonb) RETURNS SETOF jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-	doc record;
-	item jsonb;
+	item record;
+	results jsonb[];
 	state text;
 	message text;
 BEGIN
@@ -813,39 +823,30 @@ BEGIN
 		PERFORM ot._reject('54000', 'a batch holds at most 64 ops',
 			'Each op is a subtransaction; more would overflow the subtransaction cache.');
 	END IF;
-	-- Lock every document first, in one order, so that batches never deadlock;
-	-- a create the user may make gets its document row here.
-	FOR doc IN
-		SELECT m->>'c' COLLATE "C" AS c, m->>'d' COLLATE "C" AS n,
-			   bool_or(m ? 'create' AND coalesce(u, 'x') <> ''
-					   AND ot._may(m->>'c', m->>'d', 'write', u)) AS creating
-		FROM jsonb_array_elements(batch) x, LATERAL (SELECT x->'message', x->>'user') AS i(m, u)
-		WHERE jsonb_typeof(m->'c') = 'string' AND jsonb_typeof(m->'d') = 'string'
-		  AND m->>'c' <> '' AND m->>'d' <> ''
-		  AND octet_length(m->>'c') <= 1024 AND octet_length(m->>'d') <= 1024
-		GROUP BY 1, 2
-		ORDER BY 1, 2
+	-- Ops run in document order, so that batches lock documents in one order
+	-- and never deadlock; each in its own subtransaction, which takes its
+	-- document's lock and keeps it only if the op is applied.
+	FOR item IN SELECT x, i FROM jsonb_array_elements(batch) WITH ORDINALITY AS e(x, i)
+				ORDER BY x->'message'->>'c' COLLATE "C", x->'message'->>'d' COLLATE "C", i
 	LOOP
-		PERFORM ot._lock(doc.c, doc.n, doc.creating);
-	END LOOP;
-
-	FOR item IN SELECT x FROM jsonb_array_elements(batch) x LOOP
 		BEGIN
-			IF item ? 'user' AND (jsonb_typeof(item->'user') <> 'string' OR item->>'user' = '') THEN
+			IF item.x ? 'user' AND (jsonb_typeof(item.x->'user') <> 'string'
+									OR item.x->>'user' = '') THEN
 				PERFORM ot._reject('22023', '"user" must be a non-empty string',
 					'Without "user" the op acts for the caller, as ot.submit does.');
 			END IF;
-			RETURN NEXT ot._submit_message(item->'message', item->>'user');
+			results[item.i] := ot._submit_message(item.x->'message', item.x->>'user');
 		EXCEPTION WHEN OTHERS THEN
 			GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
 			-- A failing system, not a rejected op: the whole batch fails.
 			IF left(state, 2) IN ('40', '53', '57', '58', 'XX') THEN
 				RAISE;
 			END IF;
-			RETURN NEXT jsonb_build_object('error', jsonb_build_object(
+			results[item.i] := jsonb_build_object('error', jsonb_build_object(
 				'code', ot.sharedb_error_code(state), 'message', message));
 		END;
 	END LOOP;
+	RETURN QUERY SELECT r FROM unnest(results) WITH ORDINALITY AS u(r, i) ORDER BY i;
 END
 $$;
 COMMENT ON FUNCTION ot.submit_batch(jsonb) IS

@@ -4,6 +4,8 @@
 #   eval "$(test/cluster.sh start DIR [PORT])"   initdb + start; prints PG* exports
 #   test/cluster.sh stop DIR                      stop it (the caller removes DIR)
 #
+# fsync is off unless FSYNC=on (durable commits, for benchmarks).
+#
 # The cluster listens only on a Unix socket inside DIR, so it never clashes
 # with another server.  PostgreSQL refuses to run as root; as root the
 # cluster belongs to the "postgres" system user.
@@ -12,6 +14,7 @@ set -euo pipefail
 action=$1
 dir=$(realpath -m "$2")
 port=${3:-54329}
+fsync=${FSYNC:-off}
 bindir=$(pg_config --bindir)
 
 as_owner() {
@@ -30,7 +33,7 @@ start)
 		--encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
 		{ cat "$dir/initdb.log" >&2; exit 1; }
 	as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-		-o "-p $port -k $dir -c listen_addresses='' -c fsync=off" start >/dev/null ||
+		-o "-p $port -k $dir -c listen_addresses='' -c fsync=$fsync" start >/dev/null ||
 		{ cat "$dir/server.log" >&2; exit 1; }
 	echo "export PGHOST=$dir PGPORT=$port PGUSER=postgres PGDATABASE=postgres"
 	;;

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Core benchmark: the pg_ot OT core in C against the JavaScript reference
-# types in Node, on the same seeded corpora: text-unicode against
-# ot-text-unicode 4.0.0, rich-text against rich-text 4.1.0.  Prints one
-# Markdown table.
+# Benchmarks, printed as one Markdown table:
+# - the pg_ot OT core in C against the JavaScript reference types in Node, on
+#   the same seeded corpora: text-unicode against ot-text-unicode 4.0.0,
+#   rich-text against rich-text 4.1.0;
+# - the installed extension on a throwaway cluster with durable commits
+#   (db.sh; BENCH_DB=0 leaves it out).
 #
 #   test/bench/run.sh                   # from anywhere; 100,000 cases per type, seed 42
 #   BENCH_CASES=20000 BENCH_SECONDS=1 test/bench/run.sh
 #
-# Needs cc, libjansson-dev, node and npm.  The corpora (about 25 MB each) and
-# the binary go to a temporary directory that is removed afterwards.
+# Needs cc, libjansson-dev, node and npm, and pgbench for the database.  The
+# corpora (about 25 MB each) and the binary go to a temporary directory that
+# is removed afterwards.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,6 +21,7 @@ cases=${BENCH_CASES:-100000}
 docs=${BENCH_DOCS:-2000}
 seed=${BENCH_SEED:-42}
 seconds=${BENCH_SECONDS:-2}
+with_db=${BENCH_DB:-1}
 CC=${CC:-cc}
 types="text-unicode rich-text"
 
@@ -72,24 +76,55 @@ for type in $types; do
 	echo "== $type results agree: $(echo $c_check)" >&2
 done
 
-# Thousands separators, and a ratio with one decimal.
+if [ "$with_db" != 0 ]; then
+	"$here/db.sh" >"$tmp/db.out"
+fi
+
+# Thousands separators; a ratio with one or two decimals.
 fmt() { echo "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta'; }
-ratio() { awk -v c="$1" -v j="$2" 'BEGIN { if (j > 0) printf "%.1f×", c / j; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" -v d="${3:-1}" 'BEGIN { if (b > 0) printf "%.*f×", d, a / b; else print "n/a" }'; }
 version() { node -p "require('$here/node_modules/$1/package.json').version"; }
+row() { echo "| $1 | $(fmt "$2") | $(fmt "$3") | $(ratio "$2" "$3" "${4:-1}") |"; }
+ref() { [ "$1" = text-unicode ] && echo "ot-text-unicode $(version ot-text-unicode)" ||
+	echo "rich-text $(version rich-text)"; }
+# Ops/s and WAL bytes/op of a database load.
+ops() { awk -v k="$1" '$1 == k { print $2 }' "$tmp/db.out"; }
+wal() { awk -v k="$1" '$1 == k { print $3 }' "$tmp/db.out"; }
 
 title=""
 for type in $types; do
 	title="$title${title:+ and }$(fmt "$(field cases "$tmp/c.$type.out")") $type"
 done
+title="OT core ($title cases, each on a pool of $(fmt "$docs") documents, seed $seed)"
+if [ "$with_db" != 0 ]; then
+	title="$title; database (fsync on, ${BENCH_CLIENTS:-4} connections)"
+fi
 echo
-echo "### OT core throughput ($title cases, each on a pool of $(fmt "$docs") documents, seed $seed)"
+echo "### Throughput: $title"
 echo
-echo "| benchmark | C (pg_ot core) | JS (ot-text-unicode $(version ot-text-unicode), rich-text $(version rich-text)) | ratio C/JS |"
+echo "| benchmark: A against B | A | B | ratio A/B |"
 echo "|---|---:|---:|---:|"
 for type in $types; do
 	for call in transform apply; do
-		c=$(field "$call\\/s" "$tmp/c.$type.out")
-		js=$(field "$call\\/s" "$tmp/js.$type.out")
-		echo "| $type $call ops/s | $(fmt "$c") | $(fmt "$js") | $(ratio "$c" "$js") |"
+		row "$type $call ops/s: C (pg_ot core) against JS ($(ref $type))" \
+			"$(field "$call\\/s" "$tmp/c.$type.out")" "$(field "$call\\/s" "$tmp/js.$type.out")"
 	done
 done
+[ "$with_db" != 0 ] || exit 0
+row "text-unicode ot.submit ops/s: 1 KB doc against 1 MB doc (ratio: 1 MB cost / 1 KB cost)" \
+	"$(ops text-1k)" "$(ops text-1m)" 2
+row "rich-text ot.submit ops/s: 1 KB doc against 1 MB doc" "$(ops rich-1k)" "$(ops rich-1m)" 2
+row "rich-text ot.submit ops/s: 1 MB doc against 1 MB doc with an emoji" \
+	"$(ops rich-1m)" "$(ops rich-1m-emoji)"
+row "text-unicode WAL bytes/op: 1 MB doc against 1 KB doc" "$(wal text-1m)" "$(wal text-1k)" 2
+row "rich-text WAL bytes/op: 1 MB doc against 1 KB doc" "$(wal rich-1m)" "$(wal rich-1k)" 2
+row "ops/s on 100 docs: batches of 50 (ot.submit_batch) against 1 op per transaction" \
+	"$(ops batch)" "$(ops single)" 2
+row "WAL bytes/op on 100 docs: batches of 50 against 1 op per transaction" \
+	"$(wal batch)" "$(wal single)" 2
+row "ops/s on 100 docs, 1 connection: batches of 50 against 1 op per transaction" \
+	"$(ops batch-1)" "$(ops single-1)" 2
+row "ops/s on 100 docs, 1 op per transaction: pg_ot against bare UPDATE + INSERT + NOTIFY" \
+	"$(ops single)" "$(ops bare)" 2
+row "WAL bytes/op on 100 docs: pg_ot against bare UPDATE + INSERT + NOTIFY" \
+	"$(wal single)" "$(wal bare)" 2
