@@ -62,6 +62,10 @@ for harness in test/differential/*.js; do
 	record "differential $name against its npm reference" $?
 done
 
+echo "# convergence"
+(cd test/convergence && PGDATABASE=differential node convergence.js)
+record "convergence: simulated ShareDB clients converge with the server (text-unicode, rich-text)" $?
+
 echo "# fuzz (smoke)"
 FUZZ_SMOKE=1 FUZZ_SECONDS=${FUZZ_SECONDS:-15} test/fuzz/run.sh
 record "fuzz smoke: OT core under ASan/UBSan" $?

@@ -25,7 +25,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The JavaScript references, pinned by each package-lock.json.
-for dir in test/differential test/bench; do
+for dir in test/differential test/bench test/convergence; do
 	[ -f "$dir/package-lock.json" ] || continue
 	if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
 		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
