@@ -6,24 +6,25 @@
  *
  * A submit checks an op against this shape instead of reading the document,
  * so its cost does not grow with the document.  Only an op whose check needs
- * the text (deleting text by content, or cutting a rich-text document that
- * may hold surrogate pairs) has the document replayed.
+ * the text (deleting text by content; cutting a rich-text document with
+ * too many characters past U+FFFF to track) has the document replayed.
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "utils/array.h"
+#include "utils/datum.h"
 #include "utils/jsonb.h"
 
 #include "pg_ot.h"
 #include "work.h"
 
 static Datum
-shape_tuple(FunctionCallInfo fcinfo, int natts, Datum *values)
+shape_tuple(FunctionCallInfo fcinfo, int natts, Datum *values, bool *nulls)
 {
 	TupleDesc	desc;
-	bool		nulls[3] = {false, false, false};
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -31,42 +32,64 @@ shape_tuple(FunctionCallInfo fcinfo, int natts, Datum *values)
 	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls));
 }
 
-/* ot._measure(type, snapshot, OUT length bigint, OUT astral bool) */
+/* The positions array built in the work context, copied out before it goes. */
+static Datum
+astral_datum(OtWork *w, ArrayType *astral, bool *isnull)
+{
+	MemoryContext old = MemoryContextSwitchTo(w->caller);
+	Datum		copy = astral ? datumCopy(PointerGetDatum(astral), false, -1) : (Datum) 0;
+
+	MemoryContextSwitchTo(old);
+	*isnull = astral == NULL;
+	return copy;
+}
+
+/* ot._measure(type, snapshot, OUT length bigint, OUT astral bigint[]) */
 PG_FUNCTION_INFO_V1(pg_ot_measure);
 Datum
 pg_ot_measure(PG_FUNCTION_ARGS)
 {
 	OtWork		w = ot_work_begin(PG_GETARG_TEXT_PP(0));
-	bool		astral;
+	ArrayType  *astral;
 	int64		length = w.type->measure(PG_GETARG_JSONB_P(1), &astral, &w.alloc);
 	Datum		values[2];
+	bool		nulls[2] = {false, false};
 
-	ot_work_drop(&w);
 	values[0] = Int64GetDatum(length);
-	values[1] = BoolGetDatum(astral);
-	PG_RETURN_DATUM(shape_tuple(fcinfo, 2, values));
+	values[1] = astral_datum(&w, astral, &nulls[1]);
+	ot_work_drop(&w);
+	PG_RETURN_DATUM(shape_tuple(fcinfo, 2, values, nulls));
 }
 
 /*
  * ot._fit(type, op, length, astral,
- *		   OUT length bigint, OUT astral bool, OUT needs_text bool)
+ *		   OUT length bigint, OUT astral bigint[], OUT needs_text bool)
+ * astral NULL: too many to track.
  */
 PG_FUNCTION_INFO_V1(pg_ot_fit);
 Datum
 pg_ot_fit(PG_FUNCTION_ARGS)
 {
-	OtWork		w = ot_work_begin(PG_GETARG_TEXT_PP(0));
-	bool		astral = PG_GETARG_BOOL(3);
+	OtWork		w;
+	ArrayType  *astral;
 	bool		needs_text;
-	int64		length = w.type->fit(PG_GETARG_JSONB_P(1), PG_GETARG_INT64(2),
-									 &astral, &needs_text, &w.alloc);
+	int64		length;
 	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
 
-	ot_work_drop(&w);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				errmsg("type, op and length must not be null"));
+	w = ot_work_begin(PG_GETARG_TEXT_PP(0));
+	astral = PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3);
+	length = w.type->fit(PG_GETARG_JSONB_P(1), PG_GETARG_INT64(2), &astral,
+						 &needs_text, &w.alloc);
 	values[0] = Int64GetDatum(length);
-	values[1] = BoolGetDatum(astral);
+	values[1] = astral_datum(&w, astral, &nulls[1]);
 	values[2] = BoolGetDatum(needs_text);
-	PG_RETURN_DATUM(shape_tuple(fcinfo, 3, values));
+	ot_work_drop(&w);
+	PG_RETURN_DATUM(shape_tuple(fcinfo, 3, values, nulls));
 }
 
 /*

@@ -12,6 +12,7 @@
 
 #include "postgres.h"
 
+#include "utils/array.h"
 #include "utils/jsonb.h"
 
 #include "ot/ot_alloc.h"
@@ -38,13 +39,14 @@ typedef struct OtType
 
 	/*
 	 * What the submit path keeps beside a snapshot instead of reading it: its
-	 * length in the type's units and whether it may hold a character past
-	 * U+FFFF (*astral).  fit checks an op against that, raising what apply
-	 * would, updates *astral and returns the length after the op; it sets
-	 * *needs_text when only apply on the text can finish the check.
+	 * length in the type's units and, for rich-text, where its characters
+	 * past U+FFFF start (*astral, an int8 array; NULL when too many to track).
+	 * fit checks an op against that, raising what apply would, and returns
+	 * the length after the op and the new *astral; it sets *needs_text when
+	 * only apply on the text can finish the check.
 	 */
-	int64		(*measure) (Jsonb *snapshot, bool *astral, const OtAllocator *a);
-	int64		(*fit) (Jsonb *op, int64 length, bool *astral, bool *needs_text,
+	int64		(*measure) (Jsonb *snapshot, ArrayType **astral, const OtAllocator *a);
+	int64		(*fit) (Jsonb *op, int64 length, ArrayType **astral, bool *needs_text,
 						const OtAllocator *a);
 } OtType;
 

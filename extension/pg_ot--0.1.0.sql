@@ -107,7 +107,8 @@ CREATE TABLE ot.documents (
 	type text,					-- the type's URI; NULL before create, after delete
 	version bigint NOT NULL DEFAULT 0,	-- ops applied, counting create and delete
 	length bigint NOT NULL DEFAULT 0,	-- in the type's units
-	astral boolean NOT NULL DEFAULT false,	-- may hold characters past U+FFFF
+	astral bigint[] DEFAULT '{}',	-- where characters past U+FFFF start (rich-text);
+									-- NULL: too many to track
 	snapshot_version bigint NOT NULL DEFAULT 0,	-- latest row of ot.snapshots
 	snapshot_bytes bigint NOT NULL DEFAULT 0,	-- its stored size
 	tail_bytes bigint NOT NULL DEFAULT 0,	-- stored size of the ops after it
@@ -284,14 +285,14 @@ COMMENT ON FUNCTION ot.sharedb_error_code(text, boolean) IS
 -- beside the stored snapshot; reads replay the ops since that snapshot.
 -----------------------------------------------------------------------------
 
-CREATE FUNCTION ot._measure(type text, snapshot jsonb, OUT length bigint, OUT astral boolean)
+CREATE FUNCTION ot._measure(type text, snapshot jsonb, OUT length bigint, OUT astral bigint[])
 	AS 'MODULE_PATHNAME', 'pg_ot_measure'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION ot._fit(type text, op jsonb, length bigint, astral boolean,
-						OUT length bigint, OUT astral boolean, OUT needs_text boolean)
+CREATE FUNCTION ot._fit(type text, op jsonb, length bigint, astral bigint[],
+						OUT length bigint, OUT astral bigint[], OUT needs_text boolean)
 	AS 'MODULE_PATHNAME', 'pg_ot_fit'
-	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE FUNCTION ot._snapshot_due(tail_ops bigint, tail_bytes bigint, snapshot_bytes bigint)
 RETURNS boolean
@@ -485,7 +486,7 @@ BEGIN
 	INSERT INTO ot.operations (doc_id, version, del, src, seq, user_id)
 	VALUES (d.id, d.version, true, src, seq, who);
 	UPDATE ot.documents
-	SET type = NULL, version = d.version + 1, length = 0, astral = false,
+	SET type = NULL, version = d.version + 1, length = 0, astral = '{}',
 		updated_at = pg_catalog.clock_timestamp()
 	WHERE id = d.id;
 END

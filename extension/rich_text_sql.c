@@ -7,6 +7,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/numeric.h"
 
@@ -339,29 +340,75 @@ rt_sql_apply_all(Jsonb *snapshot, Jsonb **ops_jb, int n, const OtAllocator *a)
 	return op_to_jsonb_value(&out);
 }
 
+static RtAstral
+astral_from_array(ArrayType *array)
+{
+	RtAstral	astral = {NULL, 0, 0, array == NULL};
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	if (array == NULL)
+		return astral;
+	deconstruct_array(array, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+					  TYPALIGN_DOUBLE, &elems, &nulls, &n);
+	astral.at = palloc(sizeof(int64_t) * (n > 0 ? n : 1));
+	for (int i = 0; i < n; i++)
+	{
+		int64_t		at = nulls[i] ? -1 : DatumGetInt64(elems[i]);
+
+		if (at < 0 || (i > 0 && at <= astral.at[i - 1]))
+			ereport(ERROR,
+					errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					errmsg("astral positions must be increasing non-negative integers"));
+		astral.at[i] = at;
+	}
+	astral.len = astral.cap = n;
+	return astral;
+}
+
+static ArrayType *
+astral_to_array(const RtAstral *astral)
+{
+	Datum	   *elems;
+
+	if (astral->untracked)
+		return NULL;
+	elems = palloc(sizeof(Datum) * (astral->len > 0 ? astral->len : 1));
+	for (size_t i = 0; i < astral->len; i++)
+		elems[i] = Int64GetDatum(astral->at[i]);
+	return construct_array(elems, astral->len, INT8OID, sizeof(int64),
+						   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
 static int64
-rt_sql_measure(Jsonb *snapshot, bool *astral, const OtAllocator *a)
+rt_sql_measure(Jsonb *snapshot, ArrayType **astral, const OtAllocator *a)
 {
 	RtOp		doc;
+	RtAstral	at;
 	OtError		err;
 
 	document_from_jsonb(snapshot, "snapshot", a, &doc);
 	OT_CHECK(rt_check(&doc, &err), &err);
-	*astral = rt_inserts_astral(&doc);
+	rt_astral_of(&doc, a, &at);
+	*astral = astral_to_array(&at);
 	return rt_document_length(&doc);
 }
 
 static int64
-rt_sql_fit(Jsonb *op_jb, int64 length, bool *astral, bool *needs_text,
+rt_sql_fit(Jsonb *op_jb, int64 length, ArrayType **astral, bool *needs_text,
 		   const OtAllocator *a)
 {
 	RtOp		op;
+	RtAstral	before = astral_from_array(*astral);
+	RtAstral	after;
 	int64		new_length;
 	OtError		err;
 
 	op_from_jsonb(op_jb, "op", a, &op);
-	OT_CHECK(rt_fit(&op, length, *astral, &new_length, needs_text, &err), &err);
-	*astral |= rt_inserts_astral(&op);
+	OT_CHECK(rt_fit(&op, length, &before, a, &new_length, &after, needs_text, &err),
+			 &err);
+	*astral = astral_to_array(&after);
 	return new_length;
 }
 

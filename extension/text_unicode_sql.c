@@ -8,6 +8,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/numeric.h"
 
@@ -264,17 +265,18 @@ tu_sql_apply_all(Jsonb *snapshot, Jsonb **ops_jb, int n, const OtAllocator *a)
 	return copy_value(jsonb_string_value(out, out_bytes));
 }
 
+/* Code points cannot be split: text-unicode keeps no positions (*astral empty). */
 static int64
-tu_sql_measure(Jsonb *snapshot, bool *astral, const OtAllocator *a)
+tu_sql_measure(Jsonb *snapshot, ArrayType **astral, const OtAllocator *a)
 {
 	JsonbValue	doc = string_of(snapshot, "snapshot");
 
-	*astral = false;			/* code points: nothing to split */
+	*astral = construct_empty_array(INT8OID);
 	return ot_utf8_count(doc.val.string.val, doc.val.string.len);
 }
 
 static int64
-tu_sql_fit(Jsonb *op_jb, int64 length, bool *astral, bool *needs_text,
+tu_sql_fit(Jsonb *op_jb, int64 length, ArrayType **astral, bool *needs_text,
 		   const OtAllocator *a)
 {
 	TuOp		op;

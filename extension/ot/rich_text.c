@@ -398,45 +398,94 @@ too_long(int64_t need, int64_t have, OtError *err)
 	return err->status;
 }
 
-bool
-rt_inserts_astral(const RtOp *op)
+static void
+astral_push(RtAstral *s, int64_t at, const OtAllocator *a)
 {
-	for (size_t i = 0; i < op->len; i++)
+	if (s->untracked)
+		return;
+	if (s->len == RT_ASTRAL_MAX)
 	{
-		const RtComponent *c = &op->items[i];
+		s->untracked = true;
+		s->len = 0;
+		return;
+	}
+	s->at = ot_array_reserve(a, s->at, s->len, &s->cap, sizeof(int64_t));
+	s->at[s->len++] = at;
+}
+
+/* Adds the characters past U+FFFF of text, which starts at unit at. */
+static void
+astral_push_text(RtAstral *s, const char *text, size_t bytes, int64_t at,
+				 const OtAllocator *a)
+{
+	for (size_t b = 0; b < bytes;)
+	{
+		unsigned char lead = (unsigned char) text[b];
 
 		/* Four-byte UTF-8 sequences are exactly the characters past U+FFFF. */
-		for (size_t b = 0; c->text && b < c->bytes; b++)
-			if ((unsigned char) c->text[b] >= 0xF0)
-				return true;
+		if (lead >= 0xF0)
+			astral_push(s, at, a);
+		at += lead >= 0xF0 ? 2 : 1;
+		b += lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
 	}
-	return false;
+}
+
+void
+rt_astral_of(const RtOp *doc, const OtAllocator *a, RtAstral *out)
+{
+	int64_t		at = 0;
+
+	*out = (RtAstral) {NULL, 0, 0, false};
+	for (size_t i = 0; i < doc->len; i++)
+	{
+		if (doc->items[i].text)
+			astral_push_text(out, doc->items[i].text, doc->items[i].bytes, at, a);
+		at += doc->items[i].length;
+	}
 }
 
 OtStatus
-rt_fit(const RtOp *op, int64_t length, bool astral, int64_t *new_length,
+rt_fit(const RtOp *op, int64_t length, const RtAstral *astral,
+	   const OtAllocator *a, int64_t *new_length, RtAstral *out,
 	   bool *needs_text, OtError *err)
 {
-	int64_t		need = 0;
-	int64_t		inserted = 0;
+	int64_t		pos = 0;		/* in the document */
+	int64_t		out_pos = 0;	/* in the document after op */
+	size_t		k = 0;			/* astral->at[k] is the next at or past pos */
 
 	if (rt_check(op, err) != OT_OK)
 		return err->status;
+	if (base_length(op) > length)
+		return too_long(base_length(op), length, err);
+	*out = (RtAstral) {NULL, 0, 0, astral->untracked};
+	*needs_text = astral->untracked && base_length(op) > 0;
 	for (size_t i = 0; i < op->len; i++)
 	{
 		const RtComponent *c = &op->items[i];
+		int64_t		end = pos + c->length;
 
 		if (c->kind == RT_INSERT)
-			inserted += c->length;
-		else
-			need += c->length;
-		if (c->kind == RT_DELETE)
-			inserted -= c->length;
+		{
+			if (c->text)
+				astral_push_text(out, c->text, c->bytes, out_pos, a);
+			out_pos += c->length;
+			continue;
+		}
+		/* op cuts the document at end: not inside a pair */
+		for (; k < astral->len && astral->at[k] < end; k++)
+		{
+			if (astral->at[k] == end - 1)
+				return split_pair(err);
+			if (c->kind == RT_RETAIN)
+				astral_push(out, astral->at[k] - pos + out_pos, a);
+		}
+		if (c->kind == RT_RETAIN)
+			out_pos += c->length;
+		pos = end;
 	}
-	if (need > length)
-		return too_long(need, length, err);
-	*needs_text = astral && need > 0;
-	*new_length = length + inserted;
+	for (; k < astral->len; k++)
+		astral_push(out, astral->at[k] - pos + out_pos, a);
+	*new_length = out_pos + (length - pos);
 	return OT_OK;
 }
 

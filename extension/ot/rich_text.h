@@ -89,17 +89,32 @@ OtStatus	rt_compose_all(RtOp *ops, size_t n, const OtAllocator *a,
 /* The length of a document in UTF-16 units. */
 int64_t		rt_document_length(const RtOp *doc);
 
-/* Does op insert a character past U+FFFF (two UTF-16 units)? */
-bool		rt_inserts_astral(const RtOp *op);
+/*
+ * Where a document's characters past U+FFFF (two UTF-16 units each) start,
+ * in increasing order: what tells, without the text, whether a cut splits a
+ * surrogate pair.  Past RT_ASTRAL_MAX of them they are untracked.
+ */
+#define RT_ASTRAL_MAX 1024
+
+typedef struct RtAstral
+{
+	int64_t    *at;
+	size_t		len;
+	size_t		cap;
+	bool		untracked;
+} RtAstral;
+
+void		rt_astral_of(const RtOp *doc, const OtAllocator *a, RtAstral *out);
 
 /*
- * fit: checks op against a document of length units without reading it, as
- * apply would, and gives the length after op.  Whether a cut falls inside a
- * surrogate pair only apply can tell: *needs_text is set when op cuts the
- * document and astral says it may hold characters past U+FFFF.
+ * fit: checks op against a document of length units with its characters
+ * past U+FFFF at astral, as apply would, without the text; gives the length
+ * and the positions after op.  When astral is untracked the cuts cannot be
+ * checked: *needs_text is set if op cuts the document, and out is untracked.
  */
-OtStatus	rt_fit(const RtOp *op, int64_t length, bool astral,
-				   int64_t *new_length, bool *needs_text, OtError *err);
+OtStatus	rt_fit(const RtOp *op, int64_t length, const RtAstral *astral,
+				   const OtAllocator *a, int64_t *new_length, RtAstral *out,
+				   bool *needs_text, OtError *err);
 
 /*
  * transform op by other.  As rich-text maps side onto quill-delta's

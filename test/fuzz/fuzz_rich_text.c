@@ -627,29 +627,42 @@ apply_ok(const RtOp *doc, const RtOp *op, const OtAllocator *a, const char *what
 }
 
 /*
- * rt_fit, which sees only the document's length, agrees with rt_apply unless
- * it asks for the text, and gives the length apply's result has.
+ * rt_fit, which sees the document's length and where its characters past
+ * U+FFFF are, never its text, agrees with rt_apply and gives the length and
+ * positions of apply's result; with the positions untracked it agrees unless
+ * it asks for the text.
  */
 static void
-check_fit(const RtOp *doc, const Units *d, const RtOp *op, OtStatus applied)
+check_fit(const RtOp *doc, const Units *d, const RtOp *op, const RtOp *applied_doc,
+		  OtStatus applied, const OtAllocator *a)
 {
 	OtError		err;
+	RtAstral	astral,
+				after,
+				want;
 	int64_t		length = 0;
-	int64_t		change = 0;
 	bool		needs_text;
 
-	for (size_t i = 0; applied == OT_OK && i < op->len; i++)	/* lengths valid */
-		if (op->items[i].kind != RT_RETAIN)
-			change += op->items[i].kind == RT_INSERT ? op->items[i].length : -op->items[i].length;
-	for (int astral = 0; astral < 2; astral++)
+	rt_astral_of(doc, a, &astral);
+	for (int untracked = 0; untracked < 2; untracked++)
 	{
-		OtStatus	st = status(rt_fit(op, d->len, astral || rt_inserts_astral(doc),
-									   &length, &needs_text, &err), &err);
+		OtStatus	st;
 
-		REQUIRE(st == applied || (st == OT_OK && needs_text),
-				"rt_fit differs from rt_apply without asking for the text", op, NULL);
-		REQUIRE(st != OT_OK || applied != OT_OK || length == d->len + change,
+		astral.untracked |= untracked;
+		st = status(rt_fit(op, d->len, &astral, a, &length, &after, &needs_text, &err), &err);
+		REQUIRE(st == applied || (st == OT_OK && needs_text && astral.untracked),
+				"rt_fit differs from rt_apply", op, NULL);
+		if (st != OT_OK || applied != OT_OK)
+			continue;
+		REQUIRE(length == rt_document_length(applied_doc),
 				"rt_fit gives another length than apply", op, NULL);
+		rt_astral_of(applied_doc, a, &want);
+		REQUIRE(after.untracked == (astral.untracked || want.untracked),
+				"rt_fit tracks the positions when it should not, or loses them", op, NULL);
+		REQUIRE(after.untracked || (after.len == want.len &&
+									(want.len == 0 ||
+									 memcmp(after.at, want.at, want.len * sizeof(int64_t)) == 0)),
+				"rt_fit gives other positions past U+FFFF than apply's result has", op, NULL);
 	}
 }
 
@@ -677,7 +690,7 @@ check_one(const RtOp *doc, const Units *d, const RtOp *op, In *in, const OtAlloc
 	REQUIRE(r.st == want, "rt_apply status differs from the model", op, NULL);
 	REQUIRE(status(rt_invert(op, doc, a, &inv, &err), &err) == want,
 			"rt_invert status differs from rt_apply's", op, NULL);
-	check_fit(doc, d, op, r.st);
+	check_fit(doc, d, op, &r.out, r.st, a);
 	if (want == OT_ERR_BAD_OP)
 		return r;
 	REQUIRE(inserts_only || status(rt_apply(op, &empty, a, &back, &err), &err) == OT_ERR_BAD_ARGUMENT,

@@ -23,7 +23,7 @@ INSERT INTO expected_columns SELECT *, row_number() OVER () FROM (VALUES
 	('documents', 'type', 'text', false),
 	('documents', 'version', 'bigint', true),
 	('documents', 'length', 'bigint', true),
-	('documents', 'astral', 'boolean', true),
+	('documents', 'astral', 'bigint[]', false),
 	('documents', 'snapshot_version', 'bigint', true),
 	('documents', 'snapshot_bytes', 'bigint', true),
 	('documents', 'tail_bytes', 'bigint', true),
