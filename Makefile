@@ -22,6 +22,9 @@ MODULEDIR = extension
 REGRESS = text_unicode text_unicode_errors rich_text rich_text_errors \
 	documents documents_errors notify
 REGRESS_OPTS = --load-extension=pg_ot
+# Concurrency: pg_isolation_regress runs test/isolation/specs/*.spec into output_iso/.
+ISOLATION = concurrent_submit resend_race create_race delete_race notifications
+ISOLATION_OPTS = --inputdir=test/isolation --load-extension=pg_ot
 
 WERROR ?=
 PG_CFLAGS = -std=gnu99 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \

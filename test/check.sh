@@ -36,17 +36,28 @@ version=$(sed -n "s/^default_version = '\(.*\)'/\1/p" extension/pg_ot.control)
 	node -e 'const m=require("./META.json"); process.exit(m.version===process.argv[1] && m.provides.pg_ot.version===process.argv[1] ? 0 : 1)' "$version"
 record "version $version agrees in control file, install script and META.json" $?
 
-# pg_regress: one result per test file.
-echo "# pg_regress"
-make -s installcheck >"$work/regress.log" 2>&1
-regress_status=$?
-grep -E '\.\.\. +(ok|FAILED|failed)' "$work/regress.log" >"$work/regress.tests"
-while read -r line; do
-	name=$(sed -E 's/^(test )? *([^ ]+) +\.\.\..*/\2/' <<<"$line")
-	grep -qE '\.\.\. +ok' <<<"$line"; record "pg_regress $name" $?
-done <"$work/regress.tests"
-[ -s "$work/regress.tests" ] || record "pg_regress ran" 1
-[ $regress_status = 0 ] || cat regression.diffs 2>/dev/null | head -100
+# pg_regress and pg_isolation_regress: one result per test file.  They run
+# apart so that a failing regression test does not hide the isolation tests.
+for suite in regress isolation; do
+	echo "# pg_$suite"
+	if [ $suite = regress ]; then
+		make -s installcheck ISOLATION= >"$work/$suite.log" 2>&1
+	else
+		make -s installcheck REGRESS= >"$work/$suite.log" 2>&1
+	fi
+	status=$?
+	grep -E '\.\.\. +(ok|FAILED|failed)' "$work/$suite.log" >"$work/$suite.tests"
+	while read -r line; do
+		name=$(sed -E 's/^(test )? *([^ ]+) +\.\.\..*/\2/' <<<"$line")
+		grep -qE '\.\.\. +ok' <<<"$line"; record "pg_$suite $name" $?
+	done <"$work/$suite.tests"
+	[ -s "$work/$suite.tests" ] || record "pg_$suite ran" 1
+	[ $status = 0 ] || cat "$work/$suite.log" regression.diffs output_iso/regression.diffs 2>/dev/null | head -100
+done
+
+echo "# crash"
+test/crash/run.sh
+record "crash: acknowledged ops (submit, batch, live client) survive kill -9" $?
 
 echo "# pgTAP"
 test/pgtap/run.sh

@@ -2,6 +2,7 @@
 # A throwaway PostgreSQL cluster for the test suites.
 #
 #   eval "$(test/cluster.sh start DIR [PORT])"   initdb + start; prints PG* exports
+#                                                 (a DIR with a cluster: start it again)
 #   test/cluster.sh stop DIR                      stop it (the caller removes DIR)
 #
 # fsync is off unless FSYNC=on (durable commits, for benchmarks).
@@ -29,8 +30,9 @@ case $action in
 start)
 	mkdir -p "$dir"
 	[ "$(id -u)" = 0 ] && chown postgres: "$dir"
-	as_owner "$bindir/initdb" -D "$dir/data" -U postgres -A trust \
-		--encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+	[ -d "$dir/data" ] ||
+		as_owner "$bindir/initdb" -D "$dir/data" -U postgres -A trust \
+			--encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
 		{ cat "$dir/initdb.log" >&2; exit 1; }
 	as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
 		-o "-p $port -k $dir -c listen_addresses='' -c fsync=$fsync" start >/dev/null ||
