@@ -712,21 +712,30 @@ $$;
 COMMENT ON FUNCTION ot.fetch_at(text, text, timestamptz) IS
 	'the document as it was at a moment: after every op committed by then';
 
+-- The op rows of a document with from <= version < upto (NULL: the latest).
+CREATE FUNCTION ot._ops(c text, n text, since bigint, upto bigint)
+RETURNS SETOF ot.operations LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	IF since IS NULL OR since < 0 THEN
+		PERFORM ot._reject('22023', 'from_version must be a version, 0 or more');
+	END IF;
+	RETURN QUERY
+		SELECT o.* FROM ot.operations o JOIN ot.documents d ON d.id = o.doc_id
+		WHERE d.collection = c AND d.name = n AND o.version >= since
+		  AND (upto IS NULL OR o.version < upto)
+		ORDER BY o.version;
+END
+$$;
+
 CREATE FUNCTION ot.ops(collection text, id text, from_version bigint, to_version bigint DEFAULT NULL)
 RETURNS TABLE (version bigint, op jsonb, "create" jsonb, del boolean, src text, seq bigint,
 			   user_id text, created_at timestamptz)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
 	PERFORM ot._authorize($1, $2, 'read');
-	IF $3 IS NULL OR $3 < 0 THEN
-		PERFORM ot._reject('22023', 'from_version must be a version, 0 or more');
-	END IF;
 	RETURN QUERY
 		SELECT o.version, o.op, o.create_data, o.del, o.src, o.seq, o.user_id, o.created_at
-		FROM ot.operations o JOIN ot.documents d ON d.id = o.doc_id
-		WHERE d.collection = $1 AND d.name = $2 AND o.version >= $3
-		  AND ($4 IS NULL OR o.version < $4)
-		ORDER BY o.version;
+		FROM ot._ops($1, $2, $3, $4) o;
 END
 $$;
 COMMENT ON FUNCTION ot.ops(text, text, bigint, bigint) IS
@@ -738,12 +747,7 @@ RETURNS SETOF jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
 	PERFORM ot._authorize($1, $2, 'read');
-	RETURN QUERY
-		SELECT ot._message($1, $2, o)
-		FROM ot.operations o JOIN ot.documents d ON d.id = o.doc_id
-		WHERE d.collection = $1 AND d.name = $2 AND o.version >= $3
-		  AND ($4 IS NULL OR o.version < $4)
-		ORDER BY o.version;
+	RETURN QUERY SELECT ot._message($1, $2, o) FROM ot._ops($1, $2, $3, $4) o;
 END
 $$;
 COMMENT ON FUNCTION ot.messages(text, text, bigint, bigint) IS

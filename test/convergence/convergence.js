@@ -133,44 +133,9 @@ function parseArgs(argv) {
 }
 
 /* ------------------------------------------------------------------ */
-/* PRNG (mulberry32), JSON helpers                                     */
+/* PRNG (mulberry32) and JSON equality, shared with the differential tests */
 
-function makeRng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6D2B79F5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    float: next,
-    int: (n) => Math.floor(next() * n),               // 0 .. n-1
-    range: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
-    chance: (p) => next() < p,
-    pick: (arr) => arr[Math.floor(next() * arr.length)],
-    weighted: (pairs) => {                              // [[weight, value], ...]
-      let total = 0;
-      for (const [w] of pairs) total += w;
-      let x = next() * total;
-      for (const [w, v] of pairs) { if ((x -= w) < 0) return v; }
-      return pairs[pairs.length - 1][1];
-    },
-  };
-}
-
-const clone = (v) => JSON.parse(JSON.stringify(v));
-
-/* Equal JSON values; object keys in any order (jsonb reorders them). */
-function jsonEqual(a, b) {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length
-    && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual(a[k], b[k]));
-}
+const { makeRng, clone, deepEqual: jsonEqual } = require('../differential/lib/harness.js');
 
 function clip(v, n = 300) {
   const s = typeof v === 'string' ? v : JSON.stringify(v);
