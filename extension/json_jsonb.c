@@ -7,8 +7,12 @@
  */
 #include "json_jsonb.h"
 
+#include <math.h>
+
 #include "utils/builtins.h"
 #include "utils/numeric.h"
+
+#include "ot_errors.h"
 
 JsonbValue
 jsonb_string_value(const char *text, size_t bytes)
@@ -79,8 +83,14 @@ ot_json_from_jsonb(const JsonbValue *v, const OtAllocator *a)
 		case jbvNumeric:
 			out->kind = OJ_NUMBER;
 			out->origin = v->val.numeric;
-			out->number = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+			/* As JavaScript reads it: past the range of a double is no number. */
+			out->number = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
 															 NumericGetDatum(v->val.numeric)));
+			if (isinf(out->number))
+				ereport(ERROR,
+						errcode(ERRCODE_OT_BAD_OP),
+						errmsg("JSON number out of range for a JavaScript number"),
+						errdetail("JavaScript numbers are doubles, at most about 1.8e308 in magnitude."));
 			break;
 		case jbvString:
 			out->kind = OJ_STRING;

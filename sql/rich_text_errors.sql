@@ -59,4 +59,9 @@ SELECT err($$SELECT ot.transform_presence('rich-text', '[1,2]', '[]')$$);
 SELECT err($$SELECT ot.transform_cursor('rich-text', 0, '[{"retain":0}]')$$);
 SELECT err($$SELECT ot.transform('rich-text', '[]', '[]', 'up')$$);
 
+-- Numbers as JavaScript reads them: past a double's range is an error; an
+-- embed that underflows to 0 is the falsy embed 0.
+SELECT err($$SELECT ot.apply('rich-text', '[{"insert": "ab"}]', '[{"retain": 1, "attributes": {"size": 1e400}}]')$$);
+SELECT err($$SELECT ot.apply('rich-text', '[{"insert": "ab"}]', '[{"insert": 1e-400}]')$$);
+
 DROP FUNCTION err(text);
