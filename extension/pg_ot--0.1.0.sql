@@ -508,12 +508,11 @@ $$;
 
 /*
  * One op -- an edit (op), a create (created) or a delete (del) -- submitted
- * at version v to the locked document d, exactly as a ShareDB server does it:
- * reject a version from the future; walk the ops committed since v, where an
- * op with the same (src, seq) means this is a resend (return the original,
- * change nothing) and any other is transformed against, incoming op on side
- * left; then check, apply and append.  Returns the version the op applied at
- * and the op as applied.
+ * at version v to the locked document d, as a ShareDB server does it: a
+ * resend (same src, seq) returns the original and changes nothing; a version
+ * from the future is rejected; every op committed since v is transformed
+ * against, incoming op on side left; then check, apply and append.  Returns
+ * the version the op applied at and the op as applied.
  */
 CREATE FUNCTION ot._write(d ot.documents, v bigint, op jsonb, created jsonb, del boolean,
 						  src text, seq bigint, who text,
@@ -535,17 +534,16 @@ BEGIN
 	END IF;
 	IF created IS NOT NULL THEN
 		PERFORM ot._check_create(created);
-		IF v IS NULL AND d.type IS NOT NULL THEN
-			-- A create without a version: a resend of the create that made the
-			-- document, or a conflict.
-			SELECT o.version, o.src, o.seq INTO past FROM ot.operations o
-			WHERE o.doc_id = d.id AND o.create_data IS NOT NULL
-			ORDER BY o.version DESC LIMIT 1;
-			IF past.src = src AND past.seq = seq THEN
-				applied_at := past.version;
-				RETURN;
-			END IF;
-		END IF;
+	END IF;
+	-- A resend: the op with this (src, seq) was applied; return it, change
+	-- nothing.  ShareDB looks only among the ops since v; the index finds it
+	-- anywhere (a create resent without a version, or after a delete).
+	SELECT o.version, o.op INTO past FROM ot.operations o
+	WHERE o.doc_id = d.id AND o.src = _write.src AND o.seq = _write.seq;
+	IF FOUND THEN
+		applied_at := past.version;
+		applied := past.op;
+		RETURN;
 	END IF;
 	v := coalesce(v, current_version);
 	IF v < 0 THEN
@@ -557,14 +555,9 @@ BEGIN
 			pg_catalog.format('Document "%s" of collection "%s".', d.name, d.collection));
 	END IF;
 
-	FOR past IN SELECT o.version, o.op, o.create_data IS NOT NULL AS created, o.del, o.src, o.seq
+	FOR past IN SELECT o.version, o.op, o.create_data IS NOT NULL AS created, o.del
 				FROM ot.operations o WHERE o.doc_id = d.id AND o.version >= v
 				ORDER BY o.version LOOP
-		IF past.src = src AND past.seq = seq THEN
-			applied_at := past.version;
-			applied := past.op;
-			RETURN;
-		END IF;
 		IF past.del AND NOT coalesce(del, false) THEN
 			PERFORM ot._reject('OT006', pg_catalog.format(
 				'document "%s" of collection "%s" was deleted', d.name, d.collection),

@@ -67,6 +67,10 @@ SELECT "create" FROM ot.ops('notes', 'empty', 0);
 -- Resending a create: with its (src, seq) it is acknowledged, not repeated.
 SELECT ot.create('notes', 'c', 'text-unicode', '"x"', 'client-3', 7);
 SELECT ot.create('notes', 'c', 'text-unicode', '"x"', 'client-3', 7);
+-- also once the document is gone: the resend is still its original.
+SELECT ot.delete('notes', 'c');
+SELECT ot.create('notes', 'c', 'text-unicode', '"x"', 'client-3', 7);
+SELECT * FROM ot.fetch('notes', 'c');
 
 -- Stored snapshots: one at each create, then every pg_ot.snapshot_interval
 -- ops (or when the ops since the last one outweigh it).  Reads replay the
