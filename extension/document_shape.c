@@ -1,8 +1,8 @@
 /*
  * document_shape.c
  *	  What the submit path keeps beside a stored snapshot: the document's
- *	  length, whether it may hold characters past U+FFFF, and when to store a
- *	  new snapshot.
+ *	  length, where its characters past U+FFFF start (rich-text), and when
+ *	  to store a new snapshot.
  *
  * A submit checks an op against this shape instead of reading the document,
  * so its cost does not grow with the document.  Only an op whose check needs

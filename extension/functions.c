@@ -42,7 +42,7 @@ pg_ot_apply(PG_FUNCTION_ARGS)
 	OtWork		w = ot_work_begin(PG_GETARG_TEXT_PP(0));
 
 	PG_RETURN_JSONB_P(ot_work_end(&w, w.type->apply(PG_GETARG_JSONB_P(1),
-												 PG_GETARG_JSONB_P(2), &w.alloc)));
+													PG_GETARG_JSONB_P(2), &w.alloc)));
 }
 
 PG_FUNCTION_INFO_V1(pg_ot_transform);
@@ -53,8 +53,8 @@ pg_ot_transform(PG_FUNCTION_ARGS)
 	OtWork		w = ot_work_begin(PG_GETARG_TEXT_PP(0));
 
 	PG_RETURN_JSONB_P(ot_work_end(&w, w.type->transform(PG_GETARG_JSONB_P(1),
-													 PG_GETARG_JSONB_P(2),
-													 left, &w.alloc)));
+														PG_GETARG_JSONB_P(2),
+														left, &w.alloc)));
 }
 
 PG_FUNCTION_INFO_V1(pg_ot_compose);
@@ -64,7 +64,7 @@ pg_ot_compose(PG_FUNCTION_ARGS)
 	OtWork		w = ot_work_begin(PG_GETARG_TEXT_PP(0));
 
 	PG_RETURN_JSONB_P(ot_work_end(&w, w.type->compose(PG_GETARG_JSONB_P(1),
-												   PG_GETARG_JSONB_P(2), &w.alloc)));
+													  PG_GETARG_JSONB_P(2), &w.alloc)));
 }
 
 PG_FUNCTION_INFO_V1(pg_ot_normalize);
@@ -74,7 +74,7 @@ pg_ot_normalize(PG_FUNCTION_ARGS)
 	OtWork		w = ot_work_begin(PG_GETARG_TEXT_PP(0));
 
 	PG_RETURN_JSONB_P(ot_work_end(&w, w.type->normalize(PG_GETARG_JSONB_P(1),
-													 &w.alloc)));
+														&w.alloc)));
 }
 
 PG_FUNCTION_INFO_V1(pg_ot_invert);
@@ -84,7 +84,7 @@ pg_ot_invert(PG_FUNCTION_ARGS)
 	OtWork		w = ot_work_begin(PG_GETARG_TEXT_PP(0));
 
 	PG_RETURN_JSONB_P(ot_work_end(&w, w.type->invert(PG_GETARG_JSONB_P(1),
-												  PG_GETARG_JSONB_P(2), &w.alloc)));
+													 PG_GETARG_JSONB_P(2), &w.alloc)));
 }
 
 PG_FUNCTION_INFO_V1(pg_ot_create_data);
@@ -97,8 +97,8 @@ pg_ot_create_data(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	w = ot_work_begin(PG_GETARG_TEXT_PP(0));
 	PG_RETURN_JSONB_P(ot_work_end(&w, w.type->create(PG_ARGISNULL(1) ? NULL
-												  : PG_GETARG_JSONB_P(1),
-												  &w.alloc)));
+													 : PG_GETARG_JSONB_P(1),
+													 &w.alloc)));
 }
 
 /* A transformed position back into SQL's integer. */
