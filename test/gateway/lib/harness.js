@@ -1,0 +1,401 @@
+'use strict';
+/*
+ * What the gateway tests share: the target, stock ShareDB client connections
+ * (over a socket the test can make lose messages), a raw ws client for the
+ * messages the stock client never sends, waits driven by protocol events,
+ * and, for the pg_ot target, a PostgreSQL connection.
+ *
+ * Environment (run.sh sets it):
+ *   TARGET        reference | pg_ot
+ *   GATEWAY_URLS  comma-separated ws:// URLs, the first is the main server;
+ *                 pg_ot runs start two gateways on one database
+ *   PG*           the database of the pg_ot target
+ *   WAIT_MS       how long a wait may take before it fails (default 30000);
+ *                 it only bounds how long a broken server is waited for,
+ *                 no assertion depends on it
+ *   SEED          PRNG seed of the random edits (default 1)
+ */
+
+const assert = require('node:assert/strict');
+const WebSocket = require('ws');
+const ShareDB = require('sharedb/lib/client');
+const textUnicode = require('ot-text-unicode').type;
+const richText = require('rich-text');
+
+ShareDB.types.register(textUnicode);
+ShareDB.types.register(richText.type);
+
+const TARGET = process.env.TARGET || 'reference';
+const URLS = (process.env.GATEWAY_URLS || '').split(',').filter(Boolean);
+const WAIT_MS = Number(process.env.WAIT_MS || 30000);
+const SEED = Number(process.env.SEED || 1);
+const PG_OT = TARGET === 'pg_ot';
+const SKIP_UNLESS_PG_OT = PG_OT ? false : 'pg_ot target only';
+
+if (URLS.length === 0) throw new Error('GATEWAY_URLS is not set (run the suite with run.sh)');
+
+const { COLLECTIONS, UNGRANTED } = require('./collections');
+
+const TYPES = {
+	'text-unicode': { name: 'text-unicode', uri: textUnicode.uri, type: textUnicode },
+	'rich-text': { name: 'rich-text', uri: richText.type.uri, type: richText.type },
+};
+function typeUri(t) {
+	for (const k in TYPES) if (TYPES[k].name === t || TYPES[k].uri === t) return TYPES[k].uri;
+	return t;
+}
+
+/* ---------- what the stock client complains about ---------- */
+
+// The stock client logs a warning, and repairs things silently, when a
+// server breaks the protocol (an ack at the wrong version, a message it
+// cannot parse): every such warning fails the test that caused it.
+const clientWarnings = [];
+ShareDB.logger.setMethods({
+	info() {},
+	warn(...args) { clientWarnings.push(args.map(fmt).join(' ')); },
+	error(...args) { clientWarnings.push(args.map(fmt).join(' ')); },
+});
+function fmt(x) {
+	if (typeof x === 'string') return x;
+	try { return JSON.stringify(x); } catch (e) { return String(x); }
+}
+
+/* ---------- unique names ---------- */
+
+const RUN = `${Date.now().toString(36)}${process.pid.toString(36)}`;
+let counter = 0;
+function uid(prefix) {
+	return `${prefix}-${RUN}-${++counter}`;
+}
+
+/* ---------- waits ---------- */
+
+// Resolves once pred() is true.  pred is re-checked whenever one of the
+// given [emitter, event] pairs fires (and, as a safety net, every 50 ms);
+// fails after WAIT_MS with `what` and describe() in the message.
+function until(pred, what, sources = [], describe) {
+	return new Promise((resolve, reject) => {
+		let done = false;
+		const check = () => {
+			if (done) return;
+			let ok;
+			try { ok = pred(); } catch (e) { finish(e); return; }
+			if (ok) finish(null, ok);
+		};
+		const offs = [];
+		for (const [em, ev] of sources) {
+			const h = () => setImmediate(check);
+			em.on(ev, h);
+			offs.push(() => em.removeListener(ev, h));
+		}
+		const poll = setInterval(check, 50);
+		const timer = setTimeout(() => {
+			finish(new Error(`timed out after ${WAIT_MS} ms waiting for ${what}` +
+				(describe ? `: ${describe()}` : '')));
+		}, WAIT_MS);
+		function finish(err, value) {
+			if (done) return;
+			done = true;
+			clearInterval(poll);
+			clearTimeout(timer);
+			for (const off of offs) off();
+			if (err) reject(err); else resolve(value);
+		}
+		check();
+	});
+}
+
+// A node-style call as a promise that fails after WAIT_MS.
+function call(what, fn) {
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error(`timed out after ${WAIT_MS} ms: ${what}`)), WAIT_MS);
+		fn((err, value) => {
+			clearTimeout(timer);
+			if (err) {
+				const e = new Error(`${what}: ${err.code || ''} ${err.message}`);
+				e.code = err.code;
+				reject(e);
+			} else resolve(value);
+		});
+	});
+}
+
+function clone(x) { return x === undefined ? undefined : JSON.parse(JSON.stringify(x)); }
+
+/* ---------- stock client over a socket that can lose messages ---------- */
+
+// A WebSocket as the stock client wants it (readyState, send, close, on*),
+// over ws.  dropOut(msg) / dropIn(msg) returning true lose that message, as
+// a network that fails at that moment would.
+class LossySocket {
+	constructor(url) {
+		this.url = url;
+		this.dropOut = null;
+		this.dropIn = null;
+		this.onopen = this.onclose = this.onmessage = this.onerror = null;
+		this.ws = new WebSocket(url);
+		this.ws.onopen = (ev) => { if (this.onopen) this.onopen(ev); };
+		this.ws.onerror = (ev) => { if (this.onerror) this.onerror(ev); };
+		this.ws.onclose = (ev) => { if (this.onclose) this.onclose(ev); };
+		this.ws.onmessage = (ev) => {
+			if (this.dropIn) {
+				let msg;
+				try { msg = JSON.parse(ev.data); } catch (e) { msg = undefined; }
+				if (msg && this.dropIn(msg)) return;
+			}
+			if (this.onmessage) this.onmessage({ data: typeof ev.data === 'string' ? ev.data : ev.data.toString() });
+		};
+	}
+	get readyState() { return this.ws.readyState; }
+	send(data) {
+		if (this.dropOut && this.dropOut(JSON.parse(data))) return;
+		this.ws.send(data);
+	}
+	close() { this.ws.close(); }
+	terminate() { this.ws.terminate(); }
+}
+
+const open = new Set();
+
+// A stock client: { connection, socket, url, received, sent, errors }.
+// received / sent are every message in either direction (copies), in order;
+// errors collects 'error' events of the connection and its docs.
+async function connect(url = URLS[0]) {
+	const socket = new LossySocket(url);
+	const connection = new ShareDB.Connection(socket);
+	const client = { connection, socket, url, received: [], sent: [], errors: [] };
+	connection.on('receive', (req) => client.received.push(clone(req.data)));
+	connection.on('send', (msg) => client.sent.push(clone(msg)));
+	connection.on('error', (err) => client.errors.push(`connection: ${err.code || ''} ${err.message}`));
+	open.add(client);
+	await until(() => connection.state === 'connected', `the handshake with ${url}`,
+		[[connection, 'state']], () => `state ${connection.state}`);
+	return client;
+}
+
+// Rebinds a client whose socket was lost to a new one, as
+// reconnecting-websocket does, and waits for the handshake.
+async function reconnect(client, url = client.url) {
+	const socket = new LossySocket(url);
+	client.socket = socket;
+	client.connection.bindToSocket(socket);
+	await until(() => client.connection.state === 'connected', `the handshake again with ${url}`,
+		[[client.connection, 'state']], () => `state ${client.connection.state}`);
+}
+
+function getDoc(client, collection, id) {
+	const doc = client.connection.get(collection, id);
+	if (!doc.__watched) {
+		doc.__watched = true;
+		doc.on('error', (err) => client.errors.push(`doc ${collection}/${id}: ${err.code || ''} ${err.message}`));
+	}
+	return doc;
+}
+
+const subscribe = (doc) => call(`subscribe ${doc.collection}/${doc.id}`, (cb) => doc.subscribe(cb));
+const unsubscribe = (doc) => call(`unsubscribe ${doc.collection}/${doc.id}`, (cb) => doc.unsubscribe(cb));
+const fetch = (doc) => call(`fetch ${doc.collection}/${doc.id}`, (cb) => doc.fetch(cb));
+const create = (doc, data, type) => call(`create ${doc.collection}/${doc.id}`, (cb) => doc.create(data, type, cb));
+const submit = (doc, op) => call(`submitOp on ${doc.collection}/${doc.id}`, (cb) => doc.submitOp(op, cb));
+const del = (doc) => call(`delete ${doc.collection}/${doc.id}`, (cb) => doc.del(cb));
+const nothingPending = (doc) => call(`nothing pending on ${doc.id}`, (cb) => doc.whenNothingPending(() => cb()));
+
+function waitVersion(doc, v) {
+	return until(() => doc.version === v, `${doc.collection}/${doc.id} at version ${v}`,
+		[[doc, 'op'], [doc, 'load'], [doc, 'create'], [doc, 'del']], () => `at ${doc.version}`);
+}
+
+// The document's data as JSON (a rich-text Delta becomes {ops: [...]}).
+function dataOf(doc) { return clone(doc.data); }
+function normalData(type, data) {
+	if (data === undefined || data === null) return data;
+	if (typeUri(type) === TYPES['rich-text'].uri && Array.isArray(data)) return { ops: data };
+	return clone(data);
+}
+
+// The fields of a snapshot in a reply the client reads (others are ignored).
+function snapshotOf(d) {
+	return d && { v: d.v, data: d.data, type: d.type };
+}
+
+// What a fresh client fetches: { v, type (URI or null), data }.
+async function fetchFresh(collection, id, url = URLS[0]) {
+	const c = await connect(url);
+	try {
+		const doc = getDoc(c, collection, id);
+		await fetch(doc);
+		return { v: doc.version, type: doc.type ? doc.type.uri : null, data: dataOf(doc) };
+	} finally {
+		close(c);
+	}
+}
+
+// Messages of one document's op stream as `client` received them: ops,
+// creates and deletes broadcast to it (acks excluded).
+function opStream(client, collection, id) {
+	return client.received.filter((m) => m && m.a === 'op' && m.c === collection && m.d === id &&
+		!m.error && ('op' in m || m.create || m.del));
+}
+// Acks `client` received for its ops on one document.
+function acks(client, collection, id) {
+	return client.received.filter((m) => m && m.a === 'op' && m.c === collection && m.d === id &&
+		!m.error && !('op' in m) && !m.create && !m.del);
+}
+
+// The delivery invariant for a client that only listens: from version
+// `from` on, every op reached it once, in version order, with no gap, up to
+// `to` (exclusive).  Ops older than `from` (sent while it subscribed) are
+// allowed and ignored, as the client ignores them.
+function assertDelivered(client, collection, id, from, to) {
+	const vs = opStream(client, collection, id).map((m) => m.v).filter((v) => v >= from);
+	const want = [];
+	for (let v = from; v < to; v++) want.push(v);
+	assert.deepEqual(vs, want, `${collection}/${id}: versions of the ops delivered, in order`);
+}
+
+function close(client) {
+	if (!open.has(client)) return;
+	open.delete(client);
+	try { client.connection.close(); } catch (e) { /* already closed */ }
+	try { client.socket.terminate(); } catch (e) { /* already closed */ }
+}
+async function closeAll() {
+	for (const c of [...open]) close(c);
+	for (const r of [...rawOpen]) r.close();
+	await Promise.all([...pgOpen].map((c) => c.end().catch(() => {})));
+}
+
+// No client saw an error event, and the stock client logged no protocol
+// warning, since `mark` (the clientWarnings length at the start of a test).
+function assertClean(clients, mark = 0) {
+	for (const c of clients) assert.deepEqual(c.errors, [], `errors on a client of ${c.url}`);
+	assert.deepEqual(clientWarnings.slice(mark), [], 'warnings of the stock client (protocol violations)');
+}
+
+/* ---------- raw ws client ---------- */
+
+const rawOpen = new Set();
+
+// A ShareDB connection without the stock client: send any frame, expect
+// replies by predicate.
+class Raw {
+	static async open(url = URLS[0]) {
+		const r = new Raw(url);
+		await new Promise((resolve, reject) => {
+			r.ws.once('open', resolve);
+			r.ws.once('error', reject);
+		});
+		return r;
+	}
+	constructor(url) {
+		this.url = url;
+		this.inbox = [];
+		this.all = [];
+		this.waiters = [];
+		this.closeInfo = null;
+		this.ws = new WebSocket(url);
+		this.ws.on('error', () => {});
+		this.ws.on('message', (data, isBinary) => {
+			let msg;
+			try { msg = JSON.parse(data.toString()); } catch (e) { msg = { unparsable: data.toString(), isBinary }; }
+			this.all.push(msg);
+			this.inbox.push(msg);
+			this._wake();
+		});
+		this.ws.on('close', (code, reason) => {
+			this.closeInfo = { code, reason: reason.toString() };
+			this._wake();
+		});
+		rawOpen.add(this);
+	}
+	_wake() { for (const w of [...this.waiters]) w(); }
+	send(msg) { this.ws.send(JSON.stringify(msg)); }
+	sendText(text) { this.ws.send(text); }
+	// The first message not yet taken that satisfies pred; takes it.
+	expect(pred, what) {
+		return new Promise((resolve, reject) => {
+			const check = () => {
+				const i = this.inbox.findIndex((m) => { try { return pred(m); } catch (e) { return false; } });
+				if (i >= 0) {
+					const [m] = this.inbox.splice(i, 1);
+					finish(null, m);
+				} else if (this.closeInfo) {
+					finish(new Error(`connection closed (${this.closeInfo.code} ${this.closeInfo.reason}) ` +
+						`while waiting for ${what}; received ${JSON.stringify(this.all).slice(0, 2000)}`));
+				}
+			};
+			const timer = setTimeout(() => finish(new Error(`timed out after ${WAIT_MS} ms waiting for ${what}; ` +
+				`received ${JSON.stringify(this.all).slice(0, 2000)}`)), WAIT_MS);
+			const finish = (err, m) => {
+				clearTimeout(timer);
+				this.waiters = this.waiters.filter((w) => w !== check);
+				if (err) reject(err); else resolve(m);
+			};
+			this.waiters.push(check);
+			check();
+		});
+	}
+	// Waits for the server to close the connection; { code, reason }.
+	closed(what) {
+		return new Promise((resolve, reject) => {
+			const check = () => {
+				if (this.closeInfo) { finish(null, this.closeInfo); }
+			};
+			const timer = setTimeout(() => finish(new Error(`timed out after ${WAIT_MS} ms waiting for ${what}; ` +
+				`received ${JSON.stringify(this.all).slice(0, 2000)}`)), WAIT_MS);
+			const finish = (err, m) => {
+				clearTimeout(timer);
+				this.waiters = this.waiters.filter((w) => w !== check);
+				if (err) reject(err); else resolve(m);
+			};
+			this.waiters.push(check);
+			check();
+		});
+	}
+	get isOpen() { return this.ws.readyState === WebSocket.OPEN; }
+	async handshake() {
+		this.send({ a: 'hs', id: null, protocol: 1, protocolMinor: 2 });
+		const hs = await this.expect((m) => m.a === 'hs', 'the hs reply');
+		assert.equal(typeof hs.id, 'string', 'hs reply id');
+		this.id = hs.id;
+		return hs;
+	}
+	close() {
+		rawOpen.delete(this);
+		try { this.ws.terminate(); } catch (e) { /* closed */ }
+	}
+}
+
+/* ---------- PostgreSQL (pg_ot target) ---------- */
+
+let pgModule = null;
+const pgOpen = new Set();
+async function pgConnect() {
+	if (!pgModule) pgModule = require('pg');
+	const c = new pgModule.Client();
+	await c.connect();
+	pgOpen.add(c);
+	const end = c.end.bind(c);
+	c.end = () => { pgOpen.delete(c); return end(); };
+	return c;
+}
+// ot.fetch as { v, type (URI or null), data }.
+async function dbFetch(pg, collection, id) {
+	const r = await pg.query('SELECT type, version, data FROM ot.fetch($1, $2)', [collection, id]);
+	assert.equal(r.rows.length, 1, `ot.fetch(${collection}, ${id}) returns one row`);
+	const row = r.rows[0];
+	return {
+		v: Number(row.version),
+		type: row.type === null ? null : typeUri(row.type),
+		data: row.type === null ? undefined : normalData(row.type, row.data),
+	};
+}
+
+module.exports = {
+	assert, ShareDB, TYPES, typeUri, TARGET, PG_OT, SKIP_UNLESS_PG_OT, URLS, WAIT_MS, SEED,
+	COLLECTIONS, UNGRANTED, clientWarnings, uid, until, call, clone,
+	LossySocket, connect, reconnect, getDoc, subscribe, unsubscribe, fetch, create, submit, del,
+	nothingPending, waitVersion, dataOf, normalData, snapshotOf, fetchFresh, opStream, acks, assertDelivered,
+	close, closeAll, assertClean, Raw, pgConnect, dbFetch,
+};

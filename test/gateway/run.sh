@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# End-to-end tests of the gateway with the stock sharedb client over ws
+# (node:test files in tests/), against one of two targets:
+#
+#   TARGET=reference test/gateway/run.sh   a real ShareDB server (npm sharedb,
+#                                          reference-server.js): checks the tests
+#   TARGET=pg_ot test/gateway/run.sh       a throwaway cluster with pg_ot and two
+#                                          gateway/pg_ot_gateway on it
+#
+#   test/gateway/run.sh [node --test options] [tests/FILE.test.js ...]
+#     e.g. --test-name-pattern=presence
+#
+# Environment: TARGET (default reference); GATEWAY_BIN (default
+# gateway/pg_ot_gateway); SEED (random edits, default 1); WAIT_MS (how long a
+# wait for the server may take, default 30000); SABOTAGE (reference only: a
+# way to break the reference server on purpose, see reference-server.js; the
+# run must then fail).
+#
+# pg_ot needs the extension installed (make install) and the gateway built.
+# Ports: cluster 54480-54489 (a Unix socket inside its own directory),
+# gateways and the reference server 54490-54499 on 127.0.0.1.
+#
+# Exit status: 0 all passed, 1 a test failed or a server died, 2 the tests
+# could not run (no gateway binary, no cluster, no extension, no npm packages).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$here"
+target=${TARGET:-reference}
+export PATH="$(pg_config --bindir 2>/dev/null || echo /usr/bin):$PATH"
+
+die() { echo "gateway e2e: $*" >&2; exit 2; }
+
+case $target in
+reference | pg_ot) ;;
+*) die "TARGET must be reference or pg_ot, not '$target'" ;;
+esac
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+	npm ci --no-audit --no-fund --loglevel=error >/dev/null || die "npm ci failed in $here"
+	touch node_modules
+fi
+
+gateway_bin=${GATEWAY_BIN:-$root/gateway/pg_ot_gateway}
+if [ "$target" = pg_ot ] && [ ! -x "$gateway_bin" ]; then
+	die "no gateway binary at $gateway_bin: build it first (make), or set GATEWAY_BIN"
+fi
+
+work=$(mktemp -d /tmp/pg_ot_gateway_e2e.XXXXXX)
+chmod 755 "$work"
+pids=()
+names=()
+cluster=
+cleanup() {
+	for pid in "${pids[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${pids[@]}"; do
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	[ -n "$cluster" ] && "$root/test/cluster.sh" stop "$cluster" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {					# free_port FROM TO: the first port nobody listens on
+	local p
+	for p in $(seq "$1" "$2"); do
+		if port_free "$p" && ! [[ " ${used_ports:-} " == *" $p "* ]]; then
+			used_ports="${used_ports:-} $p"
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+# wait_listening NAME PID PORT: until PORT accepts connections, or PID exits.
+wait_listening() {
+	local i
+	for i in $(seq 300); do
+		if ! kill -0 "$2" 2>/dev/null; then
+			echo "gateway e2e: $1 exited during startup:" >&2
+			tail -n 40 "$work/$1.log" >&2
+			return 1
+		fi
+		port_free "$3" || return 0
+		sleep 0.1
+	done
+	echo "gateway e2e: $1 did not accept connections on port $3 within 30 s" >&2
+	tail -n 40 "$work/$1.log" >&2
+	return 1
+}
+
+# Concurrent runs choose their ports one at a time.
+exec 9>/tmp/pg_ot_gateway_e2e.ports.lock
+flock -w 120 9 || die "could not lock /tmp/pg_ot_gateway_e2e.ports.lock"
+
+urls=()
+if [ "$target" = reference ]; then
+	port=$(free_port 54490 54499) || die "no free port in 54490-54499"
+	SABOTAGE=${SABOTAGE:-} node reference-server.js --port "$port" >"$work/reference.log" 2>&1 &
+	pids+=($!); names+=(reference)
+	wait_listening reference "$!" "$port" || exit 2
+	urls+=("ws://127.0.0.1:$port")
+	echo "# target: reference ShareDB server (sharedb $(node -p 'require("sharedb/package.json").version')) on port $port${SABOTAGE:+, sabotaged: $SABOTAGE}"
+else
+	pgport=54480
+	cluster="$work/pg"
+	env_out=$("$root/test/cluster.sh" start "$cluster" "$pgport") || { cluster=; die "the throwaway cluster did not start"; }
+	eval "$env_out"
+	psql -Xq -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION pg_ot' >"$work/psql.log" 2>&1 ||
+		{ cat "$work/psql.log" >&2; die "CREATE EXTENSION pg_ot failed (is it installed? make install)"; }
+	for c in $(node -p 'require("./lib/collections").COLLECTIONS.join(" ")'); do
+		psql -Xq -v ON_ERROR_STOP=1 -c "SELECT ot.grant('$c', NULL, 'anonymous', 'write')" >>"$work/psql.log" 2>&1 ||
+			{ cat "$work/psql.log" >&2; die "ot.grant on $c failed"; }
+	done
+	conninfo="host=$cluster port=$pgport dbname=postgres user=postgres"
+	for i in 1 2; do
+		port=$(free_port 54490 54499) || die "no free port in 54490-54499"
+		"$gateway_bin" --db "$conninfo" --listen 127.0.0.1 --port "$port" --allow-anonymous \
+			>"$work/gateway$i.log" 2>&1 &
+		pids+=($!); names+=("gateway$i")
+		wait_listening "gateway$i" "$!" "$port" || exit 1
+		urls+=("ws://127.0.0.1:$port")
+	done
+	echo "# target: pg_ot, $gateway_bin on ports ${urls[*]##*:}, cluster $cluster port $pgport"
+fi
+
+flock -u 9
+exec 9>&-
+
+export TARGET="$target"
+export GATEWAY_URLS=$(IFS=,; echo "${urls[*]}")
+
+args=()
+files=()
+for a in "$@"; do
+	case $a in
+	-*) args+=("$a") ;;
+	*) files+=("$a") ;;
+	esac
+done
+[ ${#files[@]} -gt 0 ] || files=(tests/*.test.js)
+
+node --test --test-concurrency=1 --test-force-exit --test-reporter=spec "${args[@]}" "${files[@]}"
+status=$?
+
+# The servers must have survived everything the tests sent them.
+for i in "${!pids[@]}"; do
+	if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+		wait "${pids[$i]}"
+		echo "gateway e2e: ${names[$i]} died during the tests (exit status $?):" >&2
+		tail -n 40 "$work/${names[$i]}.log" >&2
+		status=1
+	fi
+done
+if [ $status != 0 ]; then
+	for n in "${names[@]}"; do
+		echo "# last lines of the $n log:"
+		tail -n 20 "$work/$n.log" | sed 's/^/#   /'
+	done
+fi
+exit $status

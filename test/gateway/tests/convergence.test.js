@@ -1,0 +1,17 @@
+'use strict';
+// Two and ten stock clients edit one document concurrently, on each type,
+// and converge (see lib/converge.js for every check).
+
+const { test, after } = require('node:test');
+const h = require('../lib/harness');
+const { converge } = require('../lib/converge');
+
+after(h.closeAll);
+
+for (const typeName of ['text-unicode', 'rich-text']) {
+	const collection = typeName === 'text-unicode' ? 'gw_text' : 'gw_rich';
+	test(`two clients converge on ${typeName}`, { timeout: 180000 }, (t) =>
+		converge(t, { typeName, clients: 2, opsPerClient: 150, urls: [h.URLS[0]], collection, seed: h.SEED }));
+	test(`ten clients converge on ${typeName}`, { timeout: 180000 }, (t) =>
+		converge(t, { typeName, clients: 10, opsPerClient: 40, urls: [h.URLS[0]], collection, seed: h.SEED + 1 }));
+}
