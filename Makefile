@@ -30,7 +30,10 @@ WERROR ?=
 PG_CFLAGS = -std=gnu99 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
 	-Wno-missing-field-initializers $(WERROR)
 
-EXTRA_CLEAN = results regression.diffs regression.out
+# The gateway is built beside the extension and installed into bindir.
+SCRIPTS_built = gateway/pg_ot_gateway
+
+EXTRA_CLEAN = results regression.diffs regression.out gateway/pg_ot_gateway gateway/pg_ot_gateway-asan
 
 PG_CONFIG ?= pg_config
 
@@ -40,6 +43,7 @@ SELF_CONTAINED_GOALS = check run bench fuzz deps
 ifeq ($(filter $(SELF_CONTAINED_GOALS),$(MAKECMDGOALS)),)
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+include gateway/gateway.mk
 else
 .PHONY: $(SELF_CONTAINED_GOALS)
 

@@ -11,7 +11,8 @@
 #     e.g. --test-name-pattern=presence
 #
 # Environment: TARGET (default reference); GATEWAY_BIN (default
-# gateway/pg_ot_gateway); SEED (random edits, default 1); WAIT_MS (how long a
+# gateway/pg_ot_gateway; gateway/pg_ot_gateway-asan runs it under ASan and
+# UBSan, and any sanitizer report fails the run); SEED (random edits, default 1); WAIT_MS (how long a
 # wait for the server may take, default 30000); SABOTAGE (reference only: a
 # way to break the reference server on purpose, see reference-server.js; the
 # run must then fail).
@@ -118,6 +119,10 @@ else
 			{ cat "$work/psql.log" >&2; die "ot.grant on $c failed"; }
 	done
 	conninfo="host=$cluster port=$pgport dbname=postgres user=postgres"
+	# A sanitizer build (gateway/pg_ot_gateway-asan) reports into these files;
+	# any report fails the run.  Harmless for the plain build.
+	export ASAN_OPTIONS="log_path=$work/sanitizer:detect_leaks=1:abort_on_error=0"
+	export UBSAN_OPTIONS="log_path=$work/sanitizer:print_stacktrace=1:halt_on_error=1"
 	for i in 1 2; do
 		port=$(free_port 54490 54499) || die "no free port in 54490-54499"
 		"$gateway_bin" --db "$conninfo" --listen 127.0.0.1 --port "$port" --allow-anonymous \
@@ -148,15 +153,31 @@ done
 node --test --test-concurrency=1 --test-force-exit --test-reporter=spec "${args[@]}" "${files[@]}"
 status=$?
 
-# The servers must have survived everything the tests sent them.
+# The servers must have survived everything the tests sent them, and stop
+# cleanly when asked (SIGTERM), which is when a sanitizer build checks leaks.
 for i in "${!pids[@]}"; do
 	if ! kill -0 "${pids[$i]}" 2>/dev/null; then
 		wait "${pids[$i]}"
 		echo "gateway e2e: ${names[$i]} died during the tests (exit status $?):" >&2
 		tail -n 40 "$work/${names[$i]}.log" >&2
 		status=1
+		continue
+	fi
+	kill -TERM "${pids[$i]}"
+	for _ in $(seq 100); do kill -0 "${pids[$i]}" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "${pids[$i]}" 2>/dev/null; then
+		echo "gateway e2e: ${names[$i]} did not stop within 10 s of SIGTERM" >&2
+		status=1
+	elif ! wait "${pids[$i]}"; then
+		echo "gateway e2e: ${names[$i]} exited with status $? after SIGTERM" >&2
+		status=1
 	fi
 done
+if compgen -G "$work/sanitizer*" >/dev/null; then
+	echo "gateway e2e: sanitizer reports:" >&2
+	cat "$work"/sanitizer* >&2
+	status=1
+fi
 if [ $status != 0 ]; then
 	for n in "${names[@]}"; do
 		echo "# last lines of the $n log:"

@@ -245,10 +245,11 @@ function acks(client, collection, id) {
 
 // The delivery invariant for a client that only listens: from version
 // `from` on, every op reached it once, in version order, with no gap, up to
-// `to` (exclusive).  Ops older than `from` (sent while it subscribed) are
-// allowed and ignored, as the client ignores them.
+// `to` (exclusive).  Ops outside [from, to) are not looked at: older ones
+// (sent while it subscribed) are ignored by the client, later ones are
+// another call's.
 function assertDelivered(client, collection, id, from, to) {
-	const vs = opStream(client, collection, id).map((m) => m.v).filter((v) => v >= from);
+	const vs = opStream(client, collection, id).map((m) => m.v).filter((v) => v >= from && v < to);
 	const want = [];
 	for (let v = from; v < to; v++) want.push(v);
 	assert.deepEqual(vs, want, `${collection}/${id}: versions of the ops delivered, in order`);

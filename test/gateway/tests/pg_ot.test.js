@@ -59,12 +59,19 @@ async function untilAsync(fn, what) {
 const LISTENERS = `SELECT pid FROM pg_stat_activity
 	WHERE query LIKE 'LISTEN%' AND backend_type = 'client backend' AND pid <> pg_backend_pid()`;
 
-test('the LISTEN connection killed (pg_terminate_backend) while ops flow: no subscriber misses an op', { skip, timeout: 300000 }, async (t) => {
+// A stream of STREAM_OPS ops (by SQL writers and a gateway client) while the
+// LISTEN backends of both gateways are killed twice; ops keep committing
+// while no gateway listens, and every subscriber must still get every op,
+// without fetching: the gateways fill the gap themselves.
+const STREAM_OPS = { sqlT: 400, sqlU: 300, gateway: 300 };
+
+test('the LISTEN connection killed (pg_terminate_backend) during a stream of 1,000 ops: no subscriber misses one', { skip, timeout: 300000 }, async (t) => {
 	const mark = h.clientWarnings.length;
 	const C = 'gw_text';
-	const pg = await h.pgConnect();
-	const T = h.uid('listen-t');		// ops before, during and after the outage
-	const U = h.uid('listen-u');		// ops only right after the kill
+	const pg = await h.pgConnect();		// the SQL writer
+	const admin = await h.pgConnect();	// finds and kills the listeners
+	const T = h.uid('listen-t');		// written by SQL and by a gateway client
+	const U = h.uid('listen-u');		// written by SQL only
 	for (const id of [T, U]) await pg.query(`SELECT ot.create($1, $2, 'text-unicode', '"start"')`, [C, id]);
 
 	// A subscriber of both documents on every gateway; it never submits.
@@ -82,32 +89,47 @@ test('the LISTEN connection killed (pg_terminate_backend) while ops flow: no sub
 	const dG = h.getDoc(G, C, T);
 	await h.subscribe(dG);
 
+	let committed = 0;
 	let seq = 0;
-	const sql = (id, s) => pg.query('SELECT version FROM ot.submit($1, $2, NULL, $3::jsonb, $4, $5)',
-		[C, id, JSON.stringify([s]), 'sql-writer', ++seq]);
-	const viaGateway = async (n, tag) => { for (let i = 0; i < n; i++) await h.submit(dG, [`${tag}${i} `]); };
-	const viaSql = async (id, n, tag) => { for (let i = 0; i < n; i++) await sql(id, `${tag}${i} `); };
+	const sql = async (id, s) => {
+		await pg.query('SELECT version FROM ot.submit($1, $2, NULL, $3::jsonb, $4, $5)',
+			[C, id, JSON.stringify([s]), 'sql-writer', ++seq]);
+		committed++;
+	};
+	const viaSql = async (n, tag) => {
+		for (let i = 0; i < n; i++) await sql(i % 2 ? U : T, `${tag}${i} `);
+	};
+	const viaGateway = async (n, tag) => {
+		for (let i = 0; i < n; i++) { await h.submit(dG, [`${tag}${i} `]); committed++; }
+	};
+	const total = STREAM_OPS.sqlT + STREAM_OPS.sqlU + STREAM_OPS.gateway;
+	let streaming = true;
+	const stream = Promise.all([viaSql(STREAM_OPS.sqlT + STREAM_OPS.sqlU, 's'),
+		viaGateway(STREAM_OPS.gateway, 'g')]).finally(() => { streaming = false; });
 
-	await Promise.all([viaSql(T, 10, 's'), viaGateway(10, 'g')]);
-	for (let round = 0; round < 2; round++) {
-		const killed = (await pg.query(LISTENERS)).rows.map((r) => r.pid);
-		t.diagnostic(`round ${round}: LISTEN backends ${killed.join(', ')}`);
+	// Kill the listeners at a third and at two thirds of the stream.
+	let unheard = 0;
+	for (const share of [1 / 3, 2 / 3]) {
+		await untilAsync(async () => committed >= total * share || !streaming, `${Math.round(share * 100)} % of the stream`);
+		const killed = (await admin.query(LISTENERS)).rows.map((r) => r.pid);
 		assert.ok(killed.length >= 1, 'a gateway backend whose last query was LISTEN');
-		const r = await pg.query('SELECT bool_and(pg_terminate_backend(pid)) AS ok FROM unnest($1::int[]) pid', [killed]);
+		const at = committed;
+		const r = await admin.query('SELECT bool_and(pg_terminate_backend(pid)) AS ok FROM unnest($1::int[]) pid', [killed]);
 		assert.equal(r.rows[0].ok, true, 'terminated');
-		// Ops right away, most likely while no gateway listens.
-		await Promise.all([viaSql(T, 10, `k${round}.`), viaSql(U, 10, `k${round}.`), viaGateway(5, `kg${round}.`)]);
-		// The gateways notice and LISTEN again.
 		await untilAsync(async () => {
-			const now = (await pg.query(LISTENERS)).rows.map((x) => x.pid);
+			const now = (await admin.query(LISTENERS)).rows.map((x) => x.pid);
 			return now.filter((p) => !killed.includes(p)).length >= killed.length;
 		}, 'the gateways to LISTEN again on new connections');
-		await Promise.all([viaSql(T, 10, `a${round}.`), viaGateway(10, `ag${round}.`)]);
+		unheard += committed - at;
+		t.diagnostic(`killed LISTEN backends ${killed.join(', ')} at op ${at}; ${committed - at} ops committed before both listened again`);
 	}
+	await stream;
+	assert.ok(unheard > 0, 'ops were committed while a gateway did not listen (else the test proves nothing)');
 
 	const finalT = await h.dbFetch(pg, C, T);
 	const finalU = await h.dbFetch(pg, C, U);
-	t.diagnostic(`T at ${finalT.v}, U at ${finalU.v}`);
+	t.diagnostic(`${total} ops: T at ${finalT.v}, U at ${finalU.v}`);
+	assert.equal((finalT.v - 1) + (finalU.v - 1), total, 'every op of the stream is in the database');
 	for (const s of subs) {
 		await h.waitVersion(s.dT, finalT.v);
 		await h.waitVersion(s.dU, finalU.v);
@@ -122,6 +144,7 @@ test('the LISTEN connection killed (pg_terminate_backend) while ops flow: no sub
 	assert.equal(dG.data, finalT.data, 'the submitting client too');
 	h.assertClean([G, ...subs.map((s) => s.c)], mark);
 	await pg.end();
+	await admin.end();
 	for (const c of [G, ...subs.map((s) => s.c)]) h.close(c);
 });
 

@@ -1,0 +1,363 @@
+/*
+ * fetch.c: snapshot and op reads for f, s, bf, bs, nf, nt (see fetch.h).
+ */
+#include "fetch.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "document.h"
+#include "error_codes.h"
+#include "pool.h"
+
+static const char snapshot_sql[] =
+"SELECT (pg_catalog.jsonb_build_object('v', f.version, 'type', f.type)"
+" || CASE WHEN f.data IS NULL THEN '{}' ELSE pg_catalog.jsonb_build_object('data', f.data) END)::text,"
+" f.version FROM ot.fetch($1, $2) f";
+
+static const char ops_sql[] =
+"SELECT m::text FROM ot.messages($1, $2, $3) m";
+
+static const char snapshot_at_version_sql[] =
+"SELECT pg_catalog.jsonb_build_object('v', f.version, 'type', f.type, 'data', f.data, 'm', NULL)::text"
+" FROM ot.fetch($1, $2, $3::bigint) f";
+
+static const char snapshot_at_time_sql[] =
+"SELECT pg_catalog.jsonb_build_object('v', f.version, 'type', f.type, 'data', f.data, 'm', NULL)::text"
+" FROM ot.fetch_at($1, $2, pg_catalog.to_timestamp($3::float8 / 1000)) f";
+
+typedef struct Bulk
+{
+	Ticket		ticket;
+	json_t	   *request;
+	json_t	   *data;			/* array form: id -> snapshot or {error} */
+	json_t	   *error;			/* object form: the first error */
+	int			outstanding;
+	Sub		  **held;			/* subscriptions opened once the reply is out */
+	int			nheld;
+} Bulk;
+
+typedef struct DocRead
+{
+	Ticket		ticket;
+	DocWait		wait;
+	Doc		   *doc;
+	Sub		   *sub;			/* subscribing; NULL for a fetch */
+	Bulk	   *bulk;			/* NULL: a single request */
+	json_t	   *request;		/* a single request, for its reply */
+	int64_t		from_v;			/* < 0: the snapshot */
+} DocRead;
+
+/* Closes a subscription whose read ended without opening it. */
+static void
+sub_abandon(Sub *sub)
+{
+	sub->state = SUB_ACTIVE;
+	sub_drop(sub);
+}
+
+static void
+sub_open(Sub *sub, int64_t next_v)
+{
+	if (sub->session == NULL)
+		sub_abandon(sub);
+	else
+		sub_activate(sub, next_v);
+}
+
+static void
+bulk_finish(Bulk *bulk)
+{
+	Session    *s = bulk->ticket.session;
+	json_t	   *request = bulk->request;
+	bool		failed = bulk->error != NULL;
+
+	ticket_detach(&bulk->ticket);
+	if (s && failed)
+		session_send_error(s, json_incref(request),
+						   json_string_value(json_object_get(bulk->error, "code")),
+						   json_string_value(json_object_get(bulk->error, "message")));
+	else if (s)
+	{
+		json_t	   *reply = json_pack("{s:O,s:O}", "a", json_object_get(request, "a"),
+									  "c", json_object_get(request, "c"));
+
+		if (bulk->data)
+			json_object_set(reply, "data", bulk->data);
+		else
+			json_object_set(reply, "b", json_object_get(request, "b"));
+		session_send_json(s, reply);
+	}
+	for (int i = 0; i < bulk->nheld; i++)
+	{
+		if (failed)
+			sub_abandon(bulk->held[i]);
+		else
+			sub_open(bulk->held[i], bulk->held[i]->next_v);
+	}
+	json_decref(bulk->request);
+	json_decref(bulk->data);
+	json_decref(bulk->error);
+	free(bulk->held);
+	free(bulk);
+}
+
+/* One document of a read is done: snapshot (or NULL after ops), or error. */
+static void
+read_finished(DocRead *r, json_t *snapshot, int64_t next_v, json_t *error)
+{
+	Session    *s = r->ticket.session;
+	Sub		   *sub = r->sub;
+
+	ticket_detach(&r->ticket);
+	if (r->bulk)
+	{
+		Bulk	   *bulk = r->bulk;
+
+		if (bulk->data)
+			json_object_set_new(bulk->data, r->doc->id,
+								snapshot ? json_incref(snapshot) : json_pack("{s:O}", "error", error));
+		else if (error && bulk->error == NULL)
+			bulk->error = json_incref(error);
+		if (sub && error)
+			sub_abandon(sub);
+		else if (sub)
+		{
+			sub->state = SUB_HELD;
+			sub->next_v = next_v;
+			bulk->held[bulk->nheld++] = sub;
+		}
+		if (--bulk->outstanding == 0)
+			bulk_finish(bulk);
+	}
+	else
+	{
+		if (s && error)
+			session_send_error(s, json_incref(r->request),
+							   json_string_value(json_object_get(error, "code")),
+							   json_string_value(json_object_get(error, "message")));
+		else if (s)
+		{
+			json_t	   *reply = json_pack("{s:O,s:O,s:O}", "a", json_object_get(r->request, "a"),
+										  "c", json_object_get(r->request, "c"),
+										  "d", json_object_get(r->request, "d"));
+
+			if (snapshot)
+				json_object_set(reply, "data", snapshot);
+			session_send_json(s, reply);
+		}
+		if (sub && (error || !s))
+			sub_abandon(sub);
+		else if (sub)
+			sub_open(sub, next_v);
+	}
+	json_decref(snapshot);
+	json_decref(error);
+	json_decref(r->request);
+	doc_release(r->doc);
+	free(r);
+}
+
+static void
+read_failed(const char *code, const char *message, void *arg)
+{
+	read_finished(arg, NULL, 0, json_pack("{s:s,s:s}", "code", code, "message", message));
+}
+
+static void
+read_done(DbRead *read, PGresult *res)
+{
+	DocRead    *r = read->arg;
+	Session    *s = r->ticket.session;
+	int64_t		next_v = r->from_v;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		error_code_of(res, true, read_failed, r);
+		return;
+	}
+	if (r->from_v < 0)
+	{
+		json_t	   *snapshot = PQntuples(res) == 1 ? json_loads(PQgetvalue(res, 0, 0), 0, NULL) : NULL;
+
+		if (snapshot == NULL)
+		{
+			read_finished(r, NULL, 0, json_pack("{s:s,s:s}", "code", "ERR_UNKNOWN_ERROR",
+												"message", "the snapshot could not be read"));
+			return;
+		}
+		read_finished(r, snapshot, strtoll(PQgetvalue(res, 0, 1), NULL, 10), NULL);
+		return;
+	}
+	for (int i = 0; i < PQntuples(res); i++)
+	{
+		const char *text = PQgetvalue(res, i, 0);
+		json_t	   *m = json_loads(text, 0, NULL);
+		int64_t		v,
+					seq;
+		const char *src;
+		bool		is_op = m && op_message_meta(m, &v, &src, &seq);
+		bool		own = is_op && r->sub && r->sub->session && sub_awaits_ack(r->sub, src, seq);
+
+		json_decref(m);
+		if (own)
+			break;				/* the gate goes on after the op's ack */
+		if (is_op && v >= next_v)
+			next_v = v + 1;
+		if (s)
+			session_send(s, frame_from_bytes(text, strlen(text)));
+	}
+	read_finished(r, NULL, next_v, NULL);
+}
+
+static void
+read_run(DocWait *w)
+{
+	DocRead    *r = lws_container_of(w, DocRead, wait);
+	Session    *s = r->ticket.session;
+	char		from[24];
+	const char *params[3] = {r->doc->collection, r->doc->id, from};
+
+	if (s == NULL)
+	{
+		read_finished(r, NULL, 0, NULL);	/* the client went while it waited */
+		return;
+	}
+	snprintf(from, sizeof(from), "%lld", (long long) r->from_v);
+	pool_read(db_read_new(r->from_v < 0 ? snapshot_sql : ops_sql, s->user, read_done, r,
+						  r->from_v < 0 ? 2 : 3, params));
+}
+
+static void
+read_start(Session *s, json_t *request, Bulk *bulk, const char *id, bool subscribe, int64_t version)
+{
+	const char *c = json_string_value(json_object_get(request, "c"));
+	DocRead    *r = xcalloc(1, sizeof(DocRead));
+
+	r->doc = doc_acquire(c, id);
+	r->bulk = bulk;
+	r->request = bulk ? NULL : json_incref(request);
+	r->from_v = version;
+	r->wait.fn = read_run;
+	ticket_attach(&r->ticket, s);
+	if (subscribe)
+	{
+		Sub		   *old = sub_find(s, r->doc);
+
+		if (old)
+			sub_drop(old);		/* subscribing again starts a new gate */
+		r->sub = sub_create(s, r->doc);
+		doc_when_listening(r->doc, &r->wait);
+	}
+	else
+		read_run(&r->wait);
+}
+
+void
+fetch_doc(Session *s, json_t *request, bool subscribe, int64_t version)
+{
+	read_start(s, request, NULL, json_string_value(json_object_get(request, "d")), subscribe, version);
+	json_decref(request);
+}
+
+void
+fetch_bulk(Session *s, json_t *request, bool subscribe)
+{
+	json_t	   *b = json_object_get(request, "b");
+	Bulk	   *bulk = xcalloc(1, sizeof(Bulk));
+	size_t		n = json_is_array(b) ? json_array_size(b) : json_object_size(b);
+
+	bulk->request = request;
+	bulk->data = json_is_array(b) ? json_object() : NULL;
+	bulk->outstanding = (int) n + 1;	/* + 1 until every read has started */
+	bulk->held = xcalloc(n + 1, sizeof(Sub *));
+	ticket_attach(&bulk->ticket, s);
+	if (json_is_array(b))
+	{
+		size_t		i;
+		json_t	   *id;
+
+		json_array_foreach(b, i, id)
+			read_start(s, request, bulk, json_string_value(id), subscribe, -1);
+	}
+	else
+	{
+		const char *id;
+		json_t	   *v;
+
+		json_object_foreach(b, id, v)
+			read_start(s, request, bulk, id, subscribe, json_is_integer(v) ? json_integer_value(v) : -1);
+	}
+	if (--bulk->outstanding == 0)
+		bulk_finish(bulk);
+}
+
+typedef struct SnapshotRead
+{
+	Ticket		ticket;
+	json_t	   *request;
+} SnapshotRead;
+
+static void
+snapshot_reply(SnapshotRead *r, json_t *reply, const char *code, const char *message)
+{
+	Session    *s = r->ticket.session;
+
+	ticket_detach(&r->ticket);
+	if (s && code)
+		session_send_error(s, json_incref(r->request), code, message);
+	else if (s && reply)
+	{
+		json_object_set(reply, "a", json_object_get(r->request, "a"));
+		json_object_set(reply, "id", json_object_get(r->request, "id"));
+		session_send_json(s, json_incref(reply));
+	}
+	json_decref(reply);
+	json_decref(r->request);
+	free(r);
+}
+
+static void
+snapshot_failed(const char *code, const char *message, void *arg)
+{
+	snapshot_reply(arg, NULL, code, message);
+}
+
+static void
+snapshot_at_done(DbRead *read, PGresult *res)
+{
+	SnapshotRead *r = read->arg;
+	json_t	   *reply;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		error_code_of(res, true, snapshot_failed, r);
+		return;
+	}
+	reply = PQntuples(res) == 1 ? json_loads(PQgetvalue(res, 0, 0), 0, NULL) : NULL;
+	if (reply && json_is_null(json_object_get(reply, "data")))
+		json_object_del(reply, "data");
+	snapshot_reply(r, reply, reply ? NULL : "ERR_UNKNOWN_ERROR", "the snapshot could not be read");
+}
+
+void
+fetch_snapshot_at(Session *s, json_t *request, bool by_time)
+{
+	SnapshotRead *r = xcalloc(1, sizeof(SnapshotRead));
+	json_t	   *at = json_object_get(request, by_time ? "ts" : "v");
+	char		buf[32];
+	const char *params[3] = {json_string_value(json_object_get(request, "c")),
+	json_string_value(json_object_get(request, "d")), NULL};
+
+	r->request = request;
+	ticket_attach(&r->ticket, s);
+	if (json_is_number(at))
+	{
+		snprintf(buf, sizeof(buf), "%.17g", json_number_value(at));
+		params[2] = buf;
+	}
+	if (by_time && params[2])
+		pool_read(db_read_new(snapshot_at_time_sql, s->user, snapshot_at_done, r, 3, params));
+	else
+		pool_read(db_read_new(snapshot_at_version_sql, s->user, snapshot_at_done, r, 3, params));
+}

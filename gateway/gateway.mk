@@ -1,0 +1,18 @@
+# gateway.mk: builds pg_ot_gateway (included by the top-level Makefile).
+#
+#   gateway/pg_ot_gateway        the gateway; installed into pg_config --bindir
+#   gateway/pg_ot_gateway-asan   the same with AddressSanitizer and UBSan (the
+#                                e2e suite runs it under make check)
+
+GATEWAY_SRCS = $(sort $(wildcard gateway/*.c))
+GATEWAY_HDRS = $(wildcard gateway/*.h)
+GATEWAY_CFLAGS = -std=gnu99 -g -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	-I$(shell $(PG_CONFIG) --includedir) $(WERROR)
+GATEWAY_LIBS = -L$(shell $(PG_CONFIG) --libdir) -lpq -lwebsockets -ljansson -lm
+
+gateway/pg_ot_gateway: $(GATEWAY_SRCS) $(GATEWAY_HDRS) gateway/gateway.mk
+	$(CC) $(GATEWAY_CFLAGS) -O2 -o $@ $(GATEWAY_SRCS) $(GATEWAY_LIBS)
+
+gateway/pg_ot_gateway-asan: $(GATEWAY_SRCS) $(GATEWAY_HDRS) gateway/gateway.mk
+	$(CC) $(GATEWAY_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+		-fno-sanitize-recover=undefined -o $@ $(GATEWAY_SRCS) $(GATEWAY_LIBS)

@@ -1,0 +1,272 @@
+/*
+ * listener.c: the LISTEN connection (see listener.h).
+ */
+#include "listener.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "pg_conn.h"
+
+#define HEARTBEAT_US (25 * LWS_USEC_PER_SEC)
+
+typedef enum ChannelState
+{
+	CHANNEL_OFF,				/* not listened on this connection */
+	CHANNEL_SENT,				/* in the LISTEN or UNLISTEN in flight */
+	CHANNEL_ON
+} ChannelState;
+
+struct Channel
+{
+	lws_dll2_t	link;
+	char	   *name;			/* ot.channel()'s result: a plain identifier */
+	lws_dll2_owner_t docs;		/* Doc.channel_link */
+	ChannelState state;
+	bool		sent_listen;	/* the command in flight is LISTEN (or UNLISTEN) */
+};
+
+static struct
+{
+	PgConn		conn;
+	lws_dll2_owner_t channels;
+	bool		restored_pending;	/* a reconnect: fill gaps after the LISTENs */
+	bool		ever_connected;
+	bool		paused;			/* after a failed LISTEN: wait before retrying */
+	lws_sorted_usec_list_t heartbeat;
+	lws_sorted_usec_list_t resume;
+	struct lws_context *context;
+} listener;
+
+static void sync_channels(void);
+
+static Channel *
+channel_find(const char *name)
+{
+	lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
+	{
+		Channel    *ch = lws_container_of(p, Channel, link);
+
+		if (strcmp(ch->name, name) == 0)
+			return ch;
+	}
+	lws_end_foreach_dll(p);
+	return NULL;
+}
+
+static void
+wake_docs(Channel *ch)
+{
+	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, ch->docs.head)
+	{
+		doc_channel_ready(lws_container_of(p, Doc, channel_link));
+	}
+	lws_end_foreach_dll_safe(p, p1);
+}
+
+static void
+resume(lws_sorted_usec_list_t *sul)
+{
+	listener.paused = false;
+	sync_channels();
+}
+
+static void
+synced(PgConn *conn, PGresult *res, void *arg)
+{
+	bool		ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+	bool		restored = false;
+	char		buf[256];
+
+	if (res && !ok)
+	{
+		lwsl_err("listener: %s\n", pg_result_message(res, buf, sizeof(buf)));
+		listener.paused = true;
+		lws_sul_schedule(listener.context, 0, &listener.resume, resume, LWS_USEC_PER_SEC);
+	}
+	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, listener.channels.head)
+	{
+		Channel    *ch = lws_container_of(p, Channel, link);
+
+		/* (no "continue" in these loops: the macros advance at the end) */
+		if (ch->state == CHANNEL_SENT)
+		{
+			ch->state = ok == ch->sent_listen ? CHANNEL_ON : CHANNEL_OFF;
+			if (ch->state == CHANNEL_ON)
+				wake_docs(ch);
+			else if (ch->docs.count == 0)
+			{
+				lws_dll2_remove(&ch->link);
+				free(ch->name);
+				free(ch);
+			}
+		}
+	}
+	lws_end_foreach_dll_safe(p, p1);
+	if (ok && listener.restored_pending)
+	{
+		listener.restored_pending = false;
+		restored = true;
+	}
+	if (restored)
+		docs_listener_restored();
+}
+
+/* LISTENs what has documents and UNLISTENs what lost them, in one query. */
+static void
+sync_channels(void)
+{
+	size_t		cap = 256,
+				len = 0;
+	char	   *sql;
+
+	if (!pg_conn_idle(&listener.conn) || listener.paused)
+		return;
+	sql = xmalloc(cap);
+	sql[0] = '\0';
+	lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
+	{
+		Channel    *ch = lws_container_of(p, Channel, link);
+		bool		want = ch->docs.count > 0;
+
+		if (want != (ch->state == CHANNEL_ON))
+		{
+			while (len + strlen(ch->name) + 16 > cap)
+				sql = xrealloc(sql, cap *= 2);
+			len += (size_t) sprintf(sql + len, "%sLISTEN %s;", want ? "" : "UN", ch->name);
+			ch->state = CHANNEL_SENT;
+			ch->sent_listen = want;
+		}
+	}
+	lws_end_foreach_dll(p);
+	if (len > 0)
+		pg_conn_query_simple(&listener.conn, sql, synced, NULL);
+	free(sql);
+}
+
+/* Keeps a dead server from going unnoticed; LISTEN again changes nothing. */
+static void
+heartbeat(lws_sorted_usec_list_t *sul)
+{
+	if (pg_conn_idle(&listener.conn) && listener.channels.head)
+	{
+		Channel    *ch = lws_container_of(listener.channels.head, Channel, link);
+
+		if (ch->state == CHANNEL_ON)
+		{
+			char		sql[128];
+
+			snprintf(sql, sizeof(sql), "LISTEN %s", ch->name);
+			pg_conn_query_simple(&listener.conn, sql, NULL, NULL);
+		}
+	}
+	lws_sul_schedule(listener.context, 0, &listener.heartbeat, heartbeat, HEARTBEAT_US);
+}
+
+static void
+listener_ready(PgConn *conn)
+{
+	if (!listener.ever_connected)
+		lwsl_user("listener: connected\n");
+	else if (listener.channels.count == 0)
+		listener.restored_pending = false;	/* nothing to fill */
+	listener.ever_connected = true;
+	sync_channels();
+	if (listener.restored_pending && pg_conn_idle(conn))
+	{
+		listener.restored_pending = false;
+		docs_listener_restored();
+	}
+}
+
+static void
+listener_lost(PgConn *conn)
+{
+	lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
+	{
+		lws_container_of(p, Channel, link)->state = CHANNEL_OFF;
+	}
+	lws_end_foreach_dll(p);
+	listener.restored_pending = true;
+}
+
+static void
+listener_notify(PgConn *conn, const PGnotify *n)
+{
+	docs_notification(n->extra, strlen(n->extra));
+}
+
+static const PgConnHooks listener_hooks = {listener_ready, listener_lost, listener_notify};
+
+void
+listener_init(struct lws_context *context, struct lws_vhost *vhost, const char *conninfo)
+{
+	listener.context = context;
+	pg_conn_init(&listener.conn, context, vhost, conninfo, "pg_ot_gateway listener", &listener_hooks, NULL);
+	pg_conn_start(&listener.conn);
+	lws_sul_schedule(listener.context, 0, &listener.heartbeat, heartbeat, HEARTBEAT_US);
+}
+
+void
+listener_stop(void)
+{
+	lws_sul_cancel(&listener.heartbeat);
+	lws_sul_cancel(&listener.resume);
+	pg_conn_stop(&listener.conn);
+	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, listener.channels.head)
+	{
+		Channel    *ch = lws_container_of(p, Channel, link);
+
+		lws_dll2_remove(&ch->link);
+		free(ch->name);
+		free(ch);
+	}
+	lws_end_foreach_dll_safe(p, p1);
+}
+
+void
+listener_join(Doc *doc, const char *name)
+{
+	Channel    *ch = channel_find(name);
+
+	if (ch == NULL)
+	{
+		ch = xcalloc(1, sizeof(Channel));
+		ch->name = xstrdup(name);
+		lws_dll2_add_tail(&ch->link, &listener.channels);
+	}
+	doc->channel = ch;
+	lws_dll2_add_tail(&doc->channel_link, &ch->docs);
+	if (ch->state == CHANNEL_ON)
+		doc_channel_ready(doc);
+	else
+		sync_channels();
+}
+
+void
+listener_leave(Doc *doc)
+{
+	Channel    *ch = doc->channel;
+
+	if (ch == NULL)
+		return;
+	lws_dll2_remove(&doc->channel_link);
+	doc->channel = NULL;
+	if (ch->docs.count > 0)
+		return;
+	if (ch->state == CHANNEL_OFF)
+	{
+		lws_dll2_remove(&ch->link);
+		free(ch->name);
+		free(ch);
+	}
+	else
+		sync_channels();
+}
+
+bool
+listener_up(void)
+{
+	return listener.conn.state >= PG_CONN_IDLE;
+}

@@ -1,0 +1,26 @@
+/*
+ * listener.h: the one connection that LISTENs.
+ *
+ * It runs nothing but LISTEN and UNLISTEN, for the channels that documents
+ * with someone on this gateway hash to (reference-counted), and hands every
+ * notification to the documents.  When it breaks it reconnects with backoff,
+ * LISTENs again, and only then asks every document to fill its gap from the
+ * op log: LISTEN first, then read, so nothing falls between.
+ */
+#ifndef PG_OT_GATEWAY_LISTENER_H
+#define PG_OT_GATEWAY_LISTENER_H
+
+#include <libwebsockets.h>
+#include <stdbool.h>
+
+#include "document.h"
+
+void		listener_init(struct lws_context *context, struct lws_vhost *vhost, const char *conninfo);
+void		listener_stop(void);
+
+/* Adds doc to a channel; doc_channel_ready(doc) follows once it LISTENs. */
+void		listener_join(Doc *doc, const char *channel);
+void		listener_leave(Doc *doc);
+bool		listener_up(void);
+
+#endif

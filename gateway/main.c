@@ -1,0 +1,156 @@
+/*
+ * main.c: pg_ot_gateway, the ShareDB protocol over WebSockets for pg_ot.
+ *
+ * One process, one lws event loop, no threads: WebSocket sessions, the
+ * LISTEN connection and the query connections are all served by it.
+ */
+#include <libpq-fe.h>
+#include <libwebsockets.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "document.h"
+#include "listener.h"
+#include "options.h"
+#include "pg_conn.h"
+#include "pool.h"
+#include "presence.h"
+#include "session.h"
+#include "submit.h"
+
+static volatile sig_atomic_t interrupted;
+static struct lws_context *context;
+
+static const struct lws_protocols protocols[] = {
+	/* First: WebSocket upgrades without a subprotocol (the stock client) land here. */
+	{SHAREDB_PROTOCOL_NAME, session_callback, sizeof(Session), 0, 0, NULL, 0},
+	{PG_CONN_PROTOCOL_NAME, pg_conn_callback, 0, 0, 0, NULL, 0},
+	{NULL, NULL, 0, 0, 0, NULL, 0}
+};
+
+/* Ping a client that said nothing for 30 s; hang up 40 s later. */
+static const lws_retry_bo_t client_validity = {
+	.secs_since_valid_ping = 30,
+	.secs_since_valid_hangup = 70,
+};
+
+static void
+on_signal(int sig)
+{
+	interrupted = 1;
+	if (context)
+		lws_cancel_service(context);
+}
+
+static void
+fail(PGconn *conn, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "pg_ot_gateway: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	PQfinish(conn);
+	exit(1);
+}
+
+static const char *
+single_value(PGconn *conn, const char *sql)
+{
+	PGresult   *res = PQexec(conn, sql);
+	static char value[256];
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail(conn, "%s", PQresultErrorMessage(res));
+	snprintf(value, sizeof(value), "%s", PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
+	PQclear(res);
+	return value;
+}
+
+/* Says at once, and plainly, what keeps the gateway from working. */
+static void
+check_database(const GatewayOptions *opt)
+{
+	const char *keys[] = {"dbname", "fallback_application_name", NULL};
+	const char *values[] = {opt->db, "pg_ot_gateway", NULL};
+	PGconn	   *conn = PQconnectdbParams(keys, values, 1);
+	char		version[64];
+
+	if (PQstatus(conn) != CONNECTION_OK)
+		fail(conn, "could not connect to the database: %s", PQerrorMessage(conn));
+	snprintf(version, sizeof(version), "%s",
+			 single_value(conn, "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_ot'"));
+	if (*version == '\0')
+		fail(conn, "the extension pg_ot is not installed in database \"%s\" (CREATE EXTENSION pg_ot)",
+			 PQdb(conn));
+	if (strcmp(single_value(conn, "SELECT pg_catalog.pg_has_role('ot_gateway', 'MEMBER')"), "t") != 0)
+		fail(conn, "role \"%s\" is not a member of ot_gateway (GRANT ot_gateway TO it)", PQuser(conn));
+	lwsl_user("database \"%s\" on %s, pg_ot %s\n", PQdb(conn), PQhost(conn), version);
+	PQfinish(conn);
+}
+
+int
+main(int argc, char **argv)
+{
+	GatewayOptions opt;
+	struct lws_context_creation_info info;
+	struct lws_http_mount mount;
+	struct lws_vhost *vhost;
+	int			n = 0;
+
+	options_parse(argc, argv, &opt);
+	lws_set_log_level(LLL_ERR | LLL_WARN | LLL_USER, NULL);
+	if (!opt.allow_anonymous)
+	{
+		fprintf(stderr, "pg_ot_gateway: no way to authenticate clients is configured; "
+				"start with --allow-anonymous to let them act as the principal 'anonymous'\n");
+		return 1;
+	}
+	check_database(&opt);
+
+	memset(&info, 0, sizeof(info));
+	info.port = opt.port;
+	info.iface = opt.listen;
+	info.protocols = protocols;
+	info.vhost_name = "pg_ot";
+	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+	info.retry_and_idle_policy = &client_validity;
+	if (opt.www)
+	{
+		memset(&mount, 0, sizeof(mount));
+		mount.mountpoint = "/";
+		mount.mountpoint_len = 1;
+		mount.origin = opt.www;
+		mount.def = "index.html";
+		mount.origin_protocol = LWSMPRO_FILE;
+		info.mounts = &mount;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	context = lws_create_context(&info);
+	if (context == NULL || (vhost = lws_get_vhost_by_name(context, "pg_ot")) == NULL)
+	{
+		fprintf(stderr, "pg_ot_gateway: could not listen on %s port %d\n",
+				opt.listen ? opt.listen : "*", opt.port);
+		return 1;
+	}
+	sessions_configure(opt.max_message, opt.queue_max);
+	documents_init();
+	presence_init();
+	submit_init(opt.batch_max);
+	listener_init(context, vhost, opt.db);
+	pool_init(context, vhost, opt.db, opt.pool_size, submit_take_batch);
+	lwsl_user("listening on %s port %d (pool %d, batches of up to %d ops)\n",
+			  opt.listen ? opt.listen : "*", opt.port, opt.pool_size, opt.batch_max);
+
+	while (n >= 0 && !interrupted)
+		n = lws_service(context, 0);
+
+	lwsl_user("stopping\n");
+	listener_stop();
+	pool_stop();
+	lws_context_destroy(context);
+	return 0;
+}

@@ -1,0 +1,30 @@
+/*
+ * options.h: the gateway's command line.
+ *
+ * Every flag has an environment fallback (PG_OT_GATEWAY_*); the database
+ * connection follows libpq's conventions (a conninfo string or URI in --db,
+ * and the PG* variables for whatever it leaves out).
+ */
+#ifndef PG_OT_GATEWAY_OPTIONS_H
+#define PG_OT_GATEWAY_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct GatewayOptions
+{
+	const char *db;				/* libpq conninfo; "" = PG* environment only */
+	const char *listen;			/* address to bind; NULL = all interfaces */
+	int			port;
+	const char *www;			/* static files, NULL = none */
+	bool		allow_anonymous;
+	int			pool_size;		/* query connections */
+	int			batch_max;		/* ops per submit transaction; 1 = no batching */
+	size_t		max_message;	/* bytes of one reassembled client message */
+	int			queue_max;		/* frames queued to one client before it is closed */
+} GatewayOptions;
+
+/* Parses argv; on --help prints usage and exits 0, on a bad flag exits 2. */
+void		options_parse(int argc, char **argv, GatewayOptions *opt);
+
+#endif

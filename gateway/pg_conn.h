@@ -1,0 +1,91 @@
+/*
+ * pg_conn.h: one asynchronous libpq connection inside the lws event loop.
+ *
+ * libpq never blocks the loop: the connection's socket is watched through an
+ * lws RAW file adoption of a dup() of it (lws closes what it adopts, and the
+ * socket can change while connecting, so libpq keeps its own descriptor).
+ * One query at a time; its result reaches the caller's callback.  A broken
+ * connection reconnects by itself with jittered backoff.
+ */
+#ifndef PG_OT_GATEWAY_PG_CONN_H
+#define PG_OT_GATEWAY_PG_CONN_H
+
+#include <libpq-fe.h>
+#include <libwebsockets.h>
+#include <stdbool.h>
+
+typedef struct PgConn PgConn;
+
+/*
+ * The result of a query, or NULL when the connection broke before it
+ * finished (the query may or may not have run).  The callback must not keep
+ * res; it is cleared afterwards.
+ */
+typedef void (*PgResultFn) (PgConn *conn, PGresult *res, void *arg);
+
+typedef struct PgConnHooks
+{
+	void		(*ready) (PgConn *conn);	/* connected, or a query finished: idle */
+	void		(*lost) (PgConn *conn); /* broke; a reconnect is scheduled */
+	void		(*notify) (PgConn *conn, const PGnotify *notification);
+} PgConnHooks;
+
+typedef enum PgConnState
+{
+	PG_CONN_DOWN,
+	PG_CONN_CONNECTING,
+	PG_CONN_IDLE,
+	PG_CONN_BUSY
+} PgConnState;
+
+struct PgConn
+{
+	struct lws_context *context;
+	struct lws_vhost *vhost;
+	const char *conninfo;
+	const char *name;			/* for logs and application_name */
+	const PgConnHooks *hooks;
+	void	   *owner;
+
+	PGconn	   *pg;
+	struct lws *wsi;			/* the adopted dup() of PQsocket(pg) */
+	int			adopted_socket; /* PQsocket() value it duplicates */
+	PgConnState state;
+	PostgresPollingStatusType polling;
+	bool		flushing;		/* query bytes still to send */
+	PgResultFn	done;
+	void	   *done_arg;
+	PGresult   *result;
+	lws_sorted_usec_list_t retry_timer;
+	uint16_t	retries;
+	bool		stopped;
+};
+
+/* The lws protocol the adopted sockets use; put it in the vhost's list. */
+#define PG_CONN_PROTOCOL_NAME "pg_ot-libpq"
+int			pg_conn_callback(struct lws *wsi, enum lws_callback_reasons reason,
+							 void *user, void *in, size_t len);
+
+void		pg_conn_init(PgConn *conn, struct lws_context *context, struct lws_vhost *vhost,
+						 const char *conninfo,
+						 const char *name, const PgConnHooks *hooks, void *owner);
+void		pg_conn_start(PgConn *conn);
+void		pg_conn_stop(PgConn *conn);
+
+static inline bool
+pg_conn_idle(const PgConn *conn)
+{
+	return conn->state == PG_CONN_IDLE;
+}
+
+/* Sends one parameterised statement; false if the connection is not idle. */
+bool		pg_conn_query(PgConn *conn, const char *sql, int nparams,
+						  const char *const *params, PgResultFn done, void *arg);
+
+/* Sends a simple-protocol query string (several statements allowed). */
+bool		pg_conn_query_simple(PgConn *conn, const char *sql, PgResultFn done, void *arg);
+
+/* The error message of a failed result, without its trailing newline. */
+const char *pg_result_message(const PGresult *res, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,318 @@
+/*
+ * presence.c: presence channels and their relay (see presence.h).
+ */
+#include "presence.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "document.h"
+#include "error_codes.h"
+#include "pool.h"
+#include "table.h"
+
+#define RICH_TEXT_URI "http://sharejs.org/types/rich-text/v1"
+
+typedef struct PresenceChannel
+{
+	char	   *name;
+	lws_dll2_owner_t subs;		/* PresenceSub.link */
+} PresenceChannel;
+
+typedef struct PresenceSub
+{
+	lws_dll2_t	link;
+	Session    *session;
+	PresenceChannel *channel;
+} PresenceSub;
+
+typedef struct PresenceRead
+{
+	Ticket		ticket;
+	json_t	   *request;
+	json_t	   *record;
+} PresenceRead;
+
+static Table channels;
+
+void
+presence_init(void)
+{
+	table_init(&channels);
+}
+
+static PresenceChannel *
+channel_get(const char *name, bool create)
+{
+	PresenceChannel *ch = table_get(&channels, name, strlen(name));
+
+	if (ch == NULL && create)
+	{
+		ch = xcalloc(1, sizeof(PresenceChannel));
+		ch->name = xstrdup(name);
+		table_put(&channels, ch->name, strlen(name), ch);
+	}
+	return ch;
+}
+
+/* Sends one frame to every subscriber of ch but those of source src. */
+static void
+relay(const char *name, Frame *f, const char *src)
+{
+	PresenceChannel *ch = channel_get(name, false);
+
+	if (ch)
+	{
+		lws_start_foreach_dll(struct lws_dll2 *, p, ch->subs.head)
+		{
+			PresenceSub *sub = lws_container_of(p, PresenceSub, link);
+
+			if (strcmp(sub->session->src, src) != 0)
+				session_send(sub->session, frame_ref(f));
+		}
+		lws_end_foreach_dll(p);
+	}
+	frame_unref(f);
+}
+
+static void
+relay_request(Session *s, const char *ch)
+{
+	json_t	   *pr = json_pack("{s:s,s:s}", "a", "pr", "ch", ch);
+
+	relay(ch, frame_from_json(pr), s->src);
+	json_decref(pr);
+}
+
+static void
+reply(Session *s, json_t *request, const char *a)
+{
+	json_t	   *m = json_pack("{s:s}", "a", a);
+
+	if (json_object_get(request, "ch"))
+		json_object_set(m, "ch", json_object_get(request, "ch"));
+	if (json_object_get(request, "seq"))
+		json_object_set(m, "seq", json_object_get(request, "seq"));
+	session_send_json(s, m);
+	json_decref(request);
+}
+
+void
+presence_subscribe(Session *s, json_t *request)
+{
+	const char *name = json_string_value(json_object_get(request, "ch"));
+
+	if (table_get(&s->presence_subs, name, strlen(name)) == NULL)
+	{
+		PresenceChannel *ch = channel_get(name, true);
+		PresenceSub *sub = xcalloc(1, sizeof(PresenceSub));
+
+		sub->session = s;
+		sub->channel = ch;
+		lws_dll2_add_tail(&sub->link, &ch->subs);
+		table_put(&s->presence_subs, ch->name, strlen(name), sub);
+	}
+	relay_request(s, name);		/* the others send theirs */
+	reply(s, request, "ps");
+}
+
+/* Tells the others that each presence s sent on ch is gone. */
+static void
+remove_presences(Session *s, const char *ch)
+{
+	json_t	   *records = table_remove(&s->presence_sent, ch, strlen(ch));
+	const char *id;
+	json_t	   *record;
+
+	json_object_foreach(records, id, record)
+	{
+		json_object_set_new(record, "p", json_null());
+		relay(ch, frame_from_json(record), s->src);
+	}
+	json_decref(records);
+}
+
+static void
+unsubscribe(Session *s, const char *name)
+{
+	PresenceSub *sub = table_remove(&s->presence_subs, name, strlen(name));
+	PresenceChannel *ch = sub ? sub->channel : NULL;
+
+	if (sub == NULL)
+		return;
+	lws_dll2_remove(&sub->link);
+	free(sub);
+	if (ch->subs.count == 0)
+	{
+		table_remove(&channels, ch->name, strlen(ch->name));
+		free(ch->name);
+		free(ch);
+	}
+}
+
+void
+presence_unsubscribe(Session *s, json_t *request)
+{
+	const char *name = json_string_value(json_object_get(request, "ch"));
+
+	remove_presences(s, name);
+	unsubscribe(s, name);
+	reply(s, request, "pu");
+}
+
+void
+presence_request(Session *s, json_t *request)
+{
+	relay_request(s, json_string_value(json_object_get(request, "ch")));
+	json_object_del(request, "ch");
+	reply(s, request, "pr");
+}
+
+/* Keeps the newest record per (channel, presence id), for removal later. */
+static void
+remember(Session *s, json_t *record)
+{
+	const char *ch = json_string_value(json_object_get(record, "ch"));
+	const char *id = json_string_value(json_object_get(record, "id"));
+	json_t	   *records = table_get(&s->presence_sent, ch, strlen(ch));
+	json_t	   *previous;
+
+	if (records == NULL)
+	{
+		records = json_object();
+		table_put(&s->presence_sent, ch, strlen(ch), records);
+	}
+	previous = json_object_get(records, id);
+	if (previous && json_number_value(json_object_get(previous, "pv")) >
+		json_number_value(json_object_get(record, "pv")))
+		return;
+	json_object_set_new(records, id, json_deep_copy(record));
+}
+
+/* The record to the others and, as its reply, to the sender. */
+static void
+publish(Session *s, json_t *record)
+{
+	Frame	   *f = frame_from_json(record);
+	const char *ch = json_string_value(json_object_get(record, "ch"));
+
+	remember(s, record);
+	relay(ch, frame_ref(f), s->src);
+	session_send(s, f);
+}
+
+static void
+presence_failed(const char *code, const char *message, void *arg)
+{
+	PresenceRead *r = arg;
+
+	if (r->ticket.session)
+		session_send_error(r->ticket.session, json_incref(r->request), code, message);
+	ticket_detach(&r->ticket);
+	json_decref(r->request);
+	json_decref(r->record);
+	free(r);
+}
+
+static void
+transformed(DbRead *read, PGresult *res)
+{
+	PresenceRead *r = read->arg;
+	Session    *s = r->ticket.session;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+	{
+		error_code_of(res, true, presence_failed, r);
+		return;
+	}
+	if (s)
+	{
+		json_object_set_new(r->record, "v", json_integer(strtoll(PQgetvalue(res, 0, 0), NULL, 10)));
+		json_object_set_new(r->record, "p", PQgetisnull(res, 0, 1) ? json_null() :
+							json_loads(PQgetvalue(res, 0, 1), JSON_DECODE_ANY, NULL));
+		publish(s, r->record);
+	}
+	ticket_detach(&r->ticket);
+	json_decref(r->request);
+	json_decref(r->record);
+	free(r);
+}
+
+/* Moves a document presence made at an old version to the latest one. */
+static void
+transform_then_publish(Session *s, json_t *request, json_t *record)
+{
+	PresenceRead *r = xcalloc(1, sizeof(PresenceRead));
+	char	   *p = json_dumps(json_object_get(record, "p"), JSON_COMPACT | JSON_ENCODE_ANY);
+	char		v[24];
+	const char *params[5];
+
+	snprintf(v, sizeof(v), "%lld", (long long) json_integer_value(json_object_get(record, "v")));
+	params[0] = json_string_value(json_object_get(record, "c"));
+	params[1] = json_string_value(json_object_get(record, "d"));
+	params[2] = p;
+	params[3] = v;
+	params[4] = s->src;
+	r->request = request;
+	r->record = record;
+	ticket_attach(&r->ticket, s);
+	pool_read(db_read_new("SELECT version, presence::text FROM ot.presence_at($1, $2, $3::jsonb, $4, $5)",
+						  s->user, transformed, r, 5, params));
+	free(p);
+}
+
+void
+presence_update(Session *s, json_t *request)
+{
+	json_t	   *record = json_deep_copy(request);
+	const char *c = json_string_value(json_object_get(request, "c"));
+	const char *d = json_string_value(json_object_get(request, "d"));
+	const char *t = json_string_value(json_object_get(request, "t"));
+	json_t	   *v = json_object_get(request, "v");
+	Doc		   *doc;
+
+	json_object_set_new(record, "a", json_string("p"));
+	json_object_set_new(record, "src", json_string(s->src));
+	if (t && strcmp(t, RICH_TEXT_URI) != 0 && strcmp(t, "rich-text") != 0)
+	{
+		json_decref(record);
+		session_send_error(s, request, "ERR_TYPE_DOES_NOT_SUPPORT_PRESENCE",
+						   "only rich-text documents support presence");
+		return;
+	}
+	doc = c && d ? doc_find(c, d) : NULL;
+	if (c && d && json_is_integer(v) && !json_is_null(json_object_get(record, "p")) &&
+		!(doc && doc->known && json_integer_value(v) == doc->head))
+	{
+		transform_then_publish(s, request, record);
+		return;
+	}
+	publish(s, record);
+	json_decref(record);
+	json_decref(request);
+}
+
+static void
+collect_key(const char *key, size_t keylen, void *value, void *arg)
+{
+	json_array_append_new(arg, json_stringn(key, keylen));
+}
+
+void
+presence_session_closed(Session *s)
+{
+	json_t	   *sent = json_array();
+	json_t	   *subscribed = json_array();
+	size_t		i;
+	json_t	   *name;
+
+	/* Collected first: the walk must not change the tables. */
+	table_each(&s->presence_sent, collect_key, sent);
+	table_each(&s->presence_subs, collect_key, subscribed);
+	json_array_foreach(sent, i, name)
+		remove_presences(s, json_string_value(name));
+	json_array_foreach(subscribed, i, name)
+		unsubscribe(s, json_string_value(name));
+	json_decref(sent);
+	json_decref(subscribed);
+}

@@ -1,0 +1,223 @@
+/*
+ * session.c: WebSocket sessions (see session.h).
+ */
+#include "session.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "document.h"
+#include "presence.h"
+#include "protocol.h"
+
+/* A reassembly buffer larger than this is given back after its message. */
+#define RX_KEEP 65536
+#define SLOW_CLIENT_GRACE_S 5
+
+static struct
+{
+	size_t		max_message;
+	int			queue_max;
+} limits = {1 << 20, 10000};
+
+void
+sessions_configure(size_t max_message, int queue_max)
+{
+	limits.max_message = max_message;
+	limits.queue_max = queue_max;
+}
+
+void
+ticket_attach(Ticket *t, Session *s)
+{
+	t->session = s;
+	lws_dll2_add_tail(&t->link, &s->tickets);
+}
+
+void
+ticket_detach(Ticket *t)
+{
+	if (t->session)
+		lws_dll2_remove(&t->link);
+	t->session = NULL;
+}
+
+static void
+session_open(Session *s, struct lws *wsi)
+{
+	unsigned char random[16];
+
+	memset(s, 0, sizeof(*s));
+	s->wsi = wsi;
+	lws_get_random(lws_get_context(wsi), random, sizeof(random));
+	for (size_t i = 0; i < sizeof(random); i++)
+		snprintf(s->id + 2 * i, 3, "%02x", random[i]);
+	s->src = xstrdup(s->id);
+	s->user = "anonymous";		/* until authentication exists (--allow-anonymous) */
+	table_init(&s->subs);
+	table_init(&s->presence_sent);
+	table_init(&s->presence_subs);
+}
+
+/* The client is too slow to take what it is sent: it goes, and resumes by version. */
+static void
+session_overflow(Session *s)
+{
+	lwsl_warn("session %s: %d frames queued, closing it\n", s->id, s->queue_len);
+	s->closing = true;
+	lws_callback_on_writable(s->wsi);
+	lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_REASON_BASE, SLOW_CLIENT_GRACE_S);
+}
+
+void
+session_send(Session *s, Frame *f)
+{
+	if (s->closing)
+	{
+		frame_unref(f);
+		return;
+	}
+	if (s->queue_len == limits.queue_max)
+	{
+		frame_unref(f);
+		session_overflow(s);
+		return;
+	}
+	if (s->queue_len == s->queue_cap)
+	{
+		int			cap = s->queue_cap ? s->queue_cap * 2 : 16;
+		Frame	  **queue = xmalloc((size_t) cap * sizeof(Frame *));
+
+		for (int i = 0; i < s->queue_len; i++)
+			queue[i] = s->queue[(s->queue_head + i) % s->queue_cap];
+		free(s->queue);
+		s->queue = queue;
+		s->queue_cap = cap;
+		s->queue_head = 0;
+	}
+	s->queue[(s->queue_head + s->queue_len) % s->queue_cap] = f;
+	s->queue_len++;
+	lws_callback_on_writable(s->wsi);
+}
+
+void
+session_send_json(Session *s, json_t *message)
+{
+	session_send(s, frame_from_json(message));
+	json_decref(message);
+}
+
+void
+session_send_error(Session *s, json_t *request, const char *code, const char *message)
+{
+	json_object_set_new(request, "error", json_pack("{s:s,s:s}", "code", code ? code : "ERR_UNKNOWN_ERROR",
+													"message", message ? message : ""));
+	session_send_json(s, request);
+}
+
+static int
+session_writeable(Session *s)
+{
+	Frame	   *f;
+	int			n;
+
+	if (s->closing)
+	{
+		lws_close_reason(s->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+						 (unsigned char *) "too slow", 8);
+		return -1;
+	}
+	if (s->queue_len == 0)
+		return 0;				/* lws sends spurious WRITEABLE callbacks */
+	f = s->queue[s->queue_head];
+	s->queue_head = (s->queue_head + 1) % s->queue_cap;
+	s->queue_len--;
+	n = lws_write(s->wsi, f->data, f->len, LWS_WRITE_TEXT);
+	frame_unref(f);
+	if (n < 0)
+		return -1;
+	if (s->queue_len > 0)
+		lws_callback_on_writable(s->wsi);
+	return 0;
+}
+
+static int
+session_receive(Session *s, const char *in, size_t len)
+{
+	if (lws_is_first_fragment(s->wsi))
+		s->rx_len = 0;
+	if (s->rx_len + len > limits.max_message)
+	{
+		lws_close_reason(s->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+						 (unsigned char *) "message too large", 17);
+		return -1;
+	}
+	if (s->rx_len + len + 1 > s->rx_cap)
+	{
+		s->rx_cap = s->rx_len + len + 1 > 2 * s->rx_cap ? s->rx_len + len + 1 : 2 * s->rx_cap;
+		s->rx = xrealloc(s->rx, s->rx_cap);
+	}
+	memcpy(s->rx + s->rx_len, in, len);
+	s->rx_len += len;
+	if (!lws_is_final_fragment(s->wsi) || lws_remaining_packet_payload(s->wsi) > 0)
+		return 0;
+	protocol_message(s, s->rx, s->rx_len);
+	s->rx_len = 0;
+	if (s->rx_cap > RX_KEEP)
+	{
+		free(s->rx);
+		s->rx = NULL;
+		s->rx_cap = 0;
+	}
+	return 0;
+}
+
+static void
+session_closed(Session *s)
+{
+	size_t		n;
+	void	  **subs = table_values(&s->subs, &n);
+
+	while (s->tickets.head)
+		ticket_detach(lws_container_of(s->tickets.head, Ticket, link));
+	for (size_t i = 0; i < n; i++)
+		sub_drop(subs[i]);
+	free(subs);
+	presence_session_closed(s);
+	while (s->queue_len > 0)
+	{
+		frame_unref(s->queue[s->queue_head]);
+		s->queue_head = (s->queue_head + 1) % s->queue_cap;
+		s->queue_len--;
+	}
+	free(s->queue);
+	free(s->rx);
+	free(s->src);
+	table_free(&s->subs);
+	table_free(&s->presence_sent);
+	table_free(&s->presence_subs);
+}
+
+int
+session_callback(struct lws *wsi, enum lws_callback_reasons reason,
+				 void *user, void *in, size_t len)
+{
+	Session    *s = user;
+
+	switch (reason)
+	{
+		case LWS_CALLBACK_ESTABLISHED:
+			session_open(s, wsi);
+			return 0;
+		case LWS_CALLBACK_RECEIVE:
+			return session_receive(s, in, len);
+		case LWS_CALLBACK_SERVER_WRITEABLE:
+			return session_writeable(s);
+		case LWS_CALLBACK_CLOSED:
+			session_closed(s);
+			return 0;
+		default:
+			return lws_callback_http_dummy(wsi, reason, user, in, len);
+	}
+}

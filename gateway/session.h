@@ -1,0 +1,68 @@
+/*
+ * session.h: one WebSocket client speaking the ShareDB protocol.
+ *
+ * A session owns its outbound queue (references to shared frames, written one
+ * per WRITEABLE callback), its subscriptions (one Sub per document, which is
+ * also its delivery gate) and the tickets of its requests still in flight:
+ * when the client goes, every ticket forgets it, so late database results
+ * are dropped instead of touching a freed session.
+ */
+#ifndef PG_OT_GATEWAY_SESSION_H
+#define PG_OT_GATEWAY_SESSION_H
+
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "table.h"
+
+typedef struct Session Session;
+
+/* Links a request in flight to the session that asked for it. */
+typedef struct Ticket
+{
+	lws_dll2_t	link;
+	Session    *session;		/* NULL once the session is gone */
+} Ticket;
+
+struct Session
+{
+	struct lws *wsi;
+	char		id[33];			/* the id this gateway gave the connection */
+	char	   *src;			/* the client's id: ours, or the one it returned with */
+	const char *user;			/* the principal its requests act as */
+	Frame	  **queue;			/* ring of queued frames */
+	int			queue_head;
+	int			queue_len;
+	int			queue_cap;
+	bool		closing;
+	char	   *rx;				/* a message being reassembled */
+	size_t		rx_len;
+	size_t		rx_cap;
+	bool		rx_too_big;
+	Table		subs;			/* document key -> Sub */
+	Table		presence_sent;	/* presence channel -> json object {id: last record} */
+	Table		presence_subs;	/* presence channel -> PresenceSub */
+	lws_dll2_owner_t tickets;
+};
+
+#define SHAREDB_PROTOCOL_NAME "sharedb"
+
+int			session_callback(struct lws *wsi, enum lws_callback_reasons reason,
+							 void *user, void *in, size_t len);
+
+/* Queues a frame; takes over the caller's reference. */
+void		session_send(Session *s, Frame *f);
+void		session_send_json(Session *s, json_t *message);	/* steals message */
+
+/* Replies to a request with it, plus error: {code, message} (steals request). */
+void		session_send_error(Session *s, json_t *request, const char *code, const char *message);
+
+void		ticket_attach(Ticket *t, Session *s);
+void		ticket_detach(Ticket *t);
+
+void		sessions_configure(size_t max_message, int queue_max);
+
+#endif
