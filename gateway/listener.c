@@ -145,22 +145,12 @@ sync_channels(void)
 	free(sql);
 }
 
-/* Keeps a dead server from going unnoticed; LISTEN again changes nothing. */
+/* A server that went away silently shows up as a failed query. */
 static void
 heartbeat(lws_sorted_usec_list_t *sul)
 {
-	if (pg_conn_idle(&listener.conn) && listener.channels.head)
-	{
-		Channel    *ch = lws_container_of(listener.channels.head, Channel, link);
-
-		if (ch->state == CHANNEL_ON)
-		{
-			char		sql[128];
-
-			snprintf(sql, sizeof(sql), "LISTEN %s", ch->name);
-			pg_conn_query_simple(&listener.conn, sql, NULL, NULL);
-		}
-	}
+	if (pg_conn_idle(&listener.conn))
+		pg_conn_query_simple(&listener.conn, "SELECT 1", NULL, NULL);
 	lws_sul_schedule(listener.context, 0, &listener.heartbeat, heartbeat, HEARTBEAT_US);
 }
 

@@ -84,8 +84,10 @@ pg_conn_init(PgConn *conn, struct lws_context *context, struct lws_vhost *vhost,
 void
 pg_conn_start(PgConn *conn)
 {
-	const char *keys[] = {"dbname", "fallback_application_name", NULL};
-	const char *values[] = {conn->conninfo, conn->name, NULL};
+	/* Defaults first: the conninfo in dbname overrides them. */
+	const char *keys[] = {"keepalives_idle", "keepalives_interval", "keepalives_count",
+	"dbname", "fallback_application_name", NULL};
+	const char *values[] = {"30", "10", "3", conn->conninfo, conn->name, NULL};
 
 	if (conn->stopped || conn->state != PG_CONN_DOWN)
 		return;

@@ -77,6 +77,18 @@ echo "# convergence"
 (cd test/convergence && PGDATABASE=differential node convergence.js)
 record "convergence: simulated ShareDB clients converge with the server (text-unicode, rich-text)" $?
 
+echo "# gateway e2e"
+# The tests themselves, against a real ShareDB server: what they demand is ShareDB's behaviour.
+TARGET=reference test/gateway/run.sh
+record "gateway e2e tests pass against the reference ShareDB server" $?
+# Two gateways built with ASan and UBSan on one throwaway cluster; any sanitizer report fails.
+if make -s gateway/pg_ot_gateway-asan WERROR=-Werror >"$work/gateway-asan.log" 2>&1; then
+	GATEWAY_BIN="$PWD/gateway/pg_ot_gateway-asan" TARGET=pg_ot test/gateway/run.sh
+	record "gateway e2e: the stock sharedb client against two pg_ot_gateway (ASan/UBSan)" $?
+else
+	cat "$work/gateway-asan.log"
+	record "gateway e2e: the ASan build of pg_ot_gateway" 1
+fi
 echo "# fuzz (smoke)"
 FUZZ_SMOKE=1 FUZZ_SECONDS=${FUZZ_SECONDS:-15} test/fuzz/run.sh
 record "fuzz smoke: OT core under ASan/UBSan" $?

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(make gcc clang libclang-rt-14-dev postgresql-15 postgresql-server-dev-15
-	libpq-dev libjansson-dev postgresql-15-pgtap pgtap)
+	libpq-dev libjansson-dev libwebsockets-dev postgresql-15-pgtap pgtap)
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
@@ -25,7 +25,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The JavaScript references, pinned by each package-lock.json.
-for dir in test/differential test/bench test/convergence; do
+for dir in test/differential test/bench test/convergence test/gateway; do
 	[ -f "$dir/package-lock.json" ] || continue
 	if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
 		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)

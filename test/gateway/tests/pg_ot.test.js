@@ -56,8 +56,9 @@ async function untilAsync(fn, what) {
 	}
 }
 
+// The gateways name their LISTEN connection (fallback_application_name).
 const LISTENERS = `SELECT pid FROM pg_stat_activity
-	WHERE query LIKE 'LISTEN%' AND backend_type = 'client backend' AND pid <> pg_backend_pid()`;
+	WHERE application_name = 'pg_ot_gateway listener' AND pid <> pg_backend_pid()`;
 
 // A stream of STREAM_OPS ops (by SQL writers and a gateway client) while the
 // LISTEN backends of both gateways are killed twice; ops keep committing
