@@ -114,7 +114,7 @@ read_finished(DocRead *r, json_t *snapshot, int64_t next_v, json_t *error)
 	{
 		Bulk	   *bulk = r->bulk;
 
-		if (bulk->data)
+		if (bulk->data && (snapshot || error))
 			json_object_set_new(bulk->data, r->doc->id,
 								snapshot ? json_incref(snapshot) : json_pack("{s:O}", "error", error));
 		else if (error && bulk->error == NULL)
@@ -221,6 +221,12 @@ read_run(DocWait *w)
 	if (s == NULL)
 	{
 		read_finished(r, NULL, 0, NULL);	/* the client went while it waited */
+		return;
+	}
+	if (r->sub && r->doc->channel_state != DOC_CHANNEL_READY)
+	{
+		read_finished(r, NULL, 0, json_pack("{s:s,s:s}", "code", "ERR_UNKNOWN_ERROR", "message",
+											"the document's notifications could not be set up"));
 		return;
 	}
 	snprintf(from, sizeof(from), "%lld", (long long) r->from_v);

@@ -56,6 +56,14 @@ channel_find(const char *name)
 }
 
 static void
+channel_free(Channel *ch)
+{
+	lws_dll2_remove(&ch->link);
+	free(ch->name);
+	free(ch);
+}
+
+static void
 wake_docs(Channel *ch)
 {
 	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, ch->docs.head)
@@ -96,11 +104,7 @@ synced(PgConn *conn, PGresult *res, void *arg)
 			if (ch->state == CHANNEL_ON)
 				wake_docs(ch);
 			else if (ch->docs.count == 0)
-			{
-				lws_dll2_remove(&ch->link);
-				free(ch->name);
-				free(ch);
-			}
+				channel_free(ch);
 		}
 	}
 	lws_end_foreach_dll_safe(p, p1);
@@ -125,12 +129,16 @@ sync_channels(void)
 		return;
 	sql = xmalloc(cap);
 	sql[0] = '\0';
-	lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
+	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, listener.channels.head)
 	{
 		Channel    *ch = lws_container_of(p, Channel, link);
 		bool		want = ch->docs.count > 0;
 
-		if (want != (ch->state == CHANNEL_ON))
+		if (!want && ch->state == CHANNEL_OFF)
+		{
+			channel_free(ch);
+		}
+		else if (want != (ch->state == CHANNEL_ON))
 		{
 			while (len + strlen(ch->name) + 16 > cap)
 				sql = xrealloc(sql, cap *= 2);
@@ -139,7 +147,7 @@ sync_channels(void)
 			ch->sent_listen = want;
 		}
 	}
-	lws_end_foreach_dll(p);
+	lws_end_foreach_dll_safe(p, p1);
 	if (len > 0)
 		pg_conn_query_simple(&listener.conn, sql, synced, NULL);
 	free(sql);
@@ -208,9 +216,7 @@ listener_stop(void)
 	{
 		Channel    *ch = lws_container_of(p, Channel, link);
 
-		lws_dll2_remove(&ch->link);
-		free(ch->name);
-		free(ch);
+		channel_free(ch);
 	}
 	lws_end_foreach_dll_safe(p, p1);
 }
@@ -247,9 +253,7 @@ listener_leave(Doc *doc)
 		return;
 	if (ch->state == CHANNEL_OFF)
 	{
-		lws_dll2_remove(&ch->link);
-		free(ch->name);
-		free(ch);
+		channel_free(ch);
 	}
 	else
 		sync_channels();

@@ -160,6 +160,7 @@ slot_lost(PgConn *conn)
 
 	free(slot->user);			/* a new session has no settings */
 	slot->user = NULL;
+	pool_kick();				/* its read, if any, went back to the queue */
 }
 
 static void
