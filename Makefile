@@ -20,7 +20,7 @@ DATA = extension/pg_ot.control extension/pg_ot--$(EXTVERSION).sql
 MODULEDIR = extension
 
 REGRESS = text_unicode text_unicode_errors rich_text rich_text_errors \
-	documents documents_errors notify
+	documents documents_errors notify presence
 REGRESS_OPTS = --load-extension=pg_ot
 # Concurrency: pg_isolation_regress runs test/isolation/specs/*.spec into output_iso/.
 ISOLATION = concurrent_submit resend_race create_race delete_race notifications

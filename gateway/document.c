@@ -489,9 +489,8 @@ doc_channel_ready(Doc *doc)
 /* ---------- sources of ops ---------- */
 
 void
-docs_notification(const char *payload, size_t len)
+docs_notification(json_t *m, const char *payload, size_t len)
 {
-	json_t	   *m = json_loadb(payload, len, 0, NULL);
 	const char *c = json_string_value(json_object_get(m, "c"));
 	const char *d = json_string_value(json_object_get(m, "d"));
 	Doc		   *doc = c && d ? doc_find(c, d) : NULL;
@@ -501,26 +500,21 @@ docs_notification(const char *payload, size_t len)
 
 	if (doc == NULL || !op_message_meta(m, &v, &src, &seq))
 	{
-		if (m == NULL || !c || !d)
+		if (!c || !d)
 			lwsl_warn("ignored a notification that is not a pg_ot op message\n");
-		json_decref(m);
 		return;
 	}
 	if (json_is_true(json_object_get(m, "ref")))
 	{
 		/* Too large to carry the op: read it from the op log. */
 		if (!doc->known)
-		{
-			json_decref(m);
 			return;				/* nobody has a version yet: their reads include it */
-		}
 		if (v + 1 > doc->seen)
 			doc->seen = v + 1;
 		doc_catch_up(doc);
 	}
 	else
 		doc_learn(doc, v, frame_from_bytes(payload, len), src, seq);
-	json_decref(m);
 	pump_all(doc);
 }
 

@@ -111,7 +111,7 @@ void		doc_when_listening(Doc *doc, DocWait *w);
 
 /* The listener calls these. */
 void		doc_channel_ready(Doc *doc);
-void		docs_notification(const char *payload, size_t len);
+void		docs_notification(json_t *m, const char *payload, size_t len);
 void		docs_listener_restored(void);
 
 /*

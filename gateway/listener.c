@@ -8,6 +8,7 @@
 
 #include "alloc.h"
 #include "pg_conn.h"
+#include "presence.h"
 
 #define HEARTBEAT_US (25 * LWS_USEC_PER_SEC)
 
@@ -189,10 +190,21 @@ listener_lost(PgConn *conn)
 	listener.restored_pending = true;
 }
 
+/* Op messages go to their document, presence to its channel. */
 static void
 listener_notify(PgConn *conn, const PGnotify *n)
 {
-	docs_notification(n->extra, strlen(n->extra));
+	size_t		len = strlen(n->extra);
+	json_t	   *m = json_loadb(n->extra, len, 0, NULL);
+	const char *a = json_string_value(json_object_get(m, "a"));
+
+	if (a && strcmp(a, "op") == 0)
+		docs_notification(m, n->extra, len);
+	else if (a && (strcmp(a, "p") == 0 || strcmp(a, "pr") == 0))
+		presence_notification(m);
+	else
+		lwsl_warn("listener: ignored a notification on %s that is no ShareDB message\n", n->relname);
+	json_decref(m);
 }
 
 static const PgConnHooks listener_hooks = {listener_ready, listener_lost, listener_notify};

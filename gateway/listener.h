@@ -5,7 +5,8 @@
  * with someone on this gateway hash to (reference-counted), and hands every
  * notification to the documents.  When it breaks it reconnects with backoff,
  * LISTENs again, and only then asks every document to fill its gap from the
- * op log: LISTEN first, then read, so nothing falls between.
+ * op log: LISTEN first, then read, so nothing falls between.  Presence that
+ * other gateways publish on the same channels goes to presence.c.
  */
 #ifndef PG_OT_GATEWAY_LISTENER_H
 #define PG_OT_GATEWAY_LISTENER_H

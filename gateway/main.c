@@ -138,7 +138,7 @@ main(int argc, char **argv)
 	}
 	sessions_configure(opt.max_message, opt.queue_max);
 	documents_init();
-	presence_init();
+	presence_init(context);
 	submit_init(opt.batch_max);
 	listener_init(context, vhost, opt.db);
 	pool_init(context, vhost, opt.db, opt.pool_size, submit_take_batch);

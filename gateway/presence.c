@@ -3,6 +3,7 @@
  */
 #include "presence.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -12,11 +13,16 @@
 #include "table.h"
 
 #define RICH_TEXT_URI "http://sharejs.org/types/rich-text/v1"
+/* The collection whose ot.channel() a presence channel is published on. */
+#define PRESENCE_COLLECTION "$presence"
+/* NOTIFY payloads must stay below 8,000 bytes. */
+#define NOTIFY_MAX 7900
 
 typedef struct PresenceChannel
 {
 	char	   *name;
 	lws_dll2_owner_t subs;		/* PresenceSub.link */
+	Doc		   *doc;			/* ("$presence", name): LISTENs for other gateways */
 } PresenceChannel;
 
 typedef struct PresenceSub
@@ -33,12 +39,64 @@ typedef struct PresenceRead
 	json_t	   *record;
 } PresenceRead;
 
+/* A ps waiting for the other gateways' presence to be heard. */
+typedef struct PresenceWait
+{
+	Ticket		ticket;
+	DocWait		wait;
+	Doc		   *doc;
+	json_t	   *request;
+} PresenceWait;
+
 static Table channels;
+static char gateway_id[33];		/* tells this gateway's own NOTIFYs apart */
 
 void
-presence_init(void)
+presence_init(struct lws_context *context)
 {
+	unsigned char random[16];
+
 	table_init(&channels);
+	lws_get_random(context, random, sizeof(random));
+	for (size_t i = 0; i < sizeof(random); i++)
+		snprintf(gateway_id + 2 * i, 3, "%02x", random[i]);
+}
+
+static void
+published(DbRead *read, PGresult *res)
+{
+	char		buf[256];
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		lwsl_warn("presence NOTIFY: %s\n", pg_result_message(res, buf, sizeof(buf)));
+}
+
+/*
+ * Publishes m to the other gateways.  Presence is not worth a WAL flush:
+ * the NOTIFY's transaction commits asynchronously.
+ */
+static void
+publish_remote(const json_t *m)
+{
+	json_t	   *copy = json_copy((json_t *) m);
+	char	   *payload;
+	const char *params[2];
+
+	json_object_set_new(copy, "gw", json_string(gateway_id));
+	payload = json_dumps(copy, JSON_COMPACT);
+	json_decref(copy);
+	if (payload == NULL)
+		out_of_memory();
+	params[0] = json_string_value(json_object_get(m, "ch"));
+	params[1] = payload;
+	if (strlen(payload) <= NOTIFY_MAX)
+		pool_read(db_read_new(
+			"WITH s AS MATERIALIZED (SELECT pg_catalog.set_config('synchronous_commit', 'off', true))"
+			" SELECT pg_catalog.pg_notify(ot.channel('" PRESENCE_COLLECTION "', $1), $2) FROM s",
+			NULL, published, NULL, 2, params));
+	else
+		lwsl_warn("presence on %s too large for other gateways (%zu bytes)\n", params[0], strlen(payload));
+	free(payload);
 }
 
 static PresenceChannel *
@@ -50,6 +108,7 @@ channel_get(const char *name, bool create)
 	{
 		ch = xcalloc(1, sizeof(PresenceChannel));
 		ch->name = xstrdup(name);
+		ch->doc = doc_acquire(PRESENCE_COLLECTION, name);
 		table_put(&channels, ch->name, strlen(name), ch);
 	}
 	return ch;
@@ -75,12 +134,15 @@ relay(const char *name, Frame *f, const char *src)
 	frame_unref(f);
 }
 
+/* Asks every other subscriber of ch, here and elsewhere, to send theirs. */
 static void
 relay_request(Session *s, const char *ch)
 {
 	json_t	   *pr = json_pack("{s:s,s:s}", "a", "pr", "ch", ch);
 
 	relay(ch, frame_from_json(pr), s->src);
+	json_object_set_new(pr, "src", json_string(s->src));
+	publish_remote(pr);
 	json_decref(pr);
 }
 
@@ -97,14 +159,37 @@ reply(Session *s, json_t *request, const char *a)
 	json_decref(request);
 }
 
+/* The channel is heard from the other gateways: ask for presence, reply. */
+static void
+subscribed(DocWait *w)
+{
+	PresenceWait *pw = lws_container_of(w, PresenceWait, wait);
+	Session    *s = pw->ticket.session;
+
+	ticket_detach(&pw->ticket);
+	if (s && pw->doc->channel_state != DOC_CHANNEL_READY)
+		session_send_error(s, pw->request, "ERR_UNKNOWN_ERROR",
+						   "the presence channel could not be listened to");
+	else if (s)
+	{
+		relay_request(s, json_string_value(json_object_get(pw->request, "ch")));
+		reply(s, pw->request, "ps");
+	}
+	else
+		json_decref(pw->request);
+	doc_release(pw->doc);
+	free(pw);
+}
+
 void
 presence_subscribe(Session *s, json_t *request)
 {
 	const char *name = json_string_value(json_object_get(request, "ch"));
+	PresenceChannel *ch = channel_get(name, true);
+	PresenceWait *pw = xcalloc(1, sizeof(PresenceWait));
 
 	if (table_get(&s->presence_subs, name, strlen(name)) == NULL)
 	{
-		PresenceChannel *ch = channel_get(name, true);
 		PresenceSub *sub = xcalloc(1, sizeof(PresenceSub));
 
 		sub->session = s;
@@ -112,8 +197,12 @@ presence_subscribe(Session *s, json_t *request)
 		lws_dll2_add_tail(&sub->link, &ch->subs);
 		table_put(&s->presence_subs, ch->name, strlen(name), sub);
 	}
-	relay_request(s, name);		/* the others send theirs */
-	reply(s, request, "ps");
+	pw->doc = ch->doc;
+	pw->doc->refs++;
+	pw->request = request;
+	pw->wait.fn = subscribed;
+	ticket_attach(&pw->ticket, s);
+	doc_when_listening(pw->doc, &pw->wait);
 }
 
 /* Tells the others that each presence s sent on ch is gone. */
@@ -128,6 +217,7 @@ remove_presences(Session *s, const char *ch)
 	{
 		json_object_set_new(record, "p", json_null());
 		relay(ch, frame_from_json(record), s->src);
+		publish_remote(record);
 	}
 	json_decref(records);
 }
@@ -145,6 +235,7 @@ unsubscribe(Session *s, const char *name)
 	if (ch->subs.count == 0)
 	{
 		table_remove(&channels, ch->name, strlen(ch->name));
+		doc_release(ch->doc);
 		free(ch->name);
 		free(ch);
 	}
@@ -199,6 +290,7 @@ publish(Session *s, json_t *record)
 	remember(s, record);
 	relay(ch, frame_ref(f), s->src);
 	session_send(s, f);
+	publish_remote(record);
 }
 
 static void
@@ -315,4 +407,23 @@ presence_session_closed(Session *s)
 		unsubscribe(s, json_string_value(name));
 	json_decref(sent);
 	json_decref(subscribed);
+}
+
+void
+presence_notification(json_t *m)
+{
+	const char *gw = json_string_value(json_object_get(m, "gw"));
+	const char *ch = json_string_value(json_object_get(m, "ch"));
+	const char *src = json_string_value(json_object_get(m, "src"));
+	const char *a = json_string_value(json_object_get(m, "a"));
+	json_t	   *out;
+
+	if (gw == NULL || ch == NULL || src == NULL || strcmp(gw, gateway_id) == 0)
+		return;					/* ours went to our clients directly */
+	out = json_copy(m);			/* src (m's) must outlive the relay */
+	json_object_del(out, "gw");
+	if (strcmp(a, "pr") == 0)
+		json_object_del(out, "src");
+	relay(ch, frame_from_json(out), src);
+	json_decref(out);
 }

@@ -82,9 +82,12 @@ echo "# gateway e2e"
 TARGET=reference test/gateway/run.sh
 record "gateway e2e tests pass against the reference ShareDB server" $?
 # Two gateways built with ASan and UBSan on one throwaway cluster; any sanitizer report fails.
+# Every scenario twice: its clients on one gateway, then spread over both.
 if make -s gateway/pg_ot_gateway-asan WERROR=-Werror >"$work/gateway-asan.log" 2>&1; then
 	GATEWAY_BIN="$PWD/gateway/pg_ot_gateway-asan" TARGET=pg_ot test/gateway/run.sh
-	record "gateway e2e: the stock sharedb client against two pg_ot_gateway (ASan/UBSan)" $?
+	record "gateway e2e: the stock sharedb client against pg_ot_gateway (ASan/UBSan)" $?
+	GATEWAY_SPREAD=1 GATEWAY_BIN="$PWD/gateway/pg_ot_gateway-asan" TARGET=pg_ot test/gateway/run.sh
+	record "gateway e2e: the same with clients spread over two gateways (ASan/UBSan)" $?
 else
 	cat "$work/gateway-asan.log"
 	record "gateway e2e: the ASan build of pg_ot_gateway" 1

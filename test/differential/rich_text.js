@@ -39,6 +39,15 @@
  *   rejecting is a match.  The worked examples of
  *   shared/reference/sharedb-and-ot-types.md §3.9 and the rules of
  *   sql/rich_text_errors.sql are fixed cases on top.
+ *
+ *   presence_at cases build a document in the database (rolled back after
+ *   each case): a create, then edits by clients "a", "b", "c" or by none (no
+ *   src), sometimes a delete and a new create; a presence (a range with or
+ *   without extra keys, null, or malformed) made at one of its versions is
+ *   moved to the latest by ot.presence_at, on behalf of one of the clients,
+ *   and compared with what a ShareDB server does
+ *   (Backend.transformPresenceToLatestVersion: ot.transformPresence op by op,
+ *   own when the op's src is the presence's, null after a create or delete).
  */
 
 const richText = require('rich-text');
@@ -90,10 +99,14 @@ const REASONS = {
   'negative-cursor': { sqlstate: '22023', re: /^cursor must not be negative$/ },
   'cursor-int-range': { sqlstate: '22003', re: /out of range for type integer/ },
   'bad-presence': { sqlstate: '22023', re: /^presence / },
+  // presence_at: ShareDB moves a presence from the future through no op and
+  // a presence on a deleted document through none either
+  'future-version': { sqlstate: 'OT003', re: /^version \d+ is newer than the document's version \d+$/ },
+  'doc-missing': { sqlstate: 'OT004', re: /^document "presence_at" of collection "ot_diff" does not exist$/ },
 };
 
 const KINDS = ['apply', 'transform-left', 'transform-right', 'compose', 'normalize', 'transform_cursor',
-  'transform_presence', 'invert', 'create_data'];
+  'transform_presence', 'invert', 'create_data', 'presence_at'];
 
 /* ------------------------------------------------------------------ */
 /* Attributes and embeds                                               */
@@ -913,6 +926,82 @@ function genTransformPresence(r) {
   return { fn: 'transform_presence', args, variant: m.variant, reasons: [m.reason] };
 }
 
+const PRESENCE_SRCS = ['a', 'b', 'c'];
+
+/*
+ * A document's history and a presence made at one of its versions, for
+ * ot.presence_at.  args: doc (the create's data), history (what follows the
+ * create, one entry per version from 1: {op, src?}, {del: true} or {create:
+ * data}), presence, version, src.  The predicted rejections follow the
+ * order of ot.presence_at's checks.
+ */
+function genPresenceAt(r) {
+  let atoms = genAtoms(r, r.weighted([[10, 0], [60, 'short'], [30, 'medium']]));
+  const doc = wrap(r, docOps(r, atoms));
+  const n = [0, r.range(1, 4), r.range(5, 12), r.range(13, 30)][r.weighted([[5, 0], [55, 1], [32, 2], [8, 3]])];
+  const pDel = r.pick([0, 0.03, 0.15]);
+  const history = [];
+  const states = [null, atoms];         // the document's atoms at each version (null: none)
+  const nextOps = [[]];                  // the comps of the op applied at each version (the create: none)
+  for (let i = 0; i < n; i++) {
+    let comps = [];
+    if (atoms === null) {
+      atoms = genAtoms(r, r.weighted([[20, 0], [80, 'short']]));
+      history.push({ create: wrap(r, docOps(r, atoms)) });
+    } else if (r.chance(pDel)) {
+      history.push({ del: true });
+      atoms = null;
+    } else {
+      const ch = genChange(r, atoms);
+      comps = ch.comps;
+      const e = { op: sendOp(r, comps) };
+      if (r.chance(0.85)) e.src = r.pick(PRESENCE_SRCS);
+      history.push(e);
+      atoms = ch.after;
+    }
+    nextOps.push(comps);
+    states.push(atoms);
+  }
+  nextOps.push([]);
+  const latest = 1 + n;
+  let version = r.weighted([[8, 0], [72, 'since'], [20, latest]]);
+  if (version === 'since') version = r.range(Math.max(1, latest - 6), latest);
+  const at = states[version];
+  const L = at ? unitLength(at) : 0;
+  const args = { doc, history, presence: r.chance(0.05) ? null : genPresence(r, nextOps[version], L), version,
+    src: r.pick(PRESENCE_SRCS) };
+  const variant = `${n} ops${history.some((h) => h.del || h.create) ? ', re-created' : ''}`;
+  if (r.chance(P_INVALID)) {
+    if (r.chance(0.3)) {
+      args.version = latest + r.range(1, 3);
+      return { fn: 'presence_at', args, variant: `future-version, ${variant}`, reasons: ['future-version'] };
+    }
+    const base = genPresence(r, nextOps[version], L);
+    const forms = [() => ({ ...base, index: -1 }), () => ({ ...base, index: 1.5 }), () => ({ ...base, index: '3' }),
+      () => ({ ...base, length: null }), () => ({ ...base, index: true }), () => ({ ...base, index: 3000000000 }),
+      () => { const p = { ...base }; delete p.length; return p; }, () => [1, 2], () => 5, () => 'abc', () => false,
+      () => 0, () => ({})];
+    args.presence = r.pick(forms)();
+  }
+  // What ot.presence_at meets from version on: a create or delete, edits.
+  const since = history.slice(Math.max(0, version - 1));
+  const ended = version === 0 || since.some((h) => h.del || h.create);
+  const edits = since.some((h) => 'op' in h);
+  const num = (x) => (x instanceof RawNum ? Number(x.text) : x);
+  const bad = args.presence !== null && !(args.presence && typeof args.presence === 'object'
+    && !Array.isArray(args.presence) && [args.presence.index, args.presence.length]
+    .every((x) => Number.isInteger(num(x)) && num(x) >= 0 && num(x) <= INT32_MAX));
+  if (!ended && states[latest] === null) {
+    return { fn: 'presence_at', args, variant: `doc-missing, ${variant}`, reasons: ['doc-missing'] };
+  }
+  if (!ended && edits && bad) {
+    return { fn: 'presence_at', args, variant: `bad-presence, ${variant}`, reasons: ['bad-presence'] };
+  }
+  const what = ended ? 'ended by a create or delete' : bad ? 'bad-presence passed through'
+    : args.presence === null ? 'null' : 'valid';
+  return { fn: 'presence_at', args, variant: `${what}, ${variant}` };
+}
+
 function genCreateData(r) {
   if (r.chance(P_INVALID)) {
     const m = malformSnapshot(r, docOps(r, genAtoms(r, r.weighted([[1, 0], [3, 'short']]))));
@@ -936,6 +1025,7 @@ function genCase(r, kind) {
     case 'transform_presence': return genTransformPresence(r);
     case 'invert': return genWithDocument(r, 'invert');
     case 'create_data': return genCreateData(r);
+    case 'presence_at': return genPresenceAt(r);
     default: throw new Error(kind);
   }
 }
@@ -1132,6 +1222,17 @@ function refEval(c, args) {
     case 'transform_presence': return type.transformPresence(args.presence, args.op, args.own);
     case 'invert': return new Delta5(args.op).invert(new Delta5(args.doc));
     case 'create_data': return 'data' in args ? type.create(args.data) : type.create();
+    // ShareDB's Backend.transformPresenceToLatestVersion: ot.transformPresence op by op
+    case 'presence_at': {
+      const latest = 1 + args.history.length;
+      let p = args.presence;
+      for (let v = args.version; v < latest; v++) {
+        const o = v === 0 ? { create: args.doc } : args.history[v - 1];
+        if (o.create || o.del) p = null;
+        else p = p === null ? null : type.transformPresence(p, o.op, o.src === args.src);
+      }
+      return { version: latest, presence: p };
+    }
     default: throw new Error(`harness: unknown function ${c.fn}`);
   }
 }

@@ -131,7 +131,7 @@ else
 		wait_listening "gateway$i" "$!" "$port" || exit 1
 		urls+=("ws://127.0.0.1:$port")
 	done
-	echo "# target: pg_ot, $gateway_bin on ports ${urls[*]##*:}, cluster $cluster port $pgport"
+	echo "# target: pg_ot, $gateway_bin on ports ${urls[*]##*:}, cluster $cluster port $pgport${GATEWAY_SPREAD:+, clients spread over the gateways}"
 fi
 
 flock -u 9

@@ -2,7 +2,7 @@
 -- acting as a SQL role or as a user a gateway names.  Run by
 -- test/pgtap/run.sh; changes nothing (rolled back, roles included).
 BEGIN;
-SELECT plan(228);
+SELECT plan(243);
 
 CREATE ROLE pgtap_alice LOGIN IN ROLE ot_user;
 CREATE ROLE pgtap_bob LOGIN IN ROLE ot_user;
@@ -48,7 +48,7 @@ $$;
 -- Every function against document "doc" of collection c, which holds "hello"
 -- at version 1, for the current principal with access level (none, read,
 -- write).  batch_user: the batch's "user" when acting for a gateway user;
--- NULL for a SQL role, which may not call submit_batch.  11 tests.
+-- NULL for a SQL role, which may not call submit_batch.  12 tests.
 CREATE FUNCTION pg_temp.matrix(c text, level text, batch_user text)
 RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE
@@ -70,6 +70,9 @@ BEGIN
 		$v$VALUES (0::bigint, 'http://sharejs.org/types/text-unicode')$v$, t || ' ops');
 	RETURN NEXT pg_temp.check(r, format($q$SELECT x->>'v', x->'create'->>'data' FROM ot.messages(%s, 0) x$q$, d),
 		$v$VALUES ('0', 'hello')$v$, t || ' messages');
+	-- (a presence made before the create ends there: null at version 1)
+	RETURN NEXT pg_temp.check(r, format($q$SELECT version, presence FROM ot.presence_at(%s, '{"index": 0, "length": 0}', 0)$q$, d),
+		$v$VALUES (1::bigint, 'null'::jsonb)$v$, t || ' presence_at');
 	RETURN NEXT pg_temp.check(w, format($q$SELECT version, op FROM ot.submit(%s, 1, '[5, " world"]')$q$, d),
 		$v$VALUES (1::bigint, '[5, " world"]'::jsonb)$v$, t || ' submit');
 	IF gw THEN
@@ -300,6 +303,7 @@ SELECT pg_temp.denied($$SELECT * FROM ot.fetch('private', 'doc', 1)$$, 'pgtap_bo
 SELECT pg_temp.denied($$SELECT * FROM ot.fetch_at('private', 'doc', clock_timestamp())$$, 'pgtap_bob on alice''s document: fetch_at');
 SELECT pg_temp.denied($$SELECT * FROM ot.ops('private', 'doc', 0)$$, 'pgtap_bob on alice''s document: ops');
 SELECT pg_temp.denied($$SELECT * FROM ot.messages('private', 'doc', 0)$$, 'pgtap_bob on alice''s document: messages');
+SELECT pg_temp.denied($$SELECT * FROM ot.presence_at('private', 'doc', 'null', 0)$$, 'pgtap_bob on alice''s document: presence_at');
 SELECT pg_temp.denied($$SELECT * FROM ot.submit('private', 'doc', 1, '["x"]')$$, 'pgtap_bob on alice''s document: submit');
 SELECT pg_temp.denied($$SELECT ot.delete('private', 'doc')$$, 'pgtap_bob on alice''s document: delete');
 SELECT pg_temp.denied($$SELECT ot.create('private', 'doc', 'text-unicode')$$, 'pgtap_bob on alice''s document: create');
@@ -311,6 +315,7 @@ SELECT pg_temp.denied($$SELECT * FROM ot.fetch('private', 'doc')$$, 'gateway use
 SELECT pg_temp.denied($$SELECT * FROM ot.fetch_at('private', 'doc', clock_timestamp())$$, 'gateway user bob on alice''s document: fetch_at');
 SELECT pg_temp.denied($$SELECT * FROM ot.ops('private', 'doc', 0)$$, 'gateway user bob on alice''s document: ops');
 SELECT pg_temp.denied($$SELECT * FROM ot.messages('private', 'doc', 0)$$, 'gateway user bob on alice''s document: messages');
+SELECT pg_temp.denied($$SELECT * FROM ot.presence_at('private', 'doc', 'null', 0)$$, 'gateway user bob on alice''s document: presence_at');
 SELECT pg_temp.denied($$SELECT * FROM ot.submit('private', 'doc', 1, '["x"]')$$, 'gateway user bob on alice''s document: submit');
 SELECT pg_temp.batch('bob', '{"a": "op", "c": "private", "d": "doc", "v": 1, "op": ["x"]}', NULL,
 	'gateway user bob on alice''s document: batch op');
@@ -342,6 +347,8 @@ SELECT pg_temp.allowed($$SELECT version FROM ot.ops('private', 'doc', 0)$$, 'VAL
 	'ot_admin without grants: ops');
 SELECT pg_temp.allowed($$SELECT x->>'v' FROM ot.messages('private', 'doc', 0) x$$, $$VALUES ('0')$$,
 	'ot_admin without grants: messages');
+SELECT pg_temp.allowed($$SELECT version, presence FROM ot.presence_at('private', 'doc', 'null', 0)$$,
+	$$VALUES (1::bigint, 'null'::jsonb)$$, 'ot_admin without grants: presence_at');
 SELECT pg_temp.allowed($$SELECT ot.delete('admin', 'doc')$$, 'VALUES (3::bigint)',
 	'ot_admin without grants: delete');
 SELECT pg_temp.denied($$SELECT ot.submit_batch('[]')$$, 'ot_admin (not a gateway): submit_batch');

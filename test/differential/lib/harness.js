@@ -23,8 +23,10 @@
  *
  * A case is { fn, args, variant, kind?, typ?, reasons?, strict?, sqlstate?,
  * expect? }.  fn is the ot.* function (apply, transform, compose, normalize,
- * transform_cursor, transform_presence, invert, create_data); args are its
- * JSON arguments (RawNum writes a number verbatim).  reasons lists the
+ * transform_cursor, transform_presence, invert, create_data, presence_at);
+ * args are its JSON arguments (RawNum writes a number verbatim).  presence_at
+ * runs on a document the case builds from args.doc and args.history (see
+ * SQL_CALLS) and rolls back, so nothing stays in the database.  reasons lists the
  * predicted by-design rejections (strict: false when pg_ot may also accept);
  * sqlstate restricts the SQLSTATE of a rejection both sides agree on; expect
  * ({ok: v} or {error: true}) is checked against the reference itself.
@@ -247,6 +249,31 @@ const SQL_CALLS = {
         ELSE
           v := ot.create_data(c.typ);
         END IF;`,
+  // Document ot_diff/presence_at: created from doc, then each entry of
+  // history in turn ({"op", "src"?} submitted at the current version with
+  // seq its position, {"del": true}, or {"create": data}); then the presence
+  // made at version moved to the latest.  ZZ000 undoes it all and carries
+  // {"version", "presence"} out; any other error is the case's result.
+  presence_at: `BEGIN
+          PERFORM ot.create('ot_diff', 'presence_at', c.typ, c.args->'doc');
+          FOR h IN SELECT e.x, e.i FROM jsonb_array_elements(c.args->'history') WITH ORDINALITY AS e(x, i) LOOP
+            IF h.x ? 'del' THEN
+              PERFORM ot.delete('ot_diff', 'presence_at');
+            ELSIF h.x ? 'create' THEN
+              PERFORM ot.create('ot_diff', 'presence_at', c.typ, h.x->'create');
+            ELSE
+              PERFORM ot.submit('ot_diff', 'presence_at', NULL, h.x->'op', h.x->>'src',
+                                CASE WHEN h.x ? 'src' THEN h.i END);
+            END IF;
+          END LOOP;
+          SELECT jsonb_build_object('version', p.version, 'presence', p.presence) INTO v
+          FROM ot.presence_at('ot_diff', 'presence_at', c.args->'presence', (c.args->>'version')::bigint,
+                              c.args->>'src') p;
+          RAISE EXCEPTION USING ERRCODE = 'ZZ000', MESSAGE = 'harness: undo the case', DETAIL = v::text;
+        EXCEPTION WHEN SQLSTATE 'ZZ000' THEN
+          GET STACKED DIAGNOSTICS msg = PG_EXCEPTION_DETAIL;
+          v := msg::jsonb;
+        END;`,
 };
 
 const SETUP_SQL = `
@@ -258,6 +285,7 @@ CREATE FUNCTION pg_temp.ot_diff_run(lo int, hi int) RETURNS TABLE (case_id int, 
 LANGUAGE plpgsql AS $ot_diff$
 DECLARE
   c record;
+  h record;
   v jsonb;
   st text;
   msg text;
@@ -486,6 +514,13 @@ function reproSql(c) {
     case 'invert': return `SELECT ot.invert(${t}, ${j(a.op)}, ${j(a.doc)});`;
     case 'create_data': return 'data' in a ? `SELECT ot.create_data(${t}, ${j(a.data)});`
       : 'nulldata' in a ? `SELECT ot.create_data(${t}, NULL);` : `SELECT ot.create_data(${t});`;
+    case 'presence_at': return ['BEGIN;', `SELECT ot.create('ot_diff', 'presence_at', ${t}, ${j(a.doc)});`,
+      ...JSON.parse(a.history).map((h, i) => ('del' in h ? "SELECT ot.delete('ot_diff', 'presence_at');"
+        : 'create' in h ? `SELECT ot.create('ot_diff', 'presence_at', ${t}, ${j(toJson(h.create))});`
+          : `SELECT version FROM ot.submit('ot_diff', 'presence_at', NULL, ${j(toJson(h.op))}, `
+            + `${'src' in h ? `${sqlLiteral(h.src)}, ${i + 1}` : 'NULL, NULL'});`)),
+      `SELECT * FROM ot.presence_at('ot_diff', 'presence_at', ${j(a.presence)}, ${a.version}, `
+        + `${sqlLiteral(JSON.parse(a.src))});`, 'ROLLBACK;'].join(' ');
     default: return '';
   }
 }

@@ -9,6 +9,9 @@
  *   TARGET        reference | pg_ot
  *   GATEWAY_URLS  comma-separated ws:// URLs, the first is the main server;
  *                 pg_ot runs start two gateways on one database
+ *   GATEWAY_SPREAD 1: every new connection (and reconnection) goes to the
+ *                 next URL in turn, so each scenario runs with its clients
+ *                 on different gateways; otherwise they all use the first
  *   PG*           the database of the pg_ot target
  *   WAIT_MS       how long a wait may take before it fails (default 30000);
  *                 it only bounds how long a broken server is waited for,
@@ -33,6 +36,14 @@ const PG_OT = TARGET === 'pg_ot';
 const SKIP_UNLESS_PG_OT = PG_OT ? false : 'pg_ot target only';
 
 if (URLS.length === 0) throw new Error('GATEWAY_URLS is not set (run the suite with run.sh)');
+
+const SPREAD = process.env.GATEWAY_SPREAD === '1' && URLS.length > 1;
+// The servers scenarios use: one, or all of them in turn (GATEWAY_SPREAD).
+const CLIENT_URLS = SPREAD ? URLS : [URLS[0]];
+let turn = 0;
+function nextUrl() {
+	return CLIENT_URLS[turn++ % CLIENT_URLS.length];
+}
 
 const { COLLECTIONS, UNGRANTED } = require('./collections');
 
@@ -161,7 +172,7 @@ const open = new Set();
 // A stock client: { connection, socket, url, received, sent, errors }.
 // received / sent are every message in either direction (copies), in order;
 // errors collects 'error' events of the connection and its docs.
-async function connect(url = URLS[0]) {
+async function connect(url = nextUrl()) {
 	const socket = new LossySocket(url);
 	const connection = new ShareDB.Connection(socket);
 	const client = { connection, socket, url, received: [], sent: [], errors: [] };
@@ -175,10 +186,12 @@ async function connect(url = URLS[0]) {
 }
 
 // Rebinds a client whose socket was lost to a new one, as
-// reconnecting-websocket does, and waits for the handshake.
-async function reconnect(client, url = client.url) {
+// reconnecting-websocket does, and waits for the handshake.  Spread, it
+// comes back through the other gateway.
+async function reconnect(client, url = SPREAD ? URLS[(URLS.indexOf(client.url) + 1) % URLS.length] : client.url) {
 	const socket = new LossySocket(url);
 	client.socket = socket;
+	client.url = url;
 	client.connection.bindToSocket(socket);
 	await until(() => client.connection.state === 'connected', `the handshake again with ${url}`,
 		[[client.connection, 'state']], () => `state ${client.connection.state}`);
@@ -220,7 +233,7 @@ function snapshotOf(d) {
 }
 
 // What a fresh client fetches: { v, type (URI or null), data }.
-async function fetchFresh(collection, id, url = URLS[0]) {
+async function fetchFresh(collection, id, url = nextUrl()) {
 	const c = await connect(url);
 	try {
 		const doc = getDoc(c, collection, id);
@@ -281,7 +294,7 @@ const rawOpen = new Set();
 // A ShareDB connection without the stock client: send any frame, expect
 // replies by predicate.
 class Raw {
-	static async open(url = URLS[0]) {
+	static async open(url = nextUrl()) {
 		const r = new Raw(url);
 		await new Promise((resolve, reject) => {
 			r.ws.once('open', resolve);
@@ -394,7 +407,7 @@ async function dbFetch(pg, collection, id) {
 }
 
 module.exports = {
-	assert, ShareDB, TYPES, typeUri, TARGET, PG_OT, SKIP_UNLESS_PG_OT, URLS, WAIT_MS, SEED,
+	assert, ShareDB, TYPES, typeUri, TARGET, PG_OT, SKIP_UNLESS_PG_OT, URLS, CLIENT_URLS, SPREAD, WAIT_MS, SEED,
 	COLLECTIONS, UNGRANTED, clientWarnings, uid, until, call, clone,
 	LossySocket, connect, reconnect, getDoc, subscribe, unsubscribe, fetch, create, submit, del,
 	nothingPending, waitVersion, dataOf, normalData, snapshotOf, fetchFresh, opStream, acks, assertDelivered,

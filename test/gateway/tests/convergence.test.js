@@ -11,7 +11,7 @@ after(h.closeAll);
 for (const typeName of ['text-unicode', 'rich-text']) {
 	const collection = typeName === 'text-unicode' ? 'gw_text' : 'gw_rich';
 	test(`two clients converge on ${typeName}`, { timeout: 180000 }, (t) =>
-		converge(t, { typeName, clients: 2, opsPerClient: 150, urls: [h.URLS[0]], collection, seed: h.SEED }));
+		converge(t, { typeName, clients: 2, opsPerClient: 150, urls: h.CLIENT_URLS, collection, seed: h.SEED }));
 	test(`ten clients converge on ${typeName}`, { timeout: 180000 }, (t) =>
-		converge(t, { typeName, clients: 10, opsPerClient: 40, urls: [h.URLS[0]], collection, seed: h.SEED + 1 }));
+		converge(t, { typeName, clients: 10, opsPerClient: 40, urls: h.CLIENT_URLS, collection, seed: h.SEED + 1 }));
 }
