@@ -244,7 +244,50 @@ sub_pump(Sub *sub)
 	}
 }
 
+void
+op_rows_each(const PGresult *res, OpRowFn fn, void *arg)
+{
+	bool		go_on = true;
+
+	for (int i = 0; go_on && i < PQntuples(res); i++)
+	{
+		const char *text = PQgetvalue(res, i, 0);
+		json_t	   *m = json_loads(text, 0, NULL);
+		int64_t		v,
+					seq;
+		const char *src;
+
+		if (m && op_message_meta(m, &v, &src, &seq))
+			go_on = fn(text, v, src, seq, arg);
+		json_decref(m);
+	}
+}
+
 /* ---------- catch-up reads ---------- */
+
+static bool
+learn_row(const char *text, int64_t v, const char *src, int64_t seq, void *arg)
+{
+	Doc		   *doc = arg;
+
+	if (v == doc->head)
+		doc_learn(doc, v, frame_from_bytes(text, strlen(text)), src, seq);
+	return true;
+}
+
+static bool
+deliver_row(const char *text, int64_t v, const char *src, int64_t seq, void *arg)
+{
+	Sub		   *sub = arg;
+
+	if (v != sub->next_v)
+		return true;
+	if (sub_awaits_ack(sub, src, seq))
+		return false;
+	session_send(sub->session, frame_from_bytes(text, strlen(text)));
+	sub->next_v++;
+	return true;
+}
 
 static const char *
 reader_of(Doc *doc)
@@ -273,18 +316,7 @@ doc_caught_up(DbRead *read, PGresult *res)
 				 pg_result_message(res, buf, sizeof(buf)));
 	else
 	{
-		for (int i = 0; i < PQntuples(res); i++)
-		{
-			const char *text = PQgetvalue(res, i, 0);
-			json_t	   *m = json_loads(text, 0, NULL);
-			int64_t		v,
-						seq;
-			const char *src;
-
-			if (m && op_message_meta(m, &v, &src, &seq) && v == doc->head)
-				doc_learn(doc, v, frame_from_bytes(text, strlen(text)), src, seq);
-			json_decref(m);
-		}
+		op_rows_each(res, learn_row, doc);
 		/* Notified meanwhile beyond what the read saw: read again. */
 		if (doc->seen > doc->head && doc->head > head_before)
 			doc_catch_up(doc);
@@ -328,24 +360,7 @@ sub_caught_up(DbRead *read, PGresult *res)
 		lwsl_err("catch-up of %s/%s for %s: %s\n", doc->collection, doc->id, sub->session->id,
 				 pg_result_message(res, buf, sizeof(buf)));
 	else if (sub->session)
-	{
-		for (int i = 0; i < PQntuples(res); i++)
-		{
-			const char *text = PQgetvalue(res, i, 0);
-			json_t	   *m = json_loads(text, 0, NULL);
-			int64_t		v,
-						seq;
-			const char *src;
-			bool		deliver = m && op_message_meta(m, &v, &src, &seq) && v == sub->next_v &&
-				!sub_awaits_ack(sub, src, seq);
-
-			json_decref(m);
-			if (!deliver)
-				continue;
-			session_send(sub->session, frame_from_bytes(text, strlen(text)));
-			sub->next_v++;
-		}
-	}
+		op_rows_each(res, deliver_row, sub);
 	if (sub->session == NULL)
 	{
 		sub_drop(sub);			/* it was waiting for this read to go */

@@ -124,6 +124,13 @@ void		doc_submit_result(Doc *doc, Session *s, json_t *ops, json_t *ack);
 /* Parses "v", "src", "seq" of an op message; false if it has no integer v. */
 bool		op_message_meta(const json_t *m, int64_t *v, const char **src, int64_t *seq);
 
+/*
+ * Calls fn for each row of a read of op messages (text in column 0), in
+ * order, with its text and meta data; stops when fn returns false.
+ */
+typedef bool (*OpRowFn) (const char *text, int64_t v, const char *src, int64_t seq, void *arg);
+void		op_rows_each(const PGresult *res, OpRowFn fn, void *arg);
+
 void		documents_init(void);
 int			documents_count(void);
 

@@ -46,6 +46,7 @@ typedef struct DocRead
 	Bulk	   *bulk;			/* NULL: a single request */
 	json_t	   *request;		/* a single request, for its reply */
 	int64_t		from_v;			/* < 0: the snapshot */
+	int64_t		next_v;			/* after the ops read */
 } DocRead;
 
 /* Closes a subscription whose read ended without opening it. */
@@ -164,12 +165,25 @@ read_failed(const char *code, const char *message, void *arg)
 	read_finished(arg, NULL, 0, json_pack("{s:s,s:s}", "code", code, "message", message));
 }
 
+/* An op since the version asked: to the client, up to its own op in flight. */
+static bool
+send_row(const char *text, int64_t v, const char *src, int64_t seq, void *arg)
+{
+	DocRead    *r = arg;
+
+	if (r->sub && r->sub->session && sub_awaits_ack(r->sub, src, seq))
+		return false;			/* the gate goes on after the op's ack */
+	if (v >= r->next_v)
+		r->next_v = v + 1;
+	if (r->ticket.session)
+		session_send(r->ticket.session, frame_from_bytes(text, strlen(text)));
+	return true;
+}
+
 static void
 read_done(DbRead *read, PGresult *res)
 {
 	DocRead    *r = read->arg;
-	Session    *s = r->ticket.session;
-	int64_t		next_v = r->from_v;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
@@ -189,25 +203,9 @@ read_done(DbRead *read, PGresult *res)
 		read_finished(r, snapshot, strtoll(PQgetvalue(res, 0, 1), NULL, 10), NULL);
 		return;
 	}
-	for (int i = 0; i < PQntuples(res); i++)
-	{
-		const char *text = PQgetvalue(res, i, 0);
-		json_t	   *m = json_loads(text, 0, NULL);
-		int64_t		v,
-					seq;
-		const char *src;
-		bool		is_op = m && op_message_meta(m, &v, &src, &seq);
-		bool		own = is_op && r->sub && r->sub->session && sub_awaits_ack(r->sub, src, seq);
-
-		json_decref(m);
-		if (own)
-			break;				/* the gate goes on after the op's ack */
-		if (is_op && v >= next_v)
-			next_v = v + 1;
-		if (s)
-			session_send(s, frame_from_bytes(text, strlen(text)));
-	}
-	read_finished(r, NULL, next_v, NULL);
+	r->next_v = r->from_v;
+	op_rows_each(res, send_row, r);
+	read_finished(r, NULL, r->next_v, NULL);
 }
 
 static void

@@ -60,18 +60,26 @@ pool_read(DbRead *read)
 	pool_kick();
 }
 
+/* Back to the front of the queue, to run on the next free connection. */
+static void
+requeue(PoolSlot *slot, DbRead *read)
+{
+	slot->read = NULL;
+	lws_dll2_add_head(&read->queue, &pool.reads);
+}
+
 static void
 read_done(PgConn *conn, PGresult *res, void *arg)
 {
 	PoolSlot   *slot = conn->owner;
 	DbRead	   *read = arg;
 
-	slot->read = NULL;
 	if (res == NULL)
 	{
-		lws_dll2_add_head(&read->queue, &pool.reads);	/* run it again elsewhere */
+		requeue(slot, read);
 		return;
 	}
+	slot->read = NULL;
 	read->done(read, res);
 	db_read_free(read);
 }
@@ -82,10 +90,7 @@ send_read(PoolSlot *slot, DbRead *read)
 	slot->read = read;
 	if (!pg_conn_query(&slot->conn, read->sql, read->nparams,
 					   (const char *const *) read->params, read_done, read))
-	{
-		slot->read = NULL;
-		lws_dll2_add_head(&read->queue, &pool.reads);
-	}
+		requeue(slot, read);
 }
 
 /* pg_ot.user is set once per connection and principal, not per read. */
@@ -95,12 +100,12 @@ user_set(PgConn *conn, PGresult *res, void *arg)
 	PoolSlot   *slot = conn->owner;
 	DbRead	   *read = arg;
 
-	slot->read = NULL;
 	if (res == NULL)
 	{
-		lws_dll2_add_head(&read->queue, &pool.reads);
+		requeue(slot, read);
 		return;
 	}
+	slot->read = NULL;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		read->done(read, res);	/* e.g. the role is not a member of ot_gateway */
@@ -131,10 +136,7 @@ run_read(PoolSlot *slot)
 	slot->read = read;
 	if (!pg_conn_query(&slot->conn, "SELECT pg_catalog.set_config('pg_ot.user', $1, false)",
 					   1, param, user_set, read))
-	{
-		slot->read = NULL;
-		lws_dll2_add_head(&read->queue, &pool.reads);
-	}
+		requeue(slot, read);
 	return true;
 }
 

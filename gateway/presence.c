@@ -294,16 +294,22 @@ publish(Session *s, json_t *record)
 }
 
 static void
+presence_read_free(PresenceRead *r)
+{
+	ticket_detach(&r->ticket);
+	json_decref(r->request);
+	json_decref(r->record);
+	free(r);
+}
+
+static void
 presence_failed(const char *code, const char *message, void *arg)
 {
 	PresenceRead *r = arg;
 
 	if (r->ticket.session)
 		session_send_error(r->ticket.session, json_incref(r->request), code, message);
-	ticket_detach(&r->ticket);
-	json_decref(r->request);
-	json_decref(r->record);
-	free(r);
+	presence_read_free(r);
 }
 
 static void
@@ -324,10 +330,7 @@ transformed(DbRead *read, PGresult *res)
 							json_loads(PQgetvalue(res, 0, 1), JSON_DECODE_ANY, NULL));
 		publish(s, r->record);
 	}
-	ticket_detach(&r->ticket);
-	json_decref(r->request);
-	json_decref(r->record);
-	free(r);
+	presence_read_free(r);
 }
 
 /* Moves a document presence made at an old version to the latest one. */
