@@ -422,8 +422,9 @@ sub_activate(Sub *sub, int64_t next_v)
 }
 
 /*
- * Unsubscribes (or forgets a gone session).  A sub whose read is in flight
- * stays until the read returns, as a husk without a session.
+ * Unsubscribes (or forgets a gone session).  A sub whose read is in flight,
+ * or that waits for its bulk reply, stays as a husk without a session until
+ * whoever holds it opens or abandons it.
  */
 void
 sub_drop(Sub *sub)
@@ -435,7 +436,7 @@ sub_drop(Sub *sub)
 		table_remove(&sub->session->subs, doc->key, doc->keylen);
 		sub->session = NULL;
 	}
-	if (sub->state == SUB_READING || sub->catching_up)
+	if (sub->state != SUB_ACTIVE || sub->catching_up)
 		return;
 	lws_dll2_remove(&sub->doc_link);
 	free(sub);
