@@ -26,6 +26,7 @@ struct Channel
 	lws_dll2_owner_t docs;		/* Doc.channel_link */
 	ChannelState state;
 	bool		sent_listen;	/* the command in flight is LISTEN (or UNLISTEN) */
+	bool		to_wake;		/* just turned on: its documents are told */
 };
 
 static struct
@@ -64,14 +65,53 @@ channel_free(Channel *ch)
 	free(ch);
 }
 
+/* Frees the channels no document uses and nothing is listened on. */
 static void
-wake_docs(Channel *ch)
+prune_channels(void)
 {
-	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, ch->docs.head)
+	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, listener.channels.head)
 	{
-		doc_channel_ready(lws_container_of(p, Doc, channel_link));
+		Channel    *ch = lws_container_of(p, Channel, link);
+
+		if (ch->docs.count == 0 && ch->state == CHANNEL_OFF)
+			channel_free(ch);
 	}
 	lws_end_foreach_dll_safe(p, p1);
+}
+
+/*
+ * Tells the documents of the channels that turned on.  What they do next
+ * (reads, replies, releasing themselves) may change the lists, so each
+ * channel is looked up afresh, and a document is kept while it is told.
+ */
+static void
+wake_docs(void)
+{
+	for (;;)
+	{
+		Channel    *ch = NULL;
+
+		lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
+		{
+			Channel    *c = lws_container_of(p, Channel, link);
+
+			if (c->to_wake && ch == NULL)
+				ch = c;
+		}
+		lws_end_foreach_dll(p);
+		if (ch == NULL)
+			return;
+		ch->to_wake = false;
+		lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, ch->docs.head)
+		{
+			Doc		   *doc = lws_container_of(p, Doc, channel_link);
+
+			doc->refs++;
+			doc_channel_ready(doc);
+			doc_release(doc);
+		}
+		lws_end_foreach_dll_safe(p, p1);
+	}
 }
 
 static void
@@ -102,13 +142,12 @@ synced(PgConn *conn, PGresult *res, void *arg)
 		if (ch->state == CHANNEL_SENT)
 		{
 			ch->state = ok == ch->sent_listen ? CHANNEL_ON : CHANNEL_OFF;
-			if (ch->state == CHANNEL_ON)
-				wake_docs(ch);
-			else if (ch->docs.count == 0)
-				channel_free(ch);
+			ch->to_wake = ch->state == CHANNEL_ON;
 		}
 	}
 	lws_end_foreach_dll_safe(p, p1);
+	wake_docs();
+	prune_channels();
 	if (ok && listener.restored_pending)
 	{
 		listener.restored_pending = false;
@@ -130,16 +169,12 @@ sync_channels(void)
 		return;
 	sql = xmalloc(cap);
 	sql[0] = '\0';
-	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, listener.channels.head)
+	lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
 	{
 		Channel    *ch = lws_container_of(p, Channel, link);
 		bool		want = ch->docs.count > 0;
 
-		if (!want && ch->state == CHANNEL_OFF)
-		{
-			channel_free(ch);
-		}
-		else if (want != (ch->state == CHANNEL_ON))
+		if (want != (ch->state == CHANNEL_ON))
 		{
 			while (len + strlen(ch->name) + 16 > cap)
 				sql = xrealloc(sql, cap *= 2);
@@ -148,7 +183,7 @@ sync_channels(void)
 			ch->sent_listen = want;
 		}
 	}
-	lws_end_foreach_dll_safe(p, p1);
+	lws_end_foreach_dll(p);
 	if (len > 0)
 		pg_conn_query_simple(&listener.conn, sql, synced, NULL);
 	free(sql);

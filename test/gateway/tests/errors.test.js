@@ -135,3 +135,30 @@ test('ping', { timeout: 60000 }, async () => {
 	assert.equal(m.error, undefined);
 	R.close();
 });
+
+// Clients that leave in the middle of their requests: the server must drop
+// what it was doing for them (reads, bulk replies, subscriptions, an op)
+// and stay up; under the sanitizer build any use of a freed client fails
+// the run.
+test('clients that go while their requests are in flight: the server stays up', { timeout: 120000 }, async () => {
+	const ids = Array.from({ length: 20 }, (_, i) => h.uid(`leave-${i}`));
+	const W = await h.connect();
+	const docW = h.getDoc(W, C, ids[0]);
+	await h.create(docW, 'x', 'text-unicode');
+	for (let round = 0; round < 30; round++) {
+		const R = await h.Raw.open();
+		await R.handshake();
+		R.send({ a: 'bs', c: C, b: ids });
+		R.send({ a: 'bf', c: C, b: Object.fromEntries(ids.map((id) => [id, 0])) });
+		R.send({ a: 's', c: C, d: ids[0], v: 0 });
+		R.send({ a: 'op', c: C, d: ids[0], v: 1, seq: 1, op: [1, `${round}`] });
+		R.send({ a: 'ps', ch: `${C}.${ids[0]}`, seq: 1 });
+		// Leave after a varying number of replies.
+		const replies = round % 6;
+		if (replies > 0) await R.expect((() => { let n = 0; return () => ++n >= replies; })(), `${replies} replies`);
+		R.close();
+	}
+	const fresh = await h.fetchFresh(C, ids[0]);
+	assert.equal(fresh.type, URI, 'a new client still reads the document');
+	h.close(W);
+});
