@@ -237,3 +237,28 @@ test('snapshot at a past version (nf)', { timeout: 120000 }, async () => {
 	h.assertClean([W], mark);
 	h.close(W);
 });
+
+// nt: the document as it was at a moment.  The moment is taken between two
+// ops with a pause on each side, so clocks need only agree within that.
+test('snapshot at a past moment (nt)', { timeout: 120000 }, async () => {
+	const mark = h.clientWarnings.length;
+	const id = h.uid('nt');
+	const pause = () => new Promise((r) => setTimeout(r, 200));
+	const W = await h.connect();
+	const docW = h.getDoc(W, 'gw_text', id);
+	await h.create(docW, 'one', 'text-unicode');
+	await h.submit(docW, [3, ' two']);
+	await pause();
+	const between = Date.now();
+	await pause();
+	await h.submit(docW, [7, ' three']);
+	const snap = await h.call('fetchSnapshotByTimestamp',
+		(cb) => W.connection.fetchSnapshotByTimestamp('gw_text', id, between, cb));
+	assert.deepEqual([snap.v, snap.type, snap.data], [2, h.TYPES['text-unicode'].uri, 'one two'],
+		'the document as it was between the second and the third op');
+	const latest = await h.call('fetchSnapshotByTimestamp latest',
+		(cb) => W.connection.fetchSnapshotByTimestamp('gw_text', id, null, cb));
+	assert.deepEqual([latest.v, latest.data], [3, 'one two three']);
+	h.assertClean([W], mark);
+	h.close(W);
+});
