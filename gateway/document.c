@@ -139,6 +139,7 @@ doc_learn(Doc *doc, int64_t v, Frame *frame, const char *src, int64_t seq)
 		doc->known = true;
 		doc->base = doc->head = v;
 		doc->log_start = 0;
+		doc->unheard = false;	/* subscribers behind v read what they lack */
 	}
 	if (v + 1 > doc->seen)
 		doc->seen = v + 1;
@@ -417,6 +418,11 @@ sub_activate(Sub *sub, int64_t next_v)
 		doc->known = true;
 		doc->base = doc->head = next_v;
 		doc->log_start = 0;
+		if (doc->unheard)
+		{
+			doc->unheard = false;
+			doc_catch_up(doc);
+		}
 	}
 	sub_pump(sub);
 }
@@ -545,6 +551,11 @@ docs_listener_restored(void)
 		list[i]->refs++;		/* kept while the list is walked */
 	for (size_t i = 0; i < n; i++)
 	{
+		/*
+		 * A document without a log may have a subscriber whose read ran
+		 * while nobody listened: its log reads the op log once it begins.
+		 */
+		list[i]->unheard = !list[i]->known;
 		if (list[i]->known)
 			doc_catch_up(list[i]);
 		doc_release(list[i]);

@@ -62,6 +62,7 @@ typedef struct Doc
 	size_t		log_start;
 	size_t		log_cap;
 	bool		catching_up;
+	bool		unheard;		/* the listener was away before the log began */
 
 	lws_dll2_owner_t submits;	/* Submit.doc_link, in arrival order */
 	bool		submitting;		/* one of them is in a batch */
@@ -83,6 +84,7 @@ typedef struct Sub
 	SubState	state;
 	int64_t		next_v;			/* the gate: the next version to deliver */
 	bool		catching_up;
+	bool		unheard;		/* the listener was away before the log began */
 	bool		inflight;		/* the session's op on this document awaits its result */
 	int64_t		inflight_seq;
 } Sub;
