@@ -1,9 +1,13 @@
 # pg_ot: PGXS build of the extension, and the project's entry points.
 #
-#   make run     build, install, start a private cluster with pg_ot (DATA=, PGPORT=)
+#   make run     build, install, start a private cluster with pg_ot, the gateway and the demo page (DATA=, PGPORT=, PORT=)
 #   make check   install what is missing, build with -Werror, run every suite
 #   make bench   benchmarks against the JavaScript references
 #   make fuzz    libFuzzer on the OT core (FUZZ_SECONDS=60)
+
+# make run's DATA (its folder) from the environment, before PGXS's DATA below
+# takes the name.
+RUN_DATA := $(DATA)
 
 EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" extension/pg_ot.control)
 
@@ -16,7 +20,8 @@ OBJS = $(OT_CORE) \
 	extension/ot_type.o extension/pg_alloc.o extension/work.o \
 	extension/text_unicode_sql.o extension/rich_text_sql.o \
 	extension/document_shape.o extension/notify.o extension/principal.o
-DATA = extension/pg_ot.control extension/pg_ot--$(EXTVERSION).sql
+EXT_DATA = extension/pg_ot.control extension/pg_ot--$(EXTVERSION).sql
+DATA = $(EXT_DATA)
 MODULEDIR = extension
 
 REGRESS = text_unicode text_unicode_errors rich_text rich_text_errors \
@@ -58,9 +63,10 @@ check: deps
 fuzz: deps
 	FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) test/fuzz/run.sh
 
-run: deps
-	$(MAKE) all install
-	scripts/run.sh
+run:
+	test/deps.sh run
+	$(MAKE) all install DATA="$(EXT_DATA)"
+	DATA="$(RUN_DATA)" scripts/run.sh
 
 bench: deps
 	$(MAKE) all install

@@ -92,6 +92,9 @@ else
 	cat "$work/gateway-asan.log"
 	record "gateway e2e: the ASan build of pg_ot_gateway" 1
 fi
+echo "# browser"
+test/browser/run.sh
+record "browser: the demo page in chromium (Quill and plain text converge, cursors, gateway restart, screenshot)" $?
 echo "# fuzz (smoke)"
 FUZZ_SMOKE=1 FUZZ_SECONDS=${FUZZ_SECONDS:-15} test/fuzz/run.sh
 record "fuzz smoke: OT core under ASan/UBSan" $?

@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(make gcc clang libclang-rt-14-dev postgresql-15 postgresql-server-dev-15
-	libpq-dev libjansson-dev libwebsockets-dev postgresql-15-pgtap pgtap)
+#   test/deps.sh        everything (make check, bench, fuzz)
+#   test/deps.sh run    what make run needs: no test tools, no browser
+packages=(make gcc postgresql-15 postgresql-server-dev-15 libpq-dev libjansson-dev libwebsockets-dev)
+[ "${1:-}" = run ] || packages+=(clang libclang-rt-14-dev postgresql-15-pgtap pgtap chromium)
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
@@ -24,8 +26,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 		"${missing[@]}" >/dev/null
 fi
 
-# The JavaScript references, pinned by each package-lock.json.
-for dir in test/differential test/bench test/convergence test/gateway; do
+# The JavaScript references, the demo page's packages and the test drivers,
+# pinned by each package-lock.json.  Playwright drives Debian's chromium:
+# it never downloads a browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+dirs=(gateway/www)
+[ "${1:-}" = run ] || dirs+=(test/differential test/bench test/convergence test/gateway test/browser)
+for dir in "${dirs[@]}"; do
 	[ -f "$dir/package-lock.json" ] || continue
 	if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
 		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)

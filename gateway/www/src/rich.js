@@ -1,0 +1,47 @@
+// A Quill 2 editor bound to a rich-text document, with remote cursors from
+// ShareDB doc presence (quill-cursors).
+import Quill from 'quill';
+import QuillCursors from 'quill-cursors';
+
+Quill.register('modules/cursors', QuillCursors);
+
+export function bindRich(element, doc, presence, me) {
+	const quill = new Quill(element, {
+		theme: 'snow',
+		modules: { cursors: true, toolbar: [['bold', 'italic', 'underline'], [{ header: [1, 2, false] }], ['link', 'clean']] },
+	});
+	const cursors = quill.getModule('cursors');
+	quill.disable();
+
+	const load = () => {
+		quill.setContents(doc.data, 'silent');
+		quill.enable();
+	};
+	doc.on('load', load);		// a hard rollback brings a fresh snapshot
+	if (doc.type) load();
+
+	quill.on('text-change', (delta, old, source) => {
+		if (source === 'user') doc.submitOp(delta, { source: quill });
+	});
+	doc.on('op', (op, source) => {
+		if (source !== quill) quill.updateContents(op, 'api');
+	});
+
+	const local = presence.create();
+	const share = () => {
+		const range = quill.getSelection();
+		if (range && doc.type) local.submit({ index: range.index, length: range.length, name: me.name, color: me.color });
+	};
+	quill.on('selection-change', (range, old, source) => { if (source === 'user') share(); });
+	quill.on('text-change', (delta, old, source) => { if (source === 'user') share(); });
+	presence.subscribe();
+	presence.on('receive', (id, range) => {
+		if (!range) {
+			cursors.removeCursor(id);
+			return;
+		}
+		cursors.createCursor(id, range.name || 'someone', range.color || '#888');
+		cursors.moveCursor(id, range);
+	});
+	return quill;
+}
