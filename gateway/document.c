@@ -8,6 +8,7 @@
 
 #include "alloc.h"
 #include "listener.h"
+#include "metrics.h"
 #include "pool.h"
 #include "table.h"
 
@@ -346,6 +347,7 @@ doc_catch_up(Doc *doc)
 	params[2] = from;
 	doc->catching_up = true;
 	doc->refs++;
+	metrics.gap_fills++;
 	pool_read(db_read_new(messages_sql, user, doc_caught_up, doc, 3, params));
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "metrics.h"
 #include "pg_conn.h"
 #include "presence.h"
 
@@ -217,6 +218,7 @@ listener_ready(PgConn *conn)
 static void
 listener_lost(PgConn *conn)
 {
+	metrics.listener_reconnects++;
 	lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
 	{
 		lws_container_of(p, Channel, link)->state = CHANNEL_OFF;
@@ -233,6 +235,7 @@ listener_notify(PgConn *conn, const PGnotify *n)
 	json_t	   *m = json_loadb(n->extra, len, 0, NULL);
 	const char *a = json_string_value(json_object_get(m, "a"));
 
+	metrics.notifications++;
 	if (a && strcmp(a, "op") == 0)
 		docs_notification(m, n->extra, len);
 	else if (a && (strcmp(a, "p") == 0 || strcmp(a, "pr") == 0))

@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "document.h"
+#include "http.h"
 #include "listener.h"
+#include "metrics.h"
 #include "options.h"
 #include "pg_conn.h"
 #include "pool.h"
@@ -20,12 +22,62 @@
 #include "session.h"
 #include "submit.h"
 
+/* How long a shutdown waits for submits in flight, then for queues to go out. */
+#define DRAIN_SUBMITS_US (10 * LWS_USEC_PER_SEC)
+#define DRAIN_SESSIONS_US (5 * LWS_USEC_PER_SEC)
+
 static volatile sig_atomic_t interrupted;
 static struct lws_context *context;
+
+/*
+ * Graceful shutdown (SIGTERM or SIGINT): stop reading clients, let the
+ * submits already received reach the database and their acks the clients,
+ * then close every session with 1001 once its queue is out; clients
+ * reconnect elsewhere and resume by version.
+ */
+static struct
+{
+	enum { RUNNING, DRAINING_SUBMITS, CLOSING_SESSIONS, DONE } phase;
+	lws_usec_t	deadline;
+	lws_sorted_usec_list_t tick;
+} shutdown_state;
+
+static void
+shutdown_step(lws_sorted_usec_list_t *sul)
+{
+	lws_usec_t	now = lws_now_usecs();
+
+	if (shutdown_state.phase == DRAINING_SUBMITS &&
+		(submit_outstanding() == 0 || now > shutdown_state.deadline))
+	{
+		if (submit_outstanding() > 0)
+			lwsl_warn("shutdown: %d ops still unanswered; their clients resend them elsewhere\n",
+					  submit_outstanding());
+		sessions_close_all();
+		shutdown_state.phase = CLOSING_SESSIONS;
+		shutdown_state.deadline = now + DRAIN_SESSIONS_US;
+	}
+	if (shutdown_state.phase == CLOSING_SESSIONS &&
+		(sessions_count() == 0 || now > shutdown_state.deadline))
+		shutdown_state.phase = DONE;
+	else
+		lws_sul_schedule(context, 0, &shutdown_state.tick, shutdown_step, 50 * LWS_US_PER_MS);
+}
+
+static void
+shutdown_begin(void)
+{
+	lwsl_user("stopping: draining %d sessions, %d ops in flight\n", sessions_count(), submit_outstanding());
+	sessions_drain();
+	shutdown_state.phase = DRAINING_SUBMITS;
+	shutdown_state.deadline = lws_now_usecs() + DRAIN_SUBMITS_US;
+	shutdown_step(&shutdown_state.tick);
+}
 
 static const struct lws_protocols protocols[] = {
 	/* First: WebSocket upgrades without a subprotocol (the stock client) land here. */
 	{SHAREDB_PROTOCOL_NAME, session_callback, sizeof(Session), 0, 0, NULL, 0},
+	{HTTP_PROTOCOL_NAME, http_callback, sizeof(HttpResponse), 0, 0, NULL, 0},
 	{PG_CONN_PROTOCOL_NAME, pg_conn_callback, 0, 0, 0, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0}
 };
@@ -137,8 +189,8 @@ main(int argc, char **argv)
 		mount.origin = opt.www;
 		mount.def = "index.html";
 		mount.origin_protocol = LWSMPRO_FILE;
-		info.mounts = &mount;
 	}
+	info.mounts = http_mounts(opt.www ? &mount : NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -156,13 +208,18 @@ main(int argc, char **argv)
 	submit_init(opt.batch_max);
 	listener_init(context, vhost, opt.db);
 	pool_init(context, vhost, opt.db, opt.pool_size, submit_take_batch);
+	metrics_start_sampling(context);
 	lwsl_user("listening on %s port %d (pool %d, batches of up to %d ops)\n",
 			  opt.listen ? opt.listen : "*", opt.port, opt.pool_size, opt.batch_max);
 
-	while (n >= 0 && !interrupted)
+	while (n >= 0 && shutdown_state.phase != DONE)
+	{
 		n = lws_service(context, 0);
-
-	lwsl_user("stopping\n");
+		if (interrupted && shutdown_state.phase == RUNNING)
+			shutdown_begin();
+	}
+	lws_sul_cancel(&shutdown_state.tick);
+	lwsl_user("stopped\n");
 	listener_stop();
 	pool_stop();
 	lws_context_destroy(context);

@@ -13,6 +13,7 @@
 #include "alloc.h"
 #include "document.h"
 #include "fetch.h"
+#include "metrics.h"
 #include "presence.h"
 #include "submit.h"
 
@@ -257,6 +258,7 @@ protocol_message(Session *s, const char *text, size_t len)
 	const char *problem;
 	Needs		needs;
 
+	metrics.messages_received++;
 	if (request == NULL)
 	{
 		session_send_error(s, json_object(), BADLY_FORMED, "Invalid JSON");

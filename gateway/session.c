@@ -8,6 +8,7 @@
 
 #include "alloc.h"
 #include "document.h"
+#include "metrics.h"
 #include "presence.h"
 #include "protocol.h"
 
@@ -20,6 +21,9 @@ static struct
 	size_t		max_message;
 	int			queue_max;
 } limits = {1 << 20, 10000};
+
+static lws_dll2_owner_t sessions;
+static bool draining;
 
 void
 sessions_configure(size_t max_message, int queue_max)
@@ -50,6 +54,8 @@ session_open(Session *s, struct lws *wsi)
 
 	memset(s, 0, sizeof(*s));
 	s->wsi = wsi;
+	lws_dll2_add_tail(&s->link, &sessions);
+	metrics.connections_total++;
 	lws_get_random(lws_get_context(wsi), random, sizeof(random));
 	for (size_t i = 0; i < sizeof(random); i++)
 		snprintf(s->id + 2 * i, 3, "%02x", random[i]);
@@ -60,20 +66,61 @@ session_open(Session *s, struct lws *wsi)
 	table_init(&s->presence_subs);
 }
 
+/*
+ * Closes s with code: at once for a client too slow to read (its queue is
+ * dropped), after its queue is out otherwise.  A peer that reads nothing
+ * any more is cut off after a grace period.
+ */
+static void
+session_close(Session *s, int code)
+{
+	if (s->close_code)
+		return;
+	s->close_code = code;
+	lws_callback_on_writable(s->wsi);
+	lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_REASON_BASE, SLOW_CLIENT_GRACE_S);
+}
+
 /* The client is too slow to take what it is sent: it goes, and resumes by version. */
 static void
 session_overflow(Session *s)
 {
-	lwsl_warn("session %s: %d frames queued, closing it\n", s->id, s->queue_len);
-	s->closing = true;
-	lws_callback_on_writable(s->wsi);
-	lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_REASON_BASE, SLOW_CLIENT_GRACE_S);
+	lwsl_warn("session %s: %d frames queued, closing it (%d)\n", s->id, s->queue_len, CLOSE_TOO_SLOW);
+	metrics.closed_lagging++;
+	session_close(s, CLOSE_TOO_SLOW);
+}
+
+void
+sessions_drain(void)
+{
+	draining = true;
+	lws_start_foreach_dll(struct lws_dll2 *, p, sessions.head)
+	{
+		lws_rx_flow_control(lws_container_of(p, Session, link)->wsi, 0);
+	}
+	lws_end_foreach_dll(p);
+}
+
+void
+sessions_close_all(void)
+{
+	lws_start_foreach_dll(struct lws_dll2 *, p, sessions.head)
+	{
+		session_close(lws_container_of(p, Session, link), CLOSE_GOING_AWAY);
+	}
+	lws_end_foreach_dll(p);
+}
+
+int
+sessions_count(void)
+{
+	return (int) sessions.count;
 }
 
 void
 session_send(Session *s, Frame *f)
 {
-	if (s->closing)
+	if (s->close_code == CLOSE_TOO_SLOW)
 	{
 		frame_unref(f);
 		return;
@@ -122,10 +169,12 @@ session_writeable(Session *s)
 	Frame	   *f;
 	int			n;
 
-	if (s->closing)
+	if (s->close_code == CLOSE_TOO_SLOW || (s->close_code && s->queue_len == 0))
 	{
-		lws_close_reason(s->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-						 (unsigned char *) "too slow", 8);
+		const char *why = s->close_code == CLOSE_TOO_SLOW ? "too slow" : "going away";
+
+		lws_close_reason(s->wsi, (enum lws_close_status) s->close_code,
+						 (unsigned char *) why, strlen(why));
 		return -1;
 	}
 	if (s->queue_len == 0)
@@ -135,6 +184,7 @@ session_writeable(Session *s)
 	s->queue_len--;
 	n = lws_write(s->wsi, f->data, f->len, LWS_WRITE_TEXT);
 	frame_unref(f);
+	metrics.frames_sent++;
 	if (n < 0)
 		return -1;
 	if (s->queue_len > 0)
@@ -149,8 +199,7 @@ session_receive(Session *s, const char *in, size_t len)
 		s->rx_len = 0;
 	if (s->rx_len + len > limits.max_message)
 	{
-		lws_close_reason(s->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-						 (unsigned char *) "message too large", 17);
+		lws_close_reason(s->wsi, CLOSE_TOO_BIG, (unsigned char *) "message too large", 17);
 		return -1;
 	}
 	if (s->rx_len + len + 1 > s->rx_cap)
@@ -179,6 +228,7 @@ session_closed(Session *s)
 	size_t		n;
 	void	  **subs = table_values(&s->subs, &n);
 
+	lws_dll2_remove(&s->link);
 	while (s->tickets.head)
 		ticket_detach(lws_container_of(s->tickets.head, Ticket, link));
 	for (size_t i = 0; i < n; i++)
@@ -209,8 +259,12 @@ session_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	{
 		case LWS_CALLBACK_ESTABLISHED:
 			session_open(s, wsi);
+			if (draining)
+				session_close(s, CLOSE_GOING_AWAY);
 			return 0;
 		case LWS_CALLBACK_RECEIVE:
+			if (draining || s->close_code)
+				return 0;		/* what it sends now is resent where it reconnects */
 			return session_receive(s, in, len);
 		case LWS_CALLBACK_SERVER_WRITEABLE:
 			return session_writeable(s);

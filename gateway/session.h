@@ -27,8 +27,14 @@ typedef struct Ticket
 	Session    *session;		/* NULL once the session is gone */
 } Ticket;
 
+/* WebSocket close codes of the gateway (README "Gateway"). */
+#define CLOSE_GOING_AWAY 1001	/* the gateway shuts down: reconnect elsewhere */
+#define CLOSE_TOO_BIG 1009		/* a message over --max-message */
+#define CLOSE_TOO_SLOW 4008		/* more than --queue-max frames unread: resume by version */
+
 struct Session
 {
+	lws_dll2_t	link;			/* among all sessions */
 	struct lws *wsi;
 	char		id[33];			/* the id this gateway gave the connection */
 	char	   *src;			/* the client's id: ours, or the one it returned with */
@@ -37,7 +43,7 @@ struct Session
 	int			queue_head;
 	int			queue_len;
 	int			queue_cap;
-	bool		closing;
+	int			close_code;		/* 0, or the code it is being closed with */
 	char	   *rx;				/* a message being reassembled */
 	size_t		rx_len;
 	size_t		rx_cap;
@@ -64,5 +70,10 @@ void		ticket_attach(Ticket *t, Session *s);
 void		ticket_detach(Ticket *t);
 
 void		sessions_configure(size_t max_message, int queue_max);
+
+/* Shutdown: no new sessions, no more reading; then each goes with 1001 once its queue is out. */
+void		sessions_drain(void);
+void		sessions_close_all(void);
+int			sessions_count(void);
 
 #endif

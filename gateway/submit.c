@@ -8,6 +8,7 @@
 #include "alloc.h"
 #include "document.h"
 #include "error_codes.h"
+#include "metrics.h"
 #include "pool.h"
 
 #define BATCH_LIMIT 64			/* ot.submit_batch's own limit */
@@ -21,6 +22,7 @@ typedef struct Submit
 	json_t	   *request;		/* as the client sent it, for an error reply */
 	char	   *item;			/* {"user": ..., "message": ...} for the batch */
 	int64_t		seq;
+	lws_usec_t	arrived;
 } Submit;
 
 typedef struct Batch
@@ -34,7 +36,14 @@ static struct
 {
 	lws_dll2_owner_t ready;		/* documents with an op waiting and none in a batch */
 	int			batch_max;
+	int			outstanding;
 } submits;
+
+int
+submit_outstanding(void)
+{
+	return submits.outstanding;
+}
 
 void
 submit_init(int batch_max)
@@ -70,7 +79,9 @@ submit_op(Session *s, json_t *request)
 	src = json_string_value(json_object_get(message, "src"));
 	op->seq = json_integer_value(json_object_get(message, "seq"));
 	op->request = request;
+	op->arrived = lws_now_usecs();
 	op->doc = doc_acquire(c, d);
+	metrics.ops_received++;
 	item = json_pack("{s:s,s:O}", "user", s->user, "message", message);
 	op->item = json_dumps(item, JSON_COMPACT);
 	if (op->item == NULL)
@@ -84,6 +95,7 @@ submit_op(Session *s, json_t *request)
 	}
 	json_decref(message);
 	lws_dll2_add_tail(&op->doc_link, &op->doc->submits);
+	submits.outstanding++;
 	doc_ready(op->doc, false);
 	pool_kick();
 }
@@ -93,10 +105,12 @@ submit_free(Submit *op)
 {
 	Doc		   *doc = op->doc;
 
+	metrics_submit_latency((double) (lws_now_usecs() - op->arrived) / LWS_USEC_PER_SEC);
 	ticket_detach(&op->ticket);
 	json_decref(op->request);
 	free(op->item);
 	free(op);
+	submits.outstanding--;
 	doc->submitting = false;
 	doc_ready(doc, false);
 	doc_release(doc);
@@ -109,6 +123,7 @@ submit_rejected(Submit *op, const char *code, const char *message)
 	Session    *s = op->ticket.session;
 	Sub		   *sub = s ? sub_find(s, op->doc) : NULL;
 
+	metrics.ops_rejected++;
 	if (s)
 		session_send_error(s, json_incref(op->request), code, message);
 	if (sub)
@@ -134,6 +149,7 @@ submit_answered(Submit *op, const char *row)
 	else
 	{
 		doc_submit_result(op->doc, op->ticket.session, json_object_get(result, "ops"), ack);
+		metrics.ops_acked++;
 		submit_free(op);
 	}
 	json_decref(result);
@@ -227,6 +243,7 @@ submit_take_batch(PgConn *conn)
 		batch->items[batch->n++] = op;
 	}
 	append(&json, &len, &cap, "]", 1);
+	metrics_batch(batch->n);
 	param[0] = json;
 	if (!pg_conn_query(conn, "SELECT r::text FROM ot.submit_batch($1::jsonb) r", 1, param,
 					   batch_done, batch))

@@ -25,4 +25,7 @@ void		submit_op(Session *s, json_t *request);
 /* The pool's submit source: sends a batch on conn if ops wait. */
 bool		submit_take_batch(PgConn *conn);
 
+/* Ops received and not answered yet (waiting or in a batch). */
+int			submit_outstanding(void);
+
 #endif

@@ -131,6 +131,10 @@ else
 		wait_listening "gateway$i" "$!" "$port" || exit 1
 		urls+=("ws://127.0.0.1:$port")
 	done
+	# For tests that run a gateway of their own, or stop the cluster.
+	export GATEWAY_BIN="$gateway_bin" GATEWAY_DB="$conninfo" CLUSTER_DIR="$cluster" CLUSTER_PORT="$pgport"
+	GATEWAY_SPARE_PORT=$(free_port 54490 54499) || die "no free port in 54490-54499"
+	export GATEWAY_SPARE_PORT
 	echo "# target: pg_ot, $gateway_bin on ports ${urls[*]##*:}, cluster $cluster port $pgport${GATEWAY_SPREAD:+, clients spread over the gateways}"
 fi
 

@@ -1,0 +1,28 @@
+/*
+ * http.h: the gateway's own HTTP endpoints.
+ *
+ *   /healthz   200 "ok" while PostgreSQL answers and the listener is up, else 503
+ *   /metrics   Prometheus text (metrics.h)
+ *
+ * Both are dynamic: Cache-Control: no-store.
+ */
+#ifndef PG_OT_GATEWAY_HTTP_H
+#define PG_OT_GATEWAY_HTTP_H
+
+#include <libwebsockets.h>
+
+#define HTTP_PROTOCOL_NAME "pg_ot-http"
+
+typedef struct HttpResponse
+{
+	char	   *body;			/* LWS_PRE bytes of headroom before body text */
+	size_t		len;
+} HttpResponse;
+
+int			http_callback(struct lws *wsi, enum lws_callback_reasons reason,
+						  void *user, void *in, size_t len);
+
+/* The mounts of the endpoints, ahead of next (the static files, or NULL). */
+const struct lws_http_mount *http_mounts(const struct lws_http_mount *next);
+
+#endif

@@ -1,0 +1,162 @@
+/*
+ * metrics.c: counters and their Prometheus rendering (see metrics.h).
+ */
+#include <libwebsockets.h>
+
+#include "metrics.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "alloc.h"
+#include "document.h"
+#include "listener.h"
+#include "pool.h"
+#include "session.h"
+#include "submit.h"
+
+#define SAMPLE_US (15 * LWS_USEC_PER_SEC)
+
+Metrics		metrics;
+
+static const double latency_bounds[METRICS_LATENCY_BUCKETS] =
+{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+static const int batch_bounds[METRICS_BATCH_BUCKETS] = {1, 2, 4, 8, 16, 32, 64};
+
+static struct lws_context *sample_context;
+static lws_sorted_usec_list_t sample_timer;
+
+void
+metrics_submit_latency(double seconds)
+{
+	int			i = 0;
+
+	while (i < METRICS_LATENCY_BUCKETS && seconds > latency_bounds[i])
+		i++;
+	metrics.submit_latency[i]++;
+	metrics.submit_latency_sum += seconds;
+}
+
+void
+metrics_batch(int ops)
+{
+	int			i = 0;
+
+	while (i < METRICS_BATCH_BUCKETS && ops > batch_bounds[i])
+		i++;
+	metrics.batch_size[i]++;
+	metrics.batch_ops += (uint64_t) ops;
+}
+
+typedef struct Text
+{
+	char	   *buf;
+	size_t		len;
+	size_t		cap;
+} Text;
+
+static void
+put(Text *t, const char *fmt,...)
+{
+	va_list		ap;
+	int			n;
+
+	for (;;)
+	{
+		va_start(ap, fmt);
+		n = vsnprintf(t->buf + LWS_PRE + t->len, t->cap - t->len, fmt, ap);
+		va_end(ap);
+		if ((size_t) n < t->cap - t->len)
+			break;
+		t->cap *= 2;
+		t->buf = xrealloc(t->buf, LWS_PRE + t->cap);
+	}
+	t->len += (size_t) n;
+}
+
+static void
+counter(Text *t, const char *name, const char *help, uint64_t value)
+{
+	put(t, "# HELP pg_ot_gateway_%s %s\n# TYPE pg_ot_gateway_%s counter\npg_ot_gateway_%s %llu\n",
+		name, help, name, name, (unsigned long long) value);
+}
+
+static void
+gauge(Text *t, const char *name, const char *help, double value)
+{
+	put(t, "# HELP pg_ot_gateway_%s %s\n# TYPE pg_ot_gateway_%s gauge\npg_ot_gateway_%s %g\n",
+		name, help, name, name, value);
+}
+
+static void
+histogram(Text *t, const char *name, const char *help, const uint64_t *counts, int nbounds,
+		  const double *bounds, double sum)
+{
+	uint64_t	cumulative = 0;
+
+	put(t, "# HELP pg_ot_gateway_%s %s\n# TYPE pg_ot_gateway_%s histogram\n", name, help, name);
+	for (int i = 0; i < nbounds; i++)
+	{
+		cumulative += counts[i];
+		put(t, "pg_ot_gateway_%s_bucket{le=\"%g\"} %llu\n", name, bounds[i], (unsigned long long) cumulative);
+	}
+	cumulative += counts[nbounds];
+	put(t, "pg_ot_gateway_%s_bucket{le=\"+Inf\"} %llu\npg_ot_gateway_%s_sum %g\npg_ot_gateway_%s_count %llu\n",
+		name, (unsigned long long) cumulative, name, sum, name, (unsigned long long) cumulative);
+}
+
+char *
+metrics_render(size_t *len)
+{
+	Text		t = {xmalloc(LWS_PRE + 4096), 0, 4096};
+	double		batch_bounds_d[METRICS_BATCH_BUCKETS];
+
+	for (int i = 0; i < METRICS_BATCH_BUCKETS; i++)
+		batch_bounds_d[i] = batch_bounds[i];
+	gauge(&t, "connections", "WebSocket sessions open", sessions_count());
+	counter(&t, "connections_total", "WebSocket sessions opened", metrics.connections_total);
+	gauge(&t, "documents", "documents with someone on this gateway", documents_count());
+	gauge(&t, "listener_up", "1 when the LISTEN connection is up", listener_up());
+	gauge(&t, "pool_connections_up", "query connections up", pool_connected());
+	counter(&t, "listener_reconnects_total", "times the LISTEN connection broke or failed to connect",
+			metrics.listener_reconnects);
+	counter(&t, "messages_received_total", "client messages", metrics.messages_received);
+	counter(&t, "ops_received_total", "op messages from clients", metrics.ops_received);
+	counter(&t, "ops_acked_total", "ops acknowledged", metrics.ops_acked);
+	counter(&t, "ops_rejected_total", "ops answered with an error", metrics.ops_rejected);
+	gauge(&t, "ops_in_flight", "ops received and not answered yet", submit_outstanding());
+	counter(&t, "frames_sent_total", "frames queued to clients", metrics.frames_sent);
+	counter(&t, "notifications_total", "notifications received", metrics.notifications);
+	counter(&t, "gap_fills_total", "op log reads for ops the notifications missed", metrics.gap_fills);
+	counter(&t, "closed_lagging_total", "clients closed with 4008 for not reading", metrics.closed_lagging);
+	histogram(&t, "submit_seconds", "from an op's arrival to its answer", metrics.submit_latency,
+			  METRICS_LATENCY_BUCKETS, latency_bounds, metrics.submit_latency_sum);
+	histogram(&t, "batch_ops", "ops per ot.submit_batch transaction", metrics.batch_size,
+			  METRICS_BATCH_BUCKETS, batch_bounds_d, (double) metrics.batch_ops);
+	gauge(&t, "notification_queue_usage", "pg_notification_queue_usage(), sampled every 15 s",
+		  metrics.notification_queue_usage);
+	*len = t.len;
+	return t.buf;
+}
+
+static void
+sampled(DbRead *read, PGresult *res)
+{
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		metrics.notification_queue_usage = strtod(PQgetvalue(res, 0, 0), NULL);
+}
+
+static void
+sample(lws_sorted_usec_list_t *sul)
+{
+	pool_read(db_read_new("SELECT pg_catalog.pg_notification_queue_usage()", NULL, sampled, NULL, 0, NULL));
+	lws_sul_schedule(sample_context, 0, &sample_timer, sample, SAMPLE_US);
+}
+
+void
+metrics_start_sampling(struct lws_context *context)
+{
+	sample_context = context;
+	sample(&sample_timer);
+}

@@ -1,0 +1,47 @@
+/*
+ * metrics.h: what the gateway counts, served at /metrics as Prometheus text.
+ *
+ * Counters are bumped where things happen; gauges are read when scraped.
+ */
+#ifndef PG_OT_GATEWAY_METRICS_H
+#define PG_OT_GATEWAY_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct lws_context;
+
+#define METRICS_LATENCY_BUCKETS 11
+#define METRICS_BATCH_BUCKETS 7
+
+typedef struct Metrics
+{
+	uint64_t	connections_total;	/* WebSocket sessions opened */
+	uint64_t	messages_received;
+	uint64_t	ops_received;		/* op messages from clients */
+	uint64_t	ops_acked;
+	uint64_t	ops_rejected;
+	uint64_t	frames_sent;
+	uint64_t	notifications;		/* received on the LISTEN connection */
+	uint64_t	gap_fills;			/* op log reads after a missed notification */
+	uint64_t	closed_lagging;		/* sessions closed for an over-full queue */
+	uint64_t	listener_reconnects;
+	uint64_t	submit_latency[METRICS_LATENCY_BUCKETS + 1];	/* cumulative at scrape */
+	double		submit_latency_sum;
+	uint64_t	batch_size[METRICS_BATCH_BUCKETS + 1];
+	uint64_t	batch_ops;
+	double		notification_queue_usage;	/* sampled pg_notification_queue_usage() */
+} Metrics;
+
+extern Metrics metrics;
+
+void		metrics_submit_latency(double seconds);
+void		metrics_batch(int ops);
+
+/* The Prometheus text of every metric (malloc'd, with LWS_PRE bytes before it). */
+char	   *metrics_render(size_t *len);
+
+/* Samples pg_notification_queue_usage() every 15 s through the pool. */
+void		metrics_start_sampling(struct lws_context *context);
+
+#endif
