@@ -808,6 +808,28 @@ $$;
 COMMENT ON FUNCTION ot.presence_at(text, text, jsonb, bigint, text) IS
 	'a presence made at base_version moved through every op since (own: the op''s src is src); returns the current version and the presence, null after a create or delete (rich-text only)';
 
+/*
+ * May the acting user take part in presence channel ch?  ShareDB names a
+ * document's channel "<collection>.<id>", and ids and collections may hold
+ * dots: the channel is open to whoever may read a document (or collection)
+ * that some split of it at a dot names.  Else 42501, as for a read.
+ */
+CREATE FUNCTION ot.authorize_presence(channel text) RETURNS void
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF length($1) <= 2049 AND EXISTS (
+			SELECT FROM generate_series(2, length($1) - 1) AS i
+			WHERE substr($1, i, 1) = '.' AND ot._may(left($1, i - 1), substr($1, i + 1), 'read')) THEN
+		RETURN;
+	END IF;
+	RAISE EXCEPTION 'permission denied to presence channel "%"', $1
+		USING ERRCODE = 'insufficient_privilege',
+			  DETAIL = format('User "%s" may read no document the channel names.', ot.current_principal());
+END
+$$;
+COMMENT ON FUNCTION ot.authorize_presence(text) IS
+	'raises 42501 unless the acting user may read a document "<collection>.<id>" the presence channel names';
+
 -----------------------------------------------------------------------------
 -- The gateway's entry point: many submits in one transaction.
 -----------------------------------------------------------------------------
@@ -937,7 +959,8 @@ GRANT EXECUTE ON FUNCTION
 	ot.fetch_at(text, text, timestamptz),
 	ot.ops(text, text, bigint, bigint),
 	ot.messages(text, text, bigint, bigint),
-	ot.presence_at(text, text, jsonb, bigint, text)
+	ot.presence_at(text, text, jsonb, bigint, text),
+	ot.authorize_presence(text)
 	TO ot_user, ot_gateway, ot_admin;
 GRANT EXECUTE ON FUNCTION ot.submit_batch(jsonb) TO ot_gateway;
 GRANT EXECUTE ON FUNCTION

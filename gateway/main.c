@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "document.h"
 #include "http.h"
 #include "listener.h"
@@ -165,12 +166,15 @@ main(int argc, char **argv)
 
 	options_parse(argc, argv, &opt);
 	lws_set_log_level(LLL_ERR | LLL_WARN | LLL_USER, NULL);
-	if (!opt.allow_anonymous)
+	if (!opt.allow_anonymous && !opt.jwt_secret_file && !opt.jwt_public_key_file)
 	{
-		fprintf(stderr, "pg_ot_gateway: no way to authenticate clients is configured; "
-				"start with --allow-anonymous to let them act as the principal 'anonymous'\n");
+		fprintf(stderr, "pg_ot_gateway: no way to authenticate clients is configured: give "
+				"--jwt-secret-file or --jwt-public-key-file, or --allow-anonymous to let them act "
+				"as the principal 'anonymous'\n");
 		return 1;
 	}
+	if (!auth_init(&opt))
+		return 1;
 	check_database(&opt);
 
 	memset(&info, 0, sizeof(info));

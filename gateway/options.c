@@ -19,7 +19,15 @@ static const char usage[] =
 "  --listen ADDR         address to listen on (env PG_OT_GATEWAY_LISTEN; default all)\n"
 "  --port N              TCP port (env PG_OT_GATEWAY_PORT; default 8080)\n"
 "  --www DIR             serve static files from DIR at / (env PG_OT_GATEWAY_WWW)\n"
-"  --allow-anonymous     let unauthenticated clients act as the principal\n"
+"  --jwt-secret-file F   verify HS256 tokens with the secret in F (at least 32 bytes)\n"
+"                        (env PG_OT_GATEWAY_JWT_SECRET_FILE)\n"
+"  --jwt-public-key-file F  verify RS256 tokens with the PEM public key in F\n"
+"                        (env PG_OT_GATEWAY_JWT_PUBLIC_KEY_FILE)\n"
+"  --token-cookie NAME   the cookie a token may come in (env PG_OT_GATEWAY_TOKEN_COOKIE;\n"
+"                        default pg_ot_token); also: Authorization: Bearer TOKEN\n"
+"  --token-query-param NAME  also accept ?NAME=TOKEN (off by default: URLs get logged)\n"
+"                        (env PG_OT_GATEWAY_TOKEN_QUERY_PARAM)\n"
+"  --allow-anonymous     let clients without a token act as the principal\n"
 "                        'anonymous' (env PG_OT_GATEWAY_ALLOW_ANONYMOUS=1)\n"
 "  --pool N              query connections to PostgreSQL (env PG_OT_GATEWAY_POOL; default 4)\n"
 "  --batch-max N         ops submitted per transaction, 1..64; 1 turns batching off\n"
@@ -61,7 +69,8 @@ env_or(const char *name, const char *fallback)
 void
 options_parse(int argc, char **argv, GatewayOptions *opt)
 {
-	enum { O_DB = 1, O_LISTEN, O_PORT, O_WWW, O_ANON, O_POOL, O_BATCH, O_MAXMSG, O_QUEUE, O_HELP };
+	enum { O_DB = 1, O_LISTEN, O_PORT, O_WWW, O_ANON, O_POOL, O_BATCH, O_MAXMSG, O_QUEUE, O_HELP,
+		O_SECRET, O_PUBKEY, O_COOKIE, O_QUERY };
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, O_DB},
 		{"listen", required_argument, NULL, O_LISTEN},
@@ -73,6 +82,10 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 		{"max-message", required_argument, NULL, O_MAXMSG},
 		{"queue-max", required_argument, NULL, O_QUEUE},
 		{"help", no_argument, NULL, O_HELP},
+		{"jwt-secret-file", required_argument, NULL, O_SECRET},
+		{"jwt-public-key-file", required_argument, NULL, O_PUBKEY},
+		{"token-cookie", required_argument, NULL, O_COOKIE},
+		{"token-query-param", required_argument, NULL, O_QUERY},
 		{NULL, 0, NULL, 0}
 	};
 	const char *anon = env_or("PG_OT_GATEWAY_ALLOW_ANONYMOUS", "0");
@@ -88,6 +101,10 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 	opt->max_message = (size_t) number("maximum message size",
 									   env_or("PG_OT_GATEWAY_MAX_MESSAGE", "1048576"), 1024, INT_MAX);
 	opt->queue_max = (int) number("queue size", env_or("PG_OT_GATEWAY_QUEUE_MAX", "10000"), 16, 10000000);
+	opt->jwt_secret_file = env_or("PG_OT_GATEWAY_JWT_SECRET_FILE", NULL);
+	opt->jwt_public_key_file = env_or("PG_OT_GATEWAY_JWT_PUBLIC_KEY_FILE", NULL);
+	opt->token_cookie = env_or("PG_OT_GATEWAY_TOKEN_COOKIE", "pg_ot_token");
+	opt->token_query_param = env_or("PG_OT_GATEWAY_TOKEN_QUERY_PARAM", NULL);
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1)
 	{
@@ -102,6 +119,10 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 			case O_BATCH: opt->batch_max = (int) number("batch size", optarg, 1, 64); break;
 			case O_MAXMSG: opt->max_message = (size_t) number("maximum message size", optarg, 1024, INT_MAX); break;
 			case O_QUEUE: opt->queue_max = (int) number("queue size", optarg, 16, 10000000); break;
+			case O_SECRET: opt->jwt_secret_file = optarg; break;
+			case O_PUBKEY: opt->jwt_public_key_file = optarg; break;
+			case O_COOKIE: opt->token_cookie = optarg; break;
+			case O_QUERY: opt->token_query_param = optarg; break;
 			case O_HELP: fputs(usage, stdout); exit(0);
 			default:
 				fputs("Try \"pg_ot_gateway --help\".\n", stderr);

@@ -18,6 +18,10 @@ typedef struct GatewayOptions
 	int			port;
 	const char *www;			/* static files, NULL = none */
 	bool		allow_anonymous;
+	const char *jwt_secret_file;	/* HS256 */
+	const char *jwt_public_key_file;	/* RS256 (PEM) */
+	const char *token_cookie;	/* cookie holding the token */
+	const char *token_query_param;	/* NULL: tokens never come in the URL */
 	int			pool_size;		/* query connections */
 	int			batch_max;		/* ops per submit transaction; 1 = no batching */
 	size_t		max_message;	/* bytes of one reassembled client message */

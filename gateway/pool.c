@@ -36,7 +36,7 @@ db_read_new(const char *sql, const char *user, DbReadDone done, void *arg,
 	DbRead	   *r = xcalloc(1, sizeof(DbRead));
 
 	r->sql = sql;
-	r->user = user;
+	r->user = user ? xstrdup(user) : NULL;	/* its session may be gone when it runs */
 	r->done = done;
 	r->arg = arg;
 	r->nparams = nparams;
@@ -50,6 +50,7 @@ db_read_free(DbRead *r)
 {
 	for (int i = 0; i < r->nparams; i++)
 		free(r->params[i]);
+	free(r->user);
 	free(r);
 }
 

@@ -27,7 +27,7 @@ struct DbRead
 	const char *sql;			/* static text */
 	int			nparams;
 	char	   *params[DB_READ_MAX_PARAMS];	/* owned; NULL = SQL NULL */
-	const char *user;			/* pg_ot.user to act as; NULL = the role itself */
+	char	   *user;			/* pg_ot.user to act as (owned); NULL = the role itself */
 	DbReadDone	done;			/* always called once, with a result */
 	void	   *arg;
 };

@@ -48,6 +48,15 @@ typedef struct PresenceWait
 	json_t	   *request;
 } PresenceWait;
 
+/* A presence request waiting for the database to say the user may. */
+typedef void (*PresenceStep) (Session *s, json_t *request);
+typedef struct PresenceAuth
+{
+	Ticket		ticket;
+	json_t	   *request;
+	PresenceStep next;
+} PresenceAuth;
+
 static Table channels;
 static char gateway_id[33];		/* tells this gateway's own NOTIFYs apart */
 
@@ -181,8 +190,66 @@ subscribed(DocWait *w)
 	free(pw);
 }
 
-void
-presence_subscribe(Session *s, json_t *request)
+static void
+access_refused(const char *code, const char *message, void *arg)
+{
+	PresenceAuth *a = arg;
+
+	if (a->ticket.session)
+		session_send_error(a->ticket.session, json_incref(a->request), code, message);
+	ticket_detach(&a->ticket);
+	json_decref(a->request);
+	free(a);
+}
+
+static void
+access_checked(DbRead *read, PGresult *res)
+{
+	PresenceAuth *a = read->arg;
+	Session    *s = a->ticket.session;
+	const char *ch = json_string_value(json_object_get(a->request, "ch"));
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		error_code_of(res, true, access_refused, a);
+		return;
+	}
+	ticket_detach(&a->ticket);
+	if (s)
+	{
+		table_put(&s->presence_ok, ch, strlen(ch), s);
+		a->next(s, a->request);
+	}
+	else
+		json_decref(a->request);
+	free(a);
+}
+
+/*
+ * Runs next once the database has said the session's user may use the
+ * channel (once per session and channel): presence must not leak what a
+ * user may not read.
+ */
+static void
+with_access(Session *s, json_t *request, PresenceStep next)
+{
+	const char *ch = json_string_value(json_object_get(request, "ch"));
+	PresenceAuth *a;
+
+	if (table_get(&s->presence_ok, ch, strlen(ch)))
+	{
+		next(s, request);
+		return;
+	}
+	a = xcalloc(1, sizeof(PresenceAuth));
+	a->request = request;
+	a->next = next;
+	ticket_attach(&a->ticket, s);
+	pool_read(db_read_new("SELECT ot.authorize_presence($1)", s->user, access_checked, a, 1, &ch));
+}
+
+static void
+subscribe_allowed(Session *s, json_t *request)
 {
 	const char *name = json_string_value(json_object_get(request, "ch"));
 	PresenceChannel *ch = channel_get(name, true);
@@ -203,6 +270,12 @@ presence_subscribe(Session *s, json_t *request)
 	pw->wait.fn = subscribed;
 	ticket_attach(&pw->ticket, s);
 	doc_when_listening(pw->doc, &pw->wait);
+}
+
+void
+presence_subscribe(Session *s, json_t *request)
+{
+	with_access(s, request, subscribe_allowed);
 }
 
 /* Tells the others that each presence s sent on ch is gone. */
@@ -356,8 +429,8 @@ transform_then_publish(Session *s, json_t *request, json_t *record)
 	free(p);
 }
 
-void
-presence_update(Session *s, json_t *request)
+static void
+update_allowed(Session *s, json_t *request)
 {
 	json_t	   *record = json_deep_copy(request);
 	const char *c = json_string_value(json_object_get(request, "c"));
@@ -385,6 +458,12 @@ presence_update(Session *s, json_t *request)
 	publish(s, record);
 	json_decref(record);
 	json_decref(request);
+}
+
+void
+presence_update(Session *s, json_t *request)
+{
+	with_access(s, request, update_allowed);
 }
 
 static void

@@ -5,8 +5,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc.h"
+#include "auth.h"
 #include "document.h"
 #include "metrics.h"
 #include "presence.h"
@@ -47,12 +49,23 @@ ticket_detach(Ticket *t)
 	t->session = NULL;
 }
 
+static void session_close(Session *s, int code);
+
+static void
+token_expired(lws_sorted_usec_list_t *sul)
+{
+	Session    *s = lws_container_of(sul, Session, expiry);
+
+	lwsl_user("session %s: token expired, closing it (%d)\n", s->id, CLOSE_TOKEN_EXPIRED);
+	session_close(s, CLOSE_TOKEN_EXPIRED);
+}
+
 static void
 session_open(Session *s, struct lws *wsi)
 {
 	unsigned char random[16];
 
-	memset(s, 0, sizeof(*s));
+	/* lws zeroed s; the handshake filled in who it is (session_identify). */
 	s->wsi = wsi;
 	lws_dll2_add_tail(&s->link, &sessions);
 	metrics.connections_total++;
@@ -60,10 +73,14 @@ session_open(Session *s, struct lws *wsi)
 	for (size_t i = 0; i < sizeof(random); i++)
 		snprintf(s->id + 2 * i, 3, "%02x", random[i]);
 	s->src = xstrdup(s->id);
-	s->user = "anonymous";		/* until authentication exists (--allow-anonymous) */
+	s->user = s->principal;
+	if (s->expires)
+		lws_sul_schedule(lws_get_context(wsi), 0, &s->expiry, token_expired,
+						 (lws_usec_t) (s->expires - (int64_t) time(NULL)) * LWS_USEC_PER_SEC);
 	table_init(&s->subs);
 	table_init(&s->presence_sent);
 	table_init(&s->presence_subs);
+	table_init(&s->presence_ok);
 }
 
 /*
@@ -171,7 +188,8 @@ session_writeable(Session *s)
 
 	if (s->close_code == CLOSE_TOO_SLOW || (s->close_code && s->queue_len == 0))
 	{
-		const char *why = s->close_code == CLOSE_TOO_SLOW ? "too slow" : "going away";
+		const char *why = s->close_code == CLOSE_TOO_SLOW ? "too slow" :
+			s->close_code == CLOSE_TOKEN_EXPIRED ? "token expired" : "going away";
 
 		lws_close_reason(s->wsi, (enum lws_close_status) s->close_code,
 						 (unsigned char *) why, strlen(why));
@@ -229,6 +247,7 @@ session_closed(Session *s)
 	void	  **subs = table_values(&s->subs, &n);
 
 	lws_dll2_remove(&s->link);
+	lws_sul_cancel(&s->expiry);
 	while (s->tickets.head)
 		ticket_detach(lws_container_of(s->tickets.head, Ticket, link));
 	for (size_t i = 0; i < n; i++)
@@ -247,6 +266,7 @@ session_closed(Session *s)
 	table_free(&s->subs);
 	table_free(&s->presence_sent);
 	table_free(&s->presence_subs);
+	table_free(&s->presence_ok);
 }
 
 int
@@ -257,6 +277,20 @@ session_callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 	switch (reason)
 	{
+		case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		{
+			Identity	who;
+
+			if (!auth_identify(wsi, &who))
+			{
+				/* Refused at the handshake, with a status a client can read. */
+				lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, NULL);
+				return 1;
+			}
+			memcpy(s->principal, who.principal, sizeof(s->principal));
+			s->expires = who.expires;
+			return 0;
+		}
 		case LWS_CALLBACK_ESTABLISHED:
 			session_open(s, wsi);
 			if (draining)

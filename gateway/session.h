@@ -31,6 +31,7 @@ typedef struct Ticket
 #define CLOSE_GOING_AWAY 1001	/* the gateway shuts down: reconnect elsewhere */
 #define CLOSE_TOO_BIG 1009		/* a message over --max-message */
 #define CLOSE_TOO_SLOW 4008		/* more than --queue-max frames unread: resume by version */
+#define CLOSE_TOKEN_EXPIRED 4001	/* the token's exp passed: come back with a new one */
 
 struct Session
 {
@@ -38,7 +39,10 @@ struct Session
 	struct lws *wsi;
 	char		id[33];			/* the id this gateway gave the connection */
 	char	   *src;			/* the client's id: ours, or the one it returned with */
-	const char *user;			/* the principal its requests act as */
+	const char *user;			/* the principal its requests act as (principal) */
+	char		principal[256];	/* from its token, or "anonymous" */
+	int64_t		expires;		/* the token's exp, 0 = none */
+	lws_sorted_usec_list_t expiry;	/* closes it with 4001 at expires */
 	Frame	  **queue;			/* ring of queued frames */
 	int			queue_head;
 	int			queue_len;
@@ -51,6 +55,7 @@ struct Session
 	Table		subs;			/* document key -> Sub */
 	Table		presence_sent;	/* presence channel -> json object {id: last record} */
 	Table		presence_subs;	/* presence channel -> PresenceSub */
+	Table		presence_ok;	/* presence channels it may use (non-NULL) */
 	lws_dll2_owner_t tickets;
 };
 

@@ -134,7 +134,8 @@ else
 	# For tests that run a gateway of their own, or stop the cluster.
 	export GATEWAY_BIN="$gateway_bin" GATEWAY_DB="$conninfo" CLUSTER_DIR="$cluster" CLUSTER_PORT="$pgport"
 	GATEWAY_SPARE_PORT=$(free_port 54490 54499) || die "no free port in 54490-54499"
-	export GATEWAY_SPARE_PORT
+	GATEWAY_SPARE_PORT2=$(free_port $((GATEWAY_SPARE_PORT + 1)) 54499) || die "no free port in 54490-54499"
+	export GATEWAY_SPARE_PORT GATEWAY_SPARE_PORT2
 	echo "# target: pg_ot, $gateway_bin on ports ${urls[*]##*:}, cluster $cluster port $pgport${GATEWAY_SPREAD:+, clients spread over the gateways}"
 fi
 

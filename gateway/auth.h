@@ -1,0 +1,34 @@
+/*
+ * auth.h: who a WebSocket client is, decided at its handshake.
+ *
+ * A signed JWT (HS256 with a shared secret, or RS256 with a public key,
+ * never the algorithm the token names for itself) from an Authorization:
+ * Bearer header, a cookie, or, only when configured, a query parameter.
+ * "exp" is required; "sub" becomes the principal every database request of
+ * the session acts as (pg_ot.user).  Without a token the client is the
+ * principal "anonymous" if --allow-anonymous, else it is refused.
+ */
+#ifndef PG_OT_GATEWAY_AUTH_H
+#define PG_OT_GATEWAY_AUTH_H
+
+#include <libwebsockets.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "options.h"
+
+#define ANONYMOUS_PRINCIPAL "anonymous"
+
+/* Reads the key files; false (with a message on stderr) if one is unusable. */
+bool		auth_init(const GatewayOptions *opt);
+
+typedef struct Identity
+{
+	char		principal[256];
+	int64_t		expires;		/* seconds since 1970, 0 = never (anonymous) */
+} Identity;
+
+/* Fills who for the upgrade request on wsi; false: refuse it (reason logged). */
+bool		auth_identify(struct lws *wsi, Identity *who);
+
+#endif

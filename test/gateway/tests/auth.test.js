@@ -1,0 +1,178 @@
+'use strict';
+// Tokens (pg_ot only): a gateway of its own with --jwt-secret-file (HS256)
+// and one with --jwt-public-key-file (RS256), neither allowing anonymous
+// clients.  Refused at the handshake: no token, a bad signature, an
+// expired token, the wrong algorithm (including an HS256 token signed with
+// the RS256 public key), alg none.  A valid token works from the header,
+// the cookie and (only where enabled) the query; its sub is the principal
+// the database sees; a token that expires closes the connection with 4001.
+// Grants by user: what is granted to alice is refused to bob, presence too.
+
+const { test, before, after } = require('node:test');
+const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const WebSocket = require('ws');
+const h = require('../lib/harness');
+const { assert, ShareDB } = h;
+
+const skip = h.SKIP_UNLESS_PG_OT;
+const b64url = (buf) => Buffer.from(buf).toString('base64url');
+const SECRET = crypto.randomBytes(48).toString('hex');
+const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+const PUBLIC_PEM = publicKey.export({ type: 'spki', format: 'pem' });
+
+function jwt(claims, { alg = 'HS256', key = SECRET } = {}) {
+	const head = b64url(JSON.stringify({ alg, typ: 'JWT' }));
+	const body = b64url(JSON.stringify(claims));
+	const input = `${head}.${body}`;
+	if (alg === 'none') return `${input}.`;
+	const sig = alg === 'HS256' ? crypto.createHmac('sha256', key).update(input).digest()
+		: crypto.sign('sha256', Buffer.from(input), key);
+	return `${input}.${b64url(sig)}`;
+}
+const now = () => Math.floor(Date.now() / 1000);
+const valid = (sub, seconds = 600) => ({ sub, exp: now() + seconds });
+
+const gateways = [];
+let dir;
+async function startGateway(args) {
+	const port = [process.env.GATEWAY_SPARE_PORT, process.env.GATEWAY_SPARE_PORT2][gateways.length];
+	const gw = spawn(process.env.GATEWAY_BIN, ['--db', process.env.GATEWAY_DB, '--listen', '127.0.0.1',
+		'--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+	gw.log = '';
+	gw.stdout.on('data', (d) => { gw.log += d; });
+	gw.stderr.on('data', (d) => { gw.log += d; });
+	gw.exited = new Promise((resolve) => gw.once('exit', (code) => resolve(code)));
+	gw.url = `ws://127.0.0.1:${port}`;
+	gateways.push(gw);
+	const deadline = Date.now() + h.WAIT_MS;
+	for (;;) {
+		try {
+			if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200) return gw;
+		} catch (e) { /* not yet */ }
+		if (gw.exitCode !== null || Date.now() > deadline) throw new Error(`gateway did not start:\n${gw.log}`);
+		await new Promise((r) => setTimeout(r, 100));
+	}
+}
+
+let hs;
+let rs;
+before(async () => {
+	if (skip) return;
+	dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg_ot_auth_'));
+	fs.writeFileSync(path.join(dir, 'secret'), `${SECRET}\n`);
+	fs.writeFileSync(path.join(dir, 'public.pem'), PUBLIC_PEM);
+	hs = await startGateway(['--jwt-secret-file', path.join(dir, 'secret'), '--token-query-param', 'token']);
+	rs = await startGateway(['--jwt-public-key-file', path.join(dir, 'public.pem')]);
+	const pg = await h.pgConnect();
+	await pg.query("SELECT ot.grant('gw_auth', 'alices', 'alice', 'write')");
+	await pg.end();
+});
+
+after(async () => {
+	await h.closeAll();
+	for (const gw of gateways) {
+		gw.kill('SIGTERM');
+		assert.equal(await gw.exited, 0, `a token gateway exits 0 on SIGTERM:\n${gw.log}`);
+	}
+	if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+// Opens a WebSocket: 'open' or the HTTP status that refused it.
+function attempt(url, headers = {}) {
+	return new Promise((resolve) => {
+		const ws = new WebSocket(url, { headers });
+		ws.on('open', () => { ws.close(); resolve('open'); });
+		ws.on('unexpected-response', (req, res) => { resolve(res.statusCode); ws.terminate(); });
+		ws.on('error', () => resolve('error'));
+	});
+}
+
+// A stock client whose socket carries headers; resolves once connected.
+async function client(url, headers) {
+	const ws = new WebSocket(url, { headers });
+	const connection = new ShareDB.Connection(ws);
+	await new Promise((resolve, reject) => {
+		const t = setTimeout(() => reject(new Error(`no handshake with ${url}`)), h.WAIT_MS);
+		connection.on('state', (s) => { if (s === 'connected') { clearTimeout(t); resolve(); } });
+	});
+	return { ws, connection };
+}
+const call = (what, fn) => h.call(what, fn);
+
+test('refused at the handshake: no token, bad signature, expired, wrong algorithm, alg none', { skip, timeout: 60000 }, async () => {
+	const bearer = (t) => ({ Authorization: `Bearer ${t}` });
+	assert.equal(await attempt(hs.url), 403, 'no token (and no --allow-anonymous)');
+	assert.notEqual(await attempt(hs.url, bearer(jwt(valid('alice'), { key: 'another secret of 32 bytes or more!!' }))), 'open', 'bad signature');
+	assert.notEqual(await attempt(hs.url, bearer(jwt({ sub: 'alice', exp: now() - 5 }))), 'open', 'expired');
+	assert.notEqual(await attempt(hs.url, bearer(jwt({ sub: 'alice' }))), 'open', 'no exp');
+	assert.notEqual(await attempt(hs.url, bearer(jwt(valid('alice'), { alg: 'none' }))), 'open', 'alg none');
+	assert.notEqual(await attempt(hs.url, bearer(jwt(valid('anonymous')))), 'open', 'sub anonymous is reserved');
+	assert.notEqual(await attempt(rs.url, bearer(jwt(valid('alice'), { alg: 'HS256', key: PUBLIC_PEM }))), 'open',
+		'an HS256 token signed with the RS256 public key');
+	assert.notEqual(await attempt(rs.url, bearer(jwt(valid('alice')))), 'open', 'HS256 where RS256 is configured');
+	assert.equal(await attempt(`${rs.url}/?token=${jwt(valid('alice'), { alg: 'RS256', key: privateKey })}`), 403,
+		'the query is not a place for tokens unless --token-query-param');
+	assert.equal(await attempt(hs.url, bearer(jwt(valid('alice')))), 'open', 'a valid HS256 token');
+	assert.equal(await attempt(rs.url, bearer(jwt(valid('alice'), { alg: 'RS256', key: privateKey }))), 'open', 'a valid RS256 token');
+	assert.equal(await attempt(hs.url, { Cookie: `other=1; pg_ot_token=${jwt(valid('alice'))}` }), 'open', 'from the cookie');
+	assert.equal(await attempt(`${hs.url}/?token=${jwt(valid('alice'))}`), 'open', 'from the query, where enabled');
+	assert.equal(hs.exitCode, null, 'the gateway is up');
+});
+
+test('the token\'s sub is the principal: alice edits her document, bob is refused everything, presence too', { skip, timeout: 60000 }, async () => {
+	const alice = await client(hs.url, { Authorization: `Bearer ${jwt(valid('alice'))}` });
+	const bob = await client(hs.url, { Authorization: `Bearer ${jwt(valid('bob'))}` });
+	const docA = alice.connection.get('gw_auth', 'alices');
+	await call('alice subscribes', (cb) => docA.subscribe(cb));
+	if (!docA.type) await call('alice creates', (cb) => docA.create([{ insert: 'mine\n' }], 'rich-text', cb));
+	await call('alice submits', (cb) => docA.submitOp([{ insert: '!' }], cb));
+	const pg = await h.pgConnect();
+	const r = await pg.query("SELECT DISTINCT user_id FROM ot.ops('gw_auth', 'alices', 0)");
+	assert.deepEqual(r.rows.map((x) => x.user_id), ['alice'], 'the database recorded alice as the author');
+
+	const docB = bob.connection.get('gw_auth', 'alices');
+	await assert.rejects(call('bob fetches', (cb) => docB.fetch(cb)), (e) => e.code === 'ERR_SNAPSHOT_READS_REJECTED');
+	await assert.rejects(call('bob subscribes', (cb) => docB.subscribe(cb)), (e) => e.code === 'ERR_SNAPSHOT_READS_REJECTED');
+	// Bulk subscribe: each refused id says so, nothing of it is sent.
+	const raw = new WebSocket(hs.url, { headers: { Authorization: `Bearer ${jwt(valid('bob'))}` } });
+	const received = [];
+	raw.on('message', (d) => received.push(JSON.parse(d.toString())));
+	await new Promise((resolve) => raw.on('open', resolve));
+	raw.send(JSON.stringify({ a: 'hs', id: null, protocol: 1, protocolMinor: 2 }));
+	raw.send(JSON.stringify({ a: 'bs', c: 'gw_auth', b: ['alices', 'nothing-here'] }));
+	raw.send(JSON.stringify({ a: 'ps', ch: 'gw_auth.alices', seq: 1 }));
+	raw.send(JSON.stringify({ a: 'op', c: 'gw_auth', d: 'bobs-attempt', v: 0, seq: 1, create: { type: 'text-unicode', data: 'x' } }));
+	raw.send(JSON.stringify({ a: 'op', c: 'gw_auth', d: 'alices', v: 1, seq: 2, op: [{ insert: 'bob' }] }));
+	const deadline = Date.now() + h.WAIT_MS;
+	while (!(received.some((m) => m.a === 'bs') && received.some((m) => m.a === 'ps') &&
+		received.filter((m) => m.a === 'op' && m.error).length === 2) && Date.now() < deadline) {
+		await new Promise((r2) => setTimeout(r2, 50));
+	}
+	const refused = received.filter((m) => m.a === 'op' && m.error).map((m) => [m.d, m.error.code]).sort();
+	assert.deepEqual(refused, [['alices', 'ERR_OP_SUBMIT_REJECTED'], ['bobs-attempt', 'ERR_OP_SUBMIT_REJECTED']],
+		'bob can neither create a document nor edit alice\'s');
+	const bs = received.find((m) => m.a === 'bs');
+	assert.equal(bs.data.alices.error.code, 'ERR_SNAPSHOT_READS_REJECTED', 'bulk: refused per id');
+	assert.equal(bs.data.alices.data, undefined, 'bulk: no data of it');
+	const ps = received.find((m) => m.a === 'ps');
+	assert.equal(ps.error && ps.error.code, 'ERR_SNAPSHOT_READS_REJECTED', 'presence on alice\'s document is refused to bob');
+	// Alice's cursor never reaches bob.
+	const presence = alice.connection.getDocPresence('gw_auth', 'alices');
+	await call('alice presence subscribe', (cb) => presence.subscribe(cb));
+	await call('alice presence', (cb) => presence.create('alice-cursor').submit({ index: 1, length: 0 }, cb));
+	await new Promise((r2) => setTimeout(r2, 300));
+	assert.ok(!received.some((m) => m.a === 'p'), 'no presence of alice\'s document reached bob');
+	raw.close();
+	await pg.end();
+	alice.connection.close(); bob.connection.close();
+});
+
+test('a token that expires during the session closes it with 4001', { skip, timeout: 60000 }, async () => {
+	const c = await client(hs.url, { Authorization: `Bearer ${jwt(valid('alice', 2))}` });
+	const code = await new Promise((resolve) => c.ws.on('close', (code2) => resolve(code2)));
+	assert.equal(code, 4001, 'closed with 4001 when exp passed');
+});
