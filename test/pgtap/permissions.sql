@@ -2,7 +2,7 @@
 -- acting as a SQL role or as a user a gateway names.  Run by
 -- test/pgtap/run.sh; changes nothing (rolled back, roles included).
 BEGIN;
-SELECT plan(243);
+SELECT plan(246);
 
 CREATE ROLE pgtap_alice LOGIN IN ROLE ot_user;
 CREATE ROLE pgtap_bob LOGIN IN ROLE ot_user;
@@ -296,6 +296,8 @@ $$;
 SET ROLE pgtap_alice;
 SELECT pg_temp.allowed($$SELECT data FROM ot.fetch('private', 'doc')$$, $$VALUES ('"secret"'::jsonb)$$,
 	'pgtap_alice fetches her document');
+SELECT pg_temp.allowed($$SELECT ot.authorize_presence('private.doc')::text$$, $$VALUES (''::text)$$,
+	'pgtap_alice may use the presence channel of her document');
 RESET ROLE;
 SET ROLE pgtap_bob;
 SELECT pg_temp.denied($$SELECT * FROM ot.fetch('private', 'doc')$$, 'pgtap_bob on alice''s document: fetch');
@@ -316,6 +318,8 @@ SELECT pg_temp.denied($$SELECT * FROM ot.fetch_at('private', 'doc', clock_timest
 SELECT pg_temp.denied($$SELECT * FROM ot.ops('private', 'doc', 0)$$, 'gateway user bob on alice''s document: ops');
 SELECT pg_temp.denied($$SELECT * FROM ot.messages('private', 'doc', 0)$$, 'gateway user bob on alice''s document: messages');
 SELECT pg_temp.denied($$SELECT * FROM ot.presence_at('private', 'doc', 'null', 0)$$, 'gateway user bob on alice''s document: presence_at');
+SELECT pg_temp.denied($$SELECT ot.authorize_presence('private.doc')$$, 'gateway user bob on alice''s document: presence channel');
+SELECT pg_temp.denied($$SELECT ot.authorize_presence('private')$$, 'gateway user bob: a channel without a dot');
 SELECT pg_temp.denied($$SELECT * FROM ot.submit('private', 'doc', 1, '["x"]')$$, 'gateway user bob on alice''s document: submit');
 SELECT pg_temp.batch('bob', '{"a": "op", "c": "private", "d": "doc", "v": 1, "op": ["x"]}', NULL,
 	'gateway user bob on alice''s document: batch op');

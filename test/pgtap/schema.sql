@@ -1,7 +1,7 @@
 -- The schema contract of pg_ot: tables, trigger, functions, roles and
 -- privileges.  Run by test/pgtap/run.sh; changes nothing (rolled back).
 BEGIN;
-SELECT plan(353);
+SELECT plan(363);
 
 -- The C module is loaded (pg_ot.* settings exist once it is).
 SELECT lives_ok($$SELECT ot.type_uri('text-unicode')$$, 'pg_ot loads');
@@ -171,6 +171,8 @@ INSERT INTO expected_functions VALUES
 	('presence_at', '{text,text,jsonb,bigint,text}',
 	 'collection text, id text, range jsonb, base_version bigint, src text DEFAULT NULL::text',
 	 'setof record', 'TABLE(version bigint, presence jsonb)', 'stable', true, true, true, true, false),
+	('authorize_presence', '{text}', 'channel text',
+	 'void', 'void', 'stable', true, true, true, true, false),
 	('submit_batch', '{jsonb}', 'batch jsonb',
 	 'setof jsonb', 'SETOF jsonb', 'volatile', true, false, true, false, false),
 	('grant', '{text,text,text,text}', 'collection text, id text, principal text, access text',
