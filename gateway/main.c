@@ -84,12 +84,12 @@ static const struct lws_protocols protocols[] = {
 };
 
 /*
- * Security headers on every HTTP response.  lws's own best-practice set
- * forbids inline styles, which Quill's and quill-cursors' elements need.
+ * Security headers on every HTTP response (lws's own best-practice set
+ * would do, but it cannot be combined with headers of our own).
  */
 static const struct lws_protocol_vhost_options security_headers[] = {
 	{&security_headers[1], NULL, "content-security-policy:",
-	 "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+	 "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
 	 "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
 	{&security_headers[2], NULL, "x-content-type-options:", "nosniff"},
 	{&security_headers[3], NULL, "x-frame-options:", "DENY"},

@@ -1,16 +1,33 @@
 #!/usr/bin/env bash
 # Builds the demo page into gateway/www/dist/ from the npm packages pinned by
-# package-lock.json: one JavaScript bundle, one stylesheet, index.html.
+# package-lock.json: one JavaScript bundle (app.js), one stylesheet (app.css:
+# Quill's snow theme, quill-cursors' and ours), index.html and the icon.
+# Nothing is fetched at run time.
+#
+#   gateway/www/build.sh            npm ci when node_modules is missing or older
+#                                   than package-lock.json, then bundle (esbuild)
+#
+# The new dist/ is built beside the old one and takes its place by rename, so
+# a gateway serving it (pg_ot_gateway --www gateway/www/dist) never serves a
+# half-built page.
 set -euo pipefail
 cd "$(dirname "$0")"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
-	npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null
 	touch node_modules
 fi
-rm -rf dist
-mkdir -p dist
+tmp=$(mktemp -d dist.new.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
 # sharedb tries require('util') and falls back to the inherits package.
 npx --no-install esbuild src/app.js --bundle --minify --sourcemap --target=es2020 \
-	--external:util --log-level=warning --outfile=dist/app.js
-cp src/index.html src/favicon.svg dist/
+	--external:util --log-level=warning --outfile="$tmp/app.js"
+cp src/index.html src/favicon.svg "$tmp/"
+chmod 755 "$tmp"
+if [ -d dist ]; then
+	mv dist "$tmp.old"
+	mv "$tmp" dist
+	rm -rf "$tmp.old"
+else
+	mv "$tmp" dist
+fi
 echo "demo page built in $(pwd)/dist: $(du -sh dist | cut -f1)"

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # The demo page in a real browser: Debian's chromium driven by playwright-core
 # (never a downloaded browser), against gateway/pg_ot_gateway serving
-# gateway/www/dist on a throwaway cluster.  The tests start, stop and restart
-# the gateway themselves (tests/*.test.js); screenshots go to artifacts/.
+# gateway/www/dist (built by gateway/www/build.sh when missing or out of
+# date) on a throwaway cluster.  The tests start, stop and restart the gateway
+# themselves (tests/*.test.js); screenshots go to artifacts/ (two-pages.png,
+# and the pages of a test that failed, with the gateway log).
 #
 #   test/browser/run.sh [node --test options] [tests/FILE.test.js ...]
 #
 # Environment: GATEWAY_BIN (default gateway/pg_ot_gateway), CHROMIUM
 # (default /usr/bin/chromium), WAIT_MS (how long a wait may last, default
 # 30000).  Ports: cluster 54800 (a Unix socket in its own directory), the
-# gateway the first free port in 54810-54819.
+# gateway the first free port in 54810-54819, the next free one a proxy that
+# serves the page with a stricter Content-Security-Policy.
 #
 # Exit status: 0 passed, 1 a test failed, 2 the tests could not run.
 set -uo pipefail
@@ -23,18 +26,37 @@ export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 [ -x "$CHROMIUM" ] || die "no chromium at $CHROMIUM (apt-get install chromium)"
 export GATEWAY_BIN=${GATEWAY_BIN:-$root/gateway/pg_ot_gateway}
 [ -x "$GATEWAY_BIN" ] || die "no gateway binary at $GATEWAY_BIN (make)"
+mkdir -p artifacts
+rm -f artifacts/failed-*.png artifacts/gateway.log
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null ||
 		die "npm ci failed in $here"
 	touch node_modules
 fi
-"$root/gateway/www/build.sh" >/dev/null || die "the demo page did not build (gateway/www/build.sh)"
-export WWW="$root/gateway/www/dist"
+# The page is built when dist/ is missing or older than what it is built from.
+www=$root/gateway/www
+if [ ! -f "$www/dist/index.html" ] ||
+	[ -n "$(find "$www/src" "$www/package-lock.json" "$www/build.sh" -newer "$www/dist/index.html" -print -quit)" ]; then
+	"$www/build.sh" >"$here/artifacts/build.log" 2>&1 ||
+		{ cat "$here/artifacts/build.log" >&2; die "the demo page did not build (gateway/www/build.sh)"; }
+fi
+export WWW="$www/dist"
 
 work=$(mktemp -d /tmp/pg_ot_browser.XXXXXX)
 chmod 755 "$work"
 cluster="$work/pg"
+# The tests write the pid of the gateway they run here: one left behind by
+# a test run that crashed is stopped with the cluster.
+export GATEWAY_PIDFILE="$work/gateway.pid"
 cleanup() {
+	if [ -s "$GATEWAY_PIDFILE" ]; then
+		pid=$(cat "$GATEWAY_PIDFILE")
+		if kill -0 "$pid" 2>/dev/null && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$(readlink -f "$GATEWAY_BIN")" ]; then
+			kill -TERM "$pid"
+			for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+			kill -KILL "$pid" 2>/dev/null
+		fi
+	fi
 	"$root/test/cluster.sh" stop "$cluster" 2>/dev/null
 	rm -rf "$work"
 }
@@ -50,12 +72,15 @@ SELECT ot.grant('demo', NULL, 'anonymous', 'write');
 SQL
 export GATEWAY_DB="host=$cluster port=54800 dbname=postgres user=ot_demo_gateway"
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# The gateway's port, and one for the tests' CSP-rewriting proxy.
+ports=()
 for p in $(seq 54810 54819); do
-	if port_free "$p"; then export GATEWAY_PORT=$p; break; fi
+	port_free "$p" && ports+=("$p")
+	[ ${#ports[@]} = 2 ] && break
 done
-[ -n "${GATEWAY_PORT:-}" ] || die "no free port in 54810-54819"
+[ ${#ports[@]} = 2 ] || die "no two free ports in 54810-54819"
+export GATEWAY_PORT=${ports[0]} PROXY_PORT=${ports[1]}
 export GATEWAY_LOG="$work/gateway.log"
-mkdir -p artifacts
 
 args=()
 files=()
@@ -69,7 +94,9 @@ done
 node --test --test-concurrency=1 --test-force-exit --test-reporter=spec "${args[@]}" "${files[@]}"
 status=$?
 if [ $status != 0 ] && [ -f "$GATEWAY_LOG" ]; then
-	echo "# last lines of the gateway log:"
+	cp "$GATEWAY_LOG" artifacts/gateway.log
+	echo "# last lines of the gateway log (all of it: $here/artifacts/gateway.log):"
 	tail -n 20 "$GATEWAY_LOG" | sed 's/^/#   /'
 fi
+[ $status = 0 ] || echo "# screenshots of the pages of failed tests: $here/artifacts/"
 exit $status

@@ -43,6 +43,9 @@ const connection = new ShareDB.Connection(socket);
 const richDoc = connection.get(COLLECTION, docName);
 const plainDoc = connection.get(COLLECTION, `${docName}-text`);
 
+// For the browser tests and the curious: the live objects.
+window.pgOt = { connection, richDoc, plainDoc, me, ready: { rich: false, plain: false } };
+
 // Subscribes, and creates the document if nobody has yet (a race another
 // tab may win: its document then arrives instead).
 function open(doc, type, initial, bind) {
@@ -62,8 +65,16 @@ open(richDoc, 'rich-text', WELCOME_RICH, () => {
 	window.pgOt.ready.rich = true;
 });
 open(plainDoc, 'text-unicode', WELCOME_PLAIN, () => {
-	bindPlain(document.getElementById('plain'), document.getElementById('plain-cursors'), plainDoc,
-		connection.getPresence(`${COLLECTION}.${docName}-text.cursors`), me);
+	bindPlain({
+		textarea: document.getElementById('plain'),
+		overlay: document.getElementById('plain-overlay'),
+		list: document.getElementById('plain-cursors'),
+		doc: plainDoc,
+		// text-unicode has no presence transform: untyped presence, moved by plain.js
+		presence: connection.getPresence(`${COLLECTION}.${docName}-text.cursors`),
+		connection,
+		me,
+	});
 	window.pgOt.ready.plain = true;
 });
 watchStatus(connection, [richDoc, plainDoc], document.getElementById('status'));
@@ -73,6 +84,3 @@ document.getElementById('picker').addEventListener('submit', (event) => {
 	const name = document.getElementById('doc-name').value.trim();
 	if (name) location.search = `?doc=${encodeURIComponent(name)}${params.get('name') ? `&name=${encodeURIComponent(me.name)}` : ''}`;
 });
-
-// For the browser tests and the curious: the live objects.
-window.pgOt = { connection, richDoc, plainDoc, me, ready: { rich: false, plain: false } };

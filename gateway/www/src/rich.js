@@ -1,7 +1,10 @@
 // A Quill 2 editor bound to a rich-text document, with remote cursors from
 // ShareDB doc presence (quill-cursors).
 import Quill from 'quill';
-import QuillCursors from 'quill-cursors';
+// The core entry: the default one injects its CSS as a <style> element at
+// run time, which a CSP without style-src 'unsafe-inline' refuses; app.js
+// bundles the same CSS from quill-cursors/css into app.css instead.
+import QuillCursors from 'quill-cursors/core';
 
 Quill.register('modules/cursors', QuillCursors);
 

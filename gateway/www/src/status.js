@@ -9,20 +9,25 @@ export function watchStatus(connection, docs, element) {
 	let wasConnected = false;
 	const render = () => {
 		const count = docs.reduce((n, d) => n + pending(d), 0);
+		// ShareDB: connecting / connected / disconnected (the socket retries)
+		// / closed or stopped (it does not).
 		let state = connection.state === 'connected' ? 'connected' : wasConnected ? 'reconnecting' : 'connecting';
-		if (!navigator.onLine) state = 'offline';
+		if (!navigator.onLine || connection.state === 'closed' || connection.state === 'stopped') state = 'offline';
 		if (state === 'connected') wasConnected = true;
 		element.dataset.state = state;
 		element.dataset.pending = String(count);
 		element.textContent = count > 0 ? `${state} · ${count} pending` : state;
+		element.title = count > 0 ? `${count} local op${count === 1 ? '' : 's'} not yet acknowledged: kept, and sent again on reconnect` : '';
 	};
 	connection.on('state', render);
+	// After each message is handled (an ack changes the count).
+	connection.on('receive', () => setTimeout(render));
 	for (const doc of docs) {
-		doc.on('op', render);
-		doc.on('before op batch', render);
+		doc.on('op', () => setTimeout(render));	// a local op is counted once pushed
+		doc.on('nothing pending', render);
 	}
 	window.addEventListener('online', render);
 	window.addEventListener('offline', render);
-	setInterval(render, 250);	// acks change the count without an event of their own
+	setInterval(render, 1000);	// and anything else
 	render();
 }
