@@ -65,7 +65,7 @@ session_open(Session *s, struct lws *wsi)
 {
 	unsigned char random[16];
 
-	/* lws zeroed s; the handshake filled in who it is (session_identify). */
+	/* lws zeroed s; its handshake (FILTER_PROTOCOL_CONNECTION) set who it is. */
 	s->wsi = wsi;
 	lws_dll2_add_tail(&s->link, &sessions);
 	metrics.connections_total++;
