@@ -10,6 +10,7 @@
 #include "listener.h"
 #include "metrics.h"
 #include "pool.h"
+#include "submit.h"
 #include "table.h"
 
 /* Versions kept behind head for subscribers that arrive late. */
@@ -405,6 +406,8 @@ sub_create(Session *s, Doc *doc)
 	sub->state = SUB_READING;
 	lws_dll2_add_tail(&sub->doc_link, &doc->subs);
 	table_put(&s->subs, doc->key, doc->keylen, sub);
+	/* ShareDB's client resends its op before it subscribes again. */
+	sub->inflight = submit_awaiting(s, doc, &sub->inflight_seq);
 	return sub;
 }
 

@@ -66,6 +66,7 @@ typedef struct Doc
 
 	lws_dll2_owner_t submits;	/* Submit.doc_link, in arrival order */
 	bool		submitting;		/* one of them is in a batch */
+	struct Submit *in_batch;	/* that one */
 	lws_dll2_t	ready_link;		/* in the submit module's ready list */
 } Doc;
 

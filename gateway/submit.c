@@ -14,7 +14,7 @@
 #define BATCH_LIMIT 64			/* ot.submit_batch's own limit */
 #define RETRIES_ON_CONFLICT 5
 
-typedef struct Submit
+struct Submit
 {
 	Ticket		ticket;
 	lws_dll2_t	doc_link;
@@ -22,8 +22,10 @@ typedef struct Submit
 	json_t	   *request;		/* as the client sent it, for an error reply */
 	char	   *item;			/* {"user": ..., "message": ...} for the batch */
 	int64_t		seq;
+	bool		own;			/* src is its session's (not an older connection's) */
 	lws_usec_t	arrived;
-} Submit;
+};
+typedef struct Submit Submit;
 
 typedef struct Batch
 {
@@ -88,7 +90,8 @@ submit_op(Session *s, json_t *request)
 		out_of_memory();
 	json_decref(item);
 	ticket_attach(&op->ticket, s);
-	if ((sub = sub_find(s, op->doc)) != NULL && strcmp(src, s->src) == 0)
+	op->own = strcmp(src, s->src) == 0;
+	if ((sub = sub_find(s, op->doc)) != NULL && op->own)
 	{
 		sub->inflight = true;
 		sub->inflight_seq = op->seq;
@@ -112,6 +115,7 @@ submit_free(Submit *op)
 	free(op);
 	submits.outstanding--;
 	doc->submitting = false;
+	doc->in_batch = NULL;
 	doc_ready(doc, false);
 	doc_release(doc);
 }
@@ -165,6 +169,7 @@ batch_requeue(Batch *batch)
 
 		lws_dll2_add_head(&op->doc_link, &op->doc->submits);
 		op->doc->submitting = false;
+		op->doc->in_batch = NULL;
 		doc_ready(op->doc, true);
 	}
 }
@@ -237,6 +242,7 @@ submit_take_batch(PgConn *conn)
 		lws_dll2_remove(&doc->ready_link);
 		lws_dll2_remove(&op->doc_link);
 		doc->submitting = true;
+		doc->in_batch = op;
 		if (batch->n > 0)
 			append(&json, &len, &cap, ",", 1);
 		append(&json, &len, &cap, op->item, strlen(op->item));
@@ -255,4 +261,27 @@ submit_take_batch(PgConn *conn)
 	}
 	free(json);
 	return true;
+}
+
+bool
+submit_awaiting(Session *s, Doc *doc, int64_t *seq)
+{
+	Submit	   *op = doc->in_batch;
+
+	if (op && op->own && op->ticket.session == s)
+	{
+		*seq = op->seq;
+		return true;
+	}
+	lws_start_foreach_dll(struct lws_dll2 *, p, doc->submits.head)
+	{
+		op = lws_container_of(p, Submit, doc_link);
+		if (op->own && op->ticket.session == s)
+		{
+			*seq = op->seq;
+			return true;
+		}
+	}
+	lws_end_foreach_dll(p);
+	return false;
 }
