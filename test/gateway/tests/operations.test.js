@@ -173,3 +173,59 @@ test('SIGTERM during editing: the gateway exits 0, every acknowledged op is stor
 	await pg.end();
 	for (const x of clients) h.close(x.c);
 });
+
+test('limits: an oversized message closes with 1009, a client that never reads is closed (4008); a well-behaved client keeps editing', { skip, timeout: 240000 }, async (t) => {
+	const WebSocket = require('ws');
+	const port = process.env.GATEWAY_SPARE_PORT;
+	const gw = spawn(process.env.GATEWAY_BIN, ['--db', process.env.GATEWAY_DB, '--listen', '127.0.0.1', '--port', port,
+		'--allow-anonymous', '--queue-max', '16', '--max-message', '65536'], { stdio: ['ignore', 'pipe', 'pipe'] });
+	let log = '';
+	gw.stdout.on('data', (d) => { log += d; });
+	gw.stderr.on('data', (d) => { log += d; });
+	const exited = new Promise((resolve) => gw.once('exit', (code) => resolve(code)));
+	const url = `ws://127.0.0.1:${port}`;
+	await until('the limits gateway to answer', async () => (await healthz(url)).status === 200);
+
+	const id = h.uid('limits');
+	const good = await h.connect(url);
+	const docG = h.getDoc(good, 'gw_text', id);
+	await h.subscribe(docG);
+	await h.create(docG, '', 'text-unicode');
+
+	// Too big: 100 kB in one message.
+	const big = new WebSocket(url);
+	await new Promise((r) => big.on('open', r));
+	const bigClosed = new Promise((r) => big.on('close', (code) => r(code)));
+	big.send(JSON.stringify({ a: 'f', c: 'gw_text', d: id, pad: 'x'.repeat(100000) }));
+	assert.equal(await bigClosed, 1009, 'closed with 1009');
+
+	// Never reads: subscribed, then its socket stops reading while large ops stream by.
+	const slow = new WebSocket(url);
+	await new Promise((r) => slow.on('open', r));
+	slow.send(JSON.stringify({ a: 'hs', id: null, protocol: 1, protocolMinor: 2 }));
+	slow.send(JSON.stringify({ a: 's', c: 'gw_text', d: id }));
+	await new Promise((r) => slow.once('message', () => slow.once('message', r)));
+	slow._socket.pause();
+	const chunk = 'y'.repeat(60000);
+	let k = 0;
+	const lagging = async () => {
+		const m = await scrape(url);
+		return m.get('pg_ot_gateway_closed_lagging_total') >= 1;
+	};
+	while (!(await lagging())) {
+		await h.submit(docG, [`${k++}${chunk}`]);
+		assert.ok(k < 400, 'the slow client was closed before 400 ops of 60 kB');
+	}
+	t.diagnostic(`the slow client was closed after ${k} ops of 60 kB`);
+	slow.terminate();
+	// The well-behaved client goes on, and nothing it did was lost.
+	await h.submit(docG, [0, 'still here ']);
+	const pg = await h.pgConnect();
+	const final = await h.dbFetch(pg, 'gw_text', id);
+	assert.equal(final.v, k + 2, 'every op of the well-behaved client is stored');
+	assert.equal(docG.data, final.data);
+	await pg.end();
+	h.close(good);
+	gw.kill('SIGTERM');
+	assert.equal(await exited, 0, `the limits gateway exits 0:\n${log}`);
+});
