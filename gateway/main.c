@@ -206,7 +206,7 @@ main(int argc, char **argv)
 				opt.listen ? opt.listen : "*", opt.port);
 		return 1;
 	}
-	sessions_configure(opt.max_message, opt.queue_max);
+	sessions_configure(opt.max_message, opt.queue_max, opt.rate);
 	documents_init();
 	presence_init(context);
 	submit_init(opt.batch_max);

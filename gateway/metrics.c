@@ -129,6 +129,7 @@ metrics_render(size_t *len)
 	counter(&t, "frames_sent_total", "frames queued to clients", metrics.frames_sent);
 	counter(&t, "notifications_total", "notifications received", metrics.notifications);
 	counter(&t, "gap_fills_total", "op log reads for ops the notifications missed", metrics.gap_fills);
+	counter(&t, "rate_limited_total", "client messages answered ERR_RATE_LIMITED", metrics.rate_limited);
 	counter(&t, "closed_lagging_total", "clients closed with 4008 for not reading", metrics.closed_lagging);
 	histogram(&t, "submit_seconds", "from an op's arrival to its answer", metrics.submit_latency,
 			  METRICS_LATENCY_BUCKETS, latency_bounds, metrics.submit_latency_sum);

@@ -26,6 +26,7 @@ typedef struct Metrics
 	uint64_t	gap_fills;			/* op log reads after a missed notification */
 	uint64_t	closed_lagging;		/* sessions closed for an over-full queue */
 	uint64_t	listener_reconnects;
+	uint64_t	rate_limited;		/* client messages refused for the rate limit */
 	uint64_t	submit_latency[METRICS_LATENCY_BUCKETS + 1];	/* cumulative at scrape */
 	double		submit_latency_sum;
 	uint64_t	batch_size[METRICS_BATCH_BUCKETS + 1];

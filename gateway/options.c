@@ -36,6 +36,9 @@ static const char usage[] =
 "                        default 1048576); larger ones close the connection (1009)\n"
 "  --queue-max N         frames queued to one client before it is closed as too\n"
 "                        slow (env PG_OT_GATEWAY_QUEUE_MAX; default 10000)\n"
+"  --rate N              messages per second one client may send, in bursts of up to\n"
+"                        2N; more are answered ERR_RATE_LIMITED (env PG_OT_GATEWAY_RATE;\n"
+"                        default 500)\n"
 "  --help                this text\n"
 "\n"
 "The database role needs membership in ot_gateway (CREATE EXTENSION pg_ot makes it).\n";
@@ -70,7 +73,7 @@ void
 options_parse(int argc, char **argv, GatewayOptions *opt)
 {
 	enum { O_DB = 1, O_LISTEN, O_PORT, O_WWW, O_ANON, O_POOL, O_BATCH, O_MAXMSG, O_QUEUE, O_HELP,
-		O_SECRET, O_PUBKEY, O_COOKIE, O_QUERY };
+		O_SECRET, O_PUBKEY, O_COOKIE, O_QUERY, O_RATE };
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, O_DB},
 		{"listen", required_argument, NULL, O_LISTEN},
@@ -86,6 +89,7 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 		{"jwt-public-key-file", required_argument, NULL, O_PUBKEY},
 		{"token-cookie", required_argument, NULL, O_COOKIE},
 		{"token-query-param", required_argument, NULL, O_QUERY},
+		{"rate", required_argument, NULL, O_RATE},
 		{NULL, 0, NULL, 0}
 	};
 	const char *anon = env_or("PG_OT_GATEWAY_ALLOW_ANONYMOUS", "0");
@@ -101,6 +105,7 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 	opt->max_message = (size_t) number("maximum message size",
 									   env_or("PG_OT_GATEWAY_MAX_MESSAGE", "1048576"), 1024, INT_MAX);
 	opt->queue_max = (int) number("queue size", env_or("PG_OT_GATEWAY_QUEUE_MAX", "10000"), 16, 10000000);
+	opt->rate = (int) number("rate", env_or("PG_OT_GATEWAY_RATE", "500"), 1, 1000000);
 	opt->jwt_secret_file = env_or("PG_OT_GATEWAY_JWT_SECRET_FILE", NULL);
 	opt->jwt_public_key_file = env_or("PG_OT_GATEWAY_JWT_PUBLIC_KEY_FILE", NULL);
 	opt->token_cookie = env_or("PG_OT_GATEWAY_TOKEN_COOKIE", "pg_ot_token");
@@ -123,6 +128,7 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 			case O_PUBKEY: opt->jwt_public_key_file = optarg; break;
 			case O_COOKIE: opt->token_cookie = optarg; break;
 			case O_QUERY: opt->token_query_param = optarg; break;
+			case O_RATE: opt->rate = (int) number("rate", optarg, 1, 1000000); break;
 			case O_HELP: fputs(usage, stdout); exit(0);
 			default:
 				fputs("Try \"pg_ot_gateway --help\".\n", stderr);

@@ -26,6 +26,7 @@ typedef struct GatewayOptions
 	int			batch_max;		/* ops per submit transaction; 1 = no batching */
 	size_t		max_message;	/* bytes of one reassembled client message */
 	int			queue_max;		/* frames queued to one client before it is closed */
+	int			rate;			/* messages per second per client (bursts of twice that) */
 } GatewayOptions;
 
 /* Parses argv; on --help prints usage and exits 0, on a bad flag exits 2. */

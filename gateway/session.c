@@ -22,16 +22,18 @@ static struct
 {
 	size_t		max_message;
 	int			queue_max;
-} limits = {1 << 20, 10000};
+	int			rate;
+} limits = {1 << 20, 10000, 500};
 
 static lws_dll2_owner_t sessions;
 static bool draining;
 
 void
-sessions_configure(size_t max_message, int queue_max)
+sessions_configure(size_t max_message, int queue_max, int rate)
 {
 	limits.max_message = max_message;
 	limits.queue_max = queue_max;
+	limits.rate = rate;
 }
 
 void
@@ -74,6 +76,8 @@ session_open(Session *s, struct lws *wsi)
 		snprintf(s->id + 2 * i, 3, "%02x", random[i]);
 	s->src = xstrdup(s->id);
 	s->user = s->principal;
+	s->tokens = 2.0 * limits.rate;
+	s->refilled = lws_now_usecs();
 	if (s->expires)
 		lws_sul_schedule(lws_get_context(wsi), 0, &s->expiry, token_expired,
 						 (lws_usec_t) (s->expires - (int64_t) time(NULL)) * LWS_USEC_PER_SEC);
@@ -210,6 +214,25 @@ session_writeable(Session *s)
 	return 0;
 }
 
+/* A token bucket: rate messages a second, bursts of twice that. */
+static bool
+rate_allows(Session *s)
+{
+	lws_usec_t	now = lws_now_usecs();
+
+	s->tokens += (double) (now - s->refilled) / LWS_USEC_PER_SEC * limits.rate;
+	if (s->tokens > 2.0 * limits.rate)
+		s->tokens = 2.0 * limits.rate;
+	s->refilled = now;
+	if (s->tokens < 1.0)
+	{
+		metrics.rate_limited++;
+		return false;
+	}
+	s->tokens -= 1.0;
+	return true;
+}
+
 static int
 session_receive(Session *s, const char *in, size_t len)
 {
@@ -229,7 +252,10 @@ session_receive(Session *s, const char *in, size_t len)
 	s->rx_len += len;
 	if (!lws_is_final_fragment(s->wsi) || lws_remaining_packet_payload(s->wsi) > 0)
 		return 0;
-	protocol_message(s, s->rx, s->rx_len);
+	if (rate_allows(s))
+		protocol_message(s, s->rx, s->rx_len);
+	else
+		session_send_error(s, json_object(), "ERR_RATE_LIMITED", "too many messages: wait and send again");
 	s->rx_len = 0;
 	if (s->rx_cap > RX_KEEP)
 	{

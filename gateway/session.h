@@ -43,6 +43,8 @@ struct Session
 	char		principal[256];	/* from its token, or "anonymous" */
 	int64_t		expires;		/* the token's exp, 0 = none */
 	lws_sorted_usec_list_t expiry;	/* closes it with 4001 at expires */
+	double		tokens;			/* messages it may still send now (token bucket) */
+	lws_usec_t	refilled;
 	Frame	  **queue;			/* ring of queued frames */
 	int			queue_head;
 	int			queue_len;
@@ -74,7 +76,7 @@ void		session_send_error(Session *s, json_t *request, const char *code, const ch
 void		ticket_attach(Ticket *t, Session *s);
 void		ticket_detach(Ticket *t);
 
-void		sessions_configure(size_t max_message, int queue_max);
+void		sessions_configure(size_t max_message, int queue_max, int rate);
 
 /* Shutdown: no new sessions, no more reading; then each goes with 1001 once its queue is out. */
 void		sessions_drain(void);

@@ -229,3 +229,31 @@ test('limits: an oversized message closes with 1009, a client that never reads i
 	gw.kill('SIGTERM');
 	assert.equal(await exited, 0, `the limits gateway exits 0:\n${log}`);
 });
+
+test('rate limit: a flood past --rate is answered ERR_RATE_LIMITED, the connection stays usable', { skip, timeout: 120000 }, async () => {
+	const WebSocket = require('ws');
+	const port = process.env.GATEWAY_SPARE_PORT;
+	const gw = spawn(process.env.GATEWAY_BIN, ['--db', process.env.GATEWAY_DB, '--listen', '127.0.0.1', '--port', port,
+		'--allow-anonymous', '--rate', '20'], { stdio: 'ignore' });
+	const exited = new Promise((resolve) => gw.once('exit', (code) => resolve(code)));
+	const url = `ws://127.0.0.1:${port}`;
+	await until('the rate gateway to answer', async () => (await healthz(url)).status === 200);
+	const ws = new WebSocket(url);
+	const got = [];
+	ws.on('message', (d) => got.push(JSON.parse(d.toString())));
+	await new Promise((r) => ws.on('open', r));
+	for (let i = 0; i < 100; i++) ws.send(JSON.stringify({ a: 'pp' }));
+	await until('100 replies', async () => got.length >= 100);
+	const limited = got.filter((m) => m.error && m.error.code === 'ERR_RATE_LIMITED').length;
+	const pongs = got.filter((m) => m.a === 'pp' && !m.error).length;
+	assert.ok(pongs >= 40 && pongs <= 45, `a burst of 2 × 20 goes through (${pongs} pongs)`);
+	assert.equal(limited, 100 - pongs, 'the rest is refused');
+	await new Promise((r) => setTimeout(r, 300));
+	ws.send(JSON.stringify({ a: 'pp' }));
+	await until('a pong after a pause', async () => got.length === 101);
+	assert.equal(got[100].a, 'pp', 'the connection is usable again');
+	assert.ok((await scrape(url)).get('pg_ot_gateway_rate_limited_total') >= limited, 'counted in /metrics');
+	ws.close();
+	gw.kill('SIGTERM');
+	assert.equal(await exited, 0);
+});
