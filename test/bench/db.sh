@@ -18,7 +18,7 @@ export PATH="$(pg_config --bindir):$PATH"
 clients=${BENCH_CLIENTS:-4}
 ops=${BENCH_DB_OPS:-12000}
 rounds=${BENCH_DB_ROUNDS:-2}
-port=${BENCH_PORT:-54440}
+port=${BENCH_PORT:-54720}
 
 if ! command -v pgbench >/dev/null 2>&1; then
 	echo "db.sh: pgbench is required" >&2

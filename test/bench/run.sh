@@ -7,7 +7,17 @@
 #   (db.sh; BENCH_DB=0 leaves it out);
 # - gateway/pg_ot_gateway on another such cluster, driven by stock sharedb
 #   clients: ops/s with batching on and off, and fan-out latency to 100
-#   subscribers (gateway.sh; BENCH_GATEWAY=0 leaves it out).
+#   subscribers (gateway.sh; BENCH_GATEWAY=0 leaves it out);
+# - pg_ot (gateway + extension) against a stock ShareDB 7 server, in-memory
+#   and with sharedb-postgres, driven by the same load generator: throughput
+#   with 1,000 docs × 2 editors, one hot document, fan-out to 1,000 and
+#   10,000 subscribers, memory per idle connection (compare.sh;
+#   BENCH_COMPARE=0 leaves it out).
+#
+# The table is also written, with a description of the machine and the three
+# figures where pg_ot is weakest against its reference or limit, to
+# BENCHMARKS.md at the repository's root (BENCH_OUT=path elsewhere,
+# BENCH_OUT= not at all).
 #
 #   test/bench/run.sh                   # from anywhere; 100,000 cases per type, seed 42
 #   BENCH_CASES=20000 BENCH_SECONDS=1 test/bench/run.sh
@@ -26,6 +36,10 @@ seed=${BENCH_SEED:-42}
 seconds=${BENCH_SECONDS:-2}
 with_db=${BENCH_DB:-1}
 with_gateway=${BENCH_GATEWAY:-1}
+with_compare=${BENCH_COMPARE:-1}
+bench_out=${BENCH_OUT-$root/BENCHMARKS.md}
+started=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 CC=${CC:-cc}
 types="text-unicode rich-text"
 
@@ -36,7 +50,9 @@ for tool in node npm "$CC"; do
 	fi
 done
 if [ ! -d "$here/node_modules/ot-text-unicode" ] || [ ! -d "$here/node_modules/rich-text" ] ||
-	[ ! -d "$here/node_modules/sharedb" ] || [ ! -d "$here/node_modules/ws" ]; then
+	[ ! -d "$here/node_modules/sharedb" ] || [ ! -d "$here/node_modules/ws" ] ||
+	[ ! -d "$here/node_modules/@teamwork/websocket-json-stream" ] ||
+	[ ! -d "$here/node_modules/sharedb-postgres" ] || [ ! -d "$here/node_modules/pg" ]; then
 	echo "== npm ci in $here" >&2
 	(cd "$here" && npm ci --no-audit --no-fund --silent) >&2
 fi
@@ -87,6 +103,9 @@ fi
 if [ "$with_gateway" != 0 ]; then
 	"$here/gateway.sh" >"$tmp/gateway.out"
 fi
+if [ "$with_compare" != 0 ]; then
+	"$here/compare.sh" >"$tmp/compare.out"
+fi
 
 # Thousands separators; a ratio with one or two decimals.
 fmt() { echo "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta'; }
@@ -109,9 +128,34 @@ title="OT core ($title cases, each on a pool of $(fmt "$docs") documents, seed $
 if [ "$with_db" != 0 ]; then
 	title="$title; database (fsync on, ${BENCH_CLIENTS:-4} connections)"
 fi
+if [ "$with_compare" != 0 ]; then
+	title="$title; pg_ot against ShareDB (fsync on, stock clients in ${BENCH_CMP_PROCS:-4} processes)"
+fi
 if [ "$with_gateway" != 0 ]; then
 	title="$title; gateway (fsync on, ${BENCH_GATEWAY_CLIENTS:-50} clients, ${BENCH_GATEWAY_SUBSCRIBERS:-100} subscribers)"
 fi
+# Comparison rows, against a reference or a limit, also go to $tmp/rank as
+# "ADVANTAGE<TAB>KEY<TAB>ROW": ADVANTAGE is how many times better pg_ot is
+# (A/B when more is better, B/A when less is), KEY names the note on what
+# limits it.
+: >"$tmp/rank"
+# crow KEY hi|lo DESCRIPTION A B [DIGITS]: a row of pg_ot (A) against its
+# reference or limit (B).
+crow() {
+	local key=$1 dir=$2 r
+	shift 2
+	r=$(row "$@")
+	echo "$r"
+	if [ -n "$2" ] && [ -n "$3" ]; then
+		awk -v a="$2" -v b="$3" -v d="$dir" 'BEGIN { if (a > 0 && b > 0) printf "%.4f\t", d == "hi" ? a / b : b / a; else exit 1 }' \
+			>>"$tmp/rank" && printf '%s\t%s\n' "$key" "$r" >>"$tmp/rank"
+	fi
+	return 0
+}
+# A row whose reference could not run.
+narow() { echo "| $1 | $(fmt "$2") | $3 | n/a |"; }
+
+{
 echo
 echo "### Throughput: $title"
 echo
@@ -119,7 +163,7 @@ echo "| benchmark: A against B | A | B | ratio A/B |"
 echo "|---|---:|---:|---:|"
 for type in $types; do
 	for call in transform apply; do
-		row "$type $call ops/s: C (pg_ot core) against JS ($(ref $type))" \
+		crow "core-$call" hi "$type $call ops/s: C (pg_ot core) against JS ($(ref $type))" \
 			"$(field "$call\\/s" "$tmp/c.$type.out")" "$(field "$call\\/s" "$tmp/js.$type.out")"
 	done
 done
@@ -137,9 +181,9 @@ if [ "$with_db" != 0 ]; then
 		"$(wal batch)" "$(wal single)" 2
 	row "ops/s on 100 docs, 1 connection: batches of 50 against 1 op per transaction" \
 		"$(ops batch-1)" "$(ops single-1)" 2
-	row "ops/s on 100 docs, 1 op per transaction: pg_ot against bare UPDATE + INSERT + NOTIFY" \
+	crow single-bare hi "ops/s on 100 docs, 1 op per transaction: pg_ot against bare UPDATE + INSERT + NOTIFY" \
 		"$(ops single)" "$(ops bare)" 2
-	row "WAL bytes/op on 100 docs: pg_ot against bare UPDATE + INSERT + NOTIFY" \
+	crow wal-bare lo "WAL bytes/op on 100 docs: pg_ot against bare UPDATE + INSERT + NOTIFY" \
 		"$(wal single)" "$(wal bare)" 2
 fi
 if [ "$with_gateway" != 0 ]; then
@@ -157,3 +201,154 @@ if [ "$with_gateway" != 0 ]; then
 	row "gateway fan-out deliveries: received against expected ($subs subscribers × $(fmt "$(gw fanout 7)") ops)" \
 		"$(gw fanout 6)" "$(($(gw fanout 7) * subs))"
 fi
+if [ "$with_compare" != 0 ]; then
+	# Field N of the compare line "KIND NAME ..." (for fan, also SUBSCRIBERS).
+	cmp() { awk -v k="$1" -v s="$2" -v n="$3" '$1 == k && $2 == s { print $n }' "$tmp/compare.out"; }
+	fan() { awk -v s="$1" -v sub_="$2" -v n="$3" '$1 == "fan" && $2 == s && $3 == sub_ { print $n }' "$tmp/compare.out"; }
+	na() { awk -v s="$1" '$1 == "na" && $2 == s { $1 = ""; $2 = ""; sub(/^  /, ""); print }' "$tmp/compare.out"; }
+	docs_n=${BENCH_CMP_DOCS:-1000}
+	ed_n=${BENCH_CMP_EDITORS:-2}
+	sdb_mem="ShareDB 7 in-memory"
+	sdb_pg="ShareDB 7 + sharedb-postgres 5.0.1"
+	# ref_row KEY hi|lo DESC_PREFIX SERVER_KIND REF_NAME A B [DIGITS]
+	ref_row() {
+		local key=$1 dir=$2 desc=$3 kind=$4 refname=$5 a=$6 b=$7 d=${8:-2} why
+		why=$(na "$kind")
+		if [ -n "$why" ]; then
+			narow "$desc: pg_ot against $refname" "$a" "$why"
+		elif [ -n "$b" ]; then
+			crow "$key-$kind" "$dir" "$desc: pg_ot against $refname" "$a" "$b" "$d"
+		fi
+	}
+	t="acked ops/s, $(fmt "$docs_n") docs × $ed_n editors (own connections, closed loop), fsync on"
+	ref_row tput hi "$t" sdb_mem "$sdb_mem (nothing durable)" "$(cmp tput gw_on 3)" "$(cmp tput sdb_mem 3)"
+	ref_row tput hi "$t" sdb_pg "$sdb_pg (durable)" "$(cmp tput gw_on 3)" "$(cmp tput sdb_pg 3)"
+	[ -n "$(cmp tput gw_off 3)" ] &&
+		row "$t: pg_ot batching on (--batch-max 64) against off (--batch-max 1)" \
+			"$(cmp tput gw_on 3)" "$(cmp tput gw_off 3)" 2
+	[ "$with_db" != 0 ] && [ -n "$(cmp tput gw_on 3)" ] &&
+		crow ceiling hi "the ceiling: pg_ot acked ops/s ($(fmt "$docs_n") × $ed_n through the gateway) against commits/s of a bare UPDATE + INSERT + NOTIFY (pgbench, 4 connections)" \
+			"$(cmp tput gw_on 3)" "$(ops bare)" 2
+	h="one hot doc, ${BENCH_HOT_EDITORS:-100} editors × ${BENCH_HOT_RATE:-5} ops/s"
+	for ref in sdb_mem sdb_pg; do
+		[ "$ref" = sdb_mem ] && refname=$sdb_mem || refname=$sdb_pg
+		ref_row hot-ack-p50 lo "$h, ms submit → ack p50 (lower is better)" "$ref" "$refname" "$(cmp hot gw_on 4)" "$(cmp hot "$ref" 4)"
+		ref_row hot-ack-p99 lo "$h, ms submit → ack p99" "$ref" "$refname" "$(cmp hot gw_on 5)" "$(cmp hot "$ref" 5)"
+		ref_row hot-del-p50 lo "$h, ms submit → arrival at the other editors p50" "$ref" "$refname" "$(cmp hot gw_on 6)" "$(cmp hot "$ref" 6)"
+		ref_row hot-del-p99 lo "$h, ms submit → arrival p99" "$ref" "$refname" "$(cmp hot gw_on 7)" "$(cmp hot "$ref" 7)"
+	done
+	for subs in ${BENCH_FANOUT_SUBSCRIBERS-1000 10000}; do
+		fo="fan-out, 1 writer (${BENCH_FANOUT_RATE:-2} ops/s) to $(fmt "$subs") subscribers of one doc"
+		for ref in sdb_mem sdb_pg; do
+			[ "$ref" = sdb_mem ] && refname=$sdb_mem || refname=$sdb_pg
+			ref_row fan-p50 lo "$fo, ms delivery p50 (lower is better)" "$ref" "$refname" "$(fan gw_on "$subs" 4)" "$(fan "$ref" "$subs" 4)"
+			ref_row fan-p99 lo "$fo, ms delivery p99" "$ref" "$refname" "$(fan gw_on "$subs" 5)" "$(fan "$ref" "$subs" 5)"
+		done
+	done
+	for subs in ${BENCH_FANOUT_SUBSCRIBERS-1000 10000}; do :; done
+	if [ -n "${subs:-}" ] && [ -n "$(fan gw_on "$subs" 11)" ]; then
+		for ref in sdb_mem sdb_pg; do
+			[ "$ref" = sdb_mem ] && refname="the $sdb_mem server process" || refname="the $sdb_pg server process"
+			ref_row rss-conn lo "memory: server RSS KB per idle connection (hs + subscribe to one doc) at $(fmt "$subs") connections (lower is better)" \
+				"$ref" "$refname" "$(fan gw_on "$subs" 11)" "$(fan "$ref" "$subs" 11)"
+			a=$(fan gw_on "$subs" 10); b=$(fan "$ref" "$subs" 10)
+			ref_row rss-total lo "memory: server RSS MB with $(fmt "$subs") idle connections" "$ref" "$refname" \
+				"$([ -n "$a" ] && awk -v x="$a" 'BEGIN { printf "%.1f", x / 1024 }')" \
+				"$([ -n "$b" ] && awk -v x="$b" 'BEGIN { printf "%.1f", x / 1024 }')"
+		done
+	fi
+fi
+} >"$tmp/table.md"
+cat "$tmp/table.md"
+
+[ -n "$bench_out" ] || exit 0
+
+# What limits pg_ot in a comparison row: the notes for the weakest figures.
+# The CPU figures come from this run (cores busy in the server process, in
+# the cluster's processes and in the generator's processes).
+cpu() { awk -v k="$1" -v s="$2" -v n="$3" '$1 == k && $2 == s { print $n }' "$tmp/compare.out" 2>/dev/null; }
+fancpu() { awk -v s="$1" -v n="$2" '$1 == "fan" && $2 == s { v = $n } END { print v }' "$tmp/compare.out" 2>/dev/null; }
+note_group() {
+	case $1 in
+	tput-sdb_mem | ceiling) echo tput ;;
+	hot-*) echo hot ;;
+	fan-*) echo fan ;;
+	rss-*) echo rss ;;
+	single-bare | wal-bare) echo bare ;;
+	core-*) echo core ;;
+	*) echo "$1" ;;
+	esac
+}
+gw_off_note=
+[ -n "$(cpu tput gw_off 3)" ] && gw_off_note=": with --batch-max 1 it does $(fmt "$(cpu tput gw_off 3)") ops/s"
+limit_note() {
+	case $1 in
+	tput-sdb_mem | ceiling)
+		echo "Every acknowledged op is a PostgreSQL transaction whose commit waits for its WAL flush (fsync on), plus the op's row lock, the op row, the snapshot rule and a NOTIFY; PostgreSQL serializes the commits of transactions that NOTIFY. During the run the cluster's processes kept $(cpu tput gw_on 7) of the 2 cores busy and the gateway $(cpu tput gw_on 6): pg_ot is bound by the database's CPU and WAL flushes, not by the gateway. ShareDB in-memory writes nothing anywhere: its one Node thread ($(cpu tput sdb_mem 6) cores) is its limit, and it loses every op on a restart. Batching (one ot.submit_batch transaction for the ops waiting while the pool is busy) is what keeps pg_ot within this factor${gw_off_note}." ;;
+	tput-sdb_pg)
+		echo "Both commit durably into the same kind of cluster. The cluster kept $(cpu tput gw_on 7) cores busy for pg_ot and $(cpu tput sdb_pg 7) for sharedb-postgres; sharedb-postgres pays one transaction per op (no batching) while pg_ot shares a commit among the ops of a batch." ;;
+	hot-ack-p50-* | hot-ack-p99-* | hot-del-p50-* | hot-del-p99-*)
+		echo "One document serializes its ops: in pg_ot each op (or each batch of ops) on it waits for the document's row lock and a durable commit, and the clients compose what waits behind their op in flight. ShareDB in-memory applies an op in memory with no I/O; ShareDB + sharedb-postgres commits each op in a transaction of its own and, when another op took the version first, fetches the ops it missed and commits again. The generator is the other limit here: ${BENCH_HOT_EDITORS:-100} editors each receive every other editor's op (about $(fmt $(( ${BENCH_HOT_EDITORS:-100} * ${BENCH_HOT_RATE:-5} * (${BENCH_HOT_EDITORS:-100} - 1) ))) 'op' events/s at the offered rate), and the generator's processes kept $(cpu hot gw_on 11) cores busy for pg_ot and $(cpu hot sdb_mem 11) for ShareDB in-memory (of 2): latencies include the time the generator's processes take to get to their sockets. The gateway itself used $(cpu hot gw_on 9) cores, the cluster $(cpu hot gw_on 10)." ;;
+	fan-p50-* | fan-p99-*)
+		echo "Each op reaches the gateway's subscribers after a durable commit and a NOTIFY that the gateway's listener connection receives; the gateway builds the frame once and writes it to every socket. ShareDB in-memory does no I/O before its broadcast. With $(fmt "${subs:-10000}") subscribers, the generator (the stock client parsing and applying every op in every connection) does most of the work: its processes kept $(fancpu gw_on 14) cores busy against $(fancpu gw_on 12) for the gateway and $(fancpu gw_on 13) for the cluster, so a delivery's latency includes its wait for a generator process to get to its socket." ;;
+	rss-conn-* | rss-total-*)
+		echo "The gateway's memory per idle connection is libwebsockets' per-connection state, the session and its subscription; ShareDB's is a Node agent, stream and socket objects on V8's heap." ;;
+	single-bare | wal-bare)
+		echo "ot.submit does more than the bare statement: it checks the principal's grant, reads and locks the document row, transforms a stale op against the ops since its base version, validates and applies the op, stores a snapshot when the snapshot rule says so, and builds the ShareDB message it NOTIFYs; the bare transaction only updates a version, inserts a row and notifies." ;;
+	core-*)
+		echo "Both run the same algorithm on the same corpus; C avoids V8's allocation and string handling. No external limit: this is CPU and memory bandwidth." ;;
+	*) echo "(no note)" ;;
+	esac
+}
+
+git_rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -n "$(git -C "$root" status --porcelain 2>/dev/null | grep -v '^??' || true)" ] && git_rev="$git_rev (with uncommitted changes)"
+{
+	echo "# Benchmarks"
+	echo
+	echo "Written by \`make bench\` (\`test/bench/run.sh\`) on $(date -u '+%Y-%m-%d %H:%M UTC'), in $(( $(date +%s) - started )) s, from commit $git_rev. Every figure below comes from this one run on this one machine; see \`test/bench/README.md\` for the method. No figure is asserted: the machine may be shared and noisy."
+	echo
+	echo "## Machine"
+	echo
+	echo "| | |"
+	echo "|---|---|"
+	echo "| CPU | $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1) |"
+	echo "| cores | $(nproc) |"
+	echo "| RAM | $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) |"
+	echo "| kernel | $(uname -sr) |"
+	echo "| PostgreSQL | $(pg_config --version) |"
+	echo "| Node | $(node --version) |"
+	echo "| load average (1, 5, 15 min) | $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end |"
+	echo "| open files limit | $(ulimit -n) soft, $(ulimit -Hn) hard (compare.sh raises the soft limit to the hard one) |"
+	echo
+	echo "## Results"
+	echo
+	echo "pg_ot is the extension, and in the rows against ShareDB \`pg_ot_gateway\` on it (a cluster with fsync and \`synchronous_commit\` on); ShareDB is npm \`sharedb\` 7.0.0 with the same two types, over \`ws\` and \`@teamwork/websocket-json-stream\`. The clients are the stock \`sharedb\` client over \`ws\` in ${BENCH_CMP_PROCS:-4} Node processes, the same for every server. \"lower is better\" marks rows where a smaller A wins; the ratio is always A/B."
+	cat "$tmp/table.md"
+	echo
+	echo "## Where pg_ot is weakest"
+	echo
+	if [ -s "$tmp/rank" ]; then
+		echo "The three rows above where pg_ot does worst against its reference or limit (by how many times better or worse it does, whichever way the row reads), and what limits each. Picked by \`run.sh\` from this run's figures; the notes were written from the measurements (the CPU figures in them are this run's)."
+		echo
+		# The weakest row of each kind of limit (one note each), three of them.
+		n=0
+		seen=" "
+		while IFS="$(printf '\t')" read -r adv key r; do
+			group=$(note_group "$key")
+			case $seen in *" $group "*) continue ;; esac
+			seen="$seen$group "
+			desc=$(echo "$r" | awk -F ' [|] ' '{ sub(/^[|] /, "", $1); print $1 }')
+			ratio=$(echo "$r" | awk -F '|' '{ gsub(/ /, "", $5); print $5 }')
+			printf '%d. **%s** (ratio %s: pg_ot %s). %s\n' "$((n + 1))" "$desc" "$ratio" \
+				"$(awk -v a="$adv" 'BEGIN { if (a >= 1) printf "%.2f× better", a; else printf "%.2f× worse", 1 / a }')" \
+				"$(limit_note "$key")"
+			echo
+			n=$((n + 1))
+			[ "$n" = 3 ] && break
+		done < <(sort -t "$(printf '\t')" -k1,1g "$tmp/rank")
+	else
+		echo "(No row against a reference in this run.)"
+	fi
+} >"$bench_out"
+echo "== wrote $bench_out" >&2
