@@ -3,11 +3,13 @@
  */
 #include "fetch.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "document.h"
 #include "error_codes.h"
+#include "metrics.h"
 #include "pool.h"
 
 static const char snapshot_sql[] =
@@ -257,19 +259,72 @@ read_start(Session *s, json_t *request, Bulk *bulk, const char *id, bool subscri
 		read_run(&r->wait);
 }
 
+/* Whether s is not subscribed to c/id yet. */
+static bool
+is_new_subscription(Session *s, const char *c, const char *id)
+{
+	size_t		clen = strlen(c),
+				len = clen + 1 + strlen(id);
+	char	   *key = xmalloc(len + 1);
+	bool		found;
+
+	memcpy(key, c, clen + 1);
+	strcpy(key + clen + 1, id);
+	found = table_get(&s->subs, key, len) != NULL;
+	free(key);
+	return !found;
+}
+
+/* Answers request ERR_TOO_MANY_SUBSCRIPTIONS if adding would pass the limit. */
+static bool
+refuse_over_limit(Session *s, json_t *request, size_t adding)
+{
+	if (s->subs.count + adding <= (size_t) client_limits.max_subscriptions)
+		return false;
+	metrics.subscriptions_refused++;
+	session_send_error(s, request, "ERR_TOO_MANY_SUBSCRIPTIONS",
+					   "this connection has as many subscriptions as the gateway allows");
+	return true;
+}
+
 void
 fetch_doc(Session *s, json_t *request, bool subscribe, int64_t version)
 {
+	if (subscribe &&
+		refuse_over_limit(s, request, is_new_subscription(s, json_string_value(json_object_get(request, "c")),
+														  json_string_value(json_object_get(request, "d")))))
+		return;
 	read_start(s, request, NULL, json_string_value(json_object_get(request, "d")), subscribe, version);
 	json_decref(request);
+}
+
+static size_t
+new_in_bulk(Session *s, json_t *request)
+{
+	const char *c = json_string_value(json_object_get(request, "c"));
+	json_t	   *b = json_object_get(request, "b");
+	size_t		adding = 0;
+	size_t		i;
+	const char *id;
+	json_t	   *item;
+
+	json_array_foreach(b, i, item)
+		adding += is_new_subscription(s, c, json_string_value(item));
+	json_object_foreach(b, id, item)
+		adding += is_new_subscription(s, c, id);
+	return adding;
 }
 
 void
 fetch_bulk(Session *s, json_t *request, bool subscribe)
 {
 	json_t	   *b = json_object_get(request, "b");
-	Bulk	   *bulk = xcalloc(1, sizeof(Bulk));
+	Bulk	   *bulk;
 	size_t		n = json_is_array(b) ? json_array_size(b) : json_object_size(b);
+
+	if (subscribe && refuse_over_limit(s, request, new_in_bulk(s, request)))
+		return;
+	bulk = xcalloc(1, sizeof(Bulk));
 
 	bulk->request = request;
 	bulk->data = json_is_array(b) ? json_object() : NULL;

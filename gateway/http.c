@@ -11,13 +11,43 @@
 #include "metrics.h"
 #include "pool.h"
 
+#define YEAR_SECONDS (365 * 24 * 3600)
+
 static struct lws_http_mount metrics_mount;
 static struct lws_http_mount healthz_mount;
+static struct lws_http_mount www_mount;
+static struct lws_http_mount assets_mount;
+static char assets_dir[4096];
+
+/*
+ * Files under www are "no-store" but for www/assets/, whose names carry their
+ * content's hash (gateway/www/build.sh): browsers and proxies keep those a year.
+ */
+static const struct lws_http_mount *
+www_mounts(const char *www)
+{
+	www_mount.mountpoint = "/";
+	www_mount.mountpoint_len = 1;
+	www_mount.origin = www;
+	www_mount.def = "index.html";
+	www_mount.origin_protocol = LWSMPRO_FILE;
+	snprintf(assets_dir, sizeof(assets_dir), "%s/assets", www);
+	assets_mount = www_mount;
+	assets_mount.mount_next = &www_mount;
+	assets_mount.mountpoint = "/assets";
+	assets_mount.mountpoint_len = 7;
+	assets_mount.origin = assets_dir;
+	assets_mount.def = NULL;
+	assets_mount.cache_max_age = YEAR_SECONDS;
+	assets_mount.cache_reusable = 1;
+	assets_mount.cache_intermediaries = 1;
+	return &assets_mount;
+}
 
 const struct lws_http_mount *
-http_mounts(const struct lws_http_mount *next)
+http_mounts(const char *www)
 {
-	healthz_mount.mount_next = next;
+	healthz_mount.mount_next = www ? www_mounts(www) : NULL;
 	healthz_mount.mountpoint = "/healthz";
 	healthz_mount.mountpoint_len = 8;
 	healthz_mount.origin = HTTP_PROTOCOL_NAME;

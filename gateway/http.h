@@ -4,7 +4,8 @@
  *   /healthz   200 "ok" while PostgreSQL answers and the listener is up, else 503
  *   /metrics   Prometheus text (metrics.h)
  *
- * Both are dynamic: Cache-Control: no-store.
+ * Both are dynamic: Cache-Control: no-store.  So are the static files of
+ * --www, but for those under assets/ (content-hashed names): a year.
  */
 #ifndef PG_OT_GATEWAY_HTTP_H
 #define PG_OT_GATEWAY_HTTP_H
@@ -22,7 +23,7 @@ typedef struct HttpResponse
 int			http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 						  void *user, void *in, size_t len);
 
-/* The mounts of the endpoints, ahead of next (the static files, or NULL). */
-const struct lws_http_mount *http_mounts(const struct lws_http_mount *next);
+/* The mounts of the endpoints and, with www (or NULL), of its static files. */
+const struct lws_http_mount *http_mounts(const char *www);
 
 #endif

@@ -96,10 +96,10 @@ static const struct lws_protocol_vhost_options security_headers[] = {
 	{NULL, NULL, "referrer-policy:", "no-referrer"},
 };
 
-/* Ping a client that said nothing for 30 s; hang up 40 s later. */
+/* Ping a client that said nothing for 25 s; hang up 35 s later. */
 static const lws_retry_bo_t client_validity = {
-	.secs_since_valid_ping = 30,
-	.secs_since_valid_hangup = 70,
+	.secs_since_valid_ping = 25,
+	.secs_since_valid_hangup = 60,
 };
 
 static void
@@ -160,7 +160,6 @@ main(int argc, char **argv)
 {
 	GatewayOptions opt;
 	struct lws_context_creation_info info;
-	struct lws_http_mount mount;
 	struct lws_vhost *vhost;
 	int			n = 0;
 
@@ -185,16 +184,16 @@ main(int argc, char **argv)
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
 	info.headers = security_headers;
 	info.retry_and_idle_policy = &client_validity;
-	if (opt.www)
+	/* Also bounds a connection's HTTP request, upgrade included (slow headers). */
+	info.timeout_secs = (unsigned int) opt.limits.handshake_timeout;
+	info.timeout_secs_ah_idle = (unsigned int) opt.limits.handshake_timeout;
+	if (opt.tls_cert)
 	{
-		memset(&mount, 0, sizeof(mount));
-		mount.mountpoint = "/";
-		mount.mountpoint_len = 1;
-		mount.origin = opt.www;
-		mount.def = "index.html";
-		mount.origin_protocol = LWSMPRO_FILE;
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = opt.tls_cert;
+		info.ssl_private_key_filepath = opt.tls_key;
 	}
-	info.mounts = http_mounts(opt.www ? &mount : NULL);
+	info.mounts = http_mounts(opt.www);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -206,15 +205,16 @@ main(int argc, char **argv)
 				opt.listen ? opt.listen : "*", opt.port);
 		return 1;
 	}
-	sessions_configure(opt.max_message, opt.queue_max, opt.rate);
+	sessions_configure(&opt.limits);
 	documents_init();
 	presence_init(context);
 	submit_init(opt.batch_max);
 	listener_init(context, vhost, opt.db);
 	pool_init(context, vhost, opt.db, opt.pool_size, submit_take_batch);
 	metrics_start_sampling(context);
-	lwsl_user("listening on %s port %d (pool %d, batches of up to %d ops)\n",
-			  opt.listen ? opt.listen : "*", opt.port, opt.pool_size, opt.batch_max);
+	lwsl_user("listening on %s port %d%s (pool %d, batches of up to %d ops)\n",
+			  opt.listen ? opt.listen : "*", opt.port, opt.tls_cert ? " with TLS" : "",
+			  opt.pool_size, opt.batch_max);
 
 	while (n >= 0 && shutdown_state.phase != DONE)
 	{

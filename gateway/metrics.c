@@ -131,6 +131,14 @@ metrics_render(size_t *len)
 	counter(&t, "gap_fills_total", "op log reads for ops the notifications missed", metrics.gap_fills);
 	counter(&t, "rate_limited_total", "client messages answered ERR_RATE_LIMITED", metrics.rate_limited);
 	counter(&t, "closed_lagging_total", "clients closed with 4008 for not reading", metrics.closed_lagging);
+	counter(&t, "presence_merged_total", "presence updates over the presence rate, merged into a later one",
+			metrics.presence_merged);
+	counter(&t, "subscriptions_refused_total", "subscriptions answered ERR_TOO_MANY_SUBSCRIPTIONS",
+			metrics.subscriptions_refused);
+	counter(&t, "connections_refused_per_ip_total", "handshakes refused (429) for connections per address",
+			metrics.refused_per_ip);
+	counter(&t, "closed_no_handshake_total", "clients closed with 4002 for no handshake in time",
+			metrics.closed_no_handshake);
 	histogram(&t, "submit_seconds", "from an op's arrival to its answer", metrics.submit_latency,
 			  METRICS_LATENCY_BUCKETS, latency_bounds, metrics.submit_latency_sum);
 	histogram(&t, "batch_ops", "ops per ot.submit_batch transaction", metrics.batch_size,

@@ -27,6 +27,10 @@ typedef struct Metrics
 	uint64_t	closed_lagging;		/* sessions closed for an over-full queue */
 	uint64_t	listener_reconnects;
 	uint64_t	rate_limited;		/* client messages refused for the rate limit */
+	uint64_t	presence_merged;	/* presence updates over --presence-rate, merged */
+	uint64_t	subscriptions_refused;	/* over --max-subscriptions */
+	uint64_t	refused_per_ip;		/* handshakes over --max-connections-per-ip */
+	uint64_t	closed_no_handshake;	/* sessions closed with 4002 */
 	uint64_t	submit_latency[METRICS_LATENCY_BUCKETS + 1];	/* cumulative at scrape */
 	double		submit_latency_sum;
 	uint64_t	batch_size[METRICS_BATCH_BUCKETS + 1];

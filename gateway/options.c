@@ -3,6 +3,7 @@
  */
 #include "options.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -29,16 +30,30 @@ static const char usage[] =
 "                        (env PG_OT_GATEWAY_TOKEN_QUERY_PARAM)\n"
 "  --allow-anonymous     let clients without a token act as the principal\n"
 "                        'anonymous' (env PG_OT_GATEWAY_ALLOW_ANONYMOUS=1)\n"
+"  --tls-cert F         serve wss:// and https:// with the PEM certificate (chain) in F\n"
+"                        (env PG_OT_GATEWAY_TLS_CERT); needs --tls-key\n"
+"  --tls-key F           the PEM private key of --tls-cert (env PG_OT_GATEWAY_TLS_KEY)\n"
 "  --pool N              query connections to PostgreSQL (env PG_OT_GATEWAY_POOL; default 4)\n"
 "  --batch-max N         ops submitted per transaction, 1..64; 1 turns batching off\n"
 "                        (env PG_OT_GATEWAY_BATCH_MAX; default 64)\n"
-"  --max-message BYTES   largest client message (env PG_OT_GATEWAY_MAX_MESSAGE;\n"
-"                        default 1048576); larger ones close the connection (1009)\n"
-"  --queue-max N         frames queued to one client before it is closed as too\n"
-"                        slow (env PG_OT_GATEWAY_QUEUE_MAX; default 10000)\n"
-"  --rate N              messages per second one client may send, in bursts of up to\n"
-"                        2N; more are answered ERR_RATE_LIMITED (env PG_OT_GATEWAY_RATE;\n"
-"                        default 500)\n"
+"\n"
+"Limits per client (each also PG_OT_GATEWAY_<NAME>, e.g. PG_OT_GATEWAY_MAX_MESSAGE):\n"
+"  --max-message BYTES   largest message (default 1048576); larger ones close the\n"
+"                        connection (1009)\n"
+"  --queue-max N         frames queued to a client before it is closed as too slow\n"
+"                        (4008; default 10000)\n"
+"  --rate N              messages per second, in bursts of up to 2N; more are answered\n"
+"                        ERR_RATE_LIMITED (default 500)\n"
+"  --presence-rate N     presence updates per second, in bursts of up to 2N; more are\n"
+"                        merged, the latest per presence id sent when the rate allows\n"
+"                        (default 20)\n"
+"  --max-subscriptions N documents a connection may subscribe to, and presence\n"
+"                        channels (default 1000); more get ERR_TOO_MANY_SUBSCRIPTIONS\n"
+"  --max-connections-per-ip N  WebSocket connections from one address (default 256;\n"
+"                        0: no limit, as behind a proxy); more are refused with 429\n"
+"  --handshake-timeout S seconds a connection has from accept to the ShareDB\n"
+"                        handshake (hs) (default 10); then it is closed (4002)\n"
+"\n"
 "  --help                this text\n"
 "\n"
 "The database role needs membership in ot_gateway (CREATE EXTENSION pg_ot makes it).\n";
@@ -69,47 +84,101 @@ env_or(const char *name, const char *fallback)
 	return v && *v ? v : fallback;
 }
 
+/* The numeric flags: where each goes, its bounds and its default. */
+typedef struct NumericFlag
+{
+	const char *name;			/* the flag without "--"; env PG_OT_GATEWAY_ + upper case */
+	int			min;
+	int			max;
+	const char *fallback;
+	int		   *field;
+} NumericFlag;
+
+static void
+numeric_flags(GatewayOptions *opt, NumericFlag *flags)
+{
+	ClientLimits *l = &opt->limits;
+	NumericFlag table[] = {
+		{"port", 1, 65535, "8080", &opt->port},
+		{"pool", 1, 64, "4", &opt->pool_size},
+		{"batch-max", 1, 64, "64", &opt->batch_max},
+		{"max-message", 1024, INT_MAX, "1048576", &l->max_message},
+		{"queue-max", 16, 10000000, "10000", &l->queue_max},
+		{"rate", 1, 1000000, "500", &l->rate},
+		{"presence-rate", 1, 1000000, "20", &l->presence_rate},
+		{"max-subscriptions", 1, 10000000, "1000", &l->max_subscriptions},
+		{"max-connections-per-ip", 0, 10000000, "256", &l->max_connections_per_ip},
+		{"handshake-timeout", 1, 3600, "10", &l->handshake_timeout},
+		{NULL, 0, 0, NULL, NULL}
+	};
+
+	memcpy(flags, table, sizeof(table));
+}
+
+#define NUMERIC_FLAGS 11
+
+static void
+set_numeric(const NumericFlag *f, const char *text)
+{
+	char		what[64];
+
+	snprintf(what, sizeof(what), "--%s", f->name);
+	*f->field = (int) number(what, text, f->min, f->max);
+}
+
+/* PG_OT_GATEWAY_ and the flag's name in upper case, '-' as '_'. */
+static const char *
+env_of(const char *flag, const char *fallback)
+{
+	char		name[64] = "PG_OT_GATEWAY_";
+	size_t		n = strlen(name);
+
+	for (; *flag && n < sizeof(name) - 1; flag++)
+		name[n++] = *flag == '-' ? '_' : (char) toupper((unsigned char) *flag);
+	name[n] = '\0';
+	return env_or(name, fallback);
+}
+
 void
 options_parse(int argc, char **argv, GatewayOptions *opt)
 {
-	enum { O_DB = 1, O_LISTEN, O_PORT, O_WWW, O_ANON, O_POOL, O_BATCH, O_MAXMSG, O_QUEUE, O_HELP,
-		O_SECRET, O_PUBKEY, O_COOKIE, O_QUERY, O_RATE };
-	static const struct option longopts[] = {
+	enum { O_DB = 1, O_LISTEN, O_WWW, O_ANON, O_HELP, O_SECRET, O_PUBKEY, O_COOKIE, O_QUERY,
+		O_TLS_CERT, O_TLS_KEY, O_NUMERIC };
+	NumericFlag flags[NUMERIC_FLAGS];
+	struct option longopts[16 + NUMERIC_FLAGS] = {
 		{"db", required_argument, NULL, O_DB},
 		{"listen", required_argument, NULL, O_LISTEN},
-		{"port", required_argument, NULL, O_PORT},
 		{"www", required_argument, NULL, O_WWW},
 		{"allow-anonymous", no_argument, NULL, O_ANON},
-		{"pool", required_argument, NULL, O_POOL},
-		{"batch-max", required_argument, NULL, O_BATCH},
-		{"max-message", required_argument, NULL, O_MAXMSG},
-		{"queue-max", required_argument, NULL, O_QUEUE},
 		{"help", no_argument, NULL, O_HELP},
 		{"jwt-secret-file", required_argument, NULL, O_SECRET},
 		{"jwt-public-key-file", required_argument, NULL, O_PUBKEY},
 		{"token-cookie", required_argument, NULL, O_COOKIE},
 		{"token-query-param", required_argument, NULL, O_QUERY},
-		{"rate", required_argument, NULL, O_RATE},
-		{NULL, 0, NULL, 0}
+		{"tls-cert", required_argument, NULL, O_TLS_CERT},
+		{"tls-key", required_argument, NULL, O_TLS_KEY},
 	};
 	const char *anon = env_or("PG_OT_GATEWAY_ALLOW_ANONYMOUS", "0");
+	int			nopts = 11;
 	int			c;
 
+	memset(opt, 0, sizeof(*opt));
+	numeric_flags(opt, flags);
+	for (int i = 0; flags[i].name; i++)
+	{
+		set_numeric(&flags[i], env_of(flags[i].name, flags[i].fallback));
+		longopts[nopts++] = (struct option) {flags[i].name, required_argument, NULL, O_NUMERIC + i};
+	}
 	opt->db = env_or("PG_OT_GATEWAY_DB", "");
 	opt->listen = env_or("PG_OT_GATEWAY_LISTEN", NULL);
-	opt->port = (int) number("port", env_or("PG_OT_GATEWAY_PORT", "8080"), 1, 65535);
 	opt->www = env_or("PG_OT_GATEWAY_WWW", NULL);
 	opt->allow_anonymous = strcmp(anon, "0") != 0 && strcmp(anon, "false") != 0;
-	opt->pool_size = (int) number("pool size", env_or("PG_OT_GATEWAY_POOL", "4"), 1, 64);
-	opt->batch_max = (int) number("batch size", env_or("PG_OT_GATEWAY_BATCH_MAX", "64"), 1, 64);
-	opt->max_message = (size_t) number("maximum message size",
-									   env_or("PG_OT_GATEWAY_MAX_MESSAGE", "1048576"), 1024, INT_MAX);
-	opt->queue_max = (int) number("queue size", env_or("PG_OT_GATEWAY_QUEUE_MAX", "10000"), 16, 10000000);
-	opt->rate = (int) number("rate", env_or("PG_OT_GATEWAY_RATE", "500"), 1, 1000000);
 	opt->jwt_secret_file = env_or("PG_OT_GATEWAY_JWT_SECRET_FILE", NULL);
 	opt->jwt_public_key_file = env_or("PG_OT_GATEWAY_JWT_PUBLIC_KEY_FILE", NULL);
 	opt->token_cookie = env_or("PG_OT_GATEWAY_TOKEN_COOKIE", "pg_ot_token");
 	opt->token_query_param = env_or("PG_OT_GATEWAY_TOKEN_QUERY_PARAM", NULL);
+	opt->tls_cert = env_or("PG_OT_GATEWAY_TLS_CERT", NULL);
+	opt->tls_key = env_or("PG_OT_GATEWAY_TLS_KEY", NULL);
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1)
 	{
@@ -117,24 +186,27 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 		{
 			case O_DB: opt->db = optarg; break;
 			case O_LISTEN: opt->listen = optarg; break;
-			case O_PORT: opt->port = (int) number("port", optarg, 1, 65535); break;
 			case O_WWW: opt->www = optarg; break;
 			case O_ANON: opt->allow_anonymous = true; break;
-			case O_POOL: opt->pool_size = (int) number("pool size", optarg, 1, 64); break;
-			case O_BATCH: opt->batch_max = (int) number("batch size", optarg, 1, 64); break;
-			case O_MAXMSG: opt->max_message = (size_t) number("maximum message size", optarg, 1024, INT_MAX); break;
-			case O_QUEUE: opt->queue_max = (int) number("queue size", optarg, 16, 10000000); break;
 			case O_SECRET: opt->jwt_secret_file = optarg; break;
 			case O_PUBKEY: opt->jwt_public_key_file = optarg; break;
 			case O_COOKIE: opt->token_cookie = optarg; break;
 			case O_QUERY: opt->token_query_param = optarg; break;
-			case O_RATE: opt->rate = (int) number("rate", optarg, 1, 1000000); break;
+			case O_TLS_CERT: opt->tls_cert = optarg; break;
+			case O_TLS_KEY: opt->tls_key = optarg; break;
 			case O_HELP: fputs(usage, stdout); exit(0);
 			default:
+				if (c >= O_NUMERIC && c < O_NUMERIC + NUMERIC_FLAGS - 1)
+				{
+					set_numeric(&flags[c - O_NUMERIC], optarg);
+					break;
+				}
 				fputs("Try \"pg_ot_gateway --help\".\n", stderr);
 				exit(2);
 		}
 	}
 	if (optind < argc)
 		bad("argument", argv[optind]);
+	if ((opt->tls_cert == NULL) != (opt->tls_key == NULL))
+		bad("TLS setting", "--tls-cert and --tls-key go together");
 }

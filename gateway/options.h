@@ -11,6 +11,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* What one client may do; 0 in a count means no limit where said. */
+typedef struct ClientLimits
+{
+	int			max_message;	/* bytes of one reassembled client message */
+	int			queue_max;		/* frames queued to one client before it is closed */
+	int			rate;			/* messages per second (bursts of twice that) */
+	int			presence_rate;	/* presence updates per second; more are merged */
+	int			max_subscriptions;	/* documents, and presence channels, per connection */
+	int			max_connections_per_ip; /* WebSocket sessions per address; 0 = any */
+	int			handshake_timeout;	/* seconds from accept to the ShareDB hs */
+} ClientLimits;
+
 typedef struct GatewayOptions
 {
 	const char *db;				/* libpq conninfo; "" = PG* environment only */
@@ -22,11 +34,11 @@ typedef struct GatewayOptions
 	const char *jwt_public_key_file;	/* RS256 (PEM) */
 	const char *token_cookie;	/* cookie holding the token */
 	const char *token_query_param;	/* NULL: tokens never come in the URL */
+	const char *tls_cert;		/* PEM certificate (chain); NULL = plain ws:// */
+	const char *tls_key;		/* its PEM private key */
 	int			pool_size;		/* query connections */
 	int			batch_max;		/* ops per submit transaction; 1 = no batching */
-	size_t		max_message;	/* bytes of one reassembled client message */
-	int			queue_max;		/* frames queued to one client before it is closed */
-	int			rate;			/* messages per second per client (bursts of twice that) */
+	ClientLimits limits;
 } GatewayOptions;
 
 /* Parses argv; on --help prints usage and exits 0, on a bad flag exits 2. */

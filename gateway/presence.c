@@ -9,7 +9,9 @@
 #include "alloc.h"
 #include "document.h"
 #include "error_codes.h"
+#include "metrics.h"
 #include "pool.h"
+#include "presence_rate.h"
 #include "table.h"
 
 #define RICH_TEXT_URI "http://sharejs.org/types/rich-text/v1"
@@ -275,6 +277,16 @@ subscribe_allowed(Session *s, json_t *request)
 void
 presence_subscribe(Session *s, json_t *request)
 {
+	const char *ch = json_string_value(json_object_get(request, "ch"));
+
+	if (table_get(&s->presence_subs, ch, strlen(ch)) == NULL &&
+		s->presence_subs.count >= (size_t) client_limits.max_subscriptions)
+	{
+		metrics.subscriptions_refused++;
+		session_send_error(s, request, "ERR_TOO_MANY_SUBSCRIPTIONS",
+						   "this connection has as many presence subscriptions as the gateway allows");
+		return;
+	}
 	with_access(s, request, subscribe_allowed);
 }
 
@@ -460,10 +472,16 @@ update_allowed(Session *s, json_t *request)
 	json_decref(request);
 }
 
+static void
+update_admitted(Session *s, json_t *request)
+{
+	with_access(s, request, update_allowed);
+}
+
 void
 presence_update(Session *s, json_t *request)
 {
-	with_access(s, request, update_allowed);
+	presence_rate_admit(s, request, update_admitted);
 }
 
 static void
@@ -489,6 +507,7 @@ presence_session_closed(Session *s)
 		unsubscribe(s, json_string_value(name));
 	json_decref(sent);
 	json_decref(subscribed);
+	presence_rate_forget(s);
 }
 
 void

@@ -140,6 +140,7 @@ handshake(Session *s, json_t *request)
 		free(s->src);
 		s->src = xstrdup(id);
 	}
+	session_handshaken(s);
 	session_send_json(s, json_pack("{s:s,s:i,s:i,s:s,s:s}", "a", "hs", "protocol", 1,
 								   "protocolMinor", 2, "id", s->src, "type", JSON0_URI));
 	json_decref(request);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "admission.h"
 #include "alloc.h"
 #include "auth.h"
 #include "document.h"
@@ -17,23 +18,17 @@
 /* A reassembly buffer larger than this is given back after its message. */
 #define RX_KEEP 65536
 #define SLOW_CLIENT_GRACE_S 5
+#define HTTP_STATUS_TOO_MANY_REQUESTS 429
 
-static struct
-{
-	size_t		max_message;
-	int			queue_max;
-	int			rate;
-} limits = {1 << 20, 10000, 500};
+ClientLimits client_limits;
 
 static lws_dll2_owner_t sessions;
 static bool draining;
 
 void
-sessions_configure(size_t max_message, int queue_max, int rate)
+sessions_configure(const ClientLimits *limits)
 {
-	limits.max_message = max_message;
-	limits.queue_max = queue_max;
-	limits.rate = rate;
+	client_limits = *limits;
 }
 
 void
@@ -63,6 +58,23 @@ token_expired(lws_sorted_usec_list_t *sul)
 }
 
 static void
+handshake_missing(lws_sorted_usec_list_t *sul)
+{
+	Session    *s = lws_container_of(sul, Session, handshake_deadline);
+
+	lwsl_user("session %s: no handshake within %d s, closing it (%d)\n", s->id,
+			  client_limits.handshake_timeout, CLOSE_NO_HANDSHAKE);
+	metrics.closed_no_handshake++;
+	session_close(s, CLOSE_NO_HANDSHAKE);
+}
+
+void
+session_handshaken(Session *s)
+{
+	lws_sul_cancel(&s->handshake_deadline);
+}
+
+static void
 session_open(Session *s, struct lws *wsi)
 {
 	unsigned char random[16];
@@ -76,8 +88,11 @@ session_open(Session *s, struct lws *wsi)
 		snprintf(s->id + 2 * i, 3, "%02x", random[i]);
 	s->src = xstrdup(s->id);
 	s->user = s->principal;
-	s->tokens = 2.0 * limits.rate;
-	s->refilled = lws_now_usecs();
+	bucket_fill(&s->messages, client_limits.rate, lws_now_usecs());
+	bucket_fill(&s->presence_updates, client_limits.presence_rate, lws_now_usecs());
+	admission_enter(s->address);
+	lws_sul_schedule(lws_get_context(wsi), 0, &s->handshake_deadline, handshake_missing,
+					 (lws_usec_t) client_limits.handshake_timeout * LWS_USEC_PER_SEC);
 	if (s->expires)
 		lws_sul_schedule(lws_get_context(wsi), 0, &s->expiry, token_expired,
 						 (lws_usec_t) (s->expires - (int64_t) time(NULL)) * LWS_USEC_PER_SEC);
@@ -85,6 +100,7 @@ session_open(Session *s, struct lws *wsi)
 	table_init(&s->presence_sent);
 	table_init(&s->presence_subs);
 	table_init(&s->presence_ok);
+	table_init(&s->presence_held);
 }
 
 /*
@@ -146,7 +162,7 @@ session_send(Session *s, Frame *f)
 		frame_unref(f);
 		return;
 	}
-	if (s->queue_len == limits.queue_max)
+	if (s->queue_len == client_limits.queue_max)
 	{
 		frame_unref(f);
 		session_overflow(s);
@@ -193,7 +209,8 @@ session_writeable(Session *s)
 	if (s->close_code == CLOSE_TOO_SLOW || (s->close_code && s->queue_len == 0))
 	{
 		const char *why = s->close_code == CLOSE_TOO_SLOW ? "too slow" :
-			s->close_code == CLOSE_TOKEN_EXPIRED ? "token expired" : "going away";
+			s->close_code == CLOSE_TOKEN_EXPIRED ? "token expired" :
+			s->close_code == CLOSE_NO_HANDSHAKE ? "no handshake" : "going away";
 
 		lws_close_reason(s->wsi, (enum lws_close_status) s->close_code,
 						 (unsigned char *) why, strlen(why));
@@ -214,31 +231,12 @@ session_writeable(Session *s)
 	return 0;
 }
 
-/* A token bucket: rate messages a second, bursts of twice that. */
-static bool
-rate_allows(Session *s)
-{
-	lws_usec_t	now = lws_now_usecs();
-
-	s->tokens += (double) (now - s->refilled) / LWS_USEC_PER_SEC * limits.rate;
-	if (s->tokens > 2.0 * limits.rate)
-		s->tokens = 2.0 * limits.rate;
-	s->refilled = now;
-	if (s->tokens < 1.0)
-	{
-		metrics.rate_limited++;
-		return false;
-	}
-	s->tokens -= 1.0;
-	return true;
-}
-
 static int
 session_receive(Session *s, const char *in, size_t len)
 {
 	if (lws_is_first_fragment(s->wsi))
 		s->rx_len = 0;
-	if (s->rx_len + len > limits.max_message)
+	if (s->rx_len + len > (size_t) client_limits.max_message)
 	{
 		lws_close_reason(s->wsi, CLOSE_TOO_BIG, (unsigned char *) "message too large", 17);
 		return -1;
@@ -252,10 +250,13 @@ session_receive(Session *s, const char *in, size_t len)
 	s->rx_len += len;
 	if (!lws_is_final_fragment(s->wsi) || lws_remaining_packet_payload(s->wsi) > 0)
 		return 0;
-	if (rate_allows(s))
+	if (bucket_take(&s->messages, client_limits.rate, lws_now_usecs()))
 		protocol_message(s, s->rx, s->rx_len);
 	else
+	{
+		metrics.rate_limited++;
 		session_send_error(s, json_object(), "ERR_RATE_LIMITED", "too many messages: wait and send again");
+	}
 	s->rx_len = 0;
 	if (s->rx_cap > RX_KEEP)
 	{
@@ -274,6 +275,8 @@ session_closed(Session *s)
 
 	lws_dll2_remove(&s->link);
 	lws_sul_cancel(&s->expiry);
+	lws_sul_cancel(&s->handshake_deadline);
+	admission_leave(s->address);
 	while (s->tickets.head)
 		ticket_detach(lws_container_of(s->tickets.head, Ticket, link));
 	for (size_t i = 0; i < n; i++)
@@ -293,6 +296,7 @@ session_closed(Session *s)
 	table_free(&s->presence_sent);
 	table_free(&s->presence_subs);
 	table_free(&s->presence_ok);
+	table_free(&s->presence_held);
 }
 
 int
@@ -307,6 +311,15 @@ session_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		{
 			Identity	who;
 
+			lws_get_peer_simple(wsi, s->address, sizeof(s->address));
+			if (admission_full(s->address, client_limits.max_connections_per_ip))
+			{
+				lwsl_user("refused a connection from %s: %d connections already\n", s->address,
+						  client_limits.max_connections_per_ip);
+				metrics.refused_per_ip++;
+				lws_return_http_status(wsi, HTTP_STATUS_TOO_MANY_REQUESTS, NULL);
+				return 1;
+			}
 			if (!auth_identify(wsi, &who))
 			{
 				/* Refused at the handshake, with a status a client can read. */

@@ -15,7 +15,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bucket.h"
 #include "frame.h"
+#include "options.h"
 #include "table.h"
 
 typedef struct Session Session;
@@ -32,6 +34,7 @@ typedef struct Ticket
 #define CLOSE_TOO_BIG 1009		/* a message over --max-message */
 #define CLOSE_TOO_SLOW 4008		/* more than --queue-max frames unread: resume by version */
 #define CLOSE_TOKEN_EXPIRED 4001	/* the token's exp passed: come back with a new one */
+#define CLOSE_NO_HANDSHAKE 4002	/* no hs within --handshake-timeout */
 
 struct Session
 {
@@ -43,8 +46,12 @@ struct Session
 	char		principal[256];	/* from its token, or "anonymous" */
 	int64_t		expires;		/* the token's exp, 0 = none */
 	lws_sorted_usec_list_t expiry;	/* closes it with 4001 at expires */
-	double		tokens;			/* messages it may still send now (token bucket) */
-	lws_usec_t	refilled;
+	lws_sorted_usec_list_t handshake_deadline;	/* closes it with 4002 unless hs came */
+	char		address[64];	/* the peer's IP address */
+	Bucket		messages;		/* --rate */
+	Bucket		presence_updates;	/* --presence-rate */
+	Table		presence_held;	/* channel "\n" presence id -> a "p" over the rate */
+	lws_sorted_usec_list_t presence_flush;	/* sends what is held when the rate allows */
 	Frame	  **queue;			/* ring of queued frames */
 	int			queue_head;
 	int			queue_len;
@@ -76,7 +83,13 @@ void		session_send_error(Session *s, json_t *request, const char *code, const ch
 void		ticket_attach(Ticket *t, Session *s);
 void		ticket_detach(Ticket *t);
 
-void		sessions_configure(size_t max_message, int queue_max, int rate);
+/* The limits every session keeps (set once at startup). */
+extern ClientLimits client_limits;
+
+void		sessions_configure(const ClientLimits *limits);
+
+/* The client sent hs: it keeps its connection past --handshake-timeout. */
+void		session_handshaken(Session *s);
 
 /* Shutdown: no new sessions, no more reading; then each goes with 1001 once its queue is out. */
 void		sessions_drain(void);

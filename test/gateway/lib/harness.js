@@ -406,10 +406,57 @@ async function dbFetch(pg, collection, id) {
 	};
 }
 
+// A gateway of a test file's own, on spare port SLOT (0 or 1), with ARGS
+// after --db, --listen and --port; resolves once its /healthz answers 200.
+// With CA (a PEM string) it serves TLS, and gw.url is wss://.  gw.log
+// collects its output, gw.exited resolves to its exit code.
+const ownGateways = [];
+async function startGateway(args, { slot = 0, ca = null } = {}) {
+	const { spawn } = require('node:child_process');
+	const port = [process.env.GATEWAY_SPARE_PORT, process.env.GATEWAY_SPARE_PORT2][slot];
+	const gw = spawn(process.env.GATEWAY_BIN, ['--db', process.env.GATEWAY_DB, '--listen', '127.0.0.1',
+		'--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+	gw.log = '';
+	gw.stdout.on('data', (d) => { gw.log += d; });
+	gw.stderr.on('data', (d) => { gw.log += d; });
+	gw.exited = new Promise((resolve) => gw.once('exit', (code) => resolve(code)));
+	gw.url = `${ca ? 'wss' : 'ws'}://127.0.0.1:${port}`;
+	gw.http = `${ca ? 'https' : 'http'}://127.0.0.1:${port}`;
+	ownGateways.push(gw);
+	const deadline = Date.now() + WAIT_MS;
+	for (;;) {
+		if ((await httpGet(`${gw.http}/healthz`, { ca })).status === 200) return gw;
+		if (gw.exitCode !== null || Date.now() > deadline) throw new Error(`gateway did not start:\n${gw.log}`);
+		await new Promise((r) => setTimeout(r, 100));
+	}
+}
+
+// SIGTERM to every gateway startGateway started; each must exit 0.
+async function stopGateways() {
+	while (ownGateways.length) {
+		const gw = ownGateways.shift();
+		gw.kill('SIGTERM');
+		assert.equal(await gw.exited, 0, `a test's own gateway exits 0 on SIGTERM:\n${gw.log}`);
+	}
+}
+
+// GET over http or https (trusting CA): { status, headers, body }, status 0 if it failed.
+function httpGet(url, { ca = null } = {}) {
+	const lib = url.startsWith('https:') ? require('node:https') : require('node:http');
+	return new Promise((resolve) => {
+		const req = lib.get(url, ca ? { ca } : {}, (res) => {
+			let body = '';
+			res.on('data', (d) => { body += d; });
+			res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+		});
+		req.on('error', () => resolve({ status: 0, headers: {}, body: '' }));
+	});
+}
+
 module.exports = {
 	assert, ShareDB, TYPES, typeUri, TARGET, PG_OT, SKIP_UNLESS_PG_OT, URLS, CLIENT_URLS, SPREAD, WAIT_MS, SEED,
 	COLLECTIONS, UNGRANTED, clientWarnings, uid, until, call, clone,
 	LossySocket, connect, reconnect, getDoc, subscribe, unsubscribe, fetch, create, submit, del,
 	nothingPending, waitVersion, dataOf, normalData, snapshotOf, fetchFresh, opStream, acks, assertDelivered,
-	close, closeAll, assertClean, Raw, pgConnect, dbFetch,
+	close, closeAll, assertClean, Raw, pgConnect, dbFetch, startGateway, stopGateways, httpGet,
 };

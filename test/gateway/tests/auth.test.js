@@ -9,7 +9,6 @@
 // Grants by user: what is granted to alice is refused to bob, presence too.
 
 const { test, before, after } = require('node:test');
-const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -36,28 +35,7 @@ function jwt(claims, { alg = 'HS256', key = SECRET } = {}) {
 const now = () => Math.floor(Date.now() / 1000);
 const valid = (sub, seconds = 600) => ({ sub, exp: now() + seconds });
 
-const gateways = [];
 let dir;
-async function startGateway(args) {
-	const port = [process.env.GATEWAY_SPARE_PORT, process.env.GATEWAY_SPARE_PORT2][gateways.length];
-	const gw = spawn(process.env.GATEWAY_BIN, ['--db', process.env.GATEWAY_DB, '--listen', '127.0.0.1',
-		'--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-	gw.log = '';
-	gw.stdout.on('data', (d) => { gw.log += d; });
-	gw.stderr.on('data', (d) => { gw.log += d; });
-	gw.exited = new Promise((resolve) => gw.once('exit', (code) => resolve(code)));
-	gw.url = `ws://127.0.0.1:${port}`;
-	gateways.push(gw);
-	const deadline = Date.now() + h.WAIT_MS;
-	for (;;) {
-		try {
-			if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200) return gw;
-		} catch (e) { /* not yet */ }
-		if (gw.exitCode !== null || Date.now() > deadline) throw new Error(`gateway did not start:\n${gw.log}`);
-		await new Promise((r) => setTimeout(r, 100));
-	}
-}
-
 let hs;
 let rs;
 before(async () => {
@@ -65,8 +43,8 @@ before(async () => {
 	dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg_ot_auth_'));
 	fs.writeFileSync(path.join(dir, 'secret'), `${SECRET}\n`);
 	fs.writeFileSync(path.join(dir, 'public.pem'), PUBLIC_PEM);
-	hs = await startGateway(['--jwt-secret-file', path.join(dir, 'secret'), '--token-query-param', 'token']);
-	rs = await startGateway(['--jwt-public-key-file', path.join(dir, 'public.pem')]);
+	hs = await h.startGateway(['--jwt-secret-file', path.join(dir, 'secret'), '--token-query-param', 'token']);
+	rs = await h.startGateway(['--jwt-public-key-file', path.join(dir, 'public.pem')], { slot: 1 });
 	const pg = await h.pgConnect();
 	await pg.query("SELECT ot.grant('gw_auth', 'alices', 'alice', 'write')");
 	await pg.end();
@@ -74,10 +52,7 @@ before(async () => {
 
 after(async () => {
 	await h.closeAll();
-	for (const gw of gateways) {
-		gw.kill('SIGTERM');
-		assert.equal(await gw.exited, 0, `a token gateway exits 0 on SIGTERM:\n${gw.log}`);
-	}
+	await h.stopGateways();
 	if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -257,3 +257,29 @@ test('rate limit: a flood past --rate is answered ERR_RATE_LIMITED, the connecti
 	gw.kill('SIGTERM');
 	assert.equal(await exited, 0);
 });
+
+test('static files: content-hashed assets are cached for a year, everything else is no-store', { skip, timeout: 60000 }, async () => {
+	const fs = require('node:fs');
+	const os = require('node:os');
+	const www = fs.mkdtempSync(path.join(os.tmpdir(), 'pg_ot_www_'));
+	fs.mkdirSync(path.join(www, 'assets'));
+	fs.writeFileSync(path.join(www, 'index.html'), '<!doctype html><script src="assets/app-ABC123.js"></script>');
+	fs.writeFileSync(path.join(www, 'assets', 'app-ABC123.js'), 'console.log(1);');
+	const gw = await h.startGateway(['--allow-anonymous', '--www', www]);
+	const get = (p) => h.httpGet(`${gw.http}${p}`);
+	for (const p of ['/', '/index.html', '/healthz', '/metrics']) {
+		const r = await get(p);
+		assert.equal(r.status, 200, p);
+		assert.equal(r.headers['cache-control'], 'no-store', `${p} is not cached`);
+		assert.equal(r.headers['x-content-type-options'], 'nosniff', `${p} has the security headers`);
+		assert.match(r.headers['content-security-policy'] || '', /default-src 'none'; script-src 'self'/, `${p} has the CSP`);
+	}
+	const asset = await get('/assets/app-ABC123.js');
+	assert.equal(asset.status, 200);
+	assert.equal(asset.body, 'console.log(1);');
+	assert.equal(asset.headers['cache-control'], 'public, max-age=31536000', 'a hashed asset is kept a year');
+	assert.equal((await get('/assets/missing.js')).status, 404);
+	assert.equal((await get('/../etc/passwd')).status === 200, false, 'nothing outside --www');
+	await h.stopGateways();
+	fs.rmSync(www, { recursive: true, force: true });
+});

@@ -1,0 +1,98 @@
+/*
+ * presence_rate.c: merging presence updates over the rate (see presence_rate.h).
+ */
+#include "presence_rate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "metrics.h"
+
+static PresenceSend sender;		/* the same for every session */
+
+static bool
+take(Session *s)
+{
+	return bucket_take(&s->presence_updates, client_limits.presence_rate, lws_now_usecs());
+}
+
+static void flush(lws_sorted_usec_list_t *sul);
+
+static void
+schedule_flush(Session *s)
+{
+	lws_sul_schedule(lws_get_context(s->wsi), 0, &s->presence_flush, flush,
+					 bucket_wait(&s->presence_updates, client_limits.presence_rate));
+}
+
+static void
+collect_key(const char *key, size_t keylen, void *value, void *arg)
+{
+	json_array_append_new(arg, json_stringn(key, keylen));
+}
+
+/* Sends what the rate allows of what s holds; the rest waits for the next token. */
+static void
+flush(lws_sorted_usec_list_t *sul)
+{
+	Session    *s = lws_container_of(sul, Session, presence_flush);
+	json_t	   *keys = json_array();
+	size_t		i;
+	json_t	   *key;
+
+	table_each(&s->presence_held, collect_key, keys);
+	json_array_foreach(keys, i, key)
+	{
+		if (!take(s))
+			break;
+		sender(s, table_remove(&s->presence_held, json_string_value(key), json_string_length(key)));
+	}
+	json_decref(keys);
+	if (s->presence_held.count > 0)
+		schedule_flush(s);
+}
+
+void
+presence_rate_admit(Session *s, json_t *request, PresenceSend send)
+{
+	const char *ch = json_string_value(json_object_get(request, "ch"));
+	const char *id = json_string_value(json_object_get(request, "id"));
+	size_t		keylen = strlen(ch) + 1 + strlen(id);
+	char	   *key;
+	json_t	   *older;
+
+	sender = send;
+	/* Behind something held, an update waits too: the latest must stay last. */
+	if (s->presence_held.count == 0 && take(s))
+	{
+		send(s, request);
+		return;
+	}
+	key = xmalloc(keylen + 1);
+	snprintf(key, keylen + 1, "%s\n%s", ch, id);
+	older = table_remove(&s->presence_held, key, keylen);
+	if (older)
+	{
+		/* Its sender gets it back: ShareDB's client takes that as the ack. */
+		metrics.presence_merged++;
+		session_send_json(s, older);
+	}
+	table_put(&s->presence_held, key, keylen, request);
+	free(key);
+	if (s->presence_held.count == 1)
+		schedule_flush(s);
+}
+
+void
+presence_rate_forget(Session *s)
+{
+	size_t		n;
+	json_t	  **held = (json_t **) table_values(&s->presence_held, &n);
+
+	lws_sul_cancel(&s->presence_flush);
+	for (size_t i = 0; i < n; i++)
+		json_decref(held[i]);
+	free(held);
+}

@@ -1,0 +1,195 @@
+'use strict';
+// Per-client limits (pg_ot only), on a gateway of this file's own with small
+// ones: --max-subscriptions, --presence-rate (updates over it are merged,
+// every one acknowledged, the latest delivered), --max-connections-per-ip
+// (429 at the handshake) and --handshake-timeout (4002 without hs; a
+// connection that never finishes its HTTP request is cut too).  Each is
+// counted in /metrics.  Then TLS (--tls-cert/--tls-key): the stock client
+// edits over wss://, and plain ws:// to that port gets no session.
+
+const { test, before, after } = require('node:test');
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const WebSocket = require('ws');
+const h = require('../lib/harness');
+const { assert, ShareDB } = h;
+
+const skip = h.SKIP_UNLESS_PG_OT;
+const MAX_SUBS = 3;
+const PRESENCE_RATE = 5;
+const PER_IP = 4;
+const HANDSHAKE_S = 2;
+let gw;
+
+before(async () => {
+	if (skip) return;
+	gw = await h.startGateway(['--allow-anonymous', '--max-subscriptions', String(MAX_SUBS),
+		'--presence-rate', String(PRESENCE_RATE), '--max-connections-per-ip', String(PER_IP),
+		'--handshake-timeout', String(HANDSHAKE_S)]);
+});
+
+after(async () => {
+	await h.closeAll();
+	await h.stopGateways();
+});
+
+async function metric(name) {
+	const r = await h.httpGet(`${gw.http}/metrics`);
+	const m = new RegExp(`^pg_ot_gateway_${name} (\\S+)$`, 'm').exec(r.body);
+	assert.ok(m, `/metrics has ${name}`);
+	return Number(m[1]);
+}
+
+// Resolves with the error code a callback-style call ends with (null: none).
+const outcome = (fn) => new Promise((resolve) => fn((err) => resolve(err ? err.code : null)));
+
+// Polls an async condition until it holds.
+async function eventually(what, fn) {
+	const deadline = Date.now() + h.WAIT_MS;
+	while (!(await fn())) {
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, 50));
+	}
+}
+
+// Waits until the gateway has seen every connection of this file go.
+const noSessions = () => eventually('the gateway to count no connection', async () => (await metric('connections')) === 0);
+
+test('--max-subscriptions: one more document or presence channel is refused, re-subscribing is not', { skip, timeout: 60000 }, async () => {
+	const before_ = await metric('subscriptions_refused_total');
+	const c = await h.connect(gw.url);
+	const ids = [0, 1, 2, 3, 4].map((i) => h.uid(`subs${i}`));
+	const docs = ids.map((id) => h.getDoc(c, 'gw_text', id));
+	for (const doc of docs.slice(0, MAX_SUBS)) await h.subscribe(doc);
+	assert.equal(await outcome((cb) => docs[MAX_SUBS].subscribe(cb)), 'ERR_TOO_MANY_SUBSCRIPTIONS',
+		`subscription ${MAX_SUBS + 1} is refused`);
+	assert.equal(await outcome((cb) => docs[0].fetch(cb)), null, 'a fetch is no subscription');
+	// Bulk: all or nothing.
+	const bulkRefused = await outcome((cb) => {
+		c.connection.startBulk();
+		docs[MAX_SUBS].subscribe(cb);
+		docs[MAX_SUBS + 1].subscribe();
+		c.connection.endBulk();
+	});
+	assert.equal(bulkRefused, 'ERR_TOO_MANY_SUBSCRIPTIONS', 'a bulk subscribe past the limit is refused');
+	// One less makes room for one more.
+	await h.unsubscribe(docs[0]);
+	assert.equal(await outcome((cb) => docs[MAX_SUBS + 1].subscribe(cb)), null, 'room again after an unsubscribe');
+	// Presence channels count on their own.
+	const channels = ids.map((id) => c.connection.getDocPresence('gw_rich', id));
+	for (const p of channels.slice(0, MAX_SUBS)) assert.equal(await outcome((cb) => p.subscribe(cb)), null);
+	assert.equal(await outcome((cb) => channels[MAX_SUBS].subscribe(cb)), 'ERR_TOO_MANY_SUBSCRIPTIONS',
+		`presence channel ${MAX_SUBS + 1} is refused`);
+	assert.equal(await metric('subscriptions_refused_total'), before_ + 3, 'three refusals counted');
+	h.close(c);
+	await noSessions();
+});
+
+test('--presence-rate: a burst of presence updates is merged; every one is acknowledged and the last arrives', { skip, timeout: 60000 }, async () => {
+	const merged0 = await metric('presence_merged_total');
+	const id = h.uid('presence-rate');
+	const A = await h.connect(gw.url);
+	const B = await h.connect(gw.url);
+	const docA = h.getDoc(A, 'gw_rich', id);
+	await h.subscribe(docA);
+	await h.create(docA, [{ insert: 'a line of text\n' }], 'rich-text');
+	await h.subscribe(h.getDoc(B, 'gw_rich', id));
+	const pA = A.connection.getDocPresence('gw_rich', id);
+	const pB = B.connection.getDocPresence('gw_rich', id);
+	const seen = [];
+	pB.on('receive', (pid, value) => seen.push(value));
+	await h.call('A subscribes to presence', (cb) => pA.subscribe(cb));
+	await h.call('B subscribes to presence', (cb) => pB.subscribe(cb));
+	const local = pA.create('cursor');
+	const burst = 60;
+	const acks = [];
+	for (let i = 0; i < burst; i++) acks.push(outcome((cb) => local.submit({ index: i % 10, length: 0, n: i }, cb)));
+	assert.deepEqual(await Promise.all(acks), Array(burst).fill(null), 'every update is acknowledged without error');
+	const last = () => seen[seen.length - 1];
+	await h.until(() => last() && last().n === burst - 1, 'B to see the last update', [[pB, 'receive']],
+		() => JSON.stringify(last()));
+	// What crossed B's socket (B's client merges too, so count frames).
+	const ns = B.received.filter((m) => m.a === 'p' && m.id === 'cursor').map((m) => m.p.n);
+	assert.deepEqual(ns, [...ns].sort((x, y) => x - y), 'B gets the updates in order');
+	assert.ok(ns.length < burst, `B got fewer updates (${ns.length}) than were sent (${burst})`);
+	assert.ok(ns.length >= 2 * PRESENCE_RATE, `the burst allowance went through (${ns.length})`);
+	assert.equal(await metric('presence_merged_total'), merged0 + burst - ns.length, 'the merged ones are counted');
+	h.close(A); h.close(B);
+	await noSessions();
+});
+
+// Opens a WebSocket: 'open' (then closed) or the HTTP status that refused it.
+function attempt(url) {
+	return new Promise((resolve) => {
+		const ws = new WebSocket(url);
+		ws.on('open', () => resolve(ws));
+		ws.on('unexpected-response', (req, res) => { resolve(res.statusCode); ws.terminate(); });
+		ws.on('error', () => resolve('error'));
+	});
+}
+
+test('--max-connections-per-ip: one connection too many gets 429; a closed one makes room', { skip, timeout: 60000 }, async () => {
+	const refused0 = await metric('connections_refused_per_ip_total');
+	const clients = [];
+	for (let i = 0; i < PER_IP; i++) clients.push(await h.connect(gw.url));
+	assert.equal(await attempt(gw.url), 429, `connection ${PER_IP + 1} from 127.0.0.1 is refused with 429`);
+	assert.equal(await metric('connections_refused_per_ip_total'), refused0 + 1);
+	h.close(clients.pop());
+	await eventually('the gateway to see one go', async () => (await metric('connections')) === PER_IP - 1);
+	const again = await h.connect(gw.url);
+	const doc = h.getDoc(again, 'gw_text', h.uid('per-ip'));
+	await h.subscribe(doc);
+	await h.create(doc, 'room again', 'text-unicode');
+	for (const c of [...clients, again]) h.close(c);
+	await noSessions();
+});
+
+test('--handshake-timeout: no hs closes with 4002, slow HTTP is cut, a handshaken client stays', { skip, timeout: 60000 }, async () => {
+	const closed0 = await metric('closed_no_handshake_total');
+	const started = Date.now();
+	const silent = await attempt(gw.url);
+	const code = await new Promise((resolve) => silent.on('close', (c) => resolve(c)));
+	assert.equal(code, 4002, 'a WebSocket that never says hs is closed with 4002');
+	const after_ = (Date.now() - started) / 1000;
+	assert.ok(after_ >= HANDSHAKE_S - 0.5, `not before the deadline (${after_} s)`);
+	assert.equal(await metric('closed_no_handshake_total'), closed0 + 1);
+	// Half an HTTP request, then nothing: cut as well.
+	const sock = net.connect(Number(new URL(gw.url).port), '127.0.0.1');
+	sock.on('connect', () => sock.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
+	sock.on('error', () => {});
+	await new Promise((resolve) => sock.on('close', resolve));
+	// A stock client handshakes at once and keeps its connection past the deadline.
+	const c = await h.connect(gw.url);
+	await new Promise((r) => setTimeout(r, (HANDSHAKE_S + 1) * 1000));
+	assert.equal(c.connection.state, 'connected', 'a handshaken client is not cut');
+	h.close(c);
+	await noSessions();
+});
+
+test('TLS: the stock client edits over wss://; plain ws:// to that port gets no session', { skip, timeout: 60000 }, async () => {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg_ot_tls_'));
+	const cert = path.join(dir, 'cert.pem');
+	const key = path.join(dir, 'key.pem');
+	execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+		'-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+	const ca = fs.readFileSync(cert, 'utf8');
+	const tls = await h.startGateway(['--allow-anonymous', '--tls-cert', cert, '--tls-key', key], { slot: 1, ca });
+	assert.match(tls.log, /with TLS/, 'the gateway says it serves TLS');
+	const socket = new WebSocket(tls.url, { ca });
+	const connection = new ShareDB.Connection(socket);
+	await h.until(() => connection.state === 'connected', 'the handshake over wss://', [[connection, 'state']]);
+	const id = h.uid('tls');
+	const doc = connection.get('gw_text', id);
+	await h.call('create over TLS', (cb) => doc.create('secure', h.TYPES['text-unicode'].uri, cb));
+	await h.call('an op over TLS', (cb) => doc.submitOp([6, ' line'], cb));
+	const pg = await h.pgConnect();
+	assert.deepEqual(await h.dbFetch(pg, 'gw_text', id), { v: 2, type: h.TYPES['text-unicode'].uri, data: 'secure line' });
+	await pg.end();
+	const plain = await attempt(tls.url.replace('wss:', 'ws:'));
+	assert.ok(!(plain instanceof WebSocket), `no WebSocket without TLS (${plain})`);
+	connection.close();
+	fs.rmSync(dir, { recursive: true, force: true });
+});
