@@ -6,10 +6,15 @@
  */
 #include <libpq-fe.h>
 #include <libwebsockets.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "document.h"
@@ -133,6 +138,48 @@ single_value(PGconn *conn, const char *sql)
 	return value;
 }
 
+/*
+ * --listen must name an address of this host or an interface: lws would
+ * otherwise log it and serve nowhere (or, for some, everywhere).
+ */
+static void
+check_listen(const char *listen)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	struct sockaddr_storage sa;
+	socklen_t	len;
+	int			fd,
+				ok;
+
+	if (listen == NULL)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	if (inet_pton(AF_INET, listen, &a4) == 1)
+	{
+		((struct sockaddr_in *) &sa)->sin_family = AF_INET;
+		((struct sockaddr_in *) &sa)->sin_addr = a4;
+		len = sizeof(struct sockaddr_in);
+	}
+	else if (inet_pton(AF_INET6, listen, &a6) == 1)
+	{
+		((struct sockaddr_in6 *) &sa)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *) &sa)->sin6_addr = a6;
+		len = sizeof(struct sockaddr_in6);
+	}
+	else if (if_nametoindex(listen) != 0)
+		return;
+	else
+		fail(NULL, "--listen %s is neither an IP address nor an interface of this host", listen);
+	/* Port 0: only whether the address is this host's. */
+	fd = socket(sa.ss_family, SOCK_STREAM, 0);
+	ok = fd >= 0 && bind(fd, (struct sockaddr *) &sa, len) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (!ok)
+		fail(NULL, "--listen %s is not an address of this host", listen);
+}
+
 /* Says at once, and plainly, what keeps the gateway from working. */
 static void
 check_database(const GatewayOptions *opt)
@@ -174,6 +221,7 @@ main(int argc, char **argv)
 	}
 	if (!auth_init(&opt))
 		return 1;
+	check_listen(opt.listen);
 	check_database(&opt);
 
 	memset(&info, 0, sizeof(info));
@@ -182,6 +230,9 @@ main(int argc, char **argv)
 	info.protocols = protocols;
 	info.vhost_name = "pg_ot";
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+	/* lws binds an IPv4 address given to an IPv6 socket as "any": keep it IPv4. */
+	if (opt.listen && strchr(opt.listen, ':') == NULL)
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.headers = security_headers;
 	info.retry_and_idle_policy = &client_validity;
 	/* Also bounds a connection's HTTP request, upgrade included (slow headers). */

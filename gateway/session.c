@@ -231,6 +231,28 @@ session_writeable(Session *s)
 	return 0;
 }
 
+/*
+ * The fields ShareDB's client routes a reply by (its request's callback),
+ * from a message refused unread.
+ */
+static json_t *
+reply_stub(const char *text, size_t len)
+{
+	static const char *const keys[] = {"a", "c", "d", "v", "src", "seq", "id", "ch", "pv", "b", NULL};
+	json_t	   *request = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+	json_t	   *stub = json_object();
+
+	for (int i = 0; json_is_object(request) && keys[i]; i++)
+	{
+		json_t	   *v = json_object_get(request, keys[i]);
+
+		if (v)
+			json_object_set(stub, keys[i], v);
+	}
+	json_decref(request);
+	return stub;
+}
+
 static int
 session_receive(Session *s, const char *in, size_t len)
 {
@@ -255,7 +277,8 @@ session_receive(Session *s, const char *in, size_t len)
 	else
 	{
 		metrics.rate_limited++;
-		session_send_error(s, json_object(), "ERR_RATE_LIMITED", "too many messages: wait and send again");
+		session_send_error(s, reply_stub(s->rx, s->rx_len), "ERR_RATE_LIMITED",
+						   "too many messages: wait and send again");
 	}
 	s->rx_len = 0;
 	if (s->rx_cap > RX_KEEP)

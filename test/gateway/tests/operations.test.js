@@ -230,7 +230,7 @@ test('limits: an oversized message closes with 1009, a client that never reads i
 	assert.equal(await exited, 0, `the limits gateway exits 0:\n${log}`);
 });
 
-test('rate limit: a flood past --rate is answered ERR_RATE_LIMITED, the connection stays usable', { skip, timeout: 120000 }, async () => {
+test('rate limit: a flood past --rate is answered ERR_RATE_LIMITED, naming the request; the connection stays usable', { skip, timeout: 120000 }, async () => {
 	const WebSocket = require('ws');
 	const port = process.env.GATEWAY_SPARE_PORT;
 	const gw = spawn(process.env.GATEWAY_BIN, ['--db', process.env.GATEWAY_DB, '--listen', '127.0.0.1', '--port', port,
@@ -254,6 +254,19 @@ test('rate limit: a flood past --rate is answered ERR_RATE_LIMITED, the connecti
 	assert.equal(got[100].a, 'pp', 'the connection is usable again');
 	assert.ok((await scrape(url)).get('pg_ot_gateway_rate_limited_total') >= limited, 'counted in /metrics');
 	ws.close();
+	// The refusal names the request: a stock client's op callback gets it, and nothing is applied.
+	const c = await h.connect(url);
+	const doc = h.getDoc(c, 'gw_text', h.uid('rate'));
+	await h.subscribe(doc);
+	await h.create(doc, 'x', 'text-unicode');
+	for (let i = 0; i < 60; i++) c.connection.send({ a: 'pp' });
+	const code = await new Promise((resolve) => doc.submitOp([1, 'y'], (err) => resolve(err && err.code)));
+	assert.equal(code, 'ERR_RATE_LIMITED', 'the op\'s callback hears why');
+	const pg = await h.pgConnect();
+	assert.deepEqual(await h.dbFetch(pg, 'gw_text', doc.id), { v: 1, type: h.TYPES['text-unicode'].uri, data: 'x' },
+		'the refused op changed nothing');
+	await pg.end();
+	h.close(c);
 	gw.kill('SIGTERM');
 	assert.equal(await exited, 0);
 });
