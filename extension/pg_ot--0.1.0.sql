@@ -537,9 +537,16 @@ BEGIN
 	END IF;
 	-- A resend: the op with this (src, seq) was applied; return it, change
 	-- nothing.  ShareDB looks only among the ops since v; the index finds it
-	-- anywhere (a create resent without a version, or after a delete).
-	SELECT o.version, o.op INTO past FROM ot.operations o
+	-- anywhere (a create resent without a version, or after a delete).  A
+	-- client names its own src: another user's is refused, or a writer who
+	-- knew it could have someone's next op acknowledged and never applied.
+	SELECT o.version, o.op, o.user_id INTO past FROM ot.operations o
 	WHERE o.doc_id = d.id AND o.src = _write.src AND o.seq = _write.seq;
+	IF FOUND AND past.user_id IS DISTINCT FROM who THEN
+		PERFORM ot._reject('42501', pg_catalog.format(
+			'op (src %s, seq %s) was submitted by another user', src, seq),
+			pg_catalog.format('Document "%s" of collection "%s".', d.name, d.collection));
+	END IF;
 	IF FOUND THEN
 		applied_at := past.version;
 		applied := past.op;

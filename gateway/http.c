@@ -10,6 +10,7 @@
 #include "listener.h"
 #include "metrics.h"
 #include "pool.h"
+#include "session.h"
 
 #define YEAR_SECONDS (365 * 24 * 3600)
 
@@ -87,10 +88,12 @@ respond(struct lws *wsi, HttpResponse *r)
 	}
 	else
 	{
-		bool		healthy = listener_up() && pool_connected() > 0;
+		/* A load balancer stops sending clients to a gateway that is going. */
+		const char *problem = sessions_draining() ? "unavailable: shutting down\n" :
+			!(listener_up() && pool_connected() > 0) ? "unavailable: PostgreSQL does not answer\n" : NULL;
 
-		status = healthy ? HTTP_STATUS_OK : HTTP_STATUS_SERVICE_UNAVAILABLE;
-		r->body = text_body(healthy ? "ok\n" : "unavailable: PostgreSQL does not answer\n", &r->len);
+		status = problem ? HTTP_STATUS_SERVICE_UNAVAILABLE : HTTP_STATUS_OK;
+		r->body = text_body(problem ? problem : "ok\n", &r->len);
 	}
 	if (lws_add_http_common_headers(wsi, status, type, r->len, &p, end) ||
 		lws_add_http_header_by_name(wsi, (const unsigned char *) "cache-control:",

@@ -2,6 +2,7 @@
  * http.h: the gateway's own HTTP endpoints.
  *
  *   /healthz   200 "ok" while PostgreSQL answers and the listener is up, else 503
+ *              (also 503 once the gateway is shutting down)
  *   /metrics   Prometheus text (metrics.h)
  *
  * Both are dynamic: Cache-Control: no-store.  So are the static files of

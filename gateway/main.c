@@ -22,6 +22,7 @@
 #include "listener.h"
 #include "metrics.h"
 #include "options.h"
+#include "origin.h"
 #include "pg_conn.h"
 #include "pool.h"
 #include "presence.h"
@@ -257,6 +258,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	sessions_configure(&opt.limits);
+	origin_configure(opt.allowed_origins);
 	documents_init();
 	presence_init(context);
 	submit_init(opt.batch_max);

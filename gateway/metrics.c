@@ -137,6 +137,10 @@ metrics_render(size_t *len)
 			metrics.subscriptions_refused);
 	counter(&t, "connections_refused_per_ip_total", "handshakes refused (429) for connections per address",
 			metrics.refused_per_ip);
+	counter(&t, "connections_refused_auth_total", "handshakes refused (403) for a missing or invalid token",
+			metrics.refused_auth);
+	counter(&t, "connections_refused_origin_total", "handshakes refused (403) from a page of another origin",
+			metrics.refused_origin);
 	counter(&t, "closed_no_handshake_total", "clients closed with 4002 for no handshake in time",
 			metrics.closed_no_handshake);
 	histogram(&t, "submit_seconds", "from an op's arrival to its answer", metrics.submit_latency,

@@ -30,6 +30,8 @@ typedef struct Metrics
 	uint64_t	presence_merged;	/* presence updates over --presence-rate, merged */
 	uint64_t	subscriptions_refused;	/* over --max-subscriptions */
 	uint64_t	refused_per_ip;		/* handshakes over --max-connections-per-ip */
+	uint64_t	refused_auth;		/* handshakes without a valid token (403) */
+	uint64_t	refused_origin;		/* handshakes from a page of another origin (403) */
 	uint64_t	closed_no_handshake;	/* sessions closed with 4002 */
 	uint64_t	submit_latency[METRICS_LATENCY_BUCKETS + 1];	/* cumulative at scrape */
 	double		submit_latency_sum;

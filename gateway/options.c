@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char usage[] =
 "pg_ot_gateway: the ShareDB protocol over WebSockets, for documents in PostgreSQL (pg_ot)\n"
@@ -30,7 +31,10 @@ static const char usage[] =
 "                        (env PG_OT_GATEWAY_TOKEN_QUERY_PARAM)\n"
 "  --allow-anonymous     let clients without a token act as the principal\n"
 "                        'anonymous' (env PG_OT_GATEWAY_ALLOW_ANONYMOUS=1)\n"
-"  --tls-cert F         serve wss:// and https:// with the PEM certificate (chain) in F\n"
+"  --allowed-origins LIST  web origins (scheme://host[:port], comma-separated, or *)\n"
+"                        whose pages may connect (env PG_OT_GATEWAY_ALLOWED_ORIGINS;\n"
+"                        default: the gateway's own origin only)\n"
+"  --tls-cert F          serve wss:// and https:// with the PEM certificate (chain) in F\n"
 "                        (env PG_OT_GATEWAY_TLS_CERT); needs --tls-key\n"
 "  --tls-key F           the PEM private key of --tls-cert (env PG_OT_GATEWAY_TLS_KEY)\n"
 "  --pool N              query connections to PostgreSQL (env PG_OT_GATEWAY_POOL; default 4)\n"
@@ -82,6 +86,24 @@ env_or(const char *name, const char *fallback)
 	const char *v = getenv(name);
 
 	return v && *v ? v : fallback;
+}
+
+/* 1/true/yes/on or 0/false/no/off (PostgreSQL's spellings); anything else is an error. */
+static bool
+boolean(const char *what, const char *text)
+{
+	const char *const yes[] = {"1", "true", "yes", "on", "t", "y", NULL};
+	const char *const no[] = {"0", "false", "no", "off", "f", "n", NULL};
+
+	for (int i = 0; yes[i]; i++)
+	{
+		if (strcasecmp(text, yes[i]) == 0)
+			return true;
+		if (strcasecmp(text, no[i]) == 0)
+			return false;
+	}
+	bad(what, text);
+	return false;
 }
 
 /* The numeric flags: where each goes, its bounds and its default. */
@@ -143,7 +165,7 @@ void
 options_parse(int argc, char **argv, GatewayOptions *opt)
 {
 	enum { O_DB = 1, O_LISTEN, O_WWW, O_ANON, O_HELP, O_SECRET, O_PUBKEY, O_COOKIE, O_QUERY,
-		O_TLS_CERT, O_TLS_KEY, O_NUMERIC };
+		O_TLS_CERT, O_TLS_KEY, O_ORIGINS, O_NUMERIC };
 	NumericFlag flags[NUMERIC_FLAGS];
 	struct option longopts[16 + NUMERIC_FLAGS] = {
 		{"db", required_argument, NULL, O_DB},
@@ -157,9 +179,10 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 		{"token-query-param", required_argument, NULL, O_QUERY},
 		{"tls-cert", required_argument, NULL, O_TLS_CERT},
 		{"tls-key", required_argument, NULL, O_TLS_KEY},
+		{"allowed-origins", required_argument, NULL, O_ORIGINS},
 	};
 	const char *anon = env_or("PG_OT_GATEWAY_ALLOW_ANONYMOUS", "0");
-	int			nopts = 11;
+	int			nopts = 12;
 	int			c;
 
 	memset(opt, 0, sizeof(*opt));
@@ -172,11 +195,12 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 	opt->db = env_or("PG_OT_GATEWAY_DB", "");
 	opt->listen = env_or("PG_OT_GATEWAY_LISTEN", NULL);
 	opt->www = env_or("PG_OT_GATEWAY_WWW", NULL);
-	opt->allow_anonymous = strcmp(anon, "0") != 0 && strcmp(anon, "false") != 0;
+	opt->allow_anonymous = boolean("PG_OT_GATEWAY_ALLOW_ANONYMOUS", anon);
 	opt->jwt_secret_file = env_or("PG_OT_GATEWAY_JWT_SECRET_FILE", NULL);
 	opt->jwt_public_key_file = env_or("PG_OT_GATEWAY_JWT_PUBLIC_KEY_FILE", NULL);
 	opt->token_cookie = env_or("PG_OT_GATEWAY_TOKEN_COOKIE", "pg_ot_token");
 	opt->token_query_param = env_or("PG_OT_GATEWAY_TOKEN_QUERY_PARAM", NULL);
+	opt->allowed_origins = env_or("PG_OT_GATEWAY_ALLOWED_ORIGINS", NULL);
 	opt->tls_cert = env_or("PG_OT_GATEWAY_TLS_CERT", NULL);
 	opt->tls_key = env_or("PG_OT_GATEWAY_TLS_KEY", NULL);
 
@@ -194,6 +218,7 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 			case O_QUERY: opt->token_query_param = optarg; break;
 			case O_TLS_CERT: opt->tls_cert = optarg; break;
 			case O_TLS_KEY: opt->tls_key = optarg; break;
+			case O_ORIGINS: opt->allowed_origins = optarg; break;
 			case O_HELP: fputs(usage, stdout); exit(0);
 			default:
 				if (c >= O_NUMERIC && c < O_NUMERIC + NUMERIC_FLAGS - 1)

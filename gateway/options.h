@@ -34,6 +34,7 @@ typedef struct GatewayOptions
 	const char *jwt_public_key_file;	/* RS256 (PEM) */
 	const char *token_cookie;	/* cookie holding the token */
 	const char *token_query_param;	/* NULL: tokens never come in the URL */
+	const char *allowed_origins;	/* pages that may connect; NULL = same origin */
 	const char *tls_cert;		/* PEM certificate (chain); NULL = plain ws:// */
 	const char *tls_key;		/* its PEM private key */
 	int			pool_size;		/* query connections */

@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "document.h"
 #include "metrics.h"
+#include "origin.h"
 #include "presence.h"
 #include "protocol.h"
 
@@ -146,6 +147,12 @@ sessions_close_all(void)
 		session_close(lws_container_of(p, Session, link), CLOSE_GOING_AWAY);
 	}
 	lws_end_foreach_dll(p);
+}
+
+bool
+sessions_draining(void)
+{
+	return draining;
 }
 
 int
@@ -343,8 +350,16 @@ session_callback(struct lws *wsi, enum lws_callback_reasons reason,
 				lws_return_http_status(wsi, HTTP_STATUS_TOO_MANY_REQUESTS, NULL);
 				return 1;
 			}
+			if (!origin_allowed(wsi))
+			{
+				lwsl_user("refused a connection from %s: its page's origin is not allowed\n", s->address);
+				metrics.refused_origin++;
+				lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, NULL);
+				return 1;
+			}
 			if (!auth_identify(wsi, &who))
 			{
+				metrics.refused_auth++;
 				/* Refused at the handshake, with a status a client can read. */
 				lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, NULL);
 				return 1;

@@ -95,5 +95,6 @@ void		session_handshaken(Session *s);
 void		sessions_drain(void);
 void		sessions_close_all(void);
 int			sessions_count(void);
+bool		sessions_draining(void);
 
 #endif

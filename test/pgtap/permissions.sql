@@ -2,7 +2,7 @@
 -- acting as a SQL role or as a user a gateway names.  Run by
 -- test/pgtap/run.sh; changes nothing (rolled back, roles included).
 BEGIN;
-SELECT plan(246);
+SELECT plan(251);
 
 CREATE ROLE pgtap_alice LOGIN IN ROLE ot_user;
 CREATE ROLE pgtap_bob LOGIN IN ROLE ot_user;
@@ -187,6 +187,24 @@ SELECT pg_temp.allowed($$SELECT version, user_id FROM ot.ops('who', 'doc', 0)$$,
 	$$VALUES (0::bigint, 'pgtap_alice'), (1, 'alice'), (2, 'alice')$$,
 	'each op records the principal that submitted it');
 
+-- A resend is recognised by (src, seq) only among its user's own ops.
+SELECT ot.grant('who', NULL, 'mallory', 'write');
+SET ROLE pgtap_gw;
+SET pg_ot."user" = 'alice';
+SELECT pg_temp.allowed($$SELECT version FROM ot.submit('who', 'doc', 3, '["d"]', 'alice-client', 1)$$,
+	'VALUES (3::bigint)', 'alice submits (alice-client, 1)');
+SELECT pg_temp.allowed($$SELECT version FROM ot.submit('who', 'doc', 3, '["d"]', 'alice-client', 1)$$,
+	'VALUES (3::bigint)', 'alice''s resend is acknowledged at its version');
+SET pg_ot."user" = 'mallory';
+SELECT pg_temp.denied($$SELECT * FROM ot.submit('who', 'doc', 4, '["e"]', 'alice-client', 1)$$,
+	'mallory naming alice''s (src, seq)');
+SELECT pg_temp.batch('mallory', '{"a": "op", "c": "who", "d": "doc", "v": 4, "src": "alice-client", "seq": 1, "op": ["e"]}',
+	NULL, 'mallory naming alice''s (src, seq) in a batch');
+RESET pg_ot."user";
+RESET ROLE;
+SELECT pg_temp.allowed($$SELECT max(version), count(*) FILTER (WHERE user_id = 'mallory') FROM ot.ops('who', 'doc', 0)$$,
+	$$VALUES (3::bigint, 0::bigint)$$, 'nothing of mallory''s was applied');
+
 -- Only members of ot_gateway may set pg_ot.user: not to borrow a user's
 -- access, nor to shed their own.
 SET ROLE pgtap_bob;
@@ -204,7 +222,7 @@ SET ROLE pgtap_alice;
 SET pg_ot."user" = 'bob';
 SELECT pg_temp.denied($$SELECT * FROM ot.fetch('who', 'doc')$$, 'ot_user alice naming bob in pg_ot.user: fetch of her own document');
 SET pg_ot."user" = '';
-SELECT pg_temp.allowed($$SELECT version FROM ot.fetch('who', 'doc')$$, 'VALUES (3::bigint)',
+SELECT pg_temp.allowed($$SELECT version FROM ot.fetch('who', 'doc')$$, 'VALUES (4::bigint)',
 	'an empty pg_ot.user means the SQL role itself');
 RESET pg_ot."user";
 RESET ROLE;

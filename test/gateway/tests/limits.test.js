@@ -3,8 +3,9 @@
 // ones: --max-subscriptions, --presence-rate (updates over it are merged,
 // every one acknowledged, the latest delivered), --max-connections-per-ip
 // (429 at the handshake) and --handshake-timeout (4002 without hs; a
-// connection that never finishes its HTTP request is cut too).  Each is
-// counted in /metrics.  Then TLS (--tls-cert/--tls-key): the stock client
+// connection that never finishes its HTTP request is cut too), and the
+// Origin check (403 for another site's page).  Each is counted in /metrics.
+// Then TLS (--tls-cert/--tls-key) with --allowed-origins: the stock client
 // edits over wss://, and plain ws:// to that port gets no session.
 
 const { test, before, after } = require('node:test');
@@ -121,10 +122,10 @@ test('--presence-rate: a burst of presence updates is merged; every one is ackno
 	await noSessions();
 });
 
-// Opens a WebSocket: 'open' (then closed) or the HTTP status that refused it.
-function attempt(url) {
+// Opens a WebSocket: the socket, or the HTTP status that refused it.
+function attempt(url, options = {}) {
 	return new Promise((resolve) => {
-		const ws = new WebSocket(url);
+		const ws = new WebSocket(url, options);
 		ws.on('open', () => resolve(ws));
 		ws.on('unexpected-response', (req, res) => { resolve(res.statusCode); ws.terminate(); });
 		ws.on('error', () => resolve('error'));
@@ -169,6 +170,21 @@ test('--handshake-timeout: no hs closes with 4002, slow HTTP is cut, a handshake
 	await noSessions();
 });
 
+test('Origin: a page of another origin is refused (403), the gateway\'s own and non-browser clients are not', { skip, timeout: 60000 }, async () => {
+	const refused0 = await metric('connections_refused_origin_total');
+	const own = `http://127.0.0.1:${new URL(gw.url).port}`;
+	assert.equal(await attempt(gw.url, { origin: 'http://evil.example' }), 403, 'another site\'s page');
+	assert.equal(await attempt(gw.url, { origin: `http://127.0.0.1:${Number(new URL(gw.url).port) + 1}` }), 403,
+		'another port is another origin');
+	const same = await attempt(gw.url, { origin: own });
+	assert.ok(same instanceof WebSocket, `the gateway's own origin (${same})`);
+	const none = await attempt(gw.url);
+	assert.ok(none instanceof WebSocket, 'no Origin header: not a browser');
+	same.close(); none.close();
+	assert.equal(await metric('connections_refused_origin_total'), refused0 + 2);
+	await noSessions();
+});
+
 test('TLS: the stock client edits over wss://; plain ws:// to that port gets no session', { skip, timeout: 60000 }, async () => {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg_ot_tls_'));
 	const cert = path.join(dir, 'cert.pem');
@@ -176,7 +192,8 @@ test('TLS: the stock client edits over wss://; plain ws:// to that port gets no 
 	execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
 		'-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
 	const ca = fs.readFileSync(cert, 'utf8');
-	const tls = await h.startGateway(['--allow-anonymous', '--tls-cert', cert, '--tls-key', key], { slot: 1, ca });
+	const tls = await h.startGateway(['--allow-anonymous', '--tls-cert', cert, '--tls-key', key,
+		'--allowed-origins', 'https://app.example, https://other.example'], { slot: 1, ca });
 	assert.match(tls.log, /with TLS/, 'the gateway says it serves TLS');
 	const socket = new WebSocket(tls.url, { ca });
 	const connection = new ShareDB.Connection(socket);
@@ -188,6 +205,11 @@ test('TLS: the stock client edits over wss://; plain ws:// to that port gets no 
 	const pg = await h.pgConnect();
 	assert.deepEqual(await h.dbFetch(pg, 'gw_text', id), { v: 2, type: h.TYPES['text-unicode'].uri, data: 'secure line' });
 	await pg.end();
+	const listed = await attempt(tls.url, { ca, origin: 'https://other.example' });
+	assert.ok(listed instanceof WebSocket, `an origin --allowed-origins lists (${listed})`);
+	listed.close();
+	assert.equal(await attempt(tls.url, { ca, origin: `https://127.0.0.1:${new URL(tls.url).port}` }), 403,
+		'with --allowed-origins, only those');
 	const plain = await attempt(tls.url.replace('wss:', 'ws:'));
 	assert.ok(!(plain instanceof WebSocket), `no WebSocket without TLS (${plain})`);
 	connection.close();
