@@ -250,12 +250,33 @@ with_access(Session *s, json_t *request, PresenceStep next)
 	pool_read(db_read_new("SELECT ot.authorize_presence($1)", s->user, access_checked, a, 1, &ch));
 }
 
+/* Answers ERR_TOO_MANY_SUBSCRIPTIONS if a new channel would pass the limit. */
+static bool
+refuse_over_limit(Session *s, json_t *request)
+{
+	const char *ch = json_string_value(json_object_get(request, "ch"));
+
+	if (table_get(&s->presence_subs, ch, strlen(ch)) != NULL ||
+		s->presence_subs.count < (size_t) client_limits.max_subscriptions)
+		return false;
+	metrics.subscriptions_refused++;
+	session_send_error(s, request, "ERR_TOO_MANY_SUBSCRIPTIONS",
+					   "this connection has as many presence subscriptions as the gateway allows");
+	return true;
+}
+
 static void
 subscribe_allowed(Session *s, json_t *request)
 {
 	const char *name = json_string_value(json_object_get(request, "ch"));
-	PresenceChannel *ch = channel_get(name, true);
-	PresenceWait *pw = xcalloc(1, sizeof(PresenceWait));
+	PresenceChannel *ch;
+	PresenceWait *pw;
+
+	/* Again: subscriptions sent together all passed before any was made. */
+	if (refuse_over_limit(s, request))
+		return;
+	ch = channel_get(name, true);
+	pw = xcalloc(1, sizeof(PresenceWait));
 
 	if (table_get(&s->presence_subs, name, strlen(name)) == NULL)
 	{
@@ -277,17 +298,8 @@ subscribe_allowed(Session *s, json_t *request)
 void
 presence_subscribe(Session *s, json_t *request)
 {
-	const char *ch = json_string_value(json_object_get(request, "ch"));
-
-	if (table_get(&s->presence_subs, ch, strlen(ch)) == NULL &&
-		s->presence_subs.count >= (size_t) client_limits.max_subscriptions)
-	{
-		metrics.subscriptions_refused++;
-		session_send_error(s, request, "ERR_TOO_MANY_SUBSCRIPTIONS",
-						   "this connection has as many presence subscriptions as the gateway allows");
-		return;
-	}
-	with_access(s, request, subscribe_allowed);
+	if (!refuse_over_limit(s, request))
+		with_access(s, request, subscribe_allowed);
 }
 
 /* Tells the others that each presence s sent on ch is gone. */
