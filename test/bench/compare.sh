@@ -81,10 +81,10 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pg_ot_bench_compare.XXXXXX")
 chmod 755 "$tmp"
-srv_pid=
+server_pid=
 cleanup() {
-	if [ -n "$srv_pid" ]; then
-		kill -KILL "$srv_pid" 2>/dev/null || true
+	if [ -n "$server_pid" ]; then
+		kill -KILL "$server_pid" 2>/dev/null || true
 	fi
 	"$root/test/cluster.sh" stop "$tmp/pg" 2>/dev/null || true
 	rm -rf "$tmp"
@@ -108,74 +108,39 @@ fi
 [ -d "$here/node_modules/sharedb-postgres" ] && [ -d "$here/node_modules/pg" ] ||
 	sdb_pg_na="not available: npm sharedb-postgres or pg is not installed"
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+me=compare.sh
+. "$here/server.sh"
 
-# start_server KIND NAME: sets srv_pid and srv_url.
+# start_server KIND NAME: on the first free port of 54731-54799; sets srv_url.
 start_server() {
-	local kind=$1 port p
-	srv_name=$2
-	port=
-	for p in $(seq 54731 54799); do
-		if port_free "$p"; then port=$p; break; fi
-	done
-	[ -n "$port" ] || { echo "compare.sh: no free port in 54731-54799" >&2; exit 1; }
+	local kind=$1 db="host=$PGHOST port=$PGPORT dbname=pgot user=postgres" batch=64
 	case $kind in
 	gw_on | gw_off)
-		local batch=64
 		[ "$kind" = gw_off ] && batch=1
 		# Every generator connection comes from 127.0.0.1: no per-address cap.
-		"$gateway_bin" --db "host=$PGHOST port=$PGPORT dbname=pgot user=postgres" \
-			--listen 127.0.0.1 --port "$port" --allow-anonymous --batch-max "$batch" --max-connections-per-ip 0 \
-			>"$tmp/$srv_name.log" 2>&1 &
+		server_start "$2" 54731 54799 sh -c 'exec "$0" --db "$1" --listen 127.0.0.1 --port "$SERVER_PORT" \
+			--allow-anonymous --batch-max "$2" --max-connections-per-ip 0' "$gateway_bin" "$db" "$batch"
 		;;
 	sdb_mem)
-		node "$here/sharedb_server.js" --port "$port" >"$tmp/$srv_name.log" 2>&1 &
+		server_start "$2" 54731 54799 sh -c 'exec node "$0" --port "$SERVER_PORT"' "$here/sharedb_server.js"
 		;;
 	sdb_pg)
-		PGDATABASE=sharedb node "$here/sharedb_server.js" --port "$port" --db postgres \
-			>"$tmp/$srv_name.log" 2>&1 &
+		PGDATABASE=sharedb server_start "$2" 54731 54799 \
+			sh -c 'exec node "$0" --port "$SERVER_PORT" --db postgres' "$here/sharedb_server.js"
 		;;
 	esac
-	srv_pid=$!
-	for _ in $(seq 300); do
-		if ! kill -0 "$srv_pid" 2>/dev/null; then
-			echo "compare.sh: the server ($srv_name) exited during startup:" >&2
-			tail -n 40 "$tmp/$srv_name.log" >&2
-			exit 1
-		fi
-		port_free "$port" || { srv_url="ws://127.0.0.1:$port"; return 0; }
-		sleep 0.1
-	done
-	echo "compare.sh: the server ($srv_name) did not listen on port $port within 30 s" >&2
-	tail -n 40 "$tmp/$srv_name.log" >&2
-	exit 1
+	srv_url="ws://127.0.0.1:$server_port"
 }
 
-stop_server() {
-	local status=0
-	if ! kill -0 "$srv_pid" 2>/dev/null; then
-		wait "$srv_pid" || status=$?
-		echo "compare.sh: the server ($srv_name) died during the run (exit status $status):" >&2
-		tail -n 40 "$tmp/$srv_name.log" >&2
-		exit 1
-	fi
-	kill -TERM "$srv_pid"
-	for _ in $(seq 150); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.1; done
-	if kill -0 "$srv_pid" 2>/dev/null; then
-		echo "compare.sh: the server ($srv_name) did not stop within 15 s of SIGTERM; killed" >&2
-		kill -KILL "$srv_pid" 2>/dev/null || true
-	fi
-	wait "$srv_pid" 2>/dev/null || true
-	srv_pid=
-}
+stop_server() { server_stop; }
 
 # run_gen NAME ARGS...: loadgen.js against the running server.
 run_gen() {
 	local name=$1
 	shift
-	SERVER_PID=$srv_pid DB_PID=$(head -1 "$PGHOST/data/postmaster.pid") node "$here/loadgen.js" "$@" >"$tmp/$name.out" ||
+	SERVER_PID=$server_pid DB_PID=$(head -1 "$PGHOST/data/postmaster.pid") node "$here/loadgen.js" "$@" >"$tmp/$name.out" ||
 		{ echo "compare.sh: the $name run failed; last lines of the server log:" >&2
-		  tail -n 20 "$tmp/$srv_name.log" >&2; exit 1; }
+		  tail -n 20 "$tmp/$server_name.log" >&2; exit 1; }
 }
 f() { sed -n "s/^$2 //p" "$tmp/$1.out"; }
 applied() { sql -d pgot -c "SELECT coalesce(sum(version), 0) FROM ot.documents"; }

@@ -46,10 +46,10 @@ done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pg_ot_bench_gateway.XXXXXX")
 chmod 755 "$tmp"
-gw_pid=
+server_pid=
 cleanup() {
-	if [ -n "$gw_pid" ]; then
-		kill -KILL "$gw_pid" 2>/dev/null || true
+	if [ -n "$server_pid" ]; then
+		kill -KILL "$server_pid" 2>/dev/null || true
 	fi
 	"$root/test/cluster.sh" stop "$tmp/pg" 2>/dev/null || true
 	rm -rf "$tmp"
@@ -71,59 +71,22 @@ sql "SELECT ot.grant('$collection', NULL, 'anonymous', 'write')" >/dev/null
 sql "ALTER SYSTEM SET track_functions = 'pl'" >/dev/null
 sql "SELECT pg_reload_conf()" >/dev/null
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+me=gateway.sh
+. "$here/server.sh"
 
-# start_gateway NAME [OPTIONS]: sets gw_pid and gw_url.
+# start_gateway NAME [OPTIONS]: a gateway on a free port of 54701-54719; sets gw_url.
 start_gateway() {
-	local name=$1 port p
+	local name=$1
 	shift
-	port=
-	for p in $(seq 54701 54719); do
-		if port_free "$p"; then port=$p; break; fi
-	done
-	[ -n "$port" ] || { echo "gateway.sh: no free port in 54701-54719" >&2; exit 1; }
-	"$gateway_bin" --db "host=$PGHOST port=$PGPORT dbname=postgres user=postgres" \
-		--listen 127.0.0.1 --port "$port" --allow-anonymous "$@" >"$tmp/$name.log" 2>&1 &
-	gw_pid=$!
-	gw_name=$name
-	for _ in $(seq 300); do
-		if ! kill -0 "$gw_pid" 2>/dev/null; then
-			echo "gateway.sh: the gateway ($name) exited during startup:" >&2
-			tail -n 40 "$tmp/$name.log" >&2
-			exit 1
-		fi
-		port_free "$port" || { gw_url="ws://127.0.0.1:$port"; return 0; }
-		sleep 0.1
-	done
-	echo "gateway.sh: the gateway ($name) did not listen on port $port within 30 s" >&2
-	tail -n 40 "$tmp/$name.log" >&2
-	exit 1
+	server_start "$name" 54701 54719 sh -c 'exec "$0" --listen 127.0.0.1 --port "$SERVER_PORT" "$@"' \
+		"$gateway_bin" --db "host=$PGHOST port=$PGPORT dbname=postgres user=postgres" --allow-anonymous "$@"
+	gw_url="ws://127.0.0.1:$server_port"
 }
 
-# stop_gateway: SIGTERM, and waits until it and its database sessions are
-# gone (a backend flushes its statistics when it exits).
+# stop_gateway: SIGTERM (it must exit 0), and waits until its database
+# sessions are gone (a backend flushes its statistics when it exits).
 stop_gateway() {
-	local status=0
-	if ! kill -0 "$gw_pid" 2>/dev/null; then
-		wait "$gw_pid" || status=$?
-		echo "gateway.sh: the gateway ($gw_name) died during the run (exit status $status):" >&2
-		tail -n 40 "$tmp/$gw_name.log" >&2
-		exit 1
-	fi
-	kill -TERM "$gw_pid"
-	for _ in $(seq 100); do kill -0 "$gw_pid" 2>/dev/null || break; sleep 0.1; done
-	if kill -0 "$gw_pid" 2>/dev/null; then
-		echo "gateway.sh: the gateway ($gw_name) did not stop within 10 s of SIGTERM" >&2
-		tail -n 20 "$tmp/$gw_name.log" >&2
-		exit 1
-	fi
-	wait "$gw_pid" || status=$?
-	gw_pid=
-	if [ "$status" != 0 ]; then
-		echo "gateway.sh: the gateway ($gw_name) exited with status $status after SIGTERM:" >&2
-		tail -n 20 "$tmp/$gw_name.log" >&2
-		exit 1
-	fi
+	server_stop strict
 	for _ in $(seq 100); do
 		[ "$(sql "SELECT count(*) FROM pg_stat_activity
 			WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")" = 0 ] && return 0
@@ -149,7 +112,7 @@ throughput() {
 	node "$here/bench_gateway.js" throughput "$gw_url" "$collection" "$mode" \
 		"$clients" "$warmup" "$seconds" >"$tmp/node.out" ||
 		{ echo "gateway.sh: the $mode run failed; last lines of the gateway log:" >&2
-		  tail -n 20 "$tmp/$gw_name.log" >&2; exit 1; }
+		  tail -n 20 "$tmp/$server_name.log" >&2; exit 1; }
 	stop_gateway
 	ops1=$(applied)
 	calls1=$(batches)
@@ -177,7 +140,7 @@ start_gateway fanout
 node "$here/bench_gateway.js" fanout "$gw_url" "$collection" fanout \
 	"$subscribers" "$rate" "$fan_seconds" >"$tmp/fanout.out" ||
 	{ echo "gateway.sh: the fan-out run failed; last lines of the gateway log:" >&2
-	  tail -n 20 "$tmp/$gw_name.log" >&2; exit 1; }
+	  tail -n 20 "$tmp/$server_name.log" >&2; exit 1; }
 stop_gateway
 f() { field "$1" "$tmp/fanout.out"; }
 echo "== fan-out: p50 $(f p50_ms) ms, p99 $(f p99_ms) ms, max $(f max_ms) ms," \
