@@ -255,6 +255,18 @@ $$;
 COMMENT ON FUNCTION ot.revoke(text, text, text) IS
 	'removes the grant made by ot.grant with the same collection, id and principal; true if there was one';
 
+-- A grant that goes is NOTIFYed on ot.channel('$grants', ''): gateways end
+-- the sessions of its principal that hold what it covered.  The channel is
+-- only known once ot.channel exists, hence the trigger further down.
+CREATE FUNCTION ot._grant_gone() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	PERFORM pg_catalog.pg_notify(ot.channel('$grants', ''), pg_catalog.jsonb_build_object(
+		'a', 'revoke', 'c', OLD.collection, 'd', OLD.name, 'u', OLD.principal)::text);
+	RETURN NULL;
+END
+$$;
+
 -----------------------------------------------------------------------------
 -- Errors.  Every rejection has its SQLSTATE; this is the one place that maps
 -- them onto ShareDB's error codes (README "Errors").
@@ -339,6 +351,9 @@ CREATE FUNCTION ot.channel(collection text, id text) RETURNS text
 	LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION ot.channel(text, text) IS
 	'the NOTIFY channel of a document: pg_ot_<FNV-1a of collection, NUL, id modulo pg_ot.notify_channels>';
+
+CREATE TRIGGER grants_gone AFTER DELETE OR UPDATE OF collection, name, principal ON ot.grants
+	FOR EACH ROW EXECUTE FUNCTION ot._grant_gone();
 
 -- The ShareDB op message for o, without its body when bare.
 CREATE FUNCTION ot._message(c text, n text, o ot.operations, bare boolean DEFAULT false)

@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "pg_conn.h"
 #include "presence.h"
+#include "revocation.h"
 
 #define HEARTBEAT_US (25 * LWS_USEC_PER_SEC)
 
@@ -227,7 +228,7 @@ listener_lost(PgConn *conn)
 	listener.restored_pending = true;
 }
 
-/* Op messages go to their document, presence to its channel. */
+/* Op messages go to their document, presence to its channel, revocations to the sessions. */
 static void
 listener_notify(PgConn *conn, const PGnotify *n)
 {
@@ -240,6 +241,8 @@ listener_notify(PgConn *conn, const PGnotify *n)
 		docs_notification(m, n->extra, len);
 	else if (a && (strcmp(a, "p") == 0 || strcmp(a, "pr") == 0))
 		presence_notification(m);
+	else if (a && strcmp(a, "revoke") == 0)
+		revocation_notification(m);
 	else
 		lwsl_warn("listener: ignored a notification on %s that is no ShareDB message\n", n->relname);
 	json_decref(m);

@@ -26,6 +26,7 @@
 #include "pg_conn.h"
 #include "pool.h"
 #include "presence.h"
+#include "revocation.h"
 #include "session.h"
 #include "submit.h"
 
@@ -264,6 +265,7 @@ main(int argc, char **argv)
 	submit_init(opt.batch_max);
 	listener_init(context, vhost, opt.db);
 	pool_init(context, vhost, opt.db, opt.pool_size, submit_take_batch);
+	revocation_init();
 	metrics_start_sampling(context);
 	lwsl_user("listening on %s port %d%s (pool %d, batches of up to %d ops)\n",
 			  opt.listen ? opt.listen : "*", opt.port, opt.tls_cert ? " with TLS" : "",

@@ -143,6 +143,8 @@ metrics_render(size_t *len)
 			metrics.refused_origin);
 	counter(&t, "closed_no_handshake_total", "clients closed with 4002 for no handshake in time",
 			metrics.closed_no_handshake);
+	counter(&t, "closed_revoked_total", "clients closed with 4003 when a grant they relied on was revoked",
+			metrics.closed_revoked);
 	histogram(&t, "submit_seconds", "from an op's arrival to its answer", metrics.submit_latency,
 			  METRICS_LATENCY_BUCKETS, latency_bounds, metrics.submit_latency_sum);
 	histogram(&t, "batch_ops", "ops per ot.submit_batch transaction", metrics.batch_size,

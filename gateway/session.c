@@ -149,6 +149,60 @@ sessions_close_all(void)
 	lws_end_foreach_dll(p);
 }
 
+/* What sessions_revoked looks for in a session's tables. */
+typedef struct Covered
+{
+	const char *collection;
+	const char *id;				/* NULL: any in the collection */
+	char		sep;			/* between collection and id in the key */
+	bool		found;
+} Covered;
+
+static void
+covers(const char *key, size_t keylen, void *value, void *arg)
+{
+	Covered    *c = arg;
+	size_t		clen = strlen(c->collection);
+
+	if (keylen > clen && memcmp(key, c->collection, clen) == 0 && key[clen] == c->sep &&
+		(c->id == NULL || (keylen - clen - 1 == strlen(c->id) &&
+						   memcmp(key + clen + 1, c->id, keylen - clen - 1) == 0)))
+		c->found = true;
+}
+
+/* Whether s holds a subscription or presence channel in collection (id). */
+static bool
+holds(Session *s, const char *collection, const char *id)
+{
+	Covered		doc = {collection, id, '\0', false};
+	Covered		presence = {collection, id, '.', false};
+
+	table_each(&s->subs, covers, &doc);
+	table_each(&s->presence_subs, covers, &presence);
+	return doc.found || presence.found;
+}
+
+void
+sessions_revoked(const char *collection, const char *id, const char *principal)
+{
+	bool		everyone = strcmp(principal, "*") == 0;
+
+	lws_start_foreach_dll(struct lws_dll2 *, p, sessions.head)
+	{
+		Session    *s = lws_container_of(p, Session, link);
+
+		if ((everyone ? strcmp(s->principal, ANONYMOUS_PRINCIPAL) != 0 : strcmp(s->principal, principal) == 0) &&
+			holds(s, collection, id))
+		{
+			lwsl_user("session %s: a grant of %s on %s went, closing it (%d)\n", s->id, principal,
+					  collection, CLOSE_GRANT_REVOKED);
+			metrics.closed_revoked++;
+			session_close(s, CLOSE_GRANT_REVOKED);
+		}
+	}
+	lws_end_foreach_dll(p);
+}
+
 bool
 sessions_draining(void)
 {
@@ -217,7 +271,8 @@ session_writeable(Session *s)
 	{
 		const char *why = s->close_code == CLOSE_TOO_SLOW ? "too slow" :
 			s->close_code == CLOSE_TOKEN_EXPIRED ? "token expired" :
-			s->close_code == CLOSE_NO_HANDSHAKE ? "no handshake" : "going away";
+			s->close_code == CLOSE_NO_HANDSHAKE ? "no handshake" :
+			s->close_code == CLOSE_GRANT_REVOKED ? "grant revoked" : "going away";
 
 		lws_close_reason(s->wsi, (enum lws_close_status) s->close_code,
 						 (unsigned char *) why, strlen(why));

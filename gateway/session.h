@@ -35,6 +35,7 @@ typedef struct Ticket
 #define CLOSE_TOO_SLOW 4008		/* more than --queue-max frames unread: resume by version */
 #define CLOSE_TOKEN_EXPIRED 4001	/* the token's exp passed: come back with a new one */
 #define CLOSE_NO_HANDSHAKE 4002	/* no hs within --handshake-timeout */
+#define CLOSE_GRANT_REVOKED 4003	/* a grant its subscriptions relied on was revoked */
 
 struct Session
 {
@@ -96,5 +97,8 @@ void		sessions_drain(void);
 void		sessions_close_all(void);
 int			sessions_count(void);
 bool		sessions_draining(void);
+
+/* Closes (4003) the sessions of principal that hold something in collection (id). */
+void		sessions_revoked(const char *collection, const char *id, const char *principal);
 
 #endif

@@ -151,3 +151,27 @@ test('a token that expires during the session closes it with 4001', { skip, time
 	const code = await new Promise((resolve) => c.ws.on('close', (code2) => resolve(code2)));
 	assert.equal(code, 4001, 'closed with 4001 when exp passed');
 });
+
+test('a revoked grant ends the sessions that relied on it (4003); resubscribing is refused', { skip, timeout: 60000 }, async () => {
+	const pg = await h.pgConnect();
+	await pg.query("SELECT ot.grant('gw_auth', 'revocable', 'alice', 'write')");
+	const auth = { Authorization: `Bearer ${jwt(valid('alice'))}` };
+	const holder = await client(hs.url, auth);
+	const doc = holder.connection.get('gw_auth', 'revocable');
+	await call('alice subscribes', (cb) => doc.subscribe(cb));
+	if (!doc.type) await call('alice creates', (cb) => doc.create('mine', 'text-unicode', cb));
+	const bystander = await client(hs.url, auth);	// alice too, holding nothing of it
+	await call('the bystander subscribes elsewhere', (cb) => bystander.connection.get('gw_auth', 'alices').subscribe(cb));
+	const closed = new Promise((resolve) => holder.ws.on('close', (code) => resolve(code)));
+	await pg.query("SELECT ot.revoke('gw_auth', 'revocable', 'alice')");
+	assert.equal(await closed, 4003, 'the session holding the document is closed with 4003');
+	await new Promise((r) => setTimeout(r, 200));
+	assert.equal(bystander.connection.state, 'connected', 'a session of alice holding nothing of it stays');
+	const again = await client(hs.url, auth);
+	await assert.rejects(call('alice subscribes again', (cb) => again.connection.get('gw_auth', 'revocable').subscribe(cb)),
+		(e) => e.code === 'ERR_SNAPSHOT_READS_REJECTED', 'and cannot subscribe again');
+	const m = /^pg_ot_gateway_closed_revoked_total (\d+)$/m.exec((await h.httpGet(`${hs.http}/metrics`)).body);
+	assert.ok(m && Number(m[1]) >= 1, 'counted in /metrics');
+	bystander.connection.close(); again.connection.close();
+	await pg.end();
+});
