@@ -411,6 +411,8 @@ async function dbFetch(pg, collection, id) {
 // With CA (a PEM string) it serves TLS, and gw.url is wss://.  gw.log
 // collects its output, gw.exited resolves to its exit code.
 const ownGateways = [];
+// A test that failed before stopping its gateway must not leave it running.
+process.on('exit', () => { for (const gw of ownGateways) gw.kill('SIGKILL'); });
 async function startGateway(args, { slot = 0, ca = null } = {}) {
 	const { spawn } = require('node:child_process');
 	const port = [process.env.GATEWAY_SPARE_PORT, process.env.GATEWAY_SPARE_PORT2][slot];

@@ -9,7 +9,10 @@ const path = require('node:path');
 const h = require('../lib/harness');
 const { assert } = h;
 
-after(h.closeAll);
+after(async () => {
+	await h.closeAll();
+	await h.stopGateways();
+});
 
 const skip = h.SKIP_UNLESS_PG_OT;
 const httpUrl = (ws) => ws.replace(/^ws:/, 'http:');
