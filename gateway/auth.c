@@ -3,13 +3,13 @@
  */
 #include "auth.h"
 
-#include <jwt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "alloc.h"
+#include "token.h"
 
 #define MAX_TOKEN 8192
 #define MAX_KEY (64 * 1024)
@@ -91,11 +91,8 @@ find_token(struct lws *wsi, char *token, size_t size)
 	size_t		len = size;
 
 	if (lws_hdr_copy(wsi, header, sizeof(header), WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
-		strncasecmp(header, "Bearer ", 7) == 0 && strlen(header + 7) < size)
-	{
-		memcpy(token, header + 7, strlen(header + 7) + 1);
+		token_from_bearer(header, token, size))
 		return true;
-	}
 	if (auth.cookie && lws_http_cookie_get(wsi, auth.cookie, token, &len) == 0)
 		return true;
 	if (auth.query_param)
@@ -110,40 +107,6 @@ find_token(struct lws *wsi, char *token, size_t size)
 		}
 	}
 	return false;
-}
-
-static bool
-verify(const char *token, Identity *who, const char **why)
-{
-	jwt_t	   *jwt = NULL;
-	const char *sub;
-	long		exp;
-
-	if (jwt_decode(&jwt, token, auth.key, (int) auth.key_len) != 0)
-	{
-		*why = "bad signature or malformed token";
-		return false;
-	}
-	/* Never the algorithm the token names: an RS256 key is no HMAC secret. */
-	if (jwt_get_alg(jwt) != auth.alg)
-		*why = "wrong algorithm";
-	else if ((exp = jwt_get_grant_int(jwt, "exp")) <= 0)
-		*why = "no exp";
-	else if (exp <= (long) time(NULL))
-		*why = "expired";
-	else if ((sub = jwt_get_grant(jwt, "sub")) == NULL || *sub == '\0' ||
-			 strlen(sub) >= sizeof(who->principal))
-		*why = "no usable sub";
-	else if (strcmp(sub, ANONYMOUS_PRINCIPAL) == 0 || strcmp(sub, "*") == 0)
-		*why = "sub names a reserved principal";
-	else
-	{
-		snprintf(who->principal, sizeof(who->principal), "%s", sub);
-		who->expires = exp;
-		*why = NULL;
-	}
-	jwt_free(jwt);
-	return *why == NULL;
 }
 
 bool
@@ -163,7 +126,8 @@ auth_identify(struct lws *wsi, Identity *who)
 		snprintf(who->principal, sizeof(who->principal), "%s", ANONYMOUS_PRINCIPAL);
 		return true;
 	}
-	if (!verify(token, who, &why))
+	why = token_verify(token, auth.key, auth.key_len, auth.alg, (int64_t) time(NULL), who);
+	if (why)
 	{
 		lwsl_user("refused a connection: token %s\n", why);
 		return false;

@@ -16,17 +16,10 @@
 #include <stdint.h>
 
 #include "options.h"
-
-#define ANONYMOUS_PRINCIPAL "anonymous"
+#include "token.h"
 
 /* Reads the key files; false (with a message on stderr) if one is unusable. */
 bool		auth_init(const GatewayOptions *opt);
-
-typedef struct Identity
-{
-	char		principal[256];
-	int64_t		expires;		/* seconds since 1970, 0 = never (anonymous) */
-} Identity;
 
 /* Fills who for the upgrade request on wsi; false: refuse it (reason logged). */
 bool		auth_identify(struct lws *wsi, Identity *who);

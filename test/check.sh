@@ -97,7 +97,7 @@ test/browser/run.sh
 record "browser: the demo page in chromium (Quill and plain text converge, cursors, gateway restart, screenshot)" $?
 echo "# fuzz (smoke)"
 FUZZ_SMOKE=1 FUZZ_SECONDS=${FUZZ_SECONDS:-15} test/fuzz/run.sh
-record "fuzz smoke: OT core under ASan/UBSan" $?
+record "fuzz smoke: OT core and gateway input under ASan/UBSan" $?
 
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer harnesses of the OT core and runs each for
-# FUZZ_SECONDS seconds (default 60; 20 when FUZZ_SMOKE=1, as make check does).
+# Builds the libFuzzer harnesses of the OT core and of the gateway's message
+# parsing and handshake token checks, and runs each for FUZZ_SECONDS seconds
+# (default 60; 20 when FUZZ_SMOKE=1, as make check does).
 #
 #   test/fuzz/run.sh                      # 60 s per harness
 #   FUZZ_SECONDS=600 test/fuzz/run.sh     # or: make fuzz FUZZ_SECONDS=600
@@ -9,8 +10,10 @@
 #   FUZZ_CFLAGS=-DFUZZ_MAX_COMPONENTS=512 test/fuzz/run.sh   # extra compiler flags
 #
 # Builds into test/fuzz/build/ and keeps corpora in test/fuzz/corpus/<name>
-# (both gitignored).  Exits non-zero if a harness fails to build or crashes;
-# the crashing input is left in test/fuzz/build/ as crash-<sha1>.
+# (both gitignored); a harness's committed seeds test/fuzz/seeds/<name>/ and
+# dictionary test/fuzz/<name>.dict, if it has them, are read too.  Exits
+# non-zero if a harness fails to build or crashes; the crashing input is left
+# in test/fuzz/build/ as crash-<sha1>.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,7 +43,7 @@ fi
 
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
-	harnesses=(fuzz_text_unicode fuzz_rich_text fuzz_utf8)
+	harnesses=(fuzz_text_unicode fuzz_rich_text fuzz_utf8 fuzz_gateway_request fuzz_gateway_token)
 fi
 
 mkdir -p "$build"
@@ -59,6 +62,16 @@ for h in "${harnesses[@]}"; do
 		exit 2
 	fi
 	echo "== building $h"
+	if [[ $h == fuzz_gateway_* ]]; then
+		# gateway/<name>.c alone: jansson, libjwt and OpenSSL (for the RS256
+		# key the token harness makes) come from the system, uninstrumented.
+		if ! "$CC" "${cflags[@]}" -I"$root/gateway" -o "$build/$h" "$here/$h.c" \
+			"$root/gateway/${h#fuzz_gateway_}.c" -ljansson -ljwt -lcrypto; then
+			echo "run.sh: $h failed to build" >&2
+			exit 1
+		fi
+		continue
+	fi
 	# utf8.c walks every byte of every document many times per input; its
 	# comparisons are not traced (edge coverage stays), which doubles the
 	# speed of fuzz_text_unicode.  fuzz_utf8 traces it fully.
@@ -79,12 +92,16 @@ for h in "${harnesses[@]}"; do
 	corpus="$here/corpus/$h"
 	log="$build/$h.log"
 	mkdir -p "$corpus"
+	inputs=("$corpus")
+	[ -d "$here/seeds/$h" ] && inputs+=("$here/seeds/$h")
+	options=()
+	[ -f "$here/$h.dict" ] && options+=(-dict="$here/$h.dict")
 	echo "== running $h for $seconds s (corpus $corpus)"
 	rc=0
 	(cd "$build" && ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
 		UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
 		"./$h" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
-		"$corpus") >"$log" 2>&1 || rc=$?
+		"${options[@]}" "${inputs[@]}") >"$log" 2>&1 || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		# Show the report: the property message or sanitizer output.
 		grep -n -A40 -m1 -E 'PROPERTY FAILED|ERROR: (Address|Leak)Sanitizer|runtime error|deadly signal|ERROR: libFuzzer' "$log" >&2 || tail -n 60 "$log" >&2

@@ -1,0 +1,39 @@
+/*
+ * token.h: a JWT checked against the gateway's key (auth.h finds it).
+ *
+ * Only the configured algorithm is accepted; "exp" is required and must be
+ * in the future; "sub", the principal, must fit and must not name a reserved
+ * principal.  Only libjwt and libc here, so test/fuzz/fuzz_gateway_token.c
+ * runs the checks without lws.
+ */
+#ifndef PG_OT_GATEWAY_TOKEN_H
+#define PG_OT_GATEWAY_TOKEN_H
+
+#include <jwt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ANONYMOUS_PRINCIPAL "anonymous"
+
+typedef struct Identity
+{
+	char		principal[256];
+	int64_t		expires;		/* seconds since 1970, 0 = never (anonymous) */
+} Identity;
+
+/*
+ * Fills who from token if key (key_len bytes) verifies it with alg and it
+ * has not expired at now (seconds since 1970); returns NULL then, else why
+ * not, with who untouched.
+ */
+const char *token_verify(const char *token, const unsigned char *key, size_t key_len,
+						 jwt_alg_t alg, int64_t now, Identity *who);
+
+/*
+ * Copies the token of an Authorization header "Bearer <token>" into token;
+ * false if header is no bearer token or the token does not fit in size bytes.
+ */
+bool		token_from_bearer(const char *header, char *token, size_t size);
+
+#endif
