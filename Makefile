@@ -3,7 +3,8 @@
 #   make run     build, install, start a private cluster with pg_ot, the gateway and the demo page (DATA=, PGPORT=, PORT=)
 #   make check   install what is missing, build with -Werror, run every suite
 #   make bench   benchmarks against the JavaScript references
-#   make fuzz    libFuzzer on the OT core (FUZZ_SECONDS=60)
+#   make fuzz    libFuzzer on the OT core and the gateway input (FUZZ_SECONDS=60)
+#   make soak    200 clients, restarts, 10 minutes; not in CI (SOAK_SECONDS=600)
 
 # make run's DATA (its folder) from the environment, before PGXS's DATA below
 # takes the name.
@@ -42,9 +43,9 @@ EXTRA_CLEAN = results regression.diffs regression.out gateway/pg_ot_gateway gate
 
 PG_CONFIG ?= pg_config
 
-# check, run, bench and fuzz first install what a fresh machine lacks, so
+# check, run, bench, fuzz and soak first install what a fresh machine lacks, so
 # they must not need pg_config before they start.
-SELF_CONTAINED_GOALS = check run bench fuzz deps
+SELF_CONTAINED_GOALS = check run bench fuzz soak deps
 ifeq ($(filter $(SELF_CONTAINED_GOALS),$(MAKECMDGOALS)),)
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -71,4 +72,8 @@ run:
 bench: deps
 	$(MAKE) all install
 	test/bench/run.sh
+
+soak: deps
+	$(MAKE) all install
+	SOAK_SECONDS=$(or $(SOAK_SECONDS),600) test/soak/soak.sh
 endif

@@ -31,7 +31,7 @@ fi
 # it never downloads a browser.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 dirs=(gateway/www)
-[ "${1:-}" = run ] || dirs+=(test/differential test/bench test/convergence test/gateway test/browser)
+[ "${1:-}" = run ] || dirs+=(test/differential test/bench test/convergence test/gateway test/browser test/soak)
 for dir in "${dirs[@]}"; do
 	[ -f "$dir/package-lock.json" ] || continue
 	if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
