@@ -396,6 +396,12 @@ session_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		{
 			Identity	who;
 
+			if (draining)
+			{
+				/* Going away: a client that came back now would only be closed again. */
+				lws_return_http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, NULL);
+				return 1;
+			}
 			lws_get_peer_simple(wsi, s->address, sizeof(s->address));
 			if (admission_full(s->address, client_limits.max_connections_per_ip))
 			{
