@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,46 +107,38 @@ boolean(const char *what, const char *text)
 	return false;
 }
 
-/* The numeric flags: where each goes, its bounds and its default. */
+/* The numeric flags: where each goes in GatewayOptions, its bounds and its default. */
 typedef struct NumericFlag
 {
 	const char *name;			/* the flag without "--"; env PG_OT_GATEWAY_ + upper case */
 	int			min;
 	int			max;
 	const char *fallback;
-	int		   *field;
+	size_t		field;			/* offsetof an int in GatewayOptions */
 } NumericFlag;
 
-static void
-numeric_flags(GatewayOptions *opt, NumericFlag *flags)
-{
-	ClientLimits *l = &opt->limits;
-	NumericFlag table[] = {
-		{"port", 1, 65535, "8080", &opt->port},
-		{"pool", 1, 64, "4", &opt->pool_size},
-		{"batch-max", 1, 64, "64", &opt->batch_max},
-		{"max-message", 1024, INT_MAX, "1048576", &l->max_message},
-		{"queue-max", 16, 10000000, "10000", &l->queue_max},
-		{"rate", 1, 1000000, "500", &l->rate},
-		{"presence-rate", 1, 1000000, "20", &l->presence_rate},
-		{"max-subscriptions", 1, 10000000, "1000", &l->max_subscriptions},
-		{"max-connections-per-ip", 0, 10000000, "256", &l->max_connections_per_ip},
-		{"handshake-timeout", 1, 3600, "10", &l->handshake_timeout},
-		{NULL, 0, 0, NULL, NULL}
-	};
-
-	memcpy(flags, table, sizeof(table));
-}
-
-#define NUMERIC_FLAGS 11
+#define LIMIT(f) offsetof(GatewayOptions, limits.f)
+static const NumericFlag numeric_flags[] = {
+	{"port", 1, 65535, "8080", offsetof(GatewayOptions, port)},
+	{"pool", 1, 64, "4", offsetof(GatewayOptions, pool_size)},
+	{"batch-max", 1, 64, "64", offsetof(GatewayOptions, batch_max)},
+	{"max-message", 1024, INT_MAX, "1048576", LIMIT(max_message)},
+	{"queue-max", 16, 10000000, "10000", LIMIT(queue_max)},
+	{"rate", 1, 1000000, "500", LIMIT(rate)},
+	{"presence-rate", 1, 1000000, "20", LIMIT(presence_rate)},
+	{"max-subscriptions", 1, 10000000, "1000", LIMIT(max_subscriptions)},
+	{"max-connections-per-ip", 0, 10000000, "256", LIMIT(max_connections_per_ip)},
+	{"handshake-timeout", 1, 3600, "10", LIMIT(handshake_timeout)},
+};
+#define NUMERIC_FLAGS (sizeof(numeric_flags) / sizeof(numeric_flags[0]))
 
 static void
-set_numeric(const NumericFlag *f, const char *text)
+set_numeric(GatewayOptions *opt, const NumericFlag *f, const char *text)
 {
 	char		what[64];
 
 	snprintf(what, sizeof(what), "--%s", f->name);
-	*f->field = (int) number(what, text, f->min, f->max);
+	*(int *) ((char *) opt + f->field) = (int) number(what, text, f->min, f->max);
 }
 
 /* PG_OT_GATEWAY_ and the flag's name in upper case, '-' as '_'. */
@@ -166,8 +159,7 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 {
 	enum { O_DB = 1, O_LISTEN, O_WWW, O_ANON, O_HELP, O_SECRET, O_PUBKEY, O_COOKIE, O_QUERY,
 		O_TLS_CERT, O_TLS_KEY, O_ORIGINS, O_NUMERIC };
-	NumericFlag flags[NUMERIC_FLAGS];
-	struct option longopts[16 + NUMERIC_FLAGS] = {
+	struct option longopts[16 + NUMERIC_FLAGS + 1] = {
 		{"db", required_argument, NULL, O_DB},
 		{"listen", required_argument, NULL, O_LISTEN},
 		{"www", required_argument, NULL, O_WWW},
@@ -186,11 +178,12 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 	int			c;
 
 	memset(opt, 0, sizeof(*opt));
-	numeric_flags(opt, flags);
-	for (int i = 0; flags[i].name; i++)
+	for (size_t i = 0; i < NUMERIC_FLAGS; i++)
 	{
-		set_numeric(&flags[i], env_of(flags[i].name, flags[i].fallback));
-		longopts[nopts++] = (struct option) {flags[i].name, required_argument, NULL, O_NUMERIC + i};
+		const NumericFlag *f = &numeric_flags[i];
+
+		set_numeric(opt, f, env_of(f->name, f->fallback));
+		longopts[nopts++] = (struct option) {f->name, required_argument, NULL, O_NUMERIC + (int) i};
 	}
 	opt->db = env_or("PG_OT_GATEWAY_DB", "");
 	opt->listen = env_or("PG_OT_GATEWAY_LISTEN", NULL);
@@ -221,9 +214,9 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 			case O_ORIGINS: opt->allowed_origins = optarg; break;
 			case O_HELP: fputs(usage, stdout); exit(0);
 			default:
-				if (c >= O_NUMERIC && c < O_NUMERIC + NUMERIC_FLAGS - 1)
+				if (c >= O_NUMERIC && c < O_NUMERIC + (int) NUMERIC_FLAGS)
 				{
-					set_numeric(&flags[c - O_NUMERIC], optarg);
+					set_numeric(opt, &numeric_flags[c - O_NUMERIC], optarg);
 					break;
 				}
 				fputs("Try \"pg_ot_gateway --help\".\n", stderr);
