@@ -170,6 +170,25 @@ CREATE TABLE ot.grants (
 COMMENT ON TABLE ot.grants IS
 	'who may read or write which documents; write implies read; nothing is allowed without a grant';
 
+-- Keys the extension and the gateways share, and nobody else: 'notify' signs
+-- the notifications the extension writes (any role that can connect may
+-- NOTIFY, so a gateway trusts only signed ones); 'session' signs the client
+-- ids a gateway issues.  Made at CREATE EXTENSION from the server's strong
+-- random source; not dumped, so a restored database gets keys of its own.
+CREATE TABLE ot.secrets (
+	purpose text PRIMARY KEY,
+	secret bytea NOT NULL CHECK (octet_length(secret) >= 32)
+);
+COMMENT ON TABLE ot.secrets IS
+	'keys shared by the extension and the gateways (readable by ot_gateway only)';
+INSERT INTO ot.secrets
+SELECT purpose, pg_catalog.decode(pg_catalog.replace(
+		pg_catalog.gen_random_uuid()::text || pg_catalog.gen_random_uuid()::text ||
+		pg_catalog.gen_random_uuid()::text, '-', ''), 'hex')
+FROM (VALUES ('notify'), ('session')) AS p(purpose);
+REVOKE ALL ON ot.secrets FROM PUBLIC;
+GRANT SELECT ON ot.secrets TO ot_gateway;
+
 SELECT pg_catalog.pg_extension_config_dump('ot.documents', '');
 SELECT pg_catalog.pg_extension_config_dump('ot.operations', '');
 SELECT pg_catalog.pg_extension_config_dump('ot.snapshots', '');

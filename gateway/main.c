@@ -27,6 +27,7 @@
 #include "pool.h"
 #include "presence.h"
 #include "revocation.h"
+#include "secrets.h"
 #include "session.h"
 #include "submit.h"
 
@@ -182,6 +183,23 @@ check_listen(const char *listen)
 		fail(NULL, "--listen %s is not an address of this host", listen);
 }
 
+/* The keys shared with the extension and the other gateways (secrets.h). */
+static void
+load_secrets(PGconn *conn)
+{
+	PGresult   *res = PQexec(conn, "SELECT purpose, secret FROM ot.secrets");
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail(conn, "could not read ot.secrets: %s", PQresultErrorMessage(res));
+	for (int i = 0; i < PQntuples(res); i++)
+		if (!secret_set_hex(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1)))
+			fail(conn, "ot.secrets: the key for \"%s\" is not one this gateway can use",
+				 PQgetvalue(res, i, 0));
+	PQclear(res);
+	if (secret_get("notify") == NULL || secret_get("session") == NULL)
+		fail(conn, "%s", "ot.secrets lacks the 'notify' or 'session' key (reinstall the extension)");
+}
+
 /* Says at once, and plainly, what keeps the gateway from working. */
 static void
 check_database(const GatewayOptions *opt)
@@ -200,6 +218,7 @@ check_database(const GatewayOptions *opt)
 			 PQdb(conn));
 	if (strcmp(single_value(conn, "SELECT pg_catalog.pg_has_role('ot_gateway', 'MEMBER')"), "t") != 0)
 		fail(conn, "role \"%s\" is not a member of ot_gateway (GRANT ot_gateway TO it)", PQuser(conn));
+	load_secrets(conn);
 	lwsl_user("database \"%s\" on %s, pg_ot %s\n", PQdb(conn), PQhost(conn), version);
 	PQfinish(conn);
 }

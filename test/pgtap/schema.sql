@@ -1,7 +1,7 @@
 -- The schema contract of pg_ot: tables, trigger, functions, roles and
 -- privileges.  Run by test/pgtap/run.sh; changes nothing (rolled back).
 BEGIN;
-SELECT plan(363);
+SELECT plan(373);
 
 -- The C module is loaded (pg_ot.* settings exist once it is).
 SELECT lives_ok($$SELECT ot.type_uri('text-unicode')$$, 'pg_ot loads');
@@ -11,7 +11,7 @@ SELECT lives_ok($$SELECT ot.type_uri('text-unicode')$$, 'pg_ot loads');
 ---------------------------------------------------------------------------
 
 SELECT has_schema('ot');
-SELECT tables_are('ot', ARRAY['documents', 'operations', 'snapshots', 'grants']);
+SELECT tables_are('ot', ARRAY['documents', 'operations', 'snapshots', 'grants', 'secrets']);
 SELECT sequences_are('ot', ARRAY['documents_id_seq']);
 
 -- Every column: type and nullability (table, column, type, not null).
@@ -46,7 +46,9 @@ INSERT INTO expected_columns SELECT *, row_number() OVER () FROM (VALUES
 	('grants', 'collection', 'text', true),
 	('grants', 'name', 'text', false),
 	('grants', 'principal', 'text', true),
-	('grants', 'access', 'text', true)
+	('grants', 'access', 'text', true),
+	('secrets', 'purpose', 'text', true),
+	('secrets', 'secret', 'bytea', true)
 ) v;
 
 SELECT columns_are('ot', t, array_agg(c ORDER BY ord))
@@ -96,7 +98,8 @@ SELECT set_eq(
 	  ('ot.documents', 'CHECK (((name <> ''''::text) AND (octet_length(name) <= 1024)))'),
 	  ('ot.grants', 'CHECK ((access = ANY (ARRAY[''read''::text, ''write''::text])))'),
 	  ('ot.operations', 'CHECK (((src IS NULL) = (seq IS NULL)))'),
-	  ('ot.operations', 'CHECK ((((((op IS NOT NULL))::integer + ((create_data IS NOT NULL))::integer) + (del)::integer) = 1))')$$,
+	  ('ot.operations', 'CHECK ((((((op IS NOT NULL))::integer + ((create_data IS NOT NULL))::integer) + (del)::integer) = 1))'),
+	  ('ot.secrets', 'CHECK ((octet_length(secret) >= 32))')$$,
 	'check constraints');
 
 -- The trigger that announces each op.
@@ -296,6 +299,14 @@ SELECT is_empty(
 		unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'REFERENCES']) p
 	  WHERE has_any_column_privilege(r, t, p) AND NOT (r = 'ot_admin' AND p = 'SELECT')$$,
 	'no column privileges on the tables beyond ot_admin SELECT');
+-- The shared keys: only the gateways read them; no one else, not even ot_admin.
+SELECT table_privs_are('ot', 'secrets', r,
+		CASE WHEN r = 'ot_gateway' THEN ARRAY['SELECT'] ELSE '{}' END::name[],
+		format('%s has %s on ot.secrets', r, CASE WHEN r = 'ot_gateway' THEN 'only SELECT' ELSE 'no privileges' END))
+FROM unnest(ARRAY['public', 'ot_user', 'ot_gateway', 'ot_admin']) r
+ORDER BY r;
+SELECT results_eq($$SELECT purpose FROM ot.secrets WHERE octet_length(secret) >= 32 ORDER BY 1$$,
+	ARRAY['notify', 'session'], 'ot.secrets holds a key of 32 bytes or more for notify and session');
 SELECT sequence_privs_are('ot', 'documents_id_seq', r, '{}'::name[],
 		format('%s has no privileges on ot.documents_id_seq', r))
 FROM unnest(ARRAY['public', 'ot_user', 'ot_gateway', 'ot_admin']) r;
