@@ -4,8 +4,9 @@
 // TLS (GATEWAY_DB_VIA); these tests use whichever it is:
 //  - ops of 1 byte, and the largest op --max-message lets in (a message of
 //    exactly that many bytes), are acknowledged, stored and delivered
-//    through the other gateway (a large query is sent, and a large result
-//    read, in many partial writes and reads);
+//    through another gateway, with a proxy on the writer's link that
+//    forwards 64 kB at a time (the query is sent, and results read, in many
+//    partial writes and reads);
 //  - over TCP, a proxy between a gateway and PostgreSQL that stops
 //    forwarding without closing (a partition, a frozen primary): /healthz
 //    turns 503, the gateway drops its connections and makes new ones, clients
@@ -66,16 +67,114 @@ function text(n, seed) {
 	return s;
 }
 
+/*
+ * A proxy between a gateway and PostgreSQL, on the transport the suite uses
+ * (the cluster's Unix socket, or TCP; TLS passes through it).  trickle: it
+ * forwards at most 64 kB at a time with a pause after each, so a large
+ * query or result takes many partial writes and reads.  hold(): it stops
+ * forwarding without closing, reading nothing from either side (the peers'
+ * kernel buffers fill and their writes stall, as in a partition) and
+ * connecting nothing new; release(): everything sent meanwhile, closes
+ * included, goes through.
+ */
+class Proxy {
+	constructor({ trickle = false } = {}) {
+		this.trickle = trickle;
+		this.holding = false;
+		this.pairs = new Set();
+		this.server = net.createServer({ allowHalfOpen: true }, (c) => this.accept(c));
+		this.unix = VIA === 'socket';
+	}
+	// Listens, and returns the conninfo that reaches PostgreSQL through it.
+	async listen() {
+		const db = process.env.GATEWAY_DB;
+		if (this.unix) {
+			this.dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'pg_ot_proxy_'));
+			await new Promise((resolve) => this.server.listen(path.join(this.dir, `.s.PGSQL.${process.env.CLUSTER_PORT}`), resolve));
+			this.target = { path: path.join(process.env.CLUSTER_DIR, `.s.PGSQL.${process.env.CLUSTER_PORT}`) };
+			return db.replace(/host=\S+/, `host=${this.dir}`);
+		}
+		await new Promise((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+		this.target = { port: Number(process.env.CLUSTER_PORT), host: '127.0.0.1' };
+		return db.replace(/port=\d+/, `port=${this.server.address().port}`);
+	}
+	accept(client) {
+		const pair = { client, upstream: null };
+		this.pairs.add(pair);
+		client.on('error', () => {});
+		client.on('close', () => this.pairs.delete(pair));
+		if (this.holding) client.pause();
+		else this.connect(pair);
+	}
+	connect(pair) {
+		const up = net.connect({ ...this.target, allowHalfOpen: true });
+		pair.upstream = up;
+		up.on('error', () => {});
+		const link = (a, b) => {
+			a.on('data', (d) => {
+				if (!b.write(d)) a.pause();		// until b drains
+				else if (this.trickle) {
+					a.pause();
+					setTimeout(() => { if (!this.holding) a.resume(); }, 5);
+				}
+			});
+			b.on('drain', () => { if (!this.holding) a.resume(); });
+			a.on('end', () => b.end());
+			a.on('close', (hadError) => { if (hadError) b.destroy(); });
+		};
+		link(pair.client, up);
+		link(up, pair.client);
+	}
+	// The local ports of its connections to PostgreSQL (pg_stat_activity.client_port).
+	upstreamPorts() {
+		return [...this.pairs].filter((p) => p.upstream && p.upstream.localPort).map((p) => p.upstream.localPort);
+	}
+	hold() {
+		this.holding = true;
+		for (const p of this.pairs) {
+			p.client.pause();
+			if (p.upstream) p.upstream.pause();
+		}
+	}
+	release() {
+		this.holding = false;
+		for (const p of [...this.pairs]) {
+			if (!p.upstream) this.connect(p);
+			p.client.resume();
+			p.upstream.resume();
+		}
+	}
+	close() {
+		for (const p of this.pairs) {
+			p.client.destroy();
+			if (p.upstream) p.upstream.destroy();
+		}
+		this.server.close();
+		if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+	}
+}
+
 test(`ops of 1 byte and the largest message --max-message allows are acknowledged over ${VIA}`, { skip, timeout: 240000 }, async (t) => {
 	const mark = h.clientWarnings.length;
 	const max = Number(helpDefaults().defaults['max-message']);
 	assert.equal(max, 1048576, '--max-message defaults to 1 MiB');
+	// The gateways reach PostgreSQL the way the suite says.
+	const pg = await h.pgConnect();
+	const seen = (await pg.query("SELECT a.client_addr IS NULL AS unix, s.ssl FROM pg_stat_activity a " +
+		"JOIN pg_stat_ssl s USING (pid) WHERE a.application_name LIKE 'pg_ot_gateway%'")).rows;
+	assert.ok(seen.length >= 10, 'the two gateways\' connections are in pg_stat_activity');
+	const want = { socket: { unix: true, ssl: false }, tcp: { unix: false, ssl: false }, tls: { unix: false, ssl: true } }[VIA];
+	for (const row of seen) assert.deepEqual(row, want, `a gateway connection over ${VIA}`);
+
+	// The writer's gateway reaches PostgreSQL through a proxy that forwards 64 kB at a time.
+	const proxy = new Proxy({ trickle: true });
+	const gw = await h.startGateway(['--db', await proxy.listen(), '--allow-anonymous']);
 	const id = h.uid('large');
-	const A = await h.connect(h.URLS[0]);
+	const A = await h.connect(gw.url);
 	const docA = h.getDoc(A, 'gw_text', id);
 	await h.subscribe(docA);
 	await h.create(docA, '', 'text-unicode');
-	const B = await h.connect(h.URLS[1]);			// the other gateway: by notification and op log read
+	const B = await h.connect(h.URLS[1]);			// another gateway: by notification and op log read
 	const docB = h.getDoc(B, 'gw_text', id);
 	await h.subscribe(docB);
 	const from = docB.version;
@@ -102,93 +201,28 @@ test(`ops of 1 byte and the largest message --max-message allows are acknowledge
 	await h.waitVersion(docB, v + 2);
 	t.diagnostic(`a ${sentBytes}-byte op message acknowledged at version ${v}`);
 
-	const pg = await h.pgConnect();
 	const final = await h.dbFetch(pg, 'gw_text', id);
 	assert.equal(final.data, `1aZ ${big}`, 'ot.fetch has every op');
 	assert.equal(docA.data, final.data);
 	assert.equal(docB.data, final.data, 'the other gateway delivered it');
 	const stored = await pg.query('SELECT op FROM ot.ops($1, $2, $3, $4)', ['gw_text', id, v, v + 1]);
 	assert.deepEqual(stored.rows[0].op, [3, big], 'ot.ops stores the large op as sent');
-	await pg.end();
 	h.assertDelivered(B, 'gw_text', id, from, final.v);
+	// A fresh client reads the 1 MB snapshot through the slow link.
+	assert.equal((await h.fetchFresh('gw_text', id, gw.url)).data, final.data, 'a fetch through the proxy');
+	await pg.end();
 
 	// One byte more is refused (1009), so the op above was the largest.
-	const r = await h.Raw.open(h.URLS[0]);
+	const r = await h.Raw.open(gw.url);
 	r.sendText(JSON.stringify({ a: 'f', c: 'gw_text', d: id, pad: 'x'.repeat(max) }).slice(0, max + 1));
 	assert.equal((await r.closed('the close of a message over --max-message')).code, 1009);
 	r.close();
 	h.assertClean([A, B], mark);
 	h.close(A);
 	h.close(B);
+	await h.stopGateways();
+	proxy.close();
 });
-
-/*
- * A TCP proxy to PostgreSQL that can stop forwarding without closing: while
- * it holds, it reads nothing from either side (so the peers' kernel buffers
- * fill and their writes stall, as in a partition) and connects nothing new;
- * on release everything sent meanwhile, closes included, goes through.
- */
-class Partition {
-	constructor(port) {
-		this.target = port;
-		this.holding = false;
-		this.pairs = new Set();
-		this.server = net.createServer({ allowHalfOpen: true }, (c) => this.accept(c));
-	}
-	listen() {
-		return new Promise((resolve) => this.server.listen(0, '127.0.0.1', () => {
-			this.port = this.server.address().port;
-			resolve(this);
-		}));
-	}
-	accept(client) {
-		const pair = { client, upstream: null };
-		this.pairs.add(pair);
-		client.on('error', () => {});
-		client.on('close', () => this.pairs.delete(pair));
-		if (this.holding) client.pause();
-		else this.connect(pair);
-	}
-	connect(pair) {
-		const up = net.connect({ port: this.target, host: '127.0.0.1', allowHalfOpen: true });
-		pair.upstream = up;
-		up.on('error', () => {});
-		const link = (a, b) => {
-			a.on('data', (d) => { if (!b.write(d)) a.pause(); });
-			b.on('drain', () => { if (!this.holding) a.resume(); });
-			a.on('end', () => b.end());
-			a.on('close', (hadError) => { if (hadError) b.destroy(); });
-		};
-		link(pair.client, up);
-		link(up, pair.client);
-	}
-	// The local ports of the connections to PostgreSQL (pg_stat_activity.client_port).
-	upstreamPorts() {
-		return [...this.pairs].filter((p) => p.upstream && p.upstream.localPort).map((p) => p.upstream.localPort);
-	}
-	hold() {
-		this.holding = true;
-		for (const p of this.pairs) {
-			p.client.pause();
-			if (p.upstream) p.upstream.pause();
-		}
-	}
-	release() {
-		this.holding = false;
-		for (const p of [...this.pairs]) {
-			if (!p.upstream) this.connect(p);
-			p.client.resume();
-			p.upstream.resume();
-		}
-	}
-	close() {
-		for (const p of this.pairs) {
-			p.client.destroy();
-			if (p.upstream) p.upstream.destroy();
-		}
-		this.server.close();
-	}
-}
 
 async function scrape(url) {
 	const r = await h.httpGet(`${url}/metrics`);
@@ -233,8 +267,8 @@ test('a database that goes silent: /healthz 503, connections dropped and made ag
 	assert.ok(2 + Number(defaults['db-timeout']) <= 7, 'heartbeat interval + --db-timeout is the stated bound');
 
 	// A gateway whose every connection to PostgreSQL goes through the proxy, with short deadlines.
-	const proxy = await new Partition(Number(process.env.CLUSTER_PORT)).listen();
-	const db = process.env.GATEWAY_DB.replace(/port=\d+/, `port=${proxy.port}`);
+	const proxy = new Proxy();
+	const db = await proxy.listen();
 	const gw = await h.startGateway(['--db', db, '--allow-anonymous', '--db-timeout', '1', '--db-query-timeout', '3',
 		'--db-grace', '4']);
 	const pg = await h.pgConnect();
@@ -318,14 +352,17 @@ test('a database that goes silent: /healthz 503, connections dropped and made ag
 	assert.ok(m2.get('pg_ot_gateway_batches_resent_total') > m0.get('pg_ot_gateway_batches_resent_total'),
 		'the batch in flight was sent again');
 	const old = new Set(before.map((b) => b.pid));
+	await waitFor('every connection to be up again', async () => {
+		const m = await scrape(gw.http);
+		return m.get('pg_ot_gateway_listener_up') === 1 && m.get('pg_ot_gateway_pool_connections_up') === 4;
+	});
 	await waitFor('the old backends to end once the link is back', async () => {
 		const r = await pg.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY($1::int[])', [[...old]]);
 		return r.rows[0].n === 0;
 	});
 	const now = await backends(pg, proxy.upstreamPorts());
-	assert.ok(now.length >= 5 && now.every((b) => !old.has(b.pid)), 'the gateway is on new connections');
-	assert.equal(m2.get('pg_ot_gateway_listener_up'), 1);
-	assert.equal(m2.get('pg_ot_gateway_pool_connections_up'), 4);
+	assert.ok(now.length >= 5 && now.every((b) => !old.has(b.pid)),
+		`the gateway is on new connections: ${JSON.stringify(now)} (old ${[...old]})`);
 
 	// Nothing acknowledged is lost, nothing is applied twice.
 	const final = await h.dbFetch(pg, 'gw_text', id);
