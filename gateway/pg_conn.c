@@ -259,7 +259,6 @@ lost(PgConn *conn, const char *why)
 {
 	char		conceal;
 	unsigned int delay;
-
 	bool		busy = conn->state == PG_CONN_BUSY;
 
 	lwsl_warn("%s: %.*s\n", conn->name, (int) strcspn(why, "\n"), why);
