@@ -7,9 +7,8 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "listener.h"
 #include "metrics.h"
-#include "pool.h"
+#include "outage.h"
 #include "session.h"
 
 #define YEAR_SECONDS (365 * 24 * 3600)
@@ -90,7 +89,7 @@ respond(struct lws *wsi, HttpResponse *r)
 	{
 		/* A load balancer stops sending clients to a gateway that is going. */
 		const char *problem = sessions_draining() ? "unavailable: shutting down\n" :
-			!(listener_up() && pool_connected() > 0) ? "unavailable: PostgreSQL does not answer\n" : NULL;
+			!database_reachable() ? "unavailable: PostgreSQL does not answer\n" : NULL;
 
 		status = problem ? HTTP_STATUS_SERVICE_UNAVAILABLE : HTTP_STATUS_OK;
 		r->body = text_body(problem ? problem : "ok\n", &r->len);

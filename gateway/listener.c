@@ -12,7 +12,8 @@
 #include "presence.h"
 #include "revocation.h"
 
-#define HEARTBEAT_US (25 * LWS_USEC_PER_SEC)
+/* With the default --db-timeout of 5 s, silence shows within 7 s. */
+#define HEARTBEAT_US (2 * LWS_USEC_PER_SEC)
 
 typedef enum ChannelState
 {
@@ -41,6 +42,7 @@ static struct
 	lws_sorted_usec_list_t heartbeat;
 	lws_sorted_usec_list_t resume;
 	struct lws_context *context;
+	void		(*on_silence) (void);
 } listener;
 
 static void sync_channels(void);
@@ -248,13 +250,31 @@ listener_notify(PgConn *conn, const PGnotify *n)
 	json_decref(m);
 }
 
-static const PgConnHooks listener_hooks = {listener_ready, listener_lost, listener_notify};
+/* The connection was dropped for a deadline; its reconnect is scheduled. */
+static void
+listener_silent(PgConn *conn)
+{
+	metrics.db_silent++;
+	lwsl_warn("listener: the database went silent: dropping the query connections too\n");
+	if (listener.on_silence)
+		listener.on_silence();
+}
+
+static const PgConnHooks listener_hooks = {listener_ready, listener_lost, listener_notify, listener_silent};
 
 void
-listener_init(struct lws_context *context, struct lws_vhost *vhost, const char *conninfo)
+listener_on_silence(void (*fn) (void))
+{
+	listener.on_silence = fn;
+}
+
+void
+listener_init(struct lws_context *context, struct lws_vhost *vhost, const char *conninfo,
+			  const PgConnDeadlines *deadlines)
 {
 	listener.context = context;
-	pg_conn_init(&listener.conn, context, vhost, conninfo, "pg_ot_gateway listener", &listener_hooks, NULL);
+	pg_conn_init(&listener.conn, context, vhost, conninfo, deadlines, "pg_ot_gateway listener",
+				 &listener_hooks, NULL);
 	pg_conn_start(&listener.conn);
 	lws_sul_schedule(listener.context, 0, &listener.heartbeat, heartbeat, HEARTBEAT_US);
 }

@@ -23,6 +23,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "origin.h"
+#include "outage.h"
 #include "pg_conn.h"
 #include "pool.h"
 #include "presence.h"
@@ -62,7 +63,7 @@ shutdown_step(lws_sorted_usec_list_t *sul)
 		if (submit_outstanding() > 0)
 			lwsl_warn("shutdown: %d ops still unanswered; their clients resend them elsewhere\n",
 					  submit_outstanding());
-		sessions_close_all();
+		sessions_close_all(CLOSE_GOING_AWAY);
 		shutdown_state.phase = CLOSING_SESSIONS;
 		shutdown_state.deadline = now + DRAIN_SESSIONS_US;
 	}
@@ -204,10 +205,14 @@ load_secrets(PGconn *conn)
 static void
 check_database(const GatewayOptions *opt)
 {
-	const char *keys[] = {"dbname", "fallback_application_name", NULL};
-	const char *values[] = {opt->db, "pg_ot_gateway", NULL};
-	PGconn	   *conn = PQconnectdbParams(keys, values, 1);
+	char		timeout[16];
+	const char *keys[] = {"connect_timeout", "dbname", "fallback_application_name", NULL};
+	const char *values[] = {timeout, opt->db, "pg_ot_gateway", NULL};
+	PGconn	   *conn;
 	char		version[64];
+
+	snprintf(timeout, sizeof(timeout), "%d", opt->db_timeout);	/* the conninfo's own wins */
+	conn = PQconnectdbParams(keys, values, 1);
 
 	if (PQstatus(conn) != CONNECTION_OK)
 		fail(conn, "could not connect to the database: %s", PQerrorMessage(conn));
@@ -230,6 +235,8 @@ main(int argc, char **argv)
 	struct lws_context_creation_info info;
 	struct lws_vhost *vhost;
 	int			n = 0;
+	PgConnDeadlines listener_deadlines,
+				pool_deadlines;
 
 	options_parse(argc, argv, &opt);
 	lws_set_log_level(LLL_ERR | LLL_WARN | LLL_USER, NULL);
@@ -282,8 +289,16 @@ main(int argc, char **argv)
 	documents_init();
 	presence_init(context);
 	submit_init(opt.batch_max);
-	listener_init(context, vhost, opt.db);
-	pool_init(context, vhost, opt.db, opt.pool_size, submit_take_batch);
+	/* The listener's commands are all short: the heartbeat's deadline for each. */
+	listener_deadlines.connect = (lws_usec_t) opt.db_timeout * LWS_USEC_PER_SEC;
+	listener_deadlines.query = listener_deadlines.connect;
+	pool_deadlines.connect = listener_deadlines.connect;
+	pool_deadlines.query = (lws_usec_t) opt.db_query_timeout * LWS_USEC_PER_SEC;
+	listener_init(context, vhost, opt.db, &listener_deadlines);
+	pool_init(context, vhost, opt.db, &pool_deadlines, opt.pool_size, submit_take_batch);
+	/* The query connections go to the server the listener found silent. */
+	listener_on_silence(pool_reconnect);
+	outage_init(context, opt.db_grace);
 	revocation_init();
 	metrics_start_sampling(context);
 	lwsl_user("listening on %s port %d%s (pool %d, batches of up to %d ops)\n",
@@ -298,6 +313,7 @@ main(int argc, char **argv)
 	}
 	lws_sul_cancel(&shutdown_state.tick);
 	lwsl_user("stopped\n");
+	outage_stop();
 	listener_stop();
 	pool_stop();
 	lws_context_destroy(context);

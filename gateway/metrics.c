@@ -121,6 +121,16 @@ metrics_render(size_t *len)
 	gauge(&t, "pool_connections_up", "query connections up", pool_connected());
 	counter(&t, "listener_reconnects_total", "times the LISTEN connection broke or failed to connect",
 			metrics.listener_reconnects);
+	counter(&t, "db_timeouts_total", "database round trips that passed their deadline (the connection was dropped)",
+			metrics.db_timeouts);
+	counter(&t, "db_silent_total", "times the listener's heartbeat found the database silent (every connection dropped)",
+			metrics.db_silent);
+	counter(&t, "batches_resent_total", "submit batches sent again after their connection broke or passed its deadline",
+			metrics.batches_resent);
+	counter(&t, "closed_db_unavailable_total", "clients closed with 1013 when the database stayed unreachable past the grace",
+			metrics.closed_db_unavailable);
+	counter(&t, "connections_refused_db_total", "handshakes refused (503) while the database is unreachable past the grace",
+			metrics.refused_db_unavailable);
 	counter(&t, "messages_received_total", "client messages", metrics.messages_received);
 	counter(&t, "ops_received_total", "op messages from clients", metrics.ops_received);
 	counter(&t, "ops_acked_total", "ops acknowledged", metrics.ops_acked);

@@ -26,6 +26,11 @@ typedef struct Metrics
 	uint64_t	gap_fills;			/* op log reads after a missed notification */
 	uint64_t	closed_lagging;		/* sessions closed for an over-full queue */
 	uint64_t	listener_reconnects;
+	uint64_t	db_timeouts;		/* round trips past their deadline: connection dropped */
+	uint64_t	db_silent;			/* the listener found the database silent: all dropped */
+	uint64_t	batches_resent;		/* submit batches sent again after their connection went */
+	uint64_t	closed_db_unavailable;	/* sessions closed with 1013 */
+	uint64_t	refused_db_unavailable; /* handshakes refused (503) during an outage */
 	uint64_t	rate_limited;		/* client messages refused for the rate limit */
 	uint64_t	presence_merged;	/* presence updates over --presence-rate, merged */
 	uint64_t	subscriptions_refused;	/* over --max-subscriptions */

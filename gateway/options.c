@@ -41,10 +41,20 @@ static const char usage[] =
 "  --pool N              query connections to PostgreSQL (env PG_OT_GATEWAY_POOL; default 4)\n"
 "  --batch-max N         ops submitted per transaction, 1..64; 1 turns batching off\n"
 "                        (env PG_OT_GATEWAY_BATCH_MAX; default 64)\n"
+"  --db-timeout S        seconds PostgreSQL has to accept a connection, answer a\n"
+"                        LISTEN or the listener's heartbeat (sent every 2 s); then\n"
+"                        the connection is dropped and made again\n"
+"                        (env PG_OT_GATEWAY_DB_TIMEOUT; default 5)\n"
+"  --db-query-timeout S  seconds a read or a submit batch may take; then its\n"
+"                        connection is dropped, the read run again and the batch\n"
+"                        sent again (env PG_OT_GATEWAY_DB_QUERY_TIMEOUT; default 30)\n"
+"  --db-grace S          seconds PostgreSQL may stay unreachable before every\n"
+"                        session is closed (1013) and handshakes get 503 until it\n"
+"                        is back (env PG_OT_GATEWAY_DB_GRACE; default 15)\n"
 "\n"
 "Limits per client (each also PG_OT_GATEWAY_<NAME>, e.g. PG_OT_GATEWAY_MAX_MESSAGE):\n"
-"  --max-message BYTES   largest message (default 1048576); larger ones close the\n"
-"                        connection (1009)\n"
+"  --max-message BYTES   largest message, 1024..67108864 (default 1048576); larger\n"
+"                        ones close the connection (1009)\n"
 "  --queue-max N         frames queued to a client before it is closed as too slow\n"
 "                        (4008; default 10000)\n"
 "  --rate N              messages per second, in bursts of up to 2N; more are answered\n"
@@ -118,11 +128,16 @@ typedef struct NumericFlag
 } NumericFlag;
 
 #define LIMIT(f) offsetof(GatewayOptions, limits.f)
+/* 64 MiB: an op that size still fits a jsonb value (256 MiB) in a batch of one. */
+#define MAX_MESSAGE_LIMIT (64 * 1024 * 1024)
 static const NumericFlag numeric_flags[] = {
 	{"port", 1, 65535, "8080", offsetof(GatewayOptions, port)},
 	{"pool", 1, 64, "4", offsetof(GatewayOptions, pool_size)},
 	{"batch-max", 1, 64, "64", offsetof(GatewayOptions, batch_max)},
-	{"max-message", 1024, INT_MAX, "1048576", LIMIT(max_message)},
+	{"db-timeout", 1, 3600, "5", offsetof(GatewayOptions, db_timeout)},
+	{"db-query-timeout", 1, 86400, "30", offsetof(GatewayOptions, db_query_timeout)},
+	{"db-grace", 1, 86400, "15", offsetof(GatewayOptions, db_grace)},
+	{"max-message", 1024, MAX_MESSAGE_LIMIT, "1048576", LIMIT(max_message)},
 	{"queue-max", 16, 10000000, "10000", LIMIT(queue_max)},
 	{"rate", 1, 1000000, "500", LIMIT(rate)},
 	{"presence-rate", 1, 1000000, "20", LIMIT(presence_rate)},

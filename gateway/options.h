@@ -39,6 +39,9 @@ typedef struct GatewayOptions
 	const char *tls_key;		/* its PEM private key */
 	int			pool_size;		/* query connections */
 	int			batch_max;		/* ops per submit transaction; 1 = no batching */
+	int			db_timeout;		/* seconds: connecting, LISTEN, the heartbeat */
+	int			db_query_timeout;	/* seconds: a read or a submit batch */
+	int			db_grace;		/* seconds unreachable before clients are sent away */
 	ClientLimits limits;
 } GatewayOptions;
 

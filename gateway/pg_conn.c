@@ -3,13 +3,35 @@
  *
  * The connection is a small state machine: DOWN -> CONNECTING (driven by
  * PQconnectPoll on the readiness it asks for) -> IDLE <-> BUSY, and back to
- * DOWN when anything breaks, with a reconnect scheduled on an lws timer.
+ * DOWN when anything breaks or a deadline passes, with a reconnect scheduled
+ * on an lws timer.
+ *
+ * Write readiness: lws's raw-file role runs the WRITEABLE callback and then
+ * clears its POLLOUT request, so a request made inside that callback (libpq
+ * still has bytes to send, or PQconnectPoll wants to write again) would be
+ * lost and the connection would wait for ever.  want_write() therefore
+ * re-arms such a request from a zero-delay timer, which runs once the
+ * callback has returned.  While PQflush has bytes left, read readiness is
+ * served too, as libpq asks: PQconsumeInput, then PQflush again.
  */
 #include "pg_conn.h"
 
+#include <openssl/ssl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "alloc.h"
+#include "metrics.h"
+
+/*
+ * A backend checks this often whether its client is still there while it
+ * runs a query, so one whose gateway dropped it (a deadline) rolls back
+ * instead of holding row locks.  A conninfo that names the setting in its
+ * options wins (0 turns it off, as a server without POLLRDHUP requires).
+ */
+#define CONNECTION_CHECK_OPTION "-c client_connection_check_interval=2000"
 
 static const uint32_t backoff_ms[] = {100, 250, 500, 1000, 2000, 5000};
 static const lws_retry_bo_t backoff = {
@@ -21,6 +43,42 @@ static const lws_retry_bo_t backoff = {
 
 static void connect_step(PgConn *conn);
 static void lost(PgConn *conn, const char *why);
+static void deadline_due(lws_sorted_usec_list_t *sul);
+
+static void
+deadline_arm(PgConn *conn, lws_usec_t us)
+{
+	lws_sul_schedule(conn->context, 0, &conn->deadline, deadline_due, us);
+}
+
+/* Whether libpq waits to write: a query's bytes, or a connection step. */
+static bool
+wants_write(const PgConn *conn)
+{
+	return conn->flushing ||
+		(conn->state == PG_CONN_CONNECTING && conn->polling == PGRES_POLLING_WRITING);
+}
+
+static void
+rearm_due(lws_sorted_usec_list_t *sul)
+{
+	PgConn	   *conn = lws_container_of(sul, PgConn, rearm);
+
+	if (conn->wsi && wants_write(conn))
+		lws_callback_on_writable(conn->wsi);
+}
+
+/* Asks for write readiness in a way lws keeps (see the header comment). */
+static void
+want_write(PgConn *conn)
+{
+	if (conn->wsi == NULL)
+		return;
+	if (conn->wsi == conn->in_writable)
+		lws_sul_schedule(conn->context, 0, &conn->rearm, rearm_due, 0);
+	else
+		lws_callback_on_writable(conn->wsi);
+}
 
 static bool
 adopt_socket(PgConn *conn)
@@ -53,6 +111,7 @@ release_socket(PgConn *conn)
 		return;
 	lws_set_opaque_user_data(conn->wsi, NULL);
 	lws_set_timeout(conn->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	lws_sul_cancel(&conn->rearm);
 	conn->wsi = NULL;
 	conn->adopted_socket = -1;
 }
@@ -65,15 +124,43 @@ retry_due(lws_sorted_usec_list_t *sul)
 	pg_conn_start(conn);
 }
 
+/*
+ * The options conninfo value: the connection check, then the user's own
+ * options (the conninfo's, else PGOPTIONS), which PostgreSQL applies after
+ * ours.  Naming the setting there leaves ours out.
+ */
+static char *
+options_value(const char *conninfo)
+{
+	PQconninfoOption *parsed = PQconninfoParse(conninfo, NULL);
+	const char *user = getenv("PGOPTIONS");
+	char	   *value;
+
+	for (PQconninfoOption *o = parsed; o && o->keyword; o++)
+		if (strcmp(o->keyword, "options") == 0 && o->val)
+			user = o->val;
+	if (user && strstr(user, "client_connection_check_interval"))
+		value = xstrdup(user);
+	else
+	{
+		value = xmalloc(strlen(CONNECTION_CHECK_OPTION) + 2 + (user ? strlen(user) : 0));
+		sprintf(value, "%s%s%s", CONNECTION_CHECK_OPTION, user ? " " : "", user ? user : "");
+	}
+	PQconninfoFree(parsed);
+	return value;
+}
+
 void
 pg_conn_init(PgConn *conn, struct lws_context *context, struct lws_vhost *vhost,
-			 const char *conninfo,
+			 const char *conninfo, const PgConnDeadlines *deadlines,
 			 const char *name, const PgConnHooks *hooks, void *owner)
 {
 	memset(conn, 0, sizeof(*conn));
 	conn->context = context;
 	conn->vhost = vhost;
 	conn->conninfo = conninfo;
+	conn->deadlines = *deadlines;
+	conn->options = options_value(conninfo);
 	conn->name = name;
 	conn->hooks = hooks;
 	conn->owner = owner;
@@ -84,10 +171,10 @@ pg_conn_init(PgConn *conn, struct lws_context *context, struct lws_vhost *vhost,
 void
 pg_conn_start(PgConn *conn)
 {
-	/* Defaults first: the conninfo in dbname overrides them. */
+	/* Defaults first: the conninfo in dbname overrides them; options includes its own. */
 	const char *keys[] = {"keepalives_idle", "keepalives_interval", "keepalives_count",
-	"dbname", "fallback_application_name", NULL};
-	const char *values[] = {"30", "10", "3", conn->conninfo, conn->name, NULL};
+	"dbname", "options", "fallback_application_name", NULL};
+	const char *values[] = {"30", "10", "3", conn->conninfo, conn->options, conn->name, NULL};
 
 	if (conn->stopped || conn->state != PG_CONN_DOWN)
 		return;
@@ -99,12 +186,13 @@ pg_conn_start(PgConn *conn)
 	}
 	conn->state = PG_CONN_CONNECTING;
 	conn->polling = PGRES_POLLING_WRITING;	/* as libpq's documentation says to begin */
+	deadline_arm(conn, conn->deadlines.connect);
 	if (!adopt_socket(conn))
 	{
 		lost(conn, "could not watch the connection's socket");
 		return;
 	}
-	lws_callback_on_writable(conn->wsi);
+	want_write(conn);
 }
 
 static void
@@ -113,17 +201,19 @@ connect_step(PgConn *conn)
 	conn->polling = PQconnectPoll(conn->pg);
 	if (PQsocket(conn->pg) != conn->adopted_socket && conn->polling != PGRES_POLLING_FAILED)
 	{
+		/* libpq tries the next address: it gets a deadline of its own, as in libpq's connect_timeout */
 		release_socket(conn);
 		if (!adopt_socket(conn))
 		{
 			lost(conn, "could not watch the connection's socket");
 			return;
 		}
+		deadline_arm(conn, conn->deadlines.connect);
 	}
 	switch (conn->polling)
 	{
 		case PGRES_POLLING_WRITING:
-			lws_callback_on_writable(conn->wsi);
+			want_write(conn);
 			break;
 		case PGRES_POLLING_OK:
 			if (PQsetnonblocking(conn->pg, 1) != 0)
@@ -131,6 +221,7 @@ connect_step(PgConn *conn)
 				lost(conn, PQerrorMessage(conn->pg));
 				return;
 			}
+			lws_sul_cancel(&conn->deadline);
 			conn->state = PG_CONN_IDLE;
 			if (conn->retries)
 				lwsl_user("%s: connected again\n", conn->name);
@@ -155,6 +246,7 @@ finish_query(PgConn *conn, PGresult *res)
 	conn->done_arg = NULL;
 	conn->result = NULL;
 	conn->flushing = false;
+	lws_sul_cancel(&conn->deadline);
 	if (conn->state == PG_CONN_BUSY)
 		conn->state = PG_CONN_IDLE;
 	if (done)
@@ -167,24 +259,48 @@ lost(PgConn *conn, const char *why)
 {
 	char		conceal;
 	unsigned int delay;
+	bool		busy = conn->state == PG_CONN_BUSY;
 
 	lwsl_warn("%s: %.*s\n", conn->name, (int) strcspn(why, "\n"), why);
+	lws_sul_cancel(&conn->deadline);
 	release_socket(conn);
 	if (conn->pg)
 		PQfinish(conn->pg);
 	conn->pg = NULL;
 	conn->state = PG_CONN_DOWN;
-	if (conn->done)
-	{
-		PQclear(conn->result);
-		conn->result = NULL;
+	PQclear(conn->result);
+	conn->result = NULL;
+	if (busy)
 		finish_query(conn, NULL);
-	}
+	conn->flushing = false;
 	conn->hooks->lost(conn);
 	if (conn->stopped)
 		return;
 	delay = lws_retry_get_delay_ms(conn->context, &backoff, &conn->retries, &conceal);
 	lws_sul_schedule(conn->context, 0, &conn->retry_timer, retry_due, (lws_usec_t) delay * LWS_US_PER_MS);
+}
+
+static void
+deadline_due(lws_sorted_usec_list_t *sul)
+{
+	PgConn	   *conn = lws_container_of(sul, PgConn, deadline);
+	bool		querying = conn->state == PG_CONN_BUSY;
+	lws_usec_t	us = querying ? conn->deadlines.query : conn->deadlines.connect;
+	char		why[128];
+
+	metrics.db_timeouts++;
+	snprintf(why, sizeof(why), "the server did not answer within %g s (%s): dropping the connection",
+			 (double) us / LWS_US_PER_SEC, querying ? "a query" : "connecting");
+	lost(conn, why);
+	if (querying && conn->hooks->silent)
+		conn->hooks->silent(conn);
+}
+
+void
+pg_conn_drop(PgConn *conn, const char *why)
+{
+	if (conn->state == PG_CONN_IDLE || conn->state == PG_CONN_BUSY)
+		lost(conn, why);
 }
 
 /* Keeps the first result, or the first error among several statements'. */
@@ -205,23 +321,50 @@ collect_result(PgConn *conn, PGresult *res)
 		PQclear(res);
 }
 
+/*
+ * PQconsumeInput, again while TLS holds decrypted bytes that poll() cannot
+ * see (a record larger than what libpq took of it).
+ */
+static bool
+consume(PgConn *conn)
+{
+	SSL		   *ssl = PQsslInUse(conn->pg) ? PQsslStruct(conn->pg, "OpenSSL") : NULL;
+
+	do
+	{
+		if (!PQconsumeInput(conn->pg))
+		{
+			lost(conn, PQerrorMessage(conn->pg));
+			return false;
+		}
+	} while (ssl && SSL_pending(ssl) > 0);
+	return true;
+}
+
+/* Sends what libpq still holds; false if that broke the connection. */
+static bool
+flush(PgConn *conn)
+{
+	int			r = PQflush(conn->pg);
+
+	if (r < 0)
+	{
+		lost(conn, PQerrorMessage(conn->pg));
+		return false;
+	}
+	conn->flushing = r > 0;
+	if (conn->flushing)
+		want_write(conn);
+	return true;
+}
+
+/* Hands over what libpq has parsed: results, then notifications. */
 static void
-readable(PgConn *conn)
+deliver(PgConn *conn)
 {
 	PGnotify   *n;
 
-	if (conn->state == PG_CONN_CONNECTING)
-	{
-		if (conn->polling == PGRES_POLLING_READING)
-			connect_step(conn);
-		return;
-	}
-	if (!PQconsumeInput(conn->pg))
-	{
-		lost(conn, PQerrorMessage(conn->pg));
-		return;
-	}
-	while (conn->state == PG_CONN_BUSY && !conn->flushing && !PQisBusy(conn->pg))
+	while (conn->state == PG_CONN_BUSY && !PQisBusy(conn->pg))
 	{
 		PGresult   *res = PQgetResult(conn->pg);
 
@@ -245,6 +388,23 @@ readable(PgConn *conn)
 }
 
 static void
+readable(PgConn *conn)
+{
+	if (conn->state == PG_CONN_CONNECTING)
+	{
+		if (conn->polling == PGRES_POLLING_READING)
+			connect_step(conn);
+		return;
+	}
+	if (!consume(conn))
+		return;
+	/* The server may answer (or need us to read) before it has all of a large query. */
+	if (conn->flushing && !flush(conn))
+		return;
+	deliver(conn);
+}
+
+static void
 writable(PgConn *conn)
 {
 	if (conn->state == PG_CONN_CONNECTING)
@@ -253,17 +413,8 @@ writable(PgConn *conn)
 			connect_step(conn);
 		return;
 	}
-	if (conn->state == PG_CONN_BUSY && conn->flushing)
-	{
-		int			r = PQflush(conn->pg);
-
-		if (r < 0)
-			lost(conn, PQerrorMessage(conn->pg));
-		else if (r > 0)
-			lws_callback_on_writable(conn->wsi);
-		else
-			conn->flushing = false;
-	}
+	if (conn->state == PG_CONN_BUSY && conn->flushing && flush(conn) && !conn->flushing)
+		deliver(conn);			/* what was read while sending may be complete */
 }
 
 int
@@ -280,7 +431,9 @@ pg_conn_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			readable(conn);
 			break;
 		case LWS_CALLBACK_RAW_WRITEABLE_FILE:
+			conn->in_writable = wsi;
 			writable(conn);
+			conn->in_writable = NULL;
 			break;
 		case LWS_CALLBACK_RAW_CLOSE_FILE:
 			conn->wsi = NULL;	/* lws closes it; do not kill it again */
@@ -295,8 +448,6 @@ pg_conn_callback(struct lws *wsi, enum lws_callback_reasons reason,
 static bool
 sent(PgConn *conn, int ok, PgResultFn done, void *arg)
 {
-	int			r;
-
 	if (!ok)
 	{
 		lost(conn, PQerrorMessage(conn->pg));
@@ -306,10 +457,8 @@ sent(PgConn *conn, int ok, PgResultFn done, void *arg)
 	conn->done = done;
 	conn->done_arg = arg;
 	conn->result = NULL;
-	r = PQflush(conn->pg);
-	conn->flushing = r > 0;
-	if (r > 0)
-		lws_callback_on_writable(conn->wsi);
+	deadline_arm(conn, conn->deadlines.query);
+	flush(conn);				/* a failure is the callback's NULL */
 	return true;
 }
 
@@ -336,11 +485,16 @@ pg_conn_stop(PgConn *conn)
 {
 	conn->stopped = true;
 	lws_sul_cancel(&conn->retry_timer);
+	lws_sul_cancel(&conn->deadline);
 	release_socket(conn);
 	if (conn->pg)
 		PQfinish(conn->pg);
 	conn->pg = NULL;
 	conn->state = PG_CONN_DOWN;
+	PQclear(conn->result);
+	conn->result = NULL;
+	free(conn->options);
+	conn->options = NULL;
 }
 
 const char *

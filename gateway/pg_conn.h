@@ -6,6 +6,12 @@
  * socket can change while connecting, so libpq keeps its own descriptor).
  * One query at a time; its result reaches the caller's callback.  A broken
  * connection reconnects by itself with jittered backoff.
+ *
+ * Every round trip has a deadline: connecting (PQconnectPoll has none of its
+ * own), and each query from its sending to its last result.  A connection
+ * that passes one is dropped (PQfinish) as if it broke: its query's callback
+ * gets NULL and the reconnect follows, so a silent server is never waited on
+ * for ever.
  */
 #ifndef PG_OT_GATEWAY_PG_CONN_H
 #define PG_OT_GATEWAY_PG_CONN_H
@@ -28,7 +34,16 @@ typedef struct PgConnHooks
 	void		(*ready) (PgConn *conn);	/* connected, or a query finished: idle */
 	void		(*lost) (PgConn *conn); /* broke; a reconnect is scheduled */
 	void		(*notify) (PgConn *conn, const PGnotify *notification);
+	/* Optional: a query passed its deadline (after lost() ran for it). */
+	void		(*silent) (PgConn *conn);
 } PgConnHooks;
+
+/* How long a round trip may take, in microseconds. */
+typedef struct PgConnDeadlines
+{
+	lws_usec_t	connect;		/* from PQconnectStart (or a new address) to ready */
+	lws_usec_t	query;			/* from sending a query to its last result */
+} PgConnDeadlines;
 
 typedef enum PgConnState
 {
@@ -46,6 +61,8 @@ struct PgConn
 	const char *name;			/* for logs and application_name */
 	const PgConnHooks *hooks;
 	void	   *owner;
+	PgConnDeadlines deadlines;
+	char	   *options;		/* the options conninfo value it connects with */
 
 	PGconn	   *pg;
 	struct lws *wsi;			/* the adopted dup() of PQsocket(pg) */
@@ -57,6 +74,9 @@ struct PgConn
 	void	   *done_arg;
 	PGresult   *result;
 	lws_sorted_usec_list_t retry_timer;
+	lws_sorted_usec_list_t deadline;	/* the round trip waited on */
+	lws_sorted_usec_list_t rearm;	/* a write wanted inside WRITEABLE */
+	struct lws *in_writable;	/* the wsi whose WRITEABLE callback runs */
 	uint16_t	retries;
 	bool		stopped;
 };
@@ -67,10 +87,13 @@ int			pg_conn_callback(struct lws *wsi, enum lws_callback_reasons reason,
 							 void *user, void *in, size_t len);
 
 void		pg_conn_init(PgConn *conn, struct lws_context *context, struct lws_vhost *vhost,
-						 const char *conninfo,
+						 const char *conninfo, const PgConnDeadlines *deadlines,
 						 const char *name, const PgConnHooks *hooks, void *owner);
 void		pg_conn_start(PgConn *conn);
 void		pg_conn_stop(PgConn *conn);
+
+/* Drops a connection that is up (as if it broke) and reconnects it. */
+void		pg_conn_drop(PgConn *conn, const char *why);
 
 static inline bool
 pg_conn_idle(const PgConn *conn)

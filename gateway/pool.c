@@ -21,13 +21,14 @@ static struct
 	int			size;
 	lws_dll2_owner_t reads;
 	SubmitSource submits;
+	bool		dropping;		/* pool_reconnect: no work for the next victims */
 } pool;
 
 static void slot_ready(PgConn *conn);
 static void slot_lost(PgConn *conn);
 static void slot_notify(PgConn *conn, const PGnotify *n);
 
-static const PgConnHooks slot_hooks = {slot_ready, slot_lost, slot_notify};
+static const PgConnHooks slot_hooks = {slot_ready, slot_lost, slot_notify, NULL};
 
 DbRead *
 db_read_new(const char *sql, const char *user, DbReadDone done, void *arg,
@@ -173,15 +174,16 @@ slot_notify(PgConn *conn, const PGnotify *n)
 }
 
 void
-pool_init(struct lws_context *context, struct lws_vhost *vhost, const char *conninfo, int size, SubmitSource source)
+pool_init(struct lws_context *context, struct lws_vhost *vhost, const char *conninfo,
+		  const PgConnDeadlines *deadlines, int size, SubmitSource source)
 {
 	pool.size = size;
 	pool.submits = source;
 	pool.slots = xcalloc((size_t) size, sizeof(PoolSlot));
 	for (int i = 0; i < size; i++)
 	{
-		pg_conn_init(&pool.slots[i].conn, context, vhost, conninfo, "pg_ot_gateway query", &slot_hooks,
-					 &pool.slots[i]);
+		pg_conn_init(&pool.slots[i].conn, context, vhost, conninfo, deadlines, "pg_ot_gateway query",
+					 &slot_hooks, &pool.slots[i]);
 		pg_conn_start(&pool.slots[i].conn);
 	}
 }
@@ -189,9 +191,21 @@ pool_init(struct lws_context *context, struct lws_vhost *vhost, const char *conn
 void
 pool_kick(void)
 {
+	if (pool.dropping)
+		return;
 	for (int i = 0; i < pool.size; i++)
 		if (pg_conn_idle(&pool.slots[i].conn))
 			slot_ready(&pool.slots[i].conn);
+}
+
+void
+pool_reconnect(void)
+{
+	pool.dropping = true;
+	for (int i = 0; i < pool.size; i++)
+		pg_conn_drop(&pool.slots[i].conn, "dropped: the database went silent");
+	pool.dropping = false;
+	pool_kick();
 }
 
 int

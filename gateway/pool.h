@@ -5,7 +5,8 @@
  * a connection is free, so ops that arrive while every connection is busy
  * go out together in the next transaction.  A connection alternates between
  * the two kinds of work so neither starves.  A read whose connection breaks
- * is run again (reads change nothing).
+ * is run again (reads change nothing), and so is one whose connection
+ * passed its deadline (--db-query-timeout).
  */
 #ifndef PG_OT_GATEWAY_POOL_H
 #define PG_OT_GATEWAY_POOL_H
@@ -40,8 +41,12 @@ void		pool_read(DbRead *read);
 /* The submit module: sends a batch on conn if any is waiting. */
 typedef bool (*SubmitSource) (PgConn *conn);
 
-void		pool_init(struct lws_context *context, struct lws_vhost *vhost, const char *conninfo, int size, SubmitSource source);
+void		pool_init(struct lws_context *context, struct lws_vhost *vhost, const char *conninfo,
+					  const PgConnDeadlines *deadlines, int size, SubmitSource source);
 void		pool_kick(void);			/* work arrived: use the idle connections */
+
+/* Drops every connection that is up and reconnects it (the server went silent). */
+void		pool_reconnect(void);
 void		pool_stop(void);
 int			pool_connected(void);
 

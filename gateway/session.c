@@ -25,6 +25,7 @@ ClientLimits client_limits;
 
 static lws_dll2_owner_t sessions;
 static bool draining;
+static bool (*refusing) (void);
 
 void
 sessions_configure(const ClientLimits *limits)
@@ -140,13 +141,23 @@ sessions_drain(void)
 }
 
 void
-sessions_close_all(void)
+sessions_close_all(int code)
 {
 	lws_start_foreach_dll(struct lws_dll2 *, p, sessions.head)
 	{
-		session_close(lws_container_of(p, Session, link), CLOSE_GOING_AWAY);
+		Session    *s = lws_container_of(p, Session, link);
+
+		if (code == CLOSE_TRY_AGAIN_LATER && s->close_code == 0)
+			metrics.closed_db_unavailable++;
+		session_close(s, code);
 	}
 	lws_end_foreach_dll(p);
+}
+
+void
+sessions_refuse_when(bool (*refuse) (void))
+{
+	refusing = refuse;
 }
 
 /* What sessions_revoked looks for in a session's tables. */
@@ -272,7 +283,8 @@ session_writeable(Session *s)
 		const char *why = s->close_code == CLOSE_TOO_SLOW ? "too slow" :
 			s->close_code == CLOSE_TOKEN_EXPIRED ? "token expired" :
 			s->close_code == CLOSE_NO_HANDSHAKE ? "no handshake" :
-			s->close_code == CLOSE_GRANT_REVOKED ? "grant revoked" : "going away";
+			s->close_code == CLOSE_GRANT_REVOKED ? "grant revoked" :
+			s->close_code == CLOSE_TRY_AGAIN_LATER ? "database unavailable" : "going away";
 
 		lws_close_reason(s->wsi, (enum lws_close_status) s->close_code,
 						 (unsigned char *) why, strlen(why));
@@ -399,6 +411,13 @@ session_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			if (draining)
 			{
 				/* Going away: a client that came back now would only be closed again. */
+				lws_return_http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, NULL);
+				return 1;
+			}
+			if (refusing && refusing())
+			{
+				/* PostgreSQL is away: a session would only hold its requests. */
+				metrics.refused_db_unavailable++;
 				lws_return_http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, NULL);
 				return 1;
 			}

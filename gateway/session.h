@@ -32,6 +32,7 @@ typedef struct Ticket
 /* WebSocket close codes of the gateway (README "Gateway"). */
 #define CLOSE_GOING_AWAY 1001	/* the gateway shuts down: reconnect elsewhere */
 #define CLOSE_TOO_BIG 1009		/* a message over --max-message */
+#define CLOSE_TRY_AGAIN_LATER 1013	/* PostgreSQL unreachable past --db-grace: reconnect, resend */
 #define CLOSE_TOO_SLOW 4008		/* more than --queue-max frames unread: resume by version */
 #define CLOSE_TOKEN_EXPIRED 4001	/* the token's exp passed: come back with a new one */
 #define CLOSE_NO_HANDSHAKE 4002	/* no hs within --handshake-timeout */
@@ -94,7 +95,10 @@ void		session_handshaken(Session *s);
 
 /* Shutdown: no new sessions, no more reading; then each goes with 1001 once its queue is out. */
 void		sessions_drain(void);
-void		sessions_close_all(void);
+void		sessions_close_all(int code);
+
+/* While refuse() says so, WebSocket handshakes are answered HTTP 503 (the database is away). */
+void		sessions_refuse_when(bool (*refuse) (void));
 int			sessions_count(void);
 bool		sessions_draining(void);
 

@@ -12,6 +12,8 @@
 #include "pool.h"
 
 #define BATCH_LIMIT 64			/* ot.submit_batch's own limit */
+/* A batch is one jsonb value (at most 255 MiB): ops past this go in the next one. */
+#define BATCH_BYTES (64 * 1024 * 1024)
 #define RETRIES_ON_CONFLICT 5
 
 struct Submit
@@ -193,7 +195,9 @@ batch_done(PgConn *conn, PGresult *res, void *arg)
 
 	if (res == NULL || (state && strncmp(state, "40", 2) == 0 && ++batch->attempts < RETRIES_ON_CONFLICT))
 	{
-		/* Lost with the connection, or a conflict: resends are harmless. */
+		/* Lost with the connection (or its deadline), or a conflict: resends are harmless. */
+		if (res == NULL)
+			metrics.batches_resent++;
 		batch_requeue(batch);
 		free(batch);
 		pool_kick();
@@ -239,6 +243,8 @@ submit_take_batch(PgConn *conn)
 		Doc		   *doc = lws_container_of(submits.ready.head, Doc, ready_link);
 		Submit	   *op = lws_container_of(doc->submits.head, Submit, doc_link);
 
+		if (batch->n > 0 && len + strlen(op->item) > BATCH_BYTES)
+			break;
 		lws_dll2_remove(&doc->ready_link);
 		lws_dll2_remove(&op->doc_link);
 		doc->submitting = true;

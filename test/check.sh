@@ -82,16 +82,22 @@ echo "# gateway e2e"
 TARGET=reference test/gateway/run.sh
 record "gateway e2e tests pass against the reference ShareDB server" $?
 # Two gateways built with ASan and UBSan on one throwaway cluster; any sanitizer report fails.
-# Every scenario twice: its clients on one gateway, then spread over both.
+# Every scenario twice: its clients on one gateway, the gateways on the cluster's Unix socket;
+# then spread over both, the gateways on TCP (with the black-hole proxy test).
 if make -s gateway/pg_ot_gateway-asan WERROR=-Werror >"$work/gateway-asan.log" 2>&1; then
 	GATEWAY_BIN="$PWD/gateway/pg_ot_gateway-asan" TARGET=pg_ot test/gateway/run.sh
-	record "gateway e2e: the stock sharedb client against pg_ot_gateway (ASan/UBSan)" $?
-	GATEWAY_SPREAD=1 GATEWAY_BIN="$PWD/gateway/pg_ot_gateway-asan" TARGET=pg_ot test/gateway/run.sh
-	record "gateway e2e: the same with clients spread over two gateways (ASan/UBSan)" $?
+	record "gateway e2e: the stock sharedb client against pg_ot_gateway, PostgreSQL over its Unix socket (ASan/UBSan)" $?
+	GATEWAY_SPREAD=1 GATEWAY_DB_VIA=tcp GATEWAY_BIN="$PWD/gateway/pg_ot_gateway-asan" TARGET=pg_ot test/gateway/run.sh
+	record "gateway e2e: the same with clients spread over two gateways, PostgreSQL over TCP (ASan/UBSan)" $?
 else
 	cat "$work/gateway-asan.log"
 	record "gateway e2e: the ASan build of pg_ot_gateway" 1
 fi
+# The plain build, PostgreSQL over TLS (sslmode=verify-full, a certificate the cluster makes).
+# The tests of connections: protocol basics, large ops, reconnects, PostgreSQL restarted, listeners killed.
+GATEWAY_DB_VIA=tls TARGET=pg_ot test/gateway/run.sh tests/basic.test.js tests/network.test.js \
+	tests/reconnect.test.js tests/operations.test.js tests/pg_ot.test.js
+record "gateway e2e: basic, network, reconnect, operations and pg_ot tests, PostgreSQL over TLS (verify-full)" $?
 echo "# browser"
 test/browser/run.sh
 record "browser: the demo page in chromium (Quill and plain text converge, cursors, gateway restart, screenshot)" $?

@@ -10,7 +10,10 @@
 #   test/gateway/run.sh [node --test options] [tests/FILE.test.js ...]
 #     e.g. --test-name-pattern=presence
 #
-# Environment: TARGET (default reference); GATEWAY_BIN (default
+# Environment: TARGET (default reference); GATEWAY_DB_VIA (pg_ot: how the
+# gateways reach PostgreSQL: socket, the cluster's Unix socket (default); tcp,
+# 127.0.0.1 with sslmode=disable; tls, 127.0.0.1 with sslmode=verify-full
+# against a certificate the cluster made); GATEWAY_BIN (default
 # gateway/pg_ot_gateway; gateway/pg_ot_gateway-asan runs it under ASan and
 # UBSan, and any sanitizer report fails the run); SEED (random edits, default 1); WAIT_MS (how long a
 # wait for the server may take, default 30000); SABOTAGE (reference only: a
@@ -18,8 +21,9 @@
 # run must then fail).
 #
 # pg_ot needs the extension installed (make install) and the gateway built.
-# Ports: cluster 54480-54489 (a Unix socket inside its own directory),
-# gateways and the reference server 54490-54499 on 127.0.0.1.
+# Ports: cluster 54480-54489 (a Unix socket inside its own directory, and
+# 127.0.0.1 for tcp and tls), gateways and the reference server 54490-54499
+# on 127.0.0.1.
 #
 # Exit status: 0 all passed, 1 a test failed or a server died, 2 the tests
 # could not run (no gateway binary, no cluster, no extension, no npm packages).
@@ -35,6 +39,11 @@ die() { echo "gateway e2e: $*" >&2; exit 2; }
 case $target in
 reference | pg_ot) ;;
 *) die "TARGET must be reference or pg_ot, not '$target'" ;;
+esac
+db_via=${GATEWAY_DB_VIA:-socket}
+case $db_via in
+socket | tcp | tls) ;;
+*) die "GATEWAY_DB_VIA must be socket, tcp or tls, not '$db_via'" ;;
 esac
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
@@ -95,6 +104,28 @@ wait_listening() {
 	return 1
 }
 
+# healthy PORT: /healthz on PORT answers 200 (the gateway reaches PostgreSQL).
+healthy() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'GET /healthz HTTP/1.0\r\n\r\n' >&3 &&
+		head -n 1 <&3 | grep -q '^HTTP/1\.[01] 200') 2>/dev/null
+}
+# wait_healthy NAME PID PORT: until PORT's /healthz says 200, or PID exits.
+wait_healthy() {
+	local i
+	for i in $(seq 300); do
+		healthy "$3" && return 0
+		if ! kill -0 "$2" 2>/dev/null; then
+			echo "gateway e2e: $1 exited during startup:" >&2
+			tail -n 40 "$work/$1.log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "gateway e2e: $1 did not reach PostgreSQL ($db_via) within 30 s (/healthz is not 200)" >&2
+	tail -n 40 "$work/$1.log" >&2
+	return 1
+}
+
 # Concurrent runs choose their ports one at a time.
 exec 9>/tmp/pg_ot_gateway_e2e.ports.lock
 flock -w 120 9 || die "could not lock /tmp/pg_ot_gateway_e2e.ports.lock"
@@ -108,17 +139,22 @@ if [ "$target" = reference ]; then
 	urls+=("ws://127.0.0.1:$port")
 	echo "# target: reference ShareDB server (sharedb $(node -p 'require("sharedb/package.json").version')) on port $port${SABOTAGE:+, sabotaged: $SABOTAGE}"
 else
-	pgport=54480
 	cluster="$work/pg"
-	env_out=$("$root/test/cluster.sh" start "$cluster" "$pgport") || { cluster=; die "the throwaway cluster did not start"; }
+	env_out=$(CLUSTER_TCP=$([ "$db_via" = socket ] && echo 0 || echo 1) CLUSTER_SSL=$([ "$db_via" = tls ] && echo 1 || echo 0) \
+		"$root/test/cluster.sh" start "$cluster" 54480) || { cluster=; die "the throwaway cluster did not start"; }
 	eval "$env_out"
+	pgport=$PGPORT
 	psql -Xq -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION pg_ot' >"$work/psql.log" 2>&1 ||
 		{ cat "$work/psql.log" >&2; die "CREATE EXTENSION pg_ot failed (is it installed? make install)"; }
 	for c in $(node -p 'require("./lib/collections").COLLECTIONS.join(" ")'); do
 		psql -Xq -v ON_ERROR_STOP=1 -c "SELECT ot.grant('$c', NULL, 'anonymous', 'write')" >>"$work/psql.log" 2>&1 ||
 			{ cat "$work/psql.log" >&2; die "ot.grant on $c failed"; }
 	done
-	conninfo="host=$cluster port=$pgport dbname=postgres user=postgres"
+	case $db_via in
+	socket) conninfo="host=$cluster port=$pgport dbname=postgres user=postgres" ;;
+	tcp) conninfo="host=127.0.0.1 port=$pgport dbname=postgres user=postgres sslmode=disable" ;;
+	tls) conninfo="host=127.0.0.1 port=$pgport dbname=postgres user=postgres sslmode=verify-full sslrootcert=$CLUSTER_SSL_ROOTCERT" ;;
+	esac
 	# A sanitizer build (gateway/pg_ot_gateway-asan) reports into these files;
 	# any report fails the run.  Harmless for the plain build.
 	export ASAN_OPTIONS="log_path=$work/sanitizer:detect_leaks=1:abort_on_error=0"
@@ -131,12 +167,16 @@ else
 		wait_listening "gateway$i" "$!" "$port" || exit 1
 		urls+=("ws://127.0.0.1:$port")
 	done
+	for i in 1 2; do
+		port=${urls[$((i - 1))]##*:}
+		wait_healthy "gateway$i" "${pids[$((i - 1))]}" "$port" || exit 1
+	done
 	# For tests that run a gateway of their own, or stop the cluster.
-	export GATEWAY_BIN="$gateway_bin" GATEWAY_DB="$conninfo" CLUSTER_DIR="$cluster" CLUSTER_PORT="$pgport"
+	export GATEWAY_BIN="$gateway_bin" GATEWAY_DB="$conninfo" CLUSTER_DIR="$cluster" CLUSTER_PORT="$pgport" GATEWAY_DB_VIA="$db_via"
 	GATEWAY_SPARE_PORT=$(free_port 54490 54499) || die "no free port in 54490-54499"
 	GATEWAY_SPARE_PORT2=$(free_port $((GATEWAY_SPARE_PORT + 1)) 54499) || die "no free port in 54490-54499"
 	export GATEWAY_SPARE_PORT GATEWAY_SPARE_PORT2
-	echo "# target: pg_ot, $gateway_bin on ports ${urls[*]##*:}, cluster $cluster port $pgport${GATEWAY_SPREAD:+, clients spread over the gateways}"
+	echo "# target: pg_ot, $gateway_bin on ports ${urls[*]##*:}, cluster $cluster port $pgport, gateways reach it by $db_via${GATEWAY_SPREAD:+, clients spread over the gateways}"
 fi
 
 flock -u 9
