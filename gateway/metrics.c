@@ -145,6 +145,8 @@ metrics_render(size_t *len)
 			metrics.closed_no_handshake);
 	counter(&t, "closed_revoked_total", "clients closed with 4003 when a grant they relied on was revoked",
 			metrics.closed_revoked);
+	counter(&t, "ops_refused_src_total", "ops refused for a src not issued to their client",
+			metrics.ops_refused_src);
 	histogram(&t, "submit_seconds", "from an op's arrival to its answer", metrics.submit_latency,
 			  METRICS_LATENCY_BUCKETS, latency_bounds, metrics.submit_latency_sum);
 	histogram(&t, "batch_ops", "ops per ot.submit_batch transaction", metrics.batch_size,

@@ -4,6 +4,7 @@
 #include "session.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -78,16 +79,20 @@ session_handshaken(Session *s)
 static void
 session_open(Session *s, struct lws *wsi)
 {
-	unsigned char random[16];
+	unsigned char random[CLIENT_ID_RANDOM_BYTES];
 
 	/* lws zeroed s; its handshake (FILTER_PROTOCOL_CONNECTION) set who it is. */
 	s->wsi = wsi;
 	lws_dll2_add_tail(&s->link, &sessions);
 	metrics.connections_total++;
 	lws_get_random(lws_get_context(wsi), random, sizeof(random));
-	for (size_t i = 0; i < sizeof(random); i++)
-		snprintf(s->id + 2 * i, 3, "%02x", random[i]);
-	s->src = xstrdup(s->id);
+	if (!client_id_issue(random, s->principal, &s->client))
+	{
+		lwsl_err("no 'session' key to issue client ids with\n");	/* main.c checked it */
+		abort();
+	}
+	memcpy(s->id, s->client.public, sizeof(s->id));
+	s->src = s->client.public;
 	s->user = s->principal;
 	bucket_fill(&s->messages, client_limits.rate, lws_now_usecs());
 	bucket_fill(&s->presence_updates, client_limits.presence_rate, lws_now_usecs());
@@ -376,7 +381,6 @@ session_closed(Session *s)
 	}
 	free(s->queue);
 	free(s->rx);
-	free(s->src);
 	table_free(&s->subs);
 	table_free(&s->presence_sent);
 	table_free(&s->presence_subs);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "bucket.h"
+#include "client_id.h"
 #include "frame.h"
 #include "options.h"
 #include "table.h"
@@ -41,8 +42,9 @@ struct Session
 {
 	lws_dll2_t	link;			/* among all sessions */
 	struct lws *wsi;
-	char		id[33];			/* the id this gateway gave the connection */
-	char	   *src;			/* the client's id: ours, or the one it returned with */
+	char		id[33];			/* this connection's name in the log */
+	ClientId	client;			/* the id the client holds: issued here, or proved at hs */
+	const char *src;			/* client.public: its ops' src as stored and broadcast */
 	const char *user;			/* the principal its requests act as (principal) */
 	char		principal[256];	/* from its token, or "anonymous" */
 	int64_t		expires;		/* the token's exp, 0 = none */

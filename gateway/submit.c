@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "client_id.h"
 #include "document.h"
 #include "error_codes.h"
 #include "metrics.h"
@@ -21,6 +22,7 @@ struct Submit
 	Doc		   *doc;
 	json_t	   *request;		/* as the client sent it, for an error reply */
 	char	   *item;			/* {"user": ..., "message": ...} for the batch */
+	char		ack_src[CLIENT_ID_LEN + 1];	/* the whole id: the client knows its ack by it */
 	int64_t		seq;
 	bool		own;			/* src is its session's (not an older connection's) */
 	lws_usec_t	arrived;
@@ -64,21 +66,37 @@ doc_ready(Doc *doc, bool first)
 		lws_dll2_add_tail(&doc->ready_link, &submits.ready);
 }
 
+/*
+ * An op's src is the id of the client that made it: this session's, or,
+ * for an op resent after a reconnect, the id the client had then, which
+ * it must prove (client_id.h).  The database stores, and everyone sees,
+ * only its public part.
+ */
 void
 submit_op(Session *s, json_t *request)
 {
 	const char *c = json_string_value(json_object_get(request, "c"));
 	const char *d = json_string_value(json_object_get(request, "d"));
-	json_t	   *message = json_deep_copy(request);
-	const char *src;
-	Submit	   *op = xcalloc(1, sizeof(Submit));
+	const char *claimed = json_string_value(json_object_get(request, "src"));
+	ClientId	client = s->client;
+	json_t	   *message;
+	Submit	   *op;
 	Sub		   *sub;
 	json_t	   *item;
 
+	if (claimed && !client_id_prove(claimed, s->principal, &client))
+	{
+		metrics.ops_refused_src++;
+		session_send_error(s, request, "ERR_OP_SUBMIT_REJECTED",
+						   "the op's src is not a client id a gateway issued to this user: "
+						   "an op names the id of its own client, or none");
+		return;
+	}
+	message = json_deep_copy(request);
+	op = xcalloc(1, sizeof(Submit));
 	json_object_del(message, "x");	/* extra data, never stored nor forwarded */
-	if (!json_is_string(json_object_get(message, "src")))
-		json_object_set_new(message, "src", json_string(s->src));
-	src = json_string_value(json_object_get(message, "src"));
+	json_object_set_new(message, "src", json_string(client.public));
+	memcpy(op->ack_src, client.full, sizeof(op->ack_src));
 	op->seq = json_integer_value(json_object_get(message, "seq"));
 	op->request = request;
 	op->arrived = lws_now_usecs();
@@ -90,7 +108,7 @@ submit_op(Session *s, json_t *request)
 		out_of_memory();
 	json_decref(item);
 	ticket_attach(&op->ticket, s);
-	op->own = strcmp(src, s->src) == 0;
+	op->own = strcmp(client.public, s->src) == 0;
 	if ((sub = sub_find(s, op->doc)) != NULL && op->own)
 	{
 		sub->inflight = true;
@@ -152,6 +170,9 @@ submit_answered(Submit *op, const char *row)
 		submit_rejected(op, "ERR_UNKNOWN_ERROR", "the database returned no result for the op");
 	else
 	{
+		/* The database acks the public src; the client matches its whole id. */
+		if (json_is_string(json_object_get(ack, "src")))
+			json_object_set_new(ack, "src", json_string(op->ack_src));
 		doc_submit_result(op->doc, op->ticket.session, json_object_get(result, "ops"), ack);
 		metrics.ops_acked++;
 		submit_free(op);

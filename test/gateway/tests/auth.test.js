@@ -175,3 +175,28 @@ test('a revoked grant ends the sessions that relied on it (4003); resubscribing 
 	bystander.connection.close(); again.connection.close();
 	await pg.end();
 });
+
+test('a client id belongs to its user: bob cannot take alice\'s, alice keeps hers', { skip, timeout: 60000 }, async () => {
+	const open = async (token, id) => {
+		const ws = new WebSocket(hs.url, { headers: { Authorization: `Bearer ${token}` } });
+		const inbox = [];
+		ws.on('message', (d) => inbox.push(JSON.parse(d.toString())));
+		await new Promise((resolve) => ws.on('open', resolve));
+		ws.send(JSON.stringify({ a: 'hs', id, protocol: 1, protocolMinor: 2 }));
+		const deadline = Date.now() + h.WAIT_MS;
+		while (!inbox.some((m) => m.a === 'hs') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+		return { ws, inbox, id: inbox.find((m) => m.a === 'hs').id };
+	};
+	const alice = await open(jwt(valid('alice')), null);
+	const again = await open(jwt(valid('alice')), alice.id);
+	assert.equal(again.id, alice.id, 'alice comes back with her id');
+	const bob = await open(jwt(valid('bob')), alice.id);
+	assert.notEqual(bob.id, alice.id, 'bob gets an id of his own');
+	bob.ws.send(JSON.stringify({ a: 'op', c: 'gw_auth', d: 'alices', v: 1, src: alice.id, seq: 99, op: [{ insert: 'b' }] }));
+	const deadline = Date.now() + h.WAIT_MS;
+	while (!bob.inbox.some((m) => m.a === 'op' && m.seq === 99) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+	const refused = bob.inbox.find((m) => m.a === 'op' && m.seq === 99);
+	assert.equal(refused && refused.error && refused.error.code, 'ERR_OP_SUBMIT_REJECTED', 'an op of bob naming alice\'s id is refused');
+	assert.match(refused.error.message, /not a client id a gateway issued to this user/);
+	for (const c of [alice, again, bob]) c.ws.close();
+});
