@@ -128,7 +128,8 @@ session_close(Session *s, int code)
 static void
 session_overflow(Session *s)
 {
-	lwsl_warn("session %s: %d frames queued, closing it (%d)\n", s->id, s->queue_len, CLOSE_TOO_SLOW);
+	lwsl_warn("session %s: %d frames (%zu bytes) queued, closing it (%d)\n", s->id, s->queue_len,
+			  s->queue_bytes, CLOSE_TOO_SLOW);
 	metrics.closed_lagging++;
 	session_close(s, CLOSE_TOO_SLOW);
 }
@@ -220,15 +221,40 @@ sessions_count(void)
 	return (int) sessions.count;
 }
 
+/*
+ * The frame (shared or not: a subscriber that lags keeps it alive after
+ * the others let go), its headroom and its slot in the ring, which may be
+ * half empty after it doubled.
+ */
+size_t
+session_frame_cost(const Frame *f)
+{
+	return sizeof(Frame) + LWS_PRE + f->len + 1 + 2 * sizeof(Frame *);
+}
+
+/* Takes f off the queue's account. */
+static void
+dequeued(Session *s, const Frame *f)
+{
+	size_t		cost = session_frame_cost(f);
+
+	s->queue_bytes -= cost;
+	metrics.queued_bytes -= cost;
+}
+
 void
 session_send(Session *s, Frame *f)
 {
+	size_t		cost = session_frame_cost(f);
+
 	if (s->close_code == CLOSE_TOO_SLOW)
 	{
 		frame_unref(f);
 		return;
 	}
-	if (s->queue_len == client_limits.queue_max)
+	/* A frame alone always fits: a large snapshot is no sign of lagging. */
+	if (s->queue_len == client_limits.queue_max ||
+		(s->queue_len > 0 && s->queue_bytes + cost > (size_t) client_limits.queue_max_bytes))
 	{
 		frame_unref(f);
 		session_overflow(s);
@@ -248,6 +274,8 @@ session_send(Session *s, Frame *f)
 	}
 	s->queue[(s->queue_head + s->queue_len) % s->queue_cap] = f;
 	s->queue_len++;
+	s->queue_bytes += cost;
+	metrics.queued_bytes += cost;
 	lws_callback_on_writable(s->wsi);
 }
 
@@ -288,6 +316,7 @@ session_writeable(Session *s)
 	f = s->queue[s->queue_head];
 	s->queue_head = (s->queue_head + 1) % s->queue_cap;
 	s->queue_len--;
+	dequeued(s, f);
 	n = lws_write(s->wsi, f->data, f->len, LWS_WRITE_TEXT);
 	frame_unref(f);
 	metrics.frames_sent++;
@@ -368,13 +397,20 @@ session_closed(Session *s)
 	lws_sul_cancel(&s->handshake_deadline);
 	admission_leave(s->address);
 	while (s->tickets.head)
-		ticket_detach(lws_container_of(s->tickets.head, Ticket, link));
+	{
+		Ticket	   *t = lws_container_of(s->tickets.head, Ticket, link);
+
+		ticket_detach(t);
+		if (t->gone)
+			t->gone(t);
+	}
 	for (size_t i = 0; i < n; i++)
 		sub_drop(subs[i]);
 	free(subs);
 	presence_session_closed(s);
 	while (s->queue_len > 0)
 	{
+		dequeued(s, s->queue[s->queue_head]);
 		frame_unref(s->queue[s->queue_head]);
 		s->queue_head = (s->queue_head + 1) % s->queue_cap;
 		s->queue_len--;
