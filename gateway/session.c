@@ -20,6 +20,7 @@
 /* A reassembly buffer larger than this is given back after its message. */
 #define RX_KEEP 65536
 #define SLOW_CLIENT_GRACE_S 5
+#define EXPIRY_STEP_S (365 * 24 * 3600)
 #define HTTP_STATUS_TOO_MANY_REQUESTS 429
 
 ClientLimits client_limits;
@@ -50,11 +51,35 @@ ticket_detach(Ticket *t)
 
 static void session_close(Session *s, int code);
 
+static void token_expired(lws_sorted_usec_list_t *sul);
+
+/*
+ * Wakes s up at its token's exp, or a year from now if that is later: any
+ * exp a token may carry (up to 2^63 s) would overflow lws's microseconds.
+ */
+static void
+expiry_schedule(Session *s)
+{
+	int64_t		left = s->expires - (int64_t) time(NULL);
+
+	if (left > EXPIRY_STEP_S)
+		left = EXPIRY_STEP_S;
+	if (left < 0)
+		left = 0;
+	lws_sul_schedule(lws_get_context(s->wsi), 0, &s->expiry, token_expired,
+					 (lws_usec_t) left * LWS_USEC_PER_SEC);
+}
+
 static void
 token_expired(lws_sorted_usec_list_t *sul)
 {
 	Session    *s = lws_container_of(sul, Session, expiry);
 
+	if ((int64_t) time(NULL) < s->expires)
+	{
+		expiry_schedule(s);		/* a step of a far exp */
+		return;
+	}
 	lwsl_user("session %s: token expired, closing it (%d)\n", s->id, CLOSE_TOKEN_EXPIRED);
 	session_close(s, CLOSE_TOKEN_EXPIRED);
 }
@@ -100,8 +125,7 @@ session_open(Session *s, struct lws *wsi)
 	lws_sul_schedule(lws_get_context(wsi), 0, &s->handshake_deadline, handshake_missing,
 					 (lws_usec_t) client_limits.handshake_timeout * LWS_USEC_PER_SEC);
 	if (s->expires)
-		lws_sul_schedule(lws_get_context(wsi), 0, &s->expiry, token_expired,
-						 (lws_usec_t) (s->expires - (int64_t) time(NULL)) * LWS_USEC_PER_SEC);
+		expiry_schedule(s);
 	table_init(&s->subs);
 	table_init(&s->presence_sent);
 	table_init(&s->presence_subs);

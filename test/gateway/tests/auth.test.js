@@ -200,3 +200,15 @@ test('a client id belongs to its user: bob cannot take alice\'s, alice keeps her
 	assert.match(refused.error.message, /not a client id a gateway issued to this user/);
 	for (const c of [alice, again, bob]) c.ws.close();
 });
+
+test('a token whose exp is far away (beyond what microseconds hold) opens a session that stays', { skip, timeout: 60000 }, async () => {
+	for (const exp of [1e13, 9.2e15, 9e18]) {
+		const c = await client(hs.url, { Authorization: `Bearer ${jwt({ sub: 'alice', exp })}` });
+		const doc = c.connection.get('gw_auth', 'alices');
+		await call(`a fetch with exp ${exp}`, (cb) => doc.fetch(cb));
+		assert.equal(c.connection.state, 'connected', `exp ${exp}: connected`);
+		c.connection.close();
+	}
+	await new Promise((r) => setTimeout(r, 200));
+	assert.equal(hs.exitCode, null, 'the gateway is up');
+});
