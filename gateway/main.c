@@ -229,6 +229,7 @@ main(int argc, char **argv)
 	GatewayOptions opt;
 	struct lws_context_creation_info info;
 	struct lws_vhost *vhost;
+	char		why[256];
 	int			n = 0;
 
 	options_parse(argc, argv, &opt);
@@ -242,6 +243,12 @@ main(int argc, char **argv)
 	}
 	if (!auth_init(&opt))
 		return 1;
+	if (!origin_configure(opt.allowed_origins, opt.listen, opt.port, opt.tls_cert != NULL,
+						  why, sizeof(why)))
+	{
+		fprintf(stderr, "pg_ot_gateway: --allowed-origins: %s\n", why);
+		return 2;
+	}
 	check_listen(opt.listen);
 	check_database(&opt);
 
@@ -278,7 +285,6 @@ main(int argc, char **argv)
 		return 1;
 	}
 	sessions_configure(&opt.limits);
-	origin_configure(opt.allowed_origins);
 	documents_init();
 	presence_init(context);
 	submit_init(opt.batch_max);
@@ -289,6 +295,8 @@ main(int argc, char **argv)
 	lwsl_user("listening on %s port %d%s (pool %d, batches of up to %d ops)\n",
 			  opt.listen ? opt.listen : "*", opt.port, opt.tls_cert ? " with TLS" : "",
 			  opt.pool_size, opt.batch_max);
+	lwsl_user("pages may connect from %s%s\n", origin_list(),
+			  opt.allowed_origins ? "" : " (--allowed-origins for others)");
 
 	while (n >= 0 && shutdown_state.phase != DONE)
 	{

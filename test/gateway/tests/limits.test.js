@@ -279,6 +279,37 @@ test('--ops-waiting-max-bytes: ops that cannot reach the database yet hold at mo
 	assert.equal(await metric('ops_waiting_bytes'), 0, 'nothing waiting is left on the account');
 });
 
+test('Origin: scheme, host and port must be the gateway\'s own, whatever Host says (DNS rebinding)', { skip, timeout: 60000 }, async () => {
+	const refused0 = await metric('connections_refused_origin_total');
+	const port = new URL(gw.url).port;
+	const refused = [
+		// A page on the attacker's name, rebound to 127.0.0.1: its Host is its own name too.
+		[`http://evil.example:${port}`, `evil.example:${port}`],
+		[`http://rebind.localhost.example:${port}`, `rebind.localhost.example:${port}`],
+		[`https://127.0.0.1:${port}`, `127.0.0.1:${port}`],		// another scheme
+		['http://127.0.0.1', '127.0.0.1'],						// port 80
+		['null', `127.0.0.1:${port}`],							// a sandboxed or file: page
+		[`http://127.0.0.1:${port}/path`, `127.0.0.1:${port}`],
+		[`http://127.0.0.1:${port}, http://evil.example`, `127.0.0.1:${port}`],
+	];
+	for (const [origin, host] of refused) {
+		assert.equal(await attempt(gw.url, { origin, headers: { Host: host } }), 403, `Origin ${origin} with Host ${host}`);
+	}
+	for (const origin of [`http://localhost:${port}`, `http://LOCALHOST:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`]) {
+		const ws = await attempt(gw.url, { origin, headers: { Host: 'whatever.example' } });
+		assert.ok(ws instanceof WebSocket, `the gateway's own origin ${origin}, whatever the Host (${ws})`);
+		ws.close();
+	}
+	assert.equal(await metric('connections_refused_origin_total'), refused0 + refused.length, 'each refusal counted');
+	// A list entry that is no origin stops the gateway at startup.
+	const { spawnSync } = require('node:child_process');
+	const bad = spawnSync(process.env.GATEWAY_BIN, ['--db', process.env.GATEWAY_DB, '--allow-anonymous',
+		'--allowed-origins', 'https://app.example, app.example'], { encoding: 'utf8', timeout: h.WAIT_MS });
+	assert.equal(bad.status, 2, `a bad --allowed-origins exits 2: ${bad.stderr}`);
+	assert.match(bad.stderr, /"app.example" is no origin/);
+	await noSessions();
+});
+
 test('TLS: the stock client edits over wss://; plain ws:// to that port gets no session', { skip, timeout: 60000 }, async () => {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg_ot_tls_'));
 	const cert = path.join(dir, 'cert.pem');
@@ -302,6 +333,10 @@ test('TLS: the stock client edits over wss://; plain ws:// to that port gets no 
 	const listed = await attempt(tls.url, { ca, origin: 'https://other.example' });
 	assert.ok(listed instanceof WebSocket, `an origin --allowed-origins lists (${listed})`);
 	listed.close();
+	const port443 = await attempt(tls.url, { ca, origin: 'https://app.example:443' });
+	assert.ok(port443 instanceof WebSocket, `the same with its default port written out (${port443})`);
+	port443.close();
+	assert.equal(await attempt(tls.url, { ca, origin: 'http://other.example' }), 403, 'a listed host on another scheme');
 	assert.equal(await attempt(tls.url, { ca, origin: `https://127.0.0.1:${new URL(tls.url).port}` }), 403,
 		'with --allowed-origins, only those');
 	const plain = await attempt(tls.url.replace('wss:', 'ws:'));
