@@ -284,6 +284,7 @@ main(int argc, char **argv)
 				opt.listen ? opt.listen : "*", opt.port);
 		return 1;
 	}
+	http_confine_files(context);
 	sessions_configure(&opt.limits);
 	documents_init();
 	presence_init(context);
