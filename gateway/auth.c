@@ -83,30 +83,73 @@ auth_init(const GatewayOptions *opt)
 	return true;
 }
 
-/* The token of the request: header, cookie, then query parameter. */
-static bool
+/* The token cookie in any of the request's Cookie headers (one fragment each). */
+static TokenPresence
+cookie_token(struct lws *wsi, char *token, size_t size)
+{
+	int			total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE);
+	char	   *header;
+	TokenPresence found = TOKEN_ABSENT;
+
+	if (total <= 0)
+		return TOKEN_ABSENT;
+	header = xmalloc((size_t) total + 1);
+	for (int i = 0; found == TOKEN_ABSENT && lws_hdr_copy_fragment(wsi, header, total + 1,
+																	WSI_TOKEN_HTTP_COOKIE, i) >= 0; i++)
+		found = token_from_cookie(header, auth.cookie, token, size);
+	free(header);
+	return found;
+}
+
+/* The query parameter (lws keeps each "name=value" of the URL, decoded, as a fragment). */
+static TokenPresence
+query_token(struct lws *wsi, char *token, size_t size)
+{
+	int			total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+	size_t		nlen = strlen(auth.query_param);	/* with its "=" */
+	char	   *arg;
+	TokenPresence found = TOKEN_ABSENT;
+
+	if (total <= 0)
+		return TOKEN_ABSENT;
+	arg = xmalloc((size_t) total + 1);
+	for (int i = 0; found == TOKEN_ABSENT &&
+		 lws_hdr_copy_fragment(wsi, arg, total + 1, WSI_TOKEN_HTTP_URI_ARGS, i) >= 0; i++)
+	{
+		if (strncmp(arg, auth.query_param, nlen) != 0 || arg[nlen] == '\0')
+			continue;
+		if (strlen(arg + nlen) >= size)
+			found = TOKEN_UNUSABLE;
+		else
+		{
+			memcpy(token, arg + nlen, strlen(arg + nlen) + 1);
+			found = TOKEN_PRESENT;
+		}
+	}
+	free(arg);
+	return found;
+}
+
+/*
+ * The token of the request: the Authorization header, else the cookie,
+ * else (if enabled) the query parameter.  Whatever is there must be a
+ * token we can check: an Authorization header of another scheme, or a
+ * value too long, is no reason to treat the client as one without a token.
+ */
+static TokenPresence
 find_token(struct lws *wsi, char *token, size_t size)
 {
 	char		header[MAX_TOKEN + 16];
-	size_t		len = size;
+	TokenPresence found;
 
-	if (lws_hdr_copy(wsi, header, sizeof(header), WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
-		token_from_bearer(header, token, size))
-		return true;
-	if (auth.cookie && lws_http_cookie_get(wsi, auth.cookie, token, &len) == 0)
-		return true;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0)
+		return lws_hdr_copy(wsi, header, sizeof(header), WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
+			token_from_bearer(header, token, size) ? TOKEN_PRESENT : TOKEN_UNUSABLE;
+	if (auth.cookie && (found = cookie_token(wsi, token, size)) != TOKEN_ABSENT)
+		return found;
 	if (auth.query_param)
-	{
-		/* lws copies "name=value" into token and points past the "=". */
-		const char *value = lws_get_urlarg_by_name(wsi, auth.query_param, token, (int) size);
-
-		if (value)
-		{
-			memmove(token, value, strlen(value) + 1);
-			return true;
-		}
-	}
-	return false;
+		return query_token(wsi, token, size);
+	return TOKEN_ABSENT;
 }
 
 bool
@@ -116,15 +159,28 @@ auth_identify(struct lws *wsi, Identity *who)
 	const char *why;
 
 	memset(who, 0, sizeof(*who));
-	if (auth.key == NULL || !find_token(wsi, token, sizeof(token)))
+	switch (find_token(wsi, token, sizeof(token)))
 	{
-		if (!auth.allow_anonymous)
-		{
-			lwsl_user("refused a connection: %s\n", auth.key ? "no token" : "anonymous clients not allowed");
+		case TOKEN_ABSENT:
+			if (!auth.allow_anonymous)
+			{
+				lwsl_user("refused a connection: no token\n");
+				return false;
+			}
+			snprintf(who->principal, sizeof(who->principal), "%s", ANONYMOUS_PRINCIPAL);
+			return true;
+		case TOKEN_UNUSABLE:
+			lwsl_user("refused a connection: an Authorization header that is no Bearer token, "
+					  "or a token too long\n");
 			return false;
-		}
-		snprintf(who->principal, sizeof(who->principal), "%s", ANONYMOUS_PRINCIPAL);
-		return true;
+		case TOKEN_PRESENT:
+			break;
+	}
+	/* Never anonymous instead: a client that presents a token means to be someone. */
+	if (auth.key == NULL)
+	{
+		lwsl_user("refused a connection: it presents a token, and this gateway has no key to check it\n");
+		return false;
 	}
 	why = token_verify(token, auth.key, auth.key_len, auth.alg, (int64_t) time(NULL), who);
 	if (why)

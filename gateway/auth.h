@@ -6,7 +6,10 @@
  * Bearer header, a cookie, or, only when configured, a query parameter.
  * "exp" is required; "sub" becomes the principal every database request of
  * the session acts as (pg_ot.user).  Without a token the client is the
- * principal "anonymous" if --allow-anonymous, else it is refused.
+ * principal "anonymous" if --allow-anonymous, else it is refused.  A token
+ * that is there but is no valid one (an Authorization header of another
+ * scheme, a cookie of any length, a gateway without a key) is refused,
+ * never taken for none.
  */
 #ifndef PG_OT_GATEWAY_AUTH_H
 #define PG_OT_GATEWAY_AUTH_H

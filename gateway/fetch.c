@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "client_id.h"
 #include "document.h"
 #include "error_codes.h"
 #include "metrics.h"
@@ -167,6 +168,21 @@ read_failed(const char *code, const char *message, void *arg)
 	read_finished(arg, NULL, 0, json_pack("{s:s,s:s}", "code", code, "message", message));
 }
 
+/* A row for s: as read, but for s's own op, which goes back under the id s holds. */
+static Frame *
+row_frame(Session *s, const char *text, const char *src)
+{
+	json_t	   *m;
+	Frame	   *f;
+
+	if (!client_id_owns(&s->client, src) || (m = json_loads(text, 0, NULL)) == NULL)
+		return frame_from_bytes(text, strlen(text));
+	client_id_give_back(&s->client, m);
+	f = frame_from_json(m);
+	json_decref(m);
+	return f;
+}
+
 /* An op since the version asked: to the client, up to its own op in flight. */
 static bool
 send_row(const char *text, int64_t v, const char *src, int64_t seq, void *arg)
@@ -178,7 +194,7 @@ send_row(const char *text, int64_t v, const char *src, int64_t seq, void *arg)
 	if (v >= r->next_v)
 		r->next_v = v + 1;
 	if (r->ticket.session)
-		session_send(r->ticket.session, frame_from_bytes(text, strlen(text)));
+		session_send(r->ticket.session, row_frame(r->ticket.session, text, src));
 	return true;
 }
 

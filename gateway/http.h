@@ -6,7 +6,9 @@
  *   /metrics   Prometheus text (metrics.h)
  *
  * Both are dynamic: Cache-Control: no-store.  So are the static files of
- * --www, but for those under assets/ (content-hashed names): a year.
+ * --www, but for those under assets/ (content-hashed names): a year.  Those
+ * files are opened beneath --www without following symbolic links, and no
+ * response names the request's Host.
  */
 #ifndef PG_OT_GATEWAY_HTTP_H
 #define PG_OT_GATEWAY_HTTP_H
@@ -26,5 +28,11 @@ int			http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 /* The mounts of the endpoints and, with www (or NULL), of its static files. */
 const struct lws_http_mount *http_mounts(const char *www);
+
+/*
+ * Once the context exists: files of --www are opened only beneath it,
+ * never through a symbolic link (lws follows them).
+ */
+void		http_confine_files(struct lws_context *context);
 
 #endif

@@ -234,6 +234,7 @@ main(int argc, char **argv)
 	GatewayOptions opt;
 	struct lws_context_creation_info info;
 	struct lws_vhost *vhost;
+	char		why[256];
 	int			n = 0;
 	PgConnDeadlines listener_deadlines,
 				pool_deadlines;
@@ -249,6 +250,12 @@ main(int argc, char **argv)
 	}
 	if (!auth_init(&opt))
 		return 1;
+	if (!origin_configure(opt.allowed_origins, opt.listen, opt.port, opt.tls_cert != NULL,
+						  why, sizeof(why)))
+	{
+		fprintf(stderr, "pg_ot_gateway: --allowed-origins: %s\n", why);
+		return 2;
+	}
 	check_listen(opt.listen);
 	check_database(&opt);
 
@@ -284,8 +291,8 @@ main(int argc, char **argv)
 				opt.listen ? opt.listen : "*", opt.port);
 		return 1;
 	}
+	http_confine_files(context);
 	sessions_configure(&opt.limits);
-	origin_configure(opt.allowed_origins);
 	documents_init();
 	presence_init(context);
 	submit_init(opt.batch_max);
@@ -304,6 +311,8 @@ main(int argc, char **argv)
 	lwsl_user("listening on %s port %d%s (pool %d, batches of up to %d ops)\n",
 			  opt.listen ? opt.listen : "*", opt.port, opt.tls_cert ? " with TLS" : "",
 			  opt.pool_size, opt.batch_max);
+	lwsl_user("pages may connect from %s%s\n", origin_list(),
+			  opt.allowed_origins ? "" : " (--allowed-origins for others)");
 
 	while (n >= 0 && shutdown_state.phase != DONE)
 	{

@@ -155,6 +155,15 @@ metrics_render(size_t *len)
 			metrics.closed_no_handshake);
 	counter(&t, "closed_revoked_total", "clients closed with 4003 when a grant they relied on was revoked",
 			metrics.closed_revoked);
+	counter(&t, "ops_refused_src_total", "ops refused for a src not issued to their client",
+			metrics.ops_refused_src);
+	counter(&t, "ops_refused_waiting_total", "ops answered ERR_TOO_MANY_OPS_WAITING",
+			metrics.ops_refused_waiting);
+	counter(&t, "ops_abandoned_total", "ops dropped before they were sent: their client left",
+			metrics.ops_abandoned);
+	gauge(&t, "queued_bytes", "bytes of frames queued to clients", (double) metrics.queued_bytes);
+	gauge(&t, "ops_waiting_bytes", "bytes of ops received and not answered yet",
+		  (double) metrics.ops_waiting_bytes);
 	histogram(&t, "submit_seconds", "from an op's arrival to its answer", metrics.submit_latency,
 			  METRICS_LATENCY_BUCKETS, latency_bounds, metrics.submit_latency_sum);
 	histogram(&t, "batch_ops", "ops per ot.submit_batch transaction", metrics.batch_size,

@@ -39,6 +39,11 @@ typedef struct Metrics
 	uint64_t	refused_origin;		/* handshakes from a page of another origin (403) */
 	uint64_t	closed_no_handshake;	/* sessions closed with 4002 */
 	uint64_t	closed_revoked;		/* sessions closed with 4003 */
+	uint64_t	ops_refused_src;	/* ops naming a src not issued to their client */
+	uint64_t	ops_refused_waiting;	/* ops over --ops-waiting-max-bytes */
+	uint64_t	ops_abandoned;		/* ops dropped unsent: their client left */
+	uint64_t	queued_bytes;		/* gauge: frames queued to clients (session_frame_cost) */
+	uint64_t	ops_waiting_bytes;	/* gauge: ops received, not answered yet */
 	uint64_t	submit_latency[METRICS_LATENCY_BUCKETS + 1];	/* cumulative at scrape */
 	double		submit_latency_sum;
 	uint64_t	batch_size[METRICS_BATCH_BUCKETS + 1];

@@ -57,6 +57,11 @@ static const char usage[] =
 "                        ones close the connection (1009)\n"
 "  --queue-max N         frames queued to a client before it is closed as too slow\n"
 "                        (4008; default 10000)\n"
+"  --queue-max-bytes BYTES  bytes of frames queued to a client before it is closed\n"
+"                        as too slow (4008; default 8388608); a frame alone always fits\n"
+"  --ops-waiting-max-bytes BYTES  bytes of a client's ops received and not answered\n"
+"                        yet (default 4194304); an op past it is answered\n"
+"                        ERR_TOO_MANY_OPS_WAITING; an op alone always fits\n"
 "  --rate N              messages per second, in bursts of up to 2N; more are answered\n"
 "                        ERR_RATE_LIMITED (default 500)\n"
 "  --presence-rate N     presence updates per second, in bursts of up to 2N; more are\n"
@@ -139,6 +144,8 @@ static const NumericFlag numeric_flags[] = {
 	{"db-grace", 1, 86400, "15", offsetof(GatewayOptions, db_grace)},
 	{"max-message", 1024, MAX_MESSAGE_LIMIT, "1048576", LIMIT(max_message)},
 	{"queue-max", 16, 10000000, "10000", LIMIT(queue_max)},
+	{"queue-max-bytes", 65536, INT_MAX, "8388608", LIMIT(queue_max_bytes)},
+	{"ops-waiting-max-bytes", 1024, INT_MAX, "4194304", LIMIT(ops_waiting_max_bytes)},
 	{"rate", 1, 1000000, "500", LIMIT(rate)},
 	{"presence-rate", 1, 1000000, "20", LIMIT(presence_rate)},
 	{"max-subscriptions", 1, 10000000, "1000", LIMIT(max_subscriptions)},

@@ -16,6 +16,8 @@ typedef struct ClientLimits
 {
 	int			max_message;	/* bytes of one reassembled client message */
 	int			queue_max;		/* frames queued to one client before it is closed */
+	int			queue_max_bytes;	/* bytes of frames queued to one client, likewise */
+	int			ops_waiting_max_bytes;	/* bytes of one client's ops not answered yet */
 	int			rate;			/* messages per second (bursts of twice that) */
 	int			presence_rate;	/* presence updates per second; more are merged */
 	int			max_subscriptions;	/* documents, and presence channels, per connection */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "client_id.h"
 #include "document.h"
 #include "fetch.h"
 #include "metrics.h"
@@ -17,22 +17,21 @@
 
 #define BADLY_FORMED "ERR_MESSAGE_BADLY_FORMED"
 #define JSON0_URI "http://sharejs.org/types/JSONv0"
-#define MAX_CLIENT_ID 128
 
 static void
 handshake(Session *s, json_t *request)
 {
 	const char *id = json_string_value(json_object_get(request, "id"));
 
-	/* A returning client keeps its id, so its (src, seq) stay its own. */
-	if (id && *id && strlen(id) <= MAX_CLIENT_ID)
-	{
-		free(s->src);
-		s->src = xstrdup(id);
-	}
+	/*
+	 * A returning client keeps its id, so that its resent op is recognised,
+	 * only if a gateway issued that id to its principal; else it gets the
+	 * one issued at connect, and an op naming the old id is refused.
+	 */
+	client_id_prove(id, s->principal, &s->client);
 	session_handshaken(s);
 	session_send_json(s, json_pack("{s:s,s:i,s:i,s:s,s:s}", "a", "hs", "protocol", 1,
-								   "protocolMinor", 2, "id", s->src, "type", JSON0_URI));
+								   "protocolMinor", 2, "id", s->client.full, "type", JSON0_URI));
 	json_decref(request);
 }
 

@@ -4,6 +4,7 @@
 #include "session.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,6 +20,7 @@
 /* A reassembly buffer larger than this is given back after its message. */
 #define RX_KEEP 65536
 #define SLOW_CLIENT_GRACE_S 5
+#define EXPIRY_STEP_S (365 * 24 * 3600)
 #define HTTP_STATUS_TOO_MANY_REQUESTS 429
 
 ClientLimits client_limits;
@@ -50,11 +52,35 @@ ticket_detach(Ticket *t)
 
 static void session_close(Session *s, int code);
 
+static void token_expired(lws_sorted_usec_list_t *sul);
+
+/*
+ * Wakes s up at its token's exp, or a year from now if that is later: any
+ * exp a token may carry (up to 2^63 s) would overflow lws's microseconds.
+ */
+static void
+expiry_schedule(Session *s)
+{
+	int64_t		left = s->expires - (int64_t) time(NULL);
+
+	if (left > EXPIRY_STEP_S)
+		left = EXPIRY_STEP_S;
+	if (left < 0)
+		left = 0;
+	lws_sul_schedule(lws_get_context(s->wsi), 0, &s->expiry, token_expired,
+					 (lws_usec_t) left * LWS_USEC_PER_SEC);
+}
+
 static void
 token_expired(lws_sorted_usec_list_t *sul)
 {
 	Session    *s = lws_container_of(sul, Session, expiry);
 
+	if ((int64_t) time(NULL) < s->expires)
+	{
+		expiry_schedule(s);		/* a step of a far exp */
+		return;
+	}
 	lwsl_user("session %s: token expired, closing it (%d)\n", s->id, CLOSE_TOKEN_EXPIRED);
 	session_close(s, CLOSE_TOKEN_EXPIRED);
 }
@@ -79,16 +105,20 @@ session_handshaken(Session *s)
 static void
 session_open(Session *s, struct lws *wsi)
 {
-	unsigned char random[16];
+	unsigned char random[CLIENT_ID_RANDOM_BYTES];
 
 	/* lws zeroed s; its handshake (FILTER_PROTOCOL_CONNECTION) set who it is. */
 	s->wsi = wsi;
 	lws_dll2_add_tail(&s->link, &sessions);
 	metrics.connections_total++;
 	lws_get_random(lws_get_context(wsi), random, sizeof(random));
-	for (size_t i = 0; i < sizeof(random); i++)
-		snprintf(s->id + 2 * i, 3, "%02x", random[i]);
-	s->src = xstrdup(s->id);
+	if (!client_id_issue(random, s->principal, &s->client))
+	{
+		lwsl_err("no 'session' key to issue client ids with\n");	/* main.c checked it */
+		abort();
+	}
+	memcpy(s->id, s->client.public, sizeof(s->id));
+	s->src = s->client.public;
 	s->user = s->principal;
 	bucket_fill(&s->messages, client_limits.rate, lws_now_usecs());
 	bucket_fill(&s->presence_updates, client_limits.presence_rate, lws_now_usecs());
@@ -96,8 +126,7 @@ session_open(Session *s, struct lws *wsi)
 	lws_sul_schedule(lws_get_context(wsi), 0, &s->handshake_deadline, handshake_missing,
 					 (lws_usec_t) client_limits.handshake_timeout * LWS_USEC_PER_SEC);
 	if (s->expires)
-		lws_sul_schedule(lws_get_context(wsi), 0, &s->expiry, token_expired,
-						 (lws_usec_t) (s->expires - (int64_t) time(NULL)) * LWS_USEC_PER_SEC);
+		expiry_schedule(s);
 	table_init(&s->subs);
 	table_init(&s->presence_sent);
 	table_init(&s->presence_subs);
@@ -124,7 +153,8 @@ session_close(Session *s, int code)
 static void
 session_overflow(Session *s)
 {
-	lwsl_warn("session %s: %d frames queued, closing it (%d)\n", s->id, s->queue_len, CLOSE_TOO_SLOW);
+	lwsl_warn("session %s: %d frames (%zu bytes) queued, closing it (%d)\n", s->id, s->queue_len,
+			  s->queue_bytes, CLOSE_TOO_SLOW);
 	metrics.closed_lagging++;
 	session_close(s, CLOSE_TOO_SLOW);
 }
@@ -226,15 +256,40 @@ sessions_count(void)
 	return (int) sessions.count;
 }
 
+/*
+ * The frame (shared or not: a subscriber that lags keeps it alive after
+ * the others let go), its headroom and its slot in the ring, which may be
+ * half empty after it doubled.
+ */
+size_t
+session_frame_cost(const Frame *f)
+{
+	return sizeof(Frame) + LWS_PRE + f->len + 1 + 2 * sizeof(Frame *);
+}
+
+/* Takes f off the queue's account. */
+static void
+dequeued(Session *s, const Frame *f)
+{
+	size_t		cost = session_frame_cost(f);
+
+	s->queue_bytes -= cost;
+	metrics.queued_bytes -= cost;
+}
+
 void
 session_send(Session *s, Frame *f)
 {
+	size_t		cost = session_frame_cost(f);
+
 	if (s->close_code == CLOSE_TOO_SLOW)
 	{
 		frame_unref(f);
 		return;
 	}
-	if (s->queue_len == client_limits.queue_max)
+	/* A frame alone always fits: a large snapshot is no sign of lagging. */
+	if (s->queue_len == client_limits.queue_max ||
+		(s->queue_len > 0 && s->queue_bytes + cost > (size_t) client_limits.queue_max_bytes))
 	{
 		frame_unref(f);
 		session_overflow(s);
@@ -254,6 +309,8 @@ session_send(Session *s, Frame *f)
 	}
 	s->queue[(s->queue_head + s->queue_len) % s->queue_cap] = f;
 	s->queue_len++;
+	s->queue_bytes += cost;
+	metrics.queued_bytes += cost;
 	lws_callback_on_writable(s->wsi);
 }
 
@@ -295,6 +352,7 @@ session_writeable(Session *s)
 	f = s->queue[s->queue_head];
 	s->queue_head = (s->queue_head + 1) % s->queue_cap;
 	s->queue_len--;
+	dequeued(s, f);
 	n = lws_write(s->wsi, f->data, f->len, LWS_WRITE_TEXT);
 	frame_unref(f);
 	metrics.frames_sent++;
@@ -375,20 +433,26 @@ session_closed(Session *s)
 	lws_sul_cancel(&s->handshake_deadline);
 	admission_leave(s->address);
 	while (s->tickets.head)
-		ticket_detach(lws_container_of(s->tickets.head, Ticket, link));
+	{
+		Ticket	   *t = lws_container_of(s->tickets.head, Ticket, link);
+
+		ticket_detach(t);
+		if (t->gone)
+			t->gone(t);
+	}
 	for (size_t i = 0; i < n; i++)
 		sub_drop(subs[i]);
 	free(subs);
 	presence_session_closed(s);
 	while (s->queue_len > 0)
 	{
+		dequeued(s, s->queue[s->queue_head]);
 		frame_unref(s->queue[s->queue_head]);
 		s->queue_head = (s->queue_head + 1) % s->queue_cap;
 		s->queue_len--;
 	}
 	free(s->queue);
 	free(s->rx);
-	free(s->src);
 	table_free(&s->subs);
 	table_free(&s->presence_sent);
 	table_free(&s->presence_subs);

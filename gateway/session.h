@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "bucket.h"
+#include "client_id.h"
 #include "frame.h"
 #include "options.h"
 #include "table.h"
@@ -27,13 +28,14 @@ typedef struct Ticket
 {
 	lws_dll2_t	link;
 	Session    *session;		/* NULL once the session is gone */
+	void		(*gone) (struct Ticket *t); /* if set, called (detached) when it goes */
 } Ticket;
 
 /* WebSocket close codes of the gateway (README "Gateway"). */
 #define CLOSE_GOING_AWAY 1001	/* the gateway shuts down: reconnect elsewhere */
 #define CLOSE_TOO_BIG 1009		/* a message over --max-message */
 #define CLOSE_TRY_AGAIN_LATER 1013	/* PostgreSQL unreachable past --db-grace: reconnect, resend */
-#define CLOSE_TOO_SLOW 4008		/* more than --queue-max frames unread: resume by version */
+#define CLOSE_TOO_SLOW 4008		/* over --queue-max(-bytes) unread: resume by version */
 #define CLOSE_TOKEN_EXPIRED 4001	/* the token's exp passed: come back with a new one */
 #define CLOSE_NO_HANDSHAKE 4002	/* no hs within --handshake-timeout */
 #define CLOSE_GRANT_REVOKED 4003	/* a grant its subscriptions relied on was revoked */
@@ -42,8 +44,9 @@ struct Session
 {
 	lws_dll2_t	link;			/* among all sessions */
 	struct lws *wsi;
-	char		id[33];			/* the id this gateway gave the connection */
-	char	   *src;			/* the client's id: ours, or the one it returned with */
+	char		id[33];			/* this connection's name in the log */
+	ClientId	client;			/* the id the client holds: issued here, or proved at hs */
+	const char *src;			/* client.public: its ops' src as stored and broadcast */
 	const char *user;			/* the principal its requests act as (principal) */
 	char		principal[256];	/* from its token, or "anonymous" */
 	int64_t		expires;		/* the token's exp, 0 = none */
@@ -58,6 +61,8 @@ struct Session
 	int			queue_head;
 	int			queue_len;
 	int			queue_cap;
+	size_t		queue_bytes;	/* what the queued frames cost (session_frame_cost) */
+	size_t		ops_waiting_bytes;	/* its ops not answered yet (submit.c) */
 	int			close_code;		/* 0, or the code it is being closed with */
 	char	   *rx;				/* a message being reassembled */
 	size_t		rx_len;
@@ -74,6 +79,9 @@ struct Session
 
 int			session_callback(struct lws *wsi, enum lws_callback_reasons reason,
 							 void *user, void *in, size_t len);
+
+/* What a queued frame counts against --queue-max-bytes. */
+size_t		session_frame_cost(const Frame *f);
 
 /* Queues a frame; takes over the caller's reference. */
 void		session_send(Session *s, Frame *f);

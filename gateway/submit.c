@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "client_id.h"
 #include "document.h"
 #include "error_codes.h"
 #include "metrics.h"
@@ -21,10 +22,12 @@ struct Submit
 	Ticket		ticket;
 	lws_dll2_t	doc_link;
 	Doc		   *doc;
-	json_t	   *request;		/* as the client sent it, for an error reply */
+	json_t	   *request;		/* the request's reply_stub, for an error reply */
 	char	   *item;			/* {"user": ..., "message": ...} for the batch */
+	char		ack_src[CLIENT_ID_LEN + 1];	/* the whole id: the client knows its ack by it */
 	int64_t		seq;
 	bool		own;			/* src is its session's (not an older connection's) */
+	size_t		cost;			/* counted against --ops-waiting-max-bytes */
 	lws_usec_t	arrived;
 };
 typedef struct Submit Submit;
@@ -66,43 +69,123 @@ doc_ready(Doc *doc, bool first)
 		lws_dll2_add_tail(&doc->ready_link, &submits.ready);
 }
 
+/*
+ * What a waiting op holds: itself, its batch item (about the size of the
+ * message) and the reply stub.
+ */
+static size_t
+waiting_cost(const char *item)
+{
+	return sizeof(Submit) + strlen(item) + 1 + 512;
+}
+
+/* The fields a reply to the op needs (ShareDB's client routes it by them). */
+static json_t *
+reply_stub(const json_t *request)
+{
+	static const char *const keys[] = {"a", "c", "d", "v", "src", "seq"};
+	json_t	   *stub = json_object();
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (json_object_get(request, keys[i]))
+			json_object_set(stub, keys[i], json_object_get(request, keys[i]));
+	return stub;
+}
+
+static void submit_gone(Ticket *t);
+
+/*
+ * An op's src is the id of the client that made it: this session's, or,
+ * for an op resent after a reconnect, the id the client had then, which
+ * it must prove (client_id.h).  The database stores, and everyone sees,
+ * only its public part.
+ *
+ * A connection's ops not answered yet hold at most --ops-waiting-max-bytes
+ * (one op alone always fits).  One past it is refused, not queued, and the
+ * connection stays: closing would free nothing (the stock client resends
+ * what it has in flight when it comes back), and the refusal tells the
+ * client which op.  A stock client has one op in flight per document, so
+ * it meets the bound only with large ops on many documents at once.
+ */
 void
 submit_op(Session *s, json_t *request)
 {
 	const char *c = json_string_value(json_object_get(request, "c"));
 	const char *d = json_string_value(json_object_get(request, "d"));
-	json_t	   *message = json_deep_copy(request);
-	const char *src;
-	Submit	   *op = xcalloc(1, sizeof(Submit));
+	const char *claimed = json_string_value(json_object_get(request, "src"));
+	ClientId	client = s->client;
+	json_t	   *message;
+	Submit	   *op;
 	Sub		   *sub;
 	json_t	   *item;
+	char	   *text;
+	size_t		cost;
 
-	json_object_del(message, "x");	/* extra data, never stored nor forwarded */
-	if (!json_is_string(json_object_get(message, "src")))
-		json_object_set_new(message, "src", json_string(s->src));
-	src = json_string_value(json_object_get(message, "src"));
-	op->seq = json_integer_value(json_object_get(message, "seq"));
-	op->request = request;
-	op->arrived = lws_now_usecs();
-	op->doc = doc_acquire(c, d);
 	metrics.ops_received++;
-	item = json_pack("{s:s,s:O}", "user", s->user, "message", message);
-	op->item = json_dumps(item, JSON_COMPACT);
-	if (op->item == NULL)
+	if (claimed && !client_id_prove(claimed, s->principal, &client))
+	{
+		metrics.ops_refused_src++;
+		session_send_error(s, request, "ERR_OP_SUBMIT_REJECTED",
+						   "the op's src is not a client id a gateway issued to this user: "
+						   "an op names the id of its own client, or none");
+		return;
+	}
+	message = json_deep_copy(request);
+	json_object_del(message, "x");	/* extra data, never stored nor forwarded */
+	json_object_set_new(message, "src", json_string(client.public));
+	item = json_pack("{s:s,s:o}", "user", s->user, "message", message);
+	text = json_dumps(item, JSON_COMPACT);
+	if (text == NULL)
 		out_of_memory();
 	json_decref(item);
+	cost = waiting_cost(text);
+	if (s->ops_waiting_bytes > 0 &&
+		s->ops_waiting_bytes + cost > (size_t) client_limits.ops_waiting_max_bytes)
+	{
+		free(text);
+		metrics.ops_refused_waiting++;
+		session_send_error(s, reply_stub(request), "ERR_TOO_MANY_OPS_WAITING",
+						   "this connection's ops not answered yet are over --ops-waiting-max-bytes: "
+						   "wait for their answers and send it again");
+		json_decref(request);
+		return;
+	}
+	op = xcalloc(1, sizeof(Submit));
+	op->item = text;
+	op->cost = cost;
+	s->ops_waiting_bytes += cost;
+	metrics.ops_waiting_bytes += cost;
+	memcpy(op->ack_src, client.full, sizeof(op->ack_src));
+	op->seq = json_integer_value(json_object_get(request, "seq"));
+	op->request = reply_stub(request);
+	json_decref(request);
+	op->arrived = lws_now_usecs();
+	op->doc = doc_acquire(c, d);
 	ticket_attach(&op->ticket, s);
-	op->own = strcmp(src, s->src) == 0;
+	op->ticket.gone = submit_gone;
+	op->own = strcmp(client.public, s->src) == 0;
 	if ((sub = sub_find(s, op->doc)) != NULL && op->own)
 	{
 		sub->inflight = true;
 		sub->inflight_seq = op->seq;
 	}
-	json_decref(message);
 	lws_dll2_add_tail(&op->doc_link, &op->doc->submits);
 	submits.outstanding++;
 	doc_ready(op->doc, false);
 	pool_kick();
+}
+
+/* The op is answered or dropped: off the account of its session (if still there). */
+static void
+submit_settle(Submit *op)
+{
+	metrics.ops_waiting_bytes -= op->cost;
+	if (op->ticket.session)
+		op->ticket.session->ops_waiting_bytes -= op->cost;
+	ticket_detach(&op->ticket);
+	json_decref(op->request);
+	free(op->item);
+	submits.outstanding--;
 }
 
 static void
@@ -111,18 +194,37 @@ submit_free(Submit *op)
 	Doc		   *doc = op->doc;
 
 	metrics_submit_latency((double) (lws_now_usecs() - op->arrived) / LWS_USEC_PER_SEC);
-	ticket_detach(&op->ticket);
-	json_decref(op->request);
-	free(op->item);
+	submit_settle(op);
 	free(op);
-	submits.outstanding--;
 	doc->submitting = false;
 	doc->in_batch = NULL;
 	doc_ready(doc, false);
 	doc_release(doc);
 }
 
-/* The op's result is an error: the client hears why; nothing changed. */
+/*
+ * Its client left before the op went to the database: it is dropped, as if
+ * lost on the way (the client never had its ack and resends it when it is
+ * back), so that a client cannot leave work behind for the gateway by
+ * coming and going.  One in a batch is answered to nobody.
+ */
+static void
+submit_gone(Ticket *t)
+{
+	Submit	   *op = lws_container_of(t, Submit, ticket);
+	Doc		   *doc = op->doc;
+
+	if (doc->in_batch == op)
+		return;
+	lws_dll2_remove(&op->doc_link);
+	if (doc->submits.count == 0 && !lws_dll2_is_detached(&doc->ready_link))
+		lws_dll2_remove(&doc->ready_link);
+	metrics.ops_abandoned++;
+	submit_settle(op);
+	free(op);
+	doc_release(doc);
+}
+
 static void
 submit_rejected(Submit *op, const char *code, const char *message)
 {
@@ -154,6 +256,9 @@ submit_answered(Submit *op, const char *row)
 		submit_rejected(op, "ERR_UNKNOWN_ERROR", "the database returned no result for the op");
 	else
 	{
+		/* The database acks the public src; the client matches its whole id. */
+		if (json_is_string(json_object_get(ack, "src")))
+			json_object_set_new(ack, "src", json_string(op->ack_src));
 		doc_submit_result(op->doc, op->ticket.session, json_object_get(result, "ops"), ack);
 		metrics.ops_acked++;
 		submit_free(op);

@@ -47,3 +47,55 @@ token_from_bearer(const char *header, char *token, size_t size)
 	memcpy(token, header + 7, strlen(header + 7) + 1);
 	return true;
 }
+
+static bool
+is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+TokenPresence
+token_from_cookie(const char *header, const char *name, char *token, size_t size)
+{
+	size_t		nlen = strlen(name);
+	const char *p = header;
+
+	while (*p)
+	{
+		const char *end = p + strcspn(p, ";");
+		const char *eq;
+		const char *v;
+		const char *vend = end;
+
+		while (p < end && is_space(*p))
+			p++;
+		eq = memchr(p, '=', (size_t) (end - p));
+		if (eq)
+		{
+			const char *nend = eq;
+
+			while (nend > p && is_space(nend[-1]))
+				nend--;
+			v = eq + 1;
+			while (v < vend && is_space(*v))
+				v++;
+			while (vend > v && is_space(vend[-1]))
+				vend--;
+			if (vend - v >= 2 && *v == '"' && vend[-1] == '"')
+			{
+				v++;
+				vend--;
+			}
+			if ((size_t) (nend - p) == nlen && memcmp(p, name, nlen) == 0 && vend > v)
+			{
+				if ((size_t) (vend - v) >= size)
+					return TOKEN_UNUSABLE;
+				memcpy(token, v, (size_t) (vend - v));
+				token[vend - v] = '\0';
+				return TOKEN_PRESENT;
+			}
+		}
+		p = *end ? end + 1 : end;
+	}
+	return TOKEN_ABSENT;
+}

@@ -36,4 +36,20 @@ const char *token_verify(const char *token, const unsigned char *key, size_t key
  */
 bool		token_from_bearer(const char *header, char *token, size_t size);
 
+/* What one place a token may come in holds. */
+typedef enum TokenPresence
+{
+	TOKEN_ABSENT,				/* nothing: the client presents no token there */
+	TOKEN_PRESENT,				/* a token, copied out */
+	TOKEN_UNUSABLE				/* something that is no token one could check: refuse */
+} TokenPresence;
+
+/*
+ * The value of the cookie name in a Cookie header's value ("a=1; name=v"),
+ * exact name, surrounding double quotes dropped, copied into token.  An
+ * empty value is no token (a cookie cleared on logout); one that does not
+ * fit in size bytes is unusable.
+ */
+TokenPresence token_from_cookie(const char *header, const char *name, char *token, size_t size);
+
 #endif

@@ -73,10 +73,17 @@ $$;
 SELECT ot.grant('demo', NULL, 'anonymous', 'write') \g /dev/null
 SQL
 
+host=$([ "$listen" = 0.0.0.0 ] && hostname -f || echo "$listen")
+# Only pages of the names it serves may open its WebSocket: anonymous
+# visitors may write, so another site (or a name rebound to 127.0.0.1) must
+# not act for them.
+origins="http://127.0.0.1:$web_port,http://localhost:$web_port"
+case $host in 127.0.0.1 | localhost) ;; *) origins="$origins,http://$host:$web_port" ;; esac
+
 # Its own session: Ctrl-C reaches this script, which stops it in order.
 setsid "$gateway" --db "host=$data port=$port dbname=pg_ot user=ot_demo_gateway" \
 	--listen "$listen" --port "$web_port" --www "$www" --allow-anonymous \
-	>>"$data/gateway.log" 2>&1 &
+	--allowed-origins "$origins" >>"$data/gateway.log" 2>&1 &
 gateway_pid=$!
 for _ in $(seq 100); do
 	port_busy "$web_port" && break
@@ -84,7 +91,6 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 
-host=$([ "$listen" = 0.0.0.0 ] && hostname -f || echo "$listen")
 cat <<MSG
 
 pg_ot is running in $data: PostgreSQL on port $port, the gateway on port $web_port.

@@ -24,7 +24,10 @@
  *	 5	   an Authorization header (after a byte giving the room, 1 to 256
  *		   bytes): token_from_bearer takes the token after a
  *		   case-insensitive "Bearer " when it fits, else leaves the buffer
- *		   alone; a token taken is then checked as in mode 0.
+ *		   alone; a token taken is then checked as in mode 0.  The same
+ *		   bytes as a Cookie header: token_from_cookie finds pg_ot_token's
+ *		   value in it (non-empty, shorter than the room, a part of the
+ *		   header) or leaves the buffer alone.
  *	 6	   the claims unsigned (alg "none"), against the secret: refused.
  *	 7	   the claims signed HS512 with the secret, against HS256: refused as
  *		   "wrong algorithm".
@@ -238,6 +241,22 @@ bearer(const char *header, size_t room)
 	else
 		for (size_t i = 0; i < room; i++)
 			REQUIRE(token[i] == 'z', "token_from_bearer wrote into the token, yet refused %s", header);
+	memset(token, 'z', room);
+	switch (token_from_cookie(header, "pg_ot_token", token, room))
+	{
+		case TOKEN_PRESENT:
+			REQUIRE(memchr(token, '\0', room) != NULL && token[0] != '\0' && strstr(header, token) != NULL,
+					"token_from_cookie took \"%.*s\" from %s", (int) room, token, header);
+			REQUIRE(strstr(header, "pg_ot_token") != NULL, "a cookie without its name: %s", header);
+			break;
+		case TOKEN_UNUSABLE:
+			REQUIRE(strstr(header, "pg_ot_token") != NULL, "unusable without the name: %s", header);
+			/* fall through */
+		case TOKEN_ABSENT:
+			for (size_t i = 0; i < room; i++)
+				REQUIRE(token[i] == 'z', "token_from_cookie wrote into the token, yet took nothing from %s", header);
+			break;
+	}
 	free(token);
 }
 

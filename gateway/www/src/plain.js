@@ -86,6 +86,9 @@ function moveRange(range, op, own) {
 const OP_CACHE = 1000;		// server ops kept to bring late cursors up to date
 
 export function bindPlain({ textarea, overlay, list, doc, presence, connection, me }) {
+	// Our ops' src as the others see it: the part of connection.id before the
+	// dot.  The rest is the gateway's proof that the id is ours, never shared.
+	const ownSrc = () => (connection.id || '').split('.')[0];
 	let shown = '';
 	const remote = new Map();		// presence id -> {index, length, name, color, src}, in the text shown
 	const waiting = new Map();		// presence id -> a received value not yet at this version
@@ -218,7 +221,7 @@ export function bindPlain({ textarea, overlay, list, doc, presence, connection, 
 		if (!m || m.a !== 'op' || m.c !== doc.collection || m.d !== doc.id || m.error || typeof m.v !== 'number') return;
 		if (Array.isArray(m.op)) serverOps.set(m.v, { op: m.op, src: m.src });
 		else if (!m.create && !m.del && doc.inflightOp && doc.inflightOp.seq === m.seq && Array.isArray(doc.inflightOp.op)) {
-			serverOps.set(m.v, { op: doc.inflightOp.op, src: connection.id });
+			serverOps.set(m.v, { op: doc.inflightOp.op, src: ownSrc() });
 		} else if (m.create || m.del) serverOps.set(m.v, { op: null });
 		serverOps.delete(m.v - OP_CACHE);
 	});
@@ -238,7 +241,7 @@ export function bindPlain({ textarea, overlay, list, doc, presence, connection, 
 			if (!doc.type || connection.state !== 'connected') return;
 			const start = codePoints(textarea.value.slice(0, textarea.selectionStart));
 			const end = codePoints(textarea.value.slice(0, textarea.selectionEnd));
-			local.submit({ index: start, length: end - start, name: me.name, color: me.color, v: doc.version, src: connection.id },
+			local.submit({ index: start, length: end - start, name: me.name, color: me.color, v: doc.version, src: ownSrc() },
 				(err) => { if (err) console.warn('plain-text cursor not sent:', err.message); });
 		});
 	}

@@ -47,7 +47,9 @@ async function until(what, fn, describe) {
 async function startGateway() {
 	const log = fs.openSync(process.env.GATEWAY_LOG, 'a');
 	gateway = spawn(process.env.GATEWAY_BIN, ['--db', process.env.GATEWAY_DB, '--listen', '127.0.0.1',
-		'--port', String(PORT), '--www', process.env.WWW, '--allow-anonymous'], { stdio: ['ignore', log, log] });
+		'--port', String(PORT), '--www', process.env.WWW, '--allow-anonymous',
+		// The page is also served through cspProxy, an origin of its own.
+		'--allowed-origins', `${ORIGIN},http://127.0.0.1:${process.env.PROXY_PORT}`], { stdio: ['ignore', log, log] });
 	fs.closeSync(log);
 	if (process.env.GATEWAY_PIDFILE) fs.writeFileSync(process.env.GATEWAY_PIDFILE, `${gateway.pid}\n`);
 	gateway.exited = new Promise((resolve) => gateway.once('exit', resolve));

@@ -134,6 +134,13 @@ function call(what, fn) {
 
 function clone(x) { return x === undefined ? undefined : JSON.parse(JSON.stringify(x)); }
 
+// The src others see of a client's id (what broadcasts, presence and the op
+// log carry): pg_ot keeps the whole id "<public>.<mac>" between the client
+// and the gateway and shows only its public part; ShareDB shows the id.
+function publicSrc(id) {
+	return PG_OT && typeof id === 'string' ? id.split('.')[0] : id;
+}
+
 /* ---------- stock client over a socket that can lose messages ---------- */
 
 // A WebSocket as the stock client wants it (readyState, send, close, on*),
@@ -457,7 +464,7 @@ function httpGet(url, { ca = null } = {}) {
 
 module.exports = {
 	assert, ShareDB, TYPES, typeUri, TARGET, PG_OT, SKIP_UNLESS_PG_OT, URLS, CLIENT_URLS, SPREAD, WAIT_MS, SEED,
-	COLLECTIONS, UNGRANTED, clientWarnings, uid, until, call, clone,
+	COLLECTIONS, UNGRANTED, clientWarnings, uid, until, call, clone, publicSrc,
 	LossySocket, connect, reconnect, getDoc, subscribe, unsubscribe, fetch, create, submit, del,
 	nothingPending, waitVersion, dataOf, normalData, snapshotOf, fetchFresh, opStream, acks, assertDelivered,
 	close, closeAll, assertClean, Raw, pgConnect, dbFetch, startGateway, stopGateways, httpGet,

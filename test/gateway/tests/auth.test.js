@@ -175,3 +175,74 @@ test('a revoked grant ends the sessions that relied on it (4003); resubscribing 
 	bystander.connection.close(); again.connection.close();
 	await pg.end();
 });
+
+test('a client id belongs to its user: bob cannot take alice\'s, alice keeps hers', { skip, timeout: 60000 }, async () => {
+	const open = async (token, id) => {
+		const ws = new WebSocket(hs.url, { headers: { Authorization: `Bearer ${token}` } });
+		const inbox = [];
+		ws.on('message', (d) => inbox.push(JSON.parse(d.toString())));
+		await new Promise((resolve) => ws.on('open', resolve));
+		ws.send(JSON.stringify({ a: 'hs', id, protocol: 1, protocolMinor: 2 }));
+		const deadline = Date.now() + h.WAIT_MS;
+		while (!inbox.some((m) => m.a === 'hs') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+		return { ws, inbox, id: inbox.find((m) => m.a === 'hs').id };
+	};
+	const alice = await open(jwt(valid('alice')), null);
+	const again = await open(jwt(valid('alice')), alice.id);
+	assert.equal(again.id, alice.id, 'alice comes back with her id');
+	const bob = await open(jwt(valid('bob')), alice.id);
+	assert.notEqual(bob.id, alice.id, 'bob gets an id of his own');
+	bob.ws.send(JSON.stringify({ a: 'op', c: 'gw_auth', d: 'alices', v: 1, src: alice.id, seq: 99, op: [{ insert: 'b' }] }));
+	const deadline = Date.now() + h.WAIT_MS;
+	while (!bob.inbox.some((m) => m.a === 'op' && m.seq === 99) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+	const refused = bob.inbox.find((m) => m.a === 'op' && m.seq === 99);
+	assert.equal(refused && refused.error && refused.error.code, 'ERR_OP_SUBMIT_REJECTED', 'an op of bob naming alice\'s id is refused');
+	assert.match(refused.error.message, /not a client id a gateway issued to this user/);
+	for (const c of [alice, again, bob]) c.ws.close();
+});
+
+test('a token whose exp is far away (beyond what microseconds hold) opens a session that stays', { skip, timeout: 60000 }, async () => {
+	for (const exp of [1e13, 9.2e15, 9e18]) {
+		const c = await client(hs.url, { Authorization: `Bearer ${jwt({ sub: 'alice', exp })}` });
+		const doc = c.connection.get('gw_auth', 'alices');
+		await call(`a fetch with exp ${exp}`, (cb) => doc.fetch(cb));
+		assert.equal(c.connection.state, 'connected', `exp ${exp}: connected`);
+		c.connection.close();
+	}
+	await new Promise((r) => setTimeout(r, 200));
+	assert.equal(hs.exitCode, null, 'the gateway is up');
+});
+
+test('a token that is there but invalid is refused, never taken for none: short cookies, other schemes, no key', { skip, timeout: 60000 }, async () => {
+	// A gateway that lets clients without a token in, and checks the tokens it gets.
+	rs.kill('SIGTERM');
+	assert.equal(await rs.exited, 0, 'the RS256 gateway stops');
+	const mixed = await h.startGateway(['--jwt-secret-file', path.join(dir, 'secret'), '--allow-anonymous',
+		'--token-query-param', 'token'], { slot: 1 });
+	const good = jwt(valid('alice'));
+	assert.equal(await attempt(mixed.url), 'open', 'no token: anonymous');
+	assert.equal(await attempt(mixed.url, { Cookie: 'pg_ot_token=' }), 'open', 'an empty (cleared) cookie is no token');
+	assert.equal(await attempt(mixed.url, { Cookie: 'other=1; xpg_ot_token=abc' }), 'open', 'another cookie is no token');
+	for (const [what, headers] of [
+		['a cookie of 3 characters', { Cookie: 'pg_ot_token=abc' }],
+		['a cookie of 10 characters', { Cookie: 'a=1; pg_ot_token=0123456789' }],
+		['a quoted short cookie', { Cookie: 'pg_ot_token="x"' }],
+		['a cookie that is no JWT', { Cookie: `pg_ot_token=${'q'.repeat(40)}` }],
+		['an expired token in the cookie', { Cookie: `pg_ot_token=${jwt({ sub: 'alice', exp: now() - 5 })}` }],
+		['Authorization: Basic', { Authorization: 'Basic YWxpY2U6c2VjcmV0' }],
+		['Authorization: Bearer with nothing', { Authorization: 'Bearer ' }],
+		['Authorization of another scheme with a valid token', { Authorization: `Token ${good}` }],
+		['a bad Authorization header beside a valid cookie', { Authorization: 'Basic x', Cookie: `pg_ot_token=${good}` }],
+	]) {
+		assert.equal(await attempt(mixed.url, headers), 403, what);
+	}
+	assert.equal(await attempt(`${mixed.url}/?token=abc`), 403, 'a short token in the query');
+	assert.equal(await attempt(mixed.url, { Cookie: `a=1; pg_ot_token=${good}` }), 'open', 'a valid cookie');
+	assert.equal(await attempt(mixed.url, { Authorization: `bearer ${good}` }), 'open', 'the scheme is case-insensitive');
+	// A gateway with no key at all (run.sh's) cannot check a token: refused, not anonymous.
+	assert.equal(await attempt(h.URLS[0]), 'open', 'no token on an anonymous-only gateway');
+	assert.equal(await attempt(h.URLS[0], { Authorization: `Bearer ${good}` }), 403, 'a token where no key checks it');
+	assert.equal(await attempt(h.URLS[0], { Cookie: 'pg_ot_token=abc' }), 403, 'a token cookie where no key checks it');
+	const m = /^pg_ot_gateway_connections_refused_auth_total (\d+)$/m.exec((await h.httpGet(`${mixed.http}/metrics`)).body);
+	assert.equal(Number(m && m[1]), 10, 'each refusal counted');
+});

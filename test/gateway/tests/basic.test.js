@@ -78,7 +78,7 @@ for (const typeName of Object.keys(CASES)) {
 			const created = await R.expect((m) => m.a === 'op' && m.d === id && m.create, 'the create broadcast');
 			assert.equal(created.v, 0, 'create broadcast at version 0');
 			assert.equal(created.create.type, uri, 'the create broadcast names the type by URI, whatever the client sent');
-			assert.equal(created.src, A.connection.id, 'create broadcast src is the creator');
+			assert.equal(created.src, h.publicSrc(A.connection.id), 'create broadcast src is the creator');
 			assert.equal(created.seq, 1, 'create broadcast seq');
 
 			// A submits three ops; B and the raw subscriber receive each.
@@ -90,7 +90,7 @@ for (const typeName of Object.keys(CASES)) {
 				assert.deepEqual(h.dataOf(docB), h.normalData(uri, K.after[i]), `B after A's op ${i}`);
 				const m = await R.expect((x) => x.a === 'op' && x.d === id && 'op' in x, `the broadcast of op ${i}`);
 				assert.equal(m.v, 1 + i, 'the broadcast carries the version the op applied to');
-				assert.equal(m.src, A.connection.id, 'broadcast src');
+				assert.equal(m.src, h.publicSrc(A.connection.id), 'broadcast src');
 				assert.equal(m.seq, 2 + i, 'broadcast seq');
 				assert.equal(m.c, K.collection);
 			}
@@ -105,7 +105,7 @@ for (const typeName of Object.keys(CASES)) {
 			assert.deepEqual(h.dataOf(docB), final, 'B after its own op');
 			const mB = await R.expect((x) => x.a === 'op' && x.d === id && 'op' in x, 'the broadcast of B\'s op');
 			assert.equal(mB.v, 4);
-			assert.equal(mB.src, B.connection.id);
+			assert.equal(mB.src, h.publicSrc(B.connection.id));
 
 			// The listener saw every op once, in order; the raw one too.
 			h.assertDelivered(A, K.collection, id, 4, 5);

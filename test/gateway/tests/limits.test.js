@@ -187,6 +187,129 @@ test('Origin: a page of another origin is refused (403), the gateway\'s own and 
 	await noSessions();
 });
 
+// The gateway's resident memory (kB), to show in the log what a test cost.
+function rssKb(pid) {
+	const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+	return m ? Number(m[1]) : NaN;
+}
+
+test('--queue-max-bytes: a subscriber that stops reading is closed (4008) once 8 MiB wait for it; no more is held', { skip, timeout: 180000 }, async (t) => {
+	const BOUND = 8 * 1024 * 1024;					// the default
+	const lagging0 = await metric('closed_lagging_total');
+	const rss0 = rssKb(gw.pid);
+	const id = h.uid('queue-bytes');
+	const good = await h.connect(gw.url);
+	const docG = h.getDoc(good, 'gw_text', id);
+	await h.subscribe(docG);
+	await h.create(docG, '', 'text-unicode');
+	const slow = new WebSocket(gw.url);
+	await new Promise((r) => slow.on('open', r));
+	slow.send(JSON.stringify({ a: 'hs', id: null, protocol: 1, protocolMinor: 2 }));
+	slow.send(JSON.stringify({ a: 's', c: 'gw_text', d: id }));
+	await new Promise((r) => slow.once('message', () => slow.once('message', r)));
+	slow._socket.pause();							// reads nothing from now on
+	const chunk = 'y'.repeat(256 * 1024);
+	let k = 0;
+	let most = 0;
+	while ((await metric('closed_lagging_total')) === lagging0) {
+		await h.submit(docG, [`${k++}${chunk}`]);
+		most = Math.max(most, await metric('queued_bytes'));
+		assert.ok(k < 200, 'closed before 200 ops of 256 kB (50 MB) were held for it');
+	}
+	t.diagnostic(`closed after ${k} ops of 256 kB; at most ${most} bytes queued; RSS ${rss0} -> ${rssKb(gw.pid)} kB`);
+	assert.ok(most <= BOUND, `the queues never held more than the bound (${most} bytes)`);
+	await h.submit(docG, [0, 'still here ']);		// the reader goes on
+	slow.terminate();
+	h.close(good);
+	await noSessions();
+	assert.equal(await metric('queued_bytes'), 0, 'nothing queued is left on the account');
+});
+
+test('--ops-waiting-max-bytes: ops that cannot reach the database yet hold at most 4 MiB per connection; more are refused, a client that leaves leaves none', { skip, timeout: 180000 }, async (t) => {
+	const BOUND = 4 * 1024 * 1024;					// the default
+	const refused0 = await metric('ops_refused_waiting_total');
+	const abandoned0 = await metric('ops_abandoned_total');
+	const rss0 = rssKb(gw.pid);
+	const id = h.uid('waiting');
+	const good = await h.connect(gw.url);
+	const docG = h.getDoc(good, 'gw_text', id);
+	await h.subscribe(docG);
+	await h.create(docG, '', 'text-unicode');
+	// The document's row is locked: its first op waits in the database, the rest in the gateway.
+	const lock = await h.pgConnect();
+	await lock.query('BEGIN');
+	await lock.query('SELECT 1 FROM ot.documents WHERE collection = $1 AND name = $2 FOR UPDATE', ['gw_text', id]);
+	const flood = async (n, size) => {
+		const r = await h.Raw.open(gw.url);
+		await r.handshake();
+		for (let i = 1; i <= n; i++) r.send({ a: 'op', c: 'gw_text', d: id, v: 1, seq: i, op: [`${i}:${'z'.repeat(size)}`] });
+		r.send({ a: 'pp' });						// answered after every op before it
+		await r.expect((m) => m.a === 'pp', 'the pong after the flood');
+		return r;
+	};
+	const N = 80;
+	const R = await flood(N, 100000);
+	const refused = R.all.filter((m) => m.a === 'op' && m.error);
+	assert.ok(refused.length > 0, 'ops past the bound are refused');
+	assert.ok(refused.every((m) => m.error.code === 'ERR_TOO_MANY_OPS_WAITING'), `with ERR_TOO_MANY_OPS_WAITING: ${JSON.stringify(refused[0] && refused[0].error)}`);
+	assert.ok(refused.every((m) => !('op' in m)), 'the refusal names the op (a, c, d, v, seq) without echoing its body');
+	const waiting = await metric('ops_waiting_bytes');
+	assert.ok(waiting <= BOUND, `at most the bound waits (${waiting} bytes)`);
+	assert.ok(waiting > BOUND - 2 * 100000 - 4096, `up to the bound (${waiting} bytes)`);
+	assert.equal(await metric('ops_refused_waiting_total'), refused0 + refused.length, 'each refusal counted');
+	const accepted = N - refused.length;
+	// Another connection has a budget of its own; a client that leaves takes its waiting ops with it.
+	const other = h.getDoc(good, 'gw_text', h.uid('waiting-other'));
+	await h.create(other, 'free', 'text-unicode');
+	const L = await flood(5, 1000);
+	assert.deepEqual(L.all.filter((m) => m.a === 'op' && m.error), [], 'another connection\'s ops are taken');
+	L.close();
+	await eventually('the leaver\'s ops to be dropped', async () => (await metric('ops_abandoned_total')) === abandoned0 + 5);
+	t.diagnostic(`${accepted} of ${N} ops of 100 kB taken, ${waiting} bytes waiting; RSS ${rss0} -> ${rssKb(gw.pid)} kB`);
+	await lock.query('COMMIT');
+	await lock.end();
+	await eventually('every op taken to be acked', async () => R.all.filter((m) => m.a === 'op' && !m.error && !('op' in m)).length === accepted);
+	const pg = await h.pgConnect();
+	const final = await h.dbFetch(pg, 'gw_text', id);
+	assert.equal(final.v, 1 + accepted, 'the ops taken are applied, the refused and the dropped ones not');
+	await pg.end();
+	R.close();
+	h.close(good);
+	await noSessions();
+	assert.equal(await metric('ops_waiting_bytes'), 0, 'nothing waiting is left on the account');
+});
+
+test('Origin: scheme, host and port must be the gateway\'s own, whatever Host says (DNS rebinding)', { skip, timeout: 60000 }, async () => {
+	const refused0 = await metric('connections_refused_origin_total');
+	const port = new URL(gw.url).port;
+	const refused = [
+		// A page on the attacker's name, rebound to 127.0.0.1: its Host is its own name too.
+		[`http://evil.example:${port}`, `evil.example:${port}`],
+		[`http://rebind.localhost.example:${port}`, `rebind.localhost.example:${port}`],
+		[`https://127.0.0.1:${port}`, `127.0.0.1:${port}`],		// another scheme
+		['http://127.0.0.1', '127.0.0.1'],						// port 80
+		['null', `127.0.0.1:${port}`],							// a sandboxed or file: page
+		[`http://127.0.0.1:${port}/path`, `127.0.0.1:${port}`],
+		[`http://127.0.0.1:${port}, http://evil.example`, `127.0.0.1:${port}`],
+	];
+	for (const [origin, host] of refused) {
+		assert.equal(await attempt(gw.url, { origin, headers: { Host: host } }), 403, `Origin ${origin} with Host ${host}`);
+	}
+	for (const origin of [`http://localhost:${port}`, `http://LOCALHOST:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`]) {
+		const ws = await attempt(gw.url, { origin, headers: { Host: 'whatever.example' } });
+		assert.ok(ws instanceof WebSocket, `the gateway's own origin ${origin}, whatever the Host (${ws})`);
+		ws.close();
+	}
+	assert.equal(await metric('connections_refused_origin_total'), refused0 + refused.length, 'each refusal counted');
+	// A list entry that is no origin stops the gateway at startup.
+	const { spawnSync } = require('node:child_process');
+	const bad = spawnSync(process.env.GATEWAY_BIN, ['--db', process.env.GATEWAY_DB, '--allow-anonymous',
+		'--allowed-origins', 'https://app.example, app.example'], { encoding: 'utf8', timeout: h.WAIT_MS });
+	assert.equal(bad.status, 2, `a bad --allowed-origins exits 2: ${bad.stderr}`);
+	assert.match(bad.stderr, /"app.example" is no origin/);
+	await noSessions();
+});
+
 test('TLS: the stock client edits over wss://; plain ws:// to that port gets no session', { skip, timeout: 60000 }, async () => {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg_ot_tls_'));
 	const cert = path.join(dir, 'cert.pem');
@@ -210,6 +333,10 @@ test('TLS: the stock client edits over wss://; plain ws:// to that port gets no 
 	const listed = await attempt(tls.url, { ca, origin: 'https://other.example' });
 	assert.ok(listed instanceof WebSocket, `an origin --allowed-origins lists (${listed})`);
 	listed.close();
+	const port443 = await attempt(tls.url, { ca, origin: 'https://app.example:443' });
+	assert.ok(port443 instanceof WebSocket, `the same with its default port written out (${port443})`);
+	port443.close();
+	assert.equal(await attempt(tls.url, { ca, origin: 'http://other.example' }), 403, 'a listed host on another scheme');
 	assert.equal(await attempt(tls.url, { ca, origin: `https://127.0.0.1:${new URL(tls.url).port}` }), 403,
 		'with --allowed-origins, only those');
 	const plain = await attempt(tls.url.replace('wss:', 'ws:'));

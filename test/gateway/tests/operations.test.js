@@ -299,3 +299,45 @@ test('static files: content-hashed assets are cached for a year, everything else
 	await h.stopGateways();
 	fs.rmSync(www, { recursive: true, force: true });
 });
+
+test('static files: no symbolic link leads out of --www; /assets redirects without naming the request\'s Host', { skip, timeout: 60000 }, async () => {
+	const fs = require('node:fs');
+	const os = require('node:os');
+	const http = require('node:http');
+	const www = fs.mkdtempSync(path.join(os.tmpdir(), 'pg_ot_www_'));
+	const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'pg_ot_outside_'));
+	fs.writeFileSync(path.join(outside, 'secret.txt'), 'SECRET');
+	fs.mkdirSync(path.join(www, 'assets'));
+	fs.mkdirSync(path.join(www, 'sub'));
+	fs.writeFileSync(path.join(www, 'index.html'), 'index');
+	fs.writeFileSync(path.join(www, 'sub', 'page.html'), 'page');
+	fs.writeFileSync(path.join(www, 'assets', 'app-1.js'), 'app');
+	fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(www, 'leak.txt'));
+	fs.symlinkSync(outside, path.join(www, 'out'));
+	fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(www, 'assets', 'leak.js'));
+	fs.symlinkSync(path.join(www, 'index.html'), path.join(www, 'inner.html'));
+	const gw = await h.startGateway(['--allow-anonymous', '--www', `${www}/`]);
+	const get = (p, headers = {}) => new Promise((resolve) => {
+		const req = http.get(`${gw.http}${p}`, { headers }, (res) => {
+			let body = '';
+			res.on('data', (d) => { body += d; });
+			res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+		});
+		req.on('error', (e) => resolve({ status: 0, headers: {}, body: String(e) }));
+	});
+	for (const p of ['/', '/index.html', '/sub/page.html', '/assets/app-1.js']) {
+		assert.equal((await get(p)).status, 200, `${p} is served`);
+	}
+	for (const p of ['/leak.txt', '/out/secret.txt', '/assets/leak.js', '/inner.html']) {
+		const r = await get(p);
+		assert.notEqual(r.status, 200, `${p} (a symbolic link) is not served`);
+		assert.ok(!r.body.includes('SECRET'), `${p}: nothing of the file outside`);
+	}
+	const r = await get('/assets', { Host: 'evil.example' });
+	assert.equal(r.status, 301, '/assets redirects to /assets/');
+	assert.equal(r.headers.location, '/assets/', 'to a path, not to the Host the request named');
+	assert.equal(r.headers['x-content-type-options'], 'nosniff', 'with the security headers');
+	await h.stopGateways();
+	fs.rmSync(www, { recursive: true, force: true });
+	fs.rmSync(outside, { recursive: true, force: true });
+});

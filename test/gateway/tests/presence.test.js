@@ -50,7 +50,7 @@ test('presence between two clients on a rich-text document, removed on disconnec
 	assert.deepEqual(last(seenB, 'alice'), { index: 2, length: 3, name: 'Alice' }, 'B sees alice\'s range, extra keys kept');
 	const pmsg = B.received.find((m) => m.a === 'p' && m.id === 'alice');
 	assert.equal(pmsg.ch, `${C}.${id}`, 'channel');
-	assert.equal(pmsg.src, A.connection.id, 'the presence carries the sender\'s src');
+	assert.equal(pmsg.src, h.publicSrc(A.connection.id), 'the presence carries the sender\'s src');
 	assert.equal(pmsg.c, C);
 	assert.equal(pmsg.d, id);
 	assert.equal(pmsg.v, docA.version);
@@ -118,7 +118,7 @@ test('a presence sent at an old version is transformed by the server', { timeout
 	const got = B.received.find((m) => m.a === 'p' && m.id === 'raw');
 	assert.equal(got.v, v1 + 1, 'fanned out at the latest version');
 	assert.deepEqual(got.p, { index: 5, length: 2 }, 'moved past the 3 units inserted before it');
-	assert.equal(got.src, R.id, 'with the sender\'s src');
+	assert.equal(got.src, h.publicSrc(R.id), 'with the sender\'s src');
 	await h.until(() => last(seenB, 'raw'), 'B\'s presence sees raw', [[pB, 'receive']]);
 	assert.deepEqual(last(seenB, 'raw'), { index: 5, length: 2 });
 

@@ -32,7 +32,7 @@ async function checkDatabase(collection, id, version, src, seq) {
 	try {
 		const r = await pg.query('SELECT version, src, seq FROM ot.ops($1, $2, 0)', [collection, id]);
 		assert.equal(r.rows.length, version, 'ot.ops: one row per version');
-		assert.equal(r.rows.filter((x) => x.src === src && Number(x.seq) === seq).length, 1,
+		assert.equal(r.rows.filter((x) => x.src === h.publicSrc(src) && Number(x.seq) === seq).length, 1,
 			`ot.ops: the op (${src}, ${seq}) is stored once`);
 	} finally { await pg.end(); }
 }
@@ -196,3 +196,57 @@ for (const typeName of ['text-unicode', 'rich-text']) {
 		h.close(A); h.close(O);
 	});
 }
+
+// The gateway that took the op goes away before its ack (a restart, or the
+// client comes back elsewhere): the id the client returns with is proved by
+// the new gateway process, the resend recognised and applied once.
+test('ack lost, then the gateway restarts: the resend through the new process is applied once', { skip: h.SKIP_UNLESS_PG_OT, timeout: 120000 }, async () => {
+	const mark = h.clientWarnings.length;
+	const C = 'gw_text';
+	let gw = await h.startGateway(['--allow-anonymous']);
+	const id = h.uid('rc-restart');
+	const A = await h.connect(gw.url);
+	const docA = h.getDoc(A, C, id);
+	await h.subscribe(docA);
+	await h.create(docA, 'abc', 'text-unicode');
+	const O = await h.connect(h.URLS[0]);
+	const docO = h.getDoc(O, C, id);
+	await h.subscribe(docO);
+	const oldSrc = A.connection.id;
+	let lostAck = null;
+	A.socket.dropIn = (m) => {
+		if (m.a === 'op' && m.d === id && !('op' in m) && !m.error && !lostAck) {
+			lostAck = m;
+			return true;
+		}
+		return false;
+	};
+	const x = submitCounting(docA, [3, 'X']);
+	await h.waitVersion(docO, 2);					// X was applied
+	await h.until(() => lostAck, 'the ack of X (lost)');
+	await h.stopGateways();							// the clients are closed with 1001
+	await h.until(() => A.connection.state !== 'connected', 'A disconnected', [[A.connection, 'state']]);
+	gw = await h.startGateway(['--allow-anonymous']);
+	for (const url of [gw.url, h.URLS[h.URLS.length - 1]]) {
+		const receivedBefore = A.received.length;
+		await h.reconnect(A, url);
+		if (url === gw.url) {
+			await x.done;
+			const after = A.received.slice(receivedBefore);
+			assert.equal(after.find((m) => m.a === 'hs').id, oldSrc, 'the new process gives the client its id back');
+			assert.equal(after.filter((m) => m.a === 'op' && m.d === id && m.seq === lostAck.seq && m.src === oldSrc &&
+				!('op' in m) && !m.error).length, 1, 'the resend is acknowledged once, under the client\'s id');
+		}
+		await h.nothingPending(docA);
+		await h.submit(docA, [0, url === gw.url ? 'Y' : 'Z']);
+		A.socket.close();
+		await h.until(() => A.connection.state !== 'connected', 'A disconnected', [[A.connection, 'state']]);
+	}
+	assert.deepEqual([x.calls, x.errors], [1, []], 'the submit callback fired once, without error');
+	await h.waitVersion(docO, 4);
+	assert.equal(docO.data, 'ZYabcX', 'X applied once; the ops after it through either gateway too');
+	await checkDatabase(C, id, 4, oldSrc, lostAck.seq);
+	h.assertClean([A, O], mark);
+	h.close(A); h.close(O);
+	await h.stopGateways();
+});
