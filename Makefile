@@ -26,7 +26,7 @@ DATA = $(EXT_DATA)
 MODULEDIR = extension
 
 REGRESS = text_unicode text_unicode_errors rich_text rich_text_errors \
-	documents documents_errors notify presence input_limits
+	documents documents_errors notify presence input_limits acting_user
 REGRESS_OPTS = --load-extension=pg_ot
 # Concurrency: pg_isolation_regress runs test/isolation/specs/*.spec into output_iso/.
 ISOLATION = concurrent_submit resend_race create_race delete_race notifications
