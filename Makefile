@@ -17,7 +17,7 @@ OT_CORE = extension/ot/ot_alloc.o extension/ot/ot_error.o extension/ot/utf8.o ex
 	extension/ot/attribute_map.o extension/ot/compose_all.o extension/ot/text_unicode.o \
 	extension/ot/rich_text.o
 OBJS = $(OT_CORE) \
-	extension/pg_ot.o extension/functions.o extension/json_jsonb.o extension/ot_errors.o \
+	extension/pg_ot.o extension/functions.o extension/json_jsonb.o extension/json_limits.o extension/ot_errors.o \
 	extension/ot_type.o extension/pg_alloc.o extension/work.o \
 	extension/text_unicode_sql.o extension/rich_text_sql.o \
 	extension/document_shape.o extension/notify.o extension/principal.o
@@ -26,7 +26,7 @@ DATA = $(EXT_DATA)
 MODULEDIR = extension
 
 REGRESS = text_unicode text_unicode_errors rich_text rich_text_errors \
-	documents documents_errors notify presence
+	documents documents_errors notify presence input_limits acting_user
 REGRESS_OPTS = --load-extension=pg_ot
 # Concurrency: pg_isolation_regress runs test/isolation/specs/*.spec into output_iso/.
 ISOLATION = concurrent_submit resend_race create_race delete_race notifications

@@ -140,8 +140,7 @@ range_field(Jsonb *range, const char *key)
 
 	if (getKeyJsonValueFromContainer(&range->root, key, strlen(key), &v) &&
 		v.type == jbvNumeric)
-		d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-											   NumericGetDatum(v.val.numeric)));
+		d = ot_js_number(v.val.numeric);
 	if (!(d >= 0 && d == floor(d)))
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -9,10 +9,58 @@
 
 #include <math.h>
 
+#include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 
 #include "ot_errors.h"
+
+static Numeric
+numeric_constant(const char *text)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+	Numeric		n = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(text),
+														ObjectIdGetDatum(InvalidOid),
+														Int32GetDatum(-1)));
+
+	MemoryContextSwitchTo(old);
+	return n;
+}
+
+double
+ot_js_number(Numeric n)
+{
+	/* Beyond these a double is infinite, or zero, whatever the digits. */
+	static Numeric huge,
+				tiny;
+	Numeric		magnitude = DatumGetNumeric(DirectFunctionCall1(numeric_abs, NumericGetDatum(n)));
+	bool		negative = DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
+															 NumericGetDatum(magnitude))) < 0;
+	double		d;
+
+	if (huge == NULL)
+	{
+		huge = numeric_constant("1e309");
+		tiny = numeric_constant("1e-400");
+	}
+	if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(magnitude),
+										  NumericGetDatum(huge))) >= 0)
+		d = INFINITY;
+	else if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(magnitude),
+											   NumericGetDatum(tiny))) < 0)
+		d = 0.0;
+	else
+	{
+		char	   *text = DatumGetCString(DirectFunctionCall1(numeric_out,
+															   NumericGetDatum(magnitude)));
+
+		d = strtod(text, NULL);
+		pfree(text);
+	}
+	pfree(magnitude);
+	return negative ? -d : d;
+}
 
 JsonbValue
 jsonb_string_value(const char *text, size_t bytes)
@@ -84,8 +132,7 @@ ot_json_from_jsonb(const JsonbValue *v, const OtAllocator *a)
 			out->kind = OJ_NUMBER;
 			out->origin = v->val.numeric;
 			/* As JavaScript reads it: past the range of a double is no number. */
-			out->number = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-															 NumericGetDatum(v->val.numeric)));
+			out->number = ot_js_number(v->val.numeric);
 			if (isinf(out->number))
 				ereport(ERROR,
 						errcode(ERRCODE_OT_BAD_OP),
@@ -98,6 +145,7 @@ ot_json_from_jsonb(const JsonbValue *v, const OtAllocator *a)
 			out->len = v->val.string.len;
 			break;
 		case jbvBinary:
+			check_stack_depth();	/* one level per nested array or object */
 			read_container(v->val.binary.data, out, a);
 			break;
 		default:
@@ -131,12 +179,14 @@ ot_json_push(JsonbParseState **state, JsonbIteratorToken tok,
 			v = jsonb_string_value(value->str, value->len);
 			break;
 		case OJ_ARRAY:
+			check_stack_depth();
 			pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
 			for (size_t i = 0; i < value->len; i++)
 				ot_json_push(state, WJB_ELEM, &value->items[i]);
 			pushJsonbValue(state, WJB_END_ARRAY, NULL);
 			return;
 		case OJ_OBJECT:
+			check_stack_depth();
 			pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
 			for (size_t i = 0; i < value->len; i++)
 			{

@@ -526,6 +526,14 @@ BEGIN
 END
 $$;
 
+-- Refuses (OT001) JSON that the gateway or a JavaScript client could not read
+-- back as it was, or that PostgreSQL would print much longer than it came
+-- (README "Limits of stored JSON"): the one check of client JSON on its way
+-- into the store, made by ot._write for every op and create.
+CREATE FUNCTION ot._check_storable(value jsonb, what text) RETURNS void
+	AS 'MODULE_PATHNAME', 'pg_ot_check_storable'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 -- Checks a create's shape as ShareDB does, before anything else.
 CREATE FUNCTION ot._check_create(created jsonb) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
@@ -537,6 +545,7 @@ BEGIN
 			'Give the type by name ("text-unicode", "rich-text") or URI.');
 	END IF;
 	PERFORM ot.type_uri(created->>'type');
+	PERFORM ot._check_storable(created->'data', 'create data');
 END
 $$;
 
@@ -566,6 +575,11 @@ BEGIN
 		PERFORM ot._reject('OT001', 'src and seq must be given together',
 			'They identify the op so that a resend applies once.');
 	END IF;
+	IF seq < 0 OR seq > 9007199254740991 THEN
+		PERFORM ot._reject('22023', pg_catalog.format('seq %s is out of range', seq),
+			'A seq is an integer from 0 to 2^53 - 1, as ShareDB clients count.');
+	END IF;
+	PERFORM ot._check_storable(op, 'op');
 	IF created IS NOT NULL THEN
 		PERFORM ot._check_create(created);
 	END IF;

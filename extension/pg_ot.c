@@ -39,14 +39,17 @@ _PG_init(void)
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
 
+	/* Values SET before the module loaded are applied here, through the hook. */
+	pg_ot_user_loading = true;
 	DefineCustomStringVariable("pg_ot.user",
 							   "The user a gateway acts for.",
-							   "Only members of role ot_gateway may set it; when empty, "
-							   "pg_ot acts for the SQL role.",
+							   "Only members of role ot_gateway may set it, in their session; "
+							   "when empty, pg_ot acts for the SQL role.",
 							   &pg_ot_user,
 							   "",
 							   PGC_USERSET, 0,
-							   NULL, NULL, NULL);
+							   pg_ot_check_user, NULL, NULL);
+	pg_ot_user_loading = false;
 
 	MarkGUCPrefixReserved("pg_ot");
 }

@@ -5,6 +5,8 @@
 #ifndef PG_OT_H
 #define PG_OT_H
 
+#include "utils/guc.h"
+
 /* pg_ot.notify_channels: how many NOTIFY channels documents hash onto. */
 extern int	pg_ot_notify_channels;
 
@@ -13,5 +15,9 @@ extern int	pg_ot_snapshot_interval;
 
 /* pg_ot.user: the user a gateway acts for, or "" for the SQL role. */
 extern char *pg_ot_user;
+
+/* Its check hook (principal.c), and whether the module is defining it. */
+extern bool pg_ot_user_loading;
+extern bool pg_ot_check_user(char **newval, void **extra, GucSource source);
 
 #endif							/* PG_OT_H */

@@ -86,9 +86,7 @@ read_insert(const DeltaReader *r, const JsonbValue *v)
 	}
 	/* JavaScript takes these falsy embeds for no insert at all. */
 	if (v->type == jbvNull || (v->type == jbvBool && !v->val.boolean) ||
-		(v->type == jbvNumeric &&
-		 DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-											NumericGetDatum(v->val.numeric))) == 0))
+		(v->type == jbvNumeric && ot_js_number(v->val.numeric) == 0))
 		bad_delta(r, "inserts an embed that is null, false or 0");
 	return rt_embed(ot_json_from_jsonb(v, r->alloc), NULL);
 }

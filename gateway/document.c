@@ -4,9 +4,12 @@
  */
 #include "document.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "error_codes.h"
 #include "listener.h"
 #include "metrics.h"
 #include "pool.h"
@@ -18,8 +21,7 @@
 /* Beyond this a lagging subscriber reads from the database instead. */
 #define LOG_MAX 4096
 
-static const char messages_sql[] =
-"SELECT m::text FROM ot.messages($1, $2, $3) m";
+static const char messages_sql[] = OP_ROWS_SQL;
 
 static Table docs;
 
@@ -247,39 +249,90 @@ sub_pump(Sub *sub)
 	}
 }
 
-void
-op_rows_each(const PGresult *res, OpRowFn fn, void *arg)
+/* An integer column of a row; false when NULL or not an integer. */
+static bool
+row_integer(const PGresult *res, int row, int col, int64_t *out)
 {
-	bool		go_on = true;
+	const char *text = PQgetvalue(res, row, col);
+	char	   *end;
 
-	for (int i = 0; go_on && i < PQntuples(res); i++)
+	if (PQgetisnull(res, row, col))
+		return false;
+	errno = 0;
+	*out = strtoll(text, &end, 10);
+	return errno == 0 && end != text && *end == '\0';
+}
+
+bool
+op_rows_each(const Doc *doc, const PGresult *res, int first, int n, int64_t from, OpRowFn fn,
+			 void *arg, int64_t *failed_v)
+{
+	for (int i = first; i < first + n; i++)
 	{
-		const char *text = PQgetvalue(res, i, 0);
-		json_t	   *m = json_loads(text, 0, NULL);
 		int64_t		v,
-					seq;
-		const char *src;
+					seq = -1;
+		const char *src = PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2);
+		int64_t		expected = from + (i - first);
 
-		if (m && op_message_meta(m, &v, &src, &seq))
-			go_on = fn(text, v, src, seq, arg);
-		json_decref(m);
+		if (!row_integer(res, i, 1, &v) || v != expected ||
+			(!PQgetisnull(res, i, 3) && !row_integer(res, i, 3, &seq)))
+		{
+			metrics.op_rows_unusable++;
+			if (row_integer(res, i, 1, &v) && v > expected)
+				lwsl_err("%s/%s: version %lld is missing from the op log (the read from %lld went on "
+						 "at %lld): it and what follows are not delivered\n", doc->collection, doc->id,
+						 (long long) expected, (long long) from, (long long) v);
+			else
+				lwsl_err("%s/%s: the op row read for version %lld has no usable version or seq: "
+						 "it and what follows are not delivered\n", doc->collection, doc->id,
+						 (long long) expected);
+			*failed_v = expected;
+			return false;
+		}
+		if (!fn(PQgetvalue(res, i, 0), (size_t) PQgetlength(res, i, 0), v, src, seq, arg))
+			break;
 	}
+	return true;
+}
+
+void
+sub_fail(Sub *sub, const char *code, const char *message)
+{
+	Session    *s = sub->session;
+
+	if (s)
+	{
+		metrics.subscriptions_failed++;
+		lwsl_err("%s/%s: the subscription of %s stops at version %lld: %s\n", sub->doc->collection,
+				 sub->doc->id, s->id, (long long) sub->next_v, message);
+		session_send_error(s, json_pack("{s:s,s:s,s:s}", "a", "f", "c", sub->doc->collection,
+										"d", sub->doc->id), code, message);
+	}
+	sub_drop(sub);
+}
+
+/* The message of a version that cannot be delivered. */
+static void
+unreadable_message(char *buf, size_t size, int64_t v)
+{
+	snprintf(buf, size, "version %lld of the document cannot be read from the op log; "
+			 "this subscription receives nothing more", (long long) v);
 }
 
 /* ---------- catch-up reads ---------- */
 
 static bool
-learn_row(const char *text, int64_t v, const char *src, int64_t seq, void *arg)
+learn_row(const char *text, size_t len, int64_t v, const char *src, int64_t seq, void *arg)
 {
 	Doc		   *doc = arg;
 
 	if (v == doc->head)
-		doc_learn(doc, v, frame_from_bytes(text, strlen(text)), src, seq);
+		doc_learn(doc, v, frame_from_bytes(text, len), src, seq);
 	return true;
 }
 
 static bool
-deliver_row(const char *text, int64_t v, const char *src, int64_t seq, void *arg)
+deliver_row(const char *text, size_t len, int64_t v, const char *src, int64_t seq, void *arg)
 {
 	Sub		   *sub = arg;
 
@@ -287,9 +340,16 @@ deliver_row(const char *text, int64_t v, const char *src, int64_t seq, void *arg
 		return true;
 	if (sub_awaits_ack(sub, src, seq))
 		return false;
-	session_send(sub->session, frame_from_bytes(text, strlen(text)));
+	session_send(sub->session, frame_from_bytes(text, len));
 	sub->next_v++;
 	return true;
+}
+
+/* The version a read of op messages started from (its third parameter). */
+static int64_t
+read_from(const DbRead *read)
+{
+	return strtoll(read->params[2], NULL, 10);
 }
 
 static const char *
@@ -306,24 +366,45 @@ reader_of(Doc *doc)
 	return NULL;
 }
 
+/*
+ * The document's own read failed, or stopped at a version it cannot deliver:
+ * the log starts afresh, and each subscriber reads what it lacks itself, as
+ * its own user, and hears of it (sub_fail) if that read fails too.
+ */
+static void
+doc_read_failed(Doc *doc)
+{
+	log_reset(doc);
+	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, doc->subs.head)
+	{
+		Sub		   *sub = lws_container_of(p, Sub, doc_link);
+
+		if (sub->session && sub->state == SUB_ACTIVE && !sub->catching_up)
+			sub_catch_up(sub);
+	}
+	lws_end_foreach_dll_safe(p, p1);
+}
+
 static void
 doc_caught_up(DbRead *read, PGresult *res)
 {
 	Doc		   *doc = read->arg;
 	int64_t		head_before = doc->head;
+	int64_t		failed_v;
 	char		buf[256];
 
 	doc->catching_up = false;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
 		lwsl_err("catch-up of %s/%s: %s\n", doc->collection, doc->id,
 				 pg_result_message(res, buf, sizeof(buf)));
-	else
-	{
-		op_rows_each(res, learn_row, doc);
-		/* Notified meanwhile beyond what the read saw: read again. */
-		if (doc->seen > doc->head && doc->head > head_before)
-			doc_catch_up(doc);
+		doc_read_failed(doc);
 	}
+	else if (!op_rows_each(doc, res, 0, PQntuples(res), read_from(read), learn_row, doc, &failed_v))
+		doc_read_failed(doc);
+	/* Notified meanwhile beyond what the read saw: read again. */
+	else if (doc->seen > doc->head && doc->head > head_before)
+		doc_catch_up(doc);
 	pump_all(doc);
 	doc_release(doc);
 }
@@ -352,19 +433,40 @@ doc_catch_up(Doc *doc)
 	pool_read(db_read_new(messages_sql, user, doc_caught_up, doc, 3, params));
 }
 
+/* A subscriber's read failed: its ShareDB code is known. */
+static void
+sub_read_failed(const char *code, const char *message, void *arg)
+{
+	Sub		   *sub = arg;
+
+	sub->catching_up = false;
+	sub_fail(sub, code, message);
+}
+
 static void
 sub_caught_up(DbRead *read, PGresult *res)
 {
 	Sub		   *sub = read->arg;
 	Doc		   *doc = sub->doc;
+	int64_t		failed_v;
 	char		buf[256];
 
-	sub->catching_up = false;
 	if (sub->session && PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		/* Reading again would fail again: the subscriber hears why. */
 		lwsl_err("catch-up of %s/%s for %s: %s\n", doc->collection, doc->id, sub->session->id,
 				 pg_result_message(res, buf, sizeof(buf)));
-	else if (sub->session)
-		op_rows_each(res, deliver_row, sub);
+		error_code_of(res, true, sub_read_failed, sub);		/* still catching up till then */
+		return;
+	}
+	sub->catching_up = false;
+	if (sub->session &&
+		!op_rows_each(doc, res, 0, PQntuples(res), read_from(read), deliver_row, sub, &failed_v))
+	{
+		unreadable_message(buf, sizeof(buf), failed_v);
+		sub_fail(sub, "ERR_UNKNOWN_ERROR", buf);
+		return;
+	}
 	if (sub->session == NULL)
 	{
 		sub_drop(sub);			/* it was waiting for this read to go */
@@ -568,36 +670,57 @@ docs_listener_restored(void)
 	free(list);
 }
 
+typedef struct SubmitRows
+{
+	Doc		   *doc;
+	Session    *s;
+	Sub		   *sub;
+	bool		gated;
+} SubmitRows;
+
+/* One op a submit was transformed against: into the log, and to its session. */
+static bool
+submit_row(const char *text, size_t len, int64_t v, const char *src, int64_t mseq, void *arg)
+{
+	SubmitRows *r = arg;
+	Frame	   *f = frame_from_bytes(text, len);
+
+	if (r->doc->known)
+		doc_learn(r->doc, v, frame_ref(f), src, mseq);
+	if (r->s && (!r->gated || v >= r->sub->next_v))
+	{
+		session_send(r->s, frame_ref(f));
+		if (r->gated)
+			r->sub->next_v = v + 1;
+	}
+	frame_unref(f);
+	return true;
+}
+
 void
-doc_submit_result(Doc *doc, Session *s, json_t *ops, json_t *ack)
+doc_submit_result(Doc *doc, Session *s, const PGresult *ops, int first, int n, json_t *ack)
 {
 	Sub		   *sub = s ? sub_find(s, doc) : NULL;
 	bool		gated = sub && sub->state == SUB_ACTIVE;
 	json_t	   *ackv = json_object_get(ack, "v");
-	size_t		i;
-	json_t	   *m;
+	SubmitRows	rows = {doc, s, sub, gated};
+	int64_t		failed_v;
+	char		buf[256];
 
 	if (gated)
 		sub_pump(sub);			/* what the log has before the op goes first */
-	json_array_foreach(ops, i, m)
+	/* The ops are the versions just before the ack's (the submit holds doc). */
+	if (!json_is_integer(ackv) ||
+		!op_rows_each(doc, ops, first, n, json_integer_value(ackv) - n, submit_row, &rows, &failed_v))
 	{
-		int64_t		v,
-					mseq;
-		const char *src;
-		Frame	   *f;
-
-		if (!op_message_meta(m, &v, &src, &mseq))
-			continue;
-		f = frame_from_json(m);
-		if (doc->known)
-			doc_learn(doc, v, frame_ref(f), src, mseq);
-		if (s && (!gated || v >= sub->next_v))
+		if (sub)
 		{
-			session_send(s, frame_ref(f));
-			if (gated)
-				sub->next_v = v + 1;
+			unreadable_message(buf, sizeof(buf), json_is_integer(ackv) ? failed_v : -1);
+			sub->inflight = false;
+			sub_fail(sub, "ERR_UNKNOWN_ERROR", buf);
+			sub = NULL;
+			gated = false;
 		}
-		frame_unref(f);
 	}
 	if (s)
 		session_send_json(s, json_incref(ack));

@@ -118,21 +118,45 @@ void		docs_notification(json_t *m, const char *payload, size_t len);
 void		docs_listener_restored(void);
 
 /*
- * A submit's result reached the gateway: op messages the op was transformed
- * against (JSON array) and the ack.  Learns the ops into the log and gives
- * the session (NULL if gone) the ops it lacks, then the ack.
+ * A submit's result reached the gateway: rows [first, first + n) of ops are
+ * the op messages the op was transformed against (OP_ROWS_SQL's columns),
+ * ack its ack.  Learns the ops into the log and gives the session (NULL if
+ * gone) the ops it lacks, then the ack.
  */
-void		doc_submit_result(Doc *doc, Session *s, json_t *ops, json_t *ack);
+void		doc_submit_result(Doc *doc, Session *s, const PGresult *ops, int first, int n,
+							  json_t *ack);
 
 /* Parses "v", "src", "seq" of an op message; false if it has no integer v. */
 bool		op_message_meta(const json_t *m, int64_t *v, const char **src, int64_t *seq);
 
 /*
- * Calls fn for each row of a read of op messages (text in column 0), in
- * order, with its text and meta data; stops when fn returns false.
+ * Reads of op messages return each as the text PostgreSQL printed, which is
+ * forwarded as the frame and never parsed, beside what the gateway needs to
+ * know of it: columns text, v, src, seq.  Nothing a row holds can make it
+ * unreadable.
  */
-typedef bool (*OpRowFn) (const char *text, int64_t v, const char *src, int64_t seq, void *arg);
-void		op_rows_each(const PGresult *res, OpRowFn fn, void *arg);
+#define OP_ROWS_COLUMNS "m::text, m->>'v', m->>'src', m->>'seq'"
+#define OP_ROWS_SQL "SELECT " OP_ROWS_COLUMNS " FROM ot.messages($1, $2, $3) m"
+
+/*
+ * Calls fn for each row of such a read, which must hold the versions from,
+ * from + 1, ... in order; stops when fn returns false.  A row that breaks
+ * the sequence (a version missing from the op log) or has no version is
+ * logged and counted, and ends the walk: false, with *failed_v the version
+ * that could not be delivered.  Rows after it are never delivered, so no
+ * subscriber receives a version without the ones before it.
+ */
+typedef bool (*OpRowFn) (const char *text, size_t len, int64_t v, const char *src, int64_t seq,
+						 void *arg);
+bool		op_rows_each(const Doc *doc, const PGresult *res, int first, int n, int64_t from,
+						 OpRowFn fn, void *arg, int64_t *failed_v);
+
+/*
+ * Ends a subscription whose next ops cannot be read: the client receives an
+ * error for the document (an "f" reply with error, which the stock client
+ * emits as the document's 'error' event) and nothing more of it.
+ */
+void		sub_fail(Sub *sub, const char *code, const char *message);
 
 void		documents_init(void);
 int			documents_count(void);

@@ -10,30 +10,37 @@
 #include "client_id.h"
 #include "document.h"
 #include "error_codes.h"
+#include "json_text.h"
 #include "metrics.h"
 #include "pool.h"
 
+/*
+ * Snapshots come as the text PostgreSQL prints and go into the reply as
+ * they are (json_text.h): the gateway never parses document data.
+ */
 static const char snapshot_sql[] =
 "SELECT (pg_catalog.jsonb_build_object('v', f.version, 'type', f.type)"
 " || CASE WHEN f.data IS NULL THEN '{}' ELSE pg_catalog.jsonb_build_object('data', f.data) END)::text,"
 " f.version FROM ot.fetch($1, $2) f";
 
-static const char ops_sql[] =
-"SELECT m::text FROM ot.messages($1, $2, $3) m";
+static const char ops_sql[] = OP_ROWS_SQL;
 
-static const char snapshot_at_version_sql[] =
-"SELECT pg_catalog.jsonb_build_object('v', f.version, 'type', f.type, 'data', f.data, 'm', NULL)::text"
-" FROM ot.fetch($1, $2, $3::bigint) f";
+#define SNAPSHOT_AT_SQL(from) \
+"SELECT (pg_catalog.jsonb_build_object('v', f.version, 'type', f.type, 'm', NULL)" \
+" || CASE WHEN f.data IS NULL THEN '{}' ELSE pg_catalog.jsonb_build_object('data', f.data) END)::text" \
+" FROM " from " f"
+
+static const char snapshot_at_version_sql[] = SNAPSHOT_AT_SQL("ot.fetch($1, $2, $3::bigint)");
 
 static const char snapshot_at_time_sql[] =
-"SELECT pg_catalog.jsonb_build_object('v', f.version, 'type', f.type, 'data', f.data, 'm', NULL)::text"
-" FROM ot.fetch_at($1, $2, pg_catalog.to_timestamp($3::float8 / 1000)) f";
+SNAPSHOT_AT_SQL("ot.fetch_at($1, $2, pg_catalog.to_timestamp($3::float8 / 1000))");
 
 typedef struct Bulk
 {
 	Ticket		ticket;
 	json_t	   *request;
-	json_t	   *data;			/* array form: id -> snapshot or {error} */
+	bool		has_data;		/* array form: a data object, id -> snapshot or {error} */
+	JsonText	data;
 	json_t	   *error;			/* object form: the first error */
 	int			outstanding;
 	Sub		  **held;			/* subscriptions opened once the reply is out */
@@ -50,6 +57,7 @@ typedef struct DocRead
 	json_t	   *request;		/* a single request, for its reply */
 	int64_t		from_v;			/* < 0: the snapshot */
 	int64_t		next_v;			/* after the ops read */
+	bool		unreadable;		/* an op of the client's own at next_v could not be given back */
 } DocRead;
 
 /* Closes a subscription whose read ended without opening it. */
@@ -85,13 +93,25 @@ bulk_finish(Bulk *bulk)
 	{
 		json_t	   *reply = json_pack("{s:O,s:O}", "a", json_object_get(request, "a"),
 									  "c", json_object_get(request, "c"));
+		JsonText	t;
 
-		if (bulk->data)
-			json_object_set(reply, "data", bulk->data);
-		else
+		if (!bulk->has_data)
 			json_object_set(reply, "b", json_object_get(request, "b"));
-		session_send_json(s, reply);
+		json_text_open(&t);
+		json_text_members(&t, reply);
+		if (bulk->has_data)
+		{
+			size_t		len;
+			char	   *data = json_text_close(&bulk->data, &len);
+
+			json_text_raw_member(&t, "data", data, len);
+			free(data);
+		}
+		session_send(s, json_text_frame(&t));
+		json_decref(reply);
 	}
+	if (bulk->has_data)
+		free(bulk->data.buf);	/* NULL once closed */
 	for (int i = 0; i < bulk->nheld; i++)
 	{
 		if (failed)
@@ -100,15 +120,17 @@ bulk_finish(Bulk *bulk)
 			sub_open(bulk->held[i], bulk->held[i]->next_v);
 	}
 	json_decref(bulk->request);
-	json_decref(bulk->data);
 	json_decref(bulk->error);
 	free(bulk->held);
 	free(bulk);
 }
 
-/* One document of a read is done: snapshot (or NULL after ops), or error. */
+/*
+ * One document of a read is done: snapshot (its JSON text, or NULL after
+ * ops), or error.
+ */
 static void
-read_finished(DocRead *r, json_t *snapshot, int64_t next_v, json_t *error)
+read_finished(DocRead *r, const char *snapshot, int64_t next_v, json_t *error)
 {
 	Session    *s = r->ticket.session;
 	Sub		   *sub = r->sub;
@@ -118,9 +140,19 @@ read_finished(DocRead *r, json_t *snapshot, int64_t next_v, json_t *error)
 	{
 		Bulk	   *bulk = r->bulk;
 
-		if (bulk->data && (snapshot || error))
-			json_object_set_new(bulk->data, r->doc->id,
-								snapshot ? json_incref(snapshot) : json_pack("{s:O}", "error", error));
+		if (bulk->has_data && snapshot)
+			json_text_raw_member(&bulk->data, r->doc->id, snapshot, strlen(snapshot));
+		else if (bulk->has_data && error)
+		{
+			json_t	   *e = json_pack("{s:O}", "error", error);
+			char	   *text = json_dumps(e, JSON_COMPACT);
+
+			if (text == NULL)
+				out_of_memory();
+			json_text_raw_member(&bulk->data, r->doc->id, text, strlen(text));
+			free(text);
+			json_decref(e);
+		}
 		else if (error && bulk->error == NULL)
 			bulk->error = json_incref(error);
 		if (sub && error)
@@ -145,17 +177,20 @@ read_finished(DocRead *r, json_t *snapshot, int64_t next_v, json_t *error)
 			json_t	   *reply = json_pack("{s:O,s:O,s:O}", "a", json_object_get(r->request, "a"),
 										  "c", json_object_get(r->request, "c"),
 										  "d", json_object_get(r->request, "d"));
+			JsonText	t;
 
+			json_text_open(&t);
+			json_text_members(&t, reply);
 			if (snapshot)
-				json_object_set(reply, "data", snapshot);
-			session_send_json(s, reply);
+				json_text_raw_member(&t, "data", snapshot, strlen(snapshot));
+			session_send(s, json_text_frame(&t));
+			json_decref(reply);
 		}
 		if (sub && (error || !s))
 			sub_abandon(sub);
 		else if (sub)
 			sub_open(sub, next_v);
 	}
-	json_decref(snapshot);
 	json_decref(error);
 	json_decref(r->request);
 	doc_release(r->doc);
@@ -168,15 +203,22 @@ read_failed(const char *code, const char *message, void *arg)
 	read_finished(arg, NULL, 0, json_pack("{s:s,s:s}", "code", code, "message", message));
 }
 
-/* A row for s: as read, but for s's own op, which goes back under the id s holds. */
+/*
+ * A row for s: as read, but for s's own op, which goes back under the id s
+ * holds (the client knows its ops by it).  NULL if that op cannot be parsed
+ * (a row stored before the limits of stored JSON): the read fails loudly
+ * rather than hand the client its own op as someone else's.
+ */
 static Frame *
-row_frame(Session *s, const char *text, const char *src)
+row_frame(Session *s, const char *text, size_t len, const char *src)
 {
 	json_t	   *m;
 	Frame	   *f;
 
-	if (!client_id_owns(&s->client, src) || (m = json_loads(text, 0, NULL)) == NULL)
-		return frame_from_bytes(text, strlen(text));
+	if (!client_id_owns(&s->client, src))
+		return frame_from_bytes(text, len);
+	if ((m = json_loadb(text, len, 0, NULL)) == NULL)
+		return NULL;
 	client_id_give_back(&s->client, m);
 	f = frame_from_json(m);
 	json_decref(m);
@@ -185,16 +227,24 @@ row_frame(Session *s, const char *text, const char *src)
 
 /* An op since the version asked: to the client, up to its own op in flight. */
 static bool
-send_row(const char *text, int64_t v, const char *src, int64_t seq, void *arg)
+send_row(const char *text, size_t len, int64_t v, const char *src, int64_t seq, void *arg)
 {
 	DocRead    *r = arg;
+	Frame	   *f;
 
 	if (r->sub && r->sub->session && sub_awaits_ack(r->sub, src, seq))
 		return false;			/* the gate goes on after the op's ack */
+	if (r->ticket.session)
+	{
+		if ((f = row_frame(r->ticket.session, text, len, src)) == NULL)
+		{
+			r->unreadable = true;
+			return false;
+		}
+		session_send(r->ticket.session, f);
+	}
 	if (v >= r->next_v)
 		r->next_v = v + 1;
-	if (r->ticket.session)
-		session_send(r->ticket.session, row_frame(r->ticket.session, text, src));
 	return true;
 }
 
@@ -202,6 +252,7 @@ static void
 read_done(DbRead *read, PGresult *res)
 {
 	DocRead    *r = read->arg;
+	int64_t		failed_v;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
@@ -210,19 +261,27 @@ read_done(DbRead *read, PGresult *res)
 	}
 	if (r->from_v < 0)
 	{
-		json_t	   *snapshot = PQntuples(res) == 1 ? json_loads(PQgetvalue(res, 0, 0), 0, NULL) : NULL;
-
-		if (snapshot == NULL)
+		if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
 		{
+			lwsl_err("%s/%s: ot.fetch returned %d rows\n", r->doc->collection, r->doc->id, PQntuples(res));
 			read_finished(r, NULL, 0, json_pack("{s:s,s:s}", "code", "ERR_UNKNOWN_ERROR",
 												"message", "the snapshot could not be read"));
 			return;
 		}
-		read_finished(r, snapshot, strtoll(PQgetvalue(res, 0, 1), NULL, 10), NULL);
+		read_finished(r, PQgetvalue(res, 0, 0), strtoll(PQgetvalue(res, 0, 1), NULL, 10), NULL);
 		return;
 	}
 	r->next_v = r->from_v;
-	op_rows_each(res, send_row, r);
+	if (!op_rows_each(r->doc, res, 0, PQntuples(res), r->from_v, send_row, r, &failed_v) ||
+		(r->unreadable && (failed_v = r->next_v, true)))
+	{
+		char		buf[160];
+
+		snprintf(buf, sizeof(buf), "version %lld of the document cannot be read from the op log",
+				 (long long) failed_v);
+		read_finished(r, NULL, 0, json_pack("{s:s,s:s}", "code", "ERR_UNKNOWN_ERROR", "message", buf));
+		return;
+	}
 	read_finished(r, NULL, r->next_v, NULL);
 }
 
@@ -343,7 +402,9 @@ fetch_bulk(Session *s, json_t *request, bool subscribe)
 	bulk = xcalloc(1, sizeof(Bulk));
 
 	bulk->request = request;
-	bulk->data = json_is_array(b) ? json_object() : NULL;
+	bulk->has_data = json_is_array(b);
+	if (bulk->has_data)
+		json_text_open(&bulk->data);
 	bulk->outstanding = (int) n + 1;	/* + 1 until every read has started */
 	bulk->held = xcalloc(n + 1, sizeof(Sub *));
 	ticket_attach(&bulk->ticket, s);
@@ -373,21 +434,27 @@ typedef struct SnapshotRead
 	json_t	   *request;
 } SnapshotRead;
 
+/* The reply: a and id, then the members of snapshot (JSON text), or the error. */
 static void
-snapshot_reply(SnapshotRead *r, json_t *reply, const char *code, const char *message)
+snapshot_reply(SnapshotRead *r, const char *snapshot, const char *code, const char *message)
 {
 	Session    *s = r->ticket.session;
 
 	ticket_detach(&r->ticket);
 	if (s && code)
 		session_send_error(s, json_incref(r->request), code, message);
-	else if (s && reply)
+	else if (s && snapshot)
 	{
-		json_object_set(reply, "a", json_object_get(r->request, "a"));
-		json_object_set(reply, "id", json_object_get(r->request, "id"));
-		session_send_json(s, json_incref(reply));
+		json_t	   *head = json_pack("{s:O,s:O}", "a", json_object_get(r->request, "a"),
+									 "id", json_object_get(r->request, "id"));
+		JsonText	t;
+
+		json_text_open(&t);
+		json_text_members(&t, head);
+		json_text_raw_members(&t, snapshot, strlen(snapshot));
+		session_send(s, json_text_frame(&t));
+		json_decref(head);
 	}
-	json_decref(reply);
 	json_decref(r->request);
 	free(r);
 }
@@ -402,17 +469,16 @@ static void
 snapshot_at_done(DbRead *read, PGresult *res)
 {
 	SnapshotRead *r = read->arg;
-	json_t	   *reply;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		error_code_of(res, true, snapshot_failed, r);
 		return;
 	}
-	reply = PQntuples(res) == 1 ? json_loads(PQgetvalue(res, 0, 0), 0, NULL) : NULL;
-	if (reply && json_is_null(json_object_get(reply, "data")))
-		json_object_del(reply, "data");
-	snapshot_reply(r, reply, reply ? NULL : "ERR_UNKNOWN_ERROR", "the snapshot could not be read");
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+		snapshot_reply(r, NULL, "ERR_UNKNOWN_ERROR", "the snapshot could not be read");
+	else
+		snapshot_reply(r, PQgetvalue(res, 0, 0), NULL, NULL);
 }
 
 void

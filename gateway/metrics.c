@@ -139,6 +139,12 @@ metrics_render(size_t *len)
 	counter(&t, "frames_sent_total", "frames queued to clients", metrics.frames_sent);
 	counter(&t, "notifications_total", "notifications received", metrics.notifications);
 	counter(&t, "gap_fills_total", "op log reads for ops the notifications missed", metrics.gap_fills);
+	counter(&t, "op_rows_unusable_total",
+			"op rows read that could not be delivered (a version missing from the op log)",
+			metrics.op_rows_unusable);
+	counter(&t, "subscriptions_failed_total",
+			"subscriptions stopped with an error to the client because their next ops could not be read",
+			metrics.subscriptions_failed);
 	counter(&t, "rate_limited_total", "client messages answered ERR_RATE_LIMITED", metrics.rate_limited);
 	counter(&t, "closed_lagging_total", "clients closed with 4008 for not reading", metrics.closed_lagging);
 	counter(&t, "presence_merged_total", "presence updates over the presence rate, merged into a later one",

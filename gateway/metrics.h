@@ -24,6 +24,8 @@ typedef struct Metrics
 	uint64_t	frames_sent;
 	uint64_t	notifications;		/* received on the LISTEN connection */
 	uint64_t	gap_fills;			/* op log reads after a missed notification */
+	uint64_t	op_rows_unusable;	/* op rows read that could not be delivered */
+	uint64_t	subscriptions_failed;	/* stopped with an error: their ops could not be read */
 	uint64_t	closed_lagging;		/* sessions closed for an over-full queue */
 	uint64_t	listener_reconnects;
 	uint64_t	db_timeouts;		/* round trips past their deadline: connection dropped */

@@ -422,9 +422,25 @@ transformed(DbRead *read, PGresult *res)
 	}
 	if (s)
 	{
+		/*
+		 * PostgreSQL writes a number the client sent as 1e300 out in full,
+		 * an integer jansson cannot hold: read it as a double, as the
+		 * clients will.
+		 */
+		const char *text = PQgetvalue(res, 0, 1);
+		json_t	   *p = PQgetisnull(res, 0, 1) ? json_null() : json_loads(text, JSON_DECODE_ANY, NULL);
+
+		if (p == NULL)
+			p = json_loads(text, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL);
+		if (p == NULL)
+		{
+			lwsl_err("presence moved by the database could not be read: %.200s\n", text);
+			presence_failed("ERR_PRESENCE_TRANSFORM_FAILED", "the presence could not be moved to the "
+							"document's latest version", r);
+			return;
+		}
 		json_object_set_new(r->record, "v", json_integer(strtoll(PQgetvalue(res, 0, 0), NULL, 10)));
-		json_object_set_new(r->record, "p", PQgetisnull(res, 0, 1) ? json_null() :
-							json_loads(PQgetvalue(res, 0, 1), JSON_DECODE_ANY, NULL));
+		json_object_set_new(r->record, "p", p);
 		publish(s, r->record);
 	}
 	presence_read_free(r);

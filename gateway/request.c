@@ -145,12 +145,49 @@ check_request(const json_t *r, const char *a, Needs *needs)
 	return "Invalid or unknown message";
 }
 
+/* An integral double a client wrote where the protocol counts: an integer. */
+static void
+count_as_integer(json_t *holder, const char *key, json_t *value)
+{
+	double		d = json_real_value(value);
+
+	if (json_is_real(value) && d == floor(d) && fabs(d) <= 9007199254740991.0)
+		json_object_set_new(holder, key, json_integer((json_int_t) d));
+}
+
+/*
+ * JavaScript writes integers up to 1e21 out in full, and jansson holds none
+ * past 2^63: an op with 1e19 in it would go unanswered, its client waiting
+ * forever.  Such a message is read with its numbers as doubles, as
+ * JavaScript reads it, and its counts (v, seq, ...; the versions of a bulk
+ * request) back as integers; the database then refuses the number (OT001).
+ */
+static json_t *
+parse_as_doubles(const char *text, size_t len)
+{
+	json_t	   *request = json_loadb(text, len, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL);
+	const char *key;
+	json_t	   *value;
+	void	   *tmp;
+
+	json_object_foreach_safe(request, tmp, key, value)
+		count_as_integer(request, key, value);
+	json_object_foreach_safe(json_object_get(request, "b"), tmp, key, value)
+		count_as_integer(json_object_get(request, "b"), key, value);
+	return request;
+}
+
 json_t *
 request_parse(const char *text, size_t len, const char **problem)
 {
-	json_t	   *request = json_loadb(text, len, JSON_DECODE_ANY, NULL);
-	const char *a = json_string_value(json_object_get(request, "a"));
+	json_error_t error;
+	json_t	   *request = json_loadb(text, len, JSON_DECODE_ANY, &error);
+	const char *a;
 	Needs		needs;
+
+	if (request == NULL && json_error_code(&error) == json_error_numeric_overflow)
+		request = parse_as_doubles(text, len);
+	a = json_string_value(json_object_get(request, "a"));
 
 	if (request == NULL)
 	{

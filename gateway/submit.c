@@ -17,6 +17,19 @@
 #define BATCH_BYTES (64 * 1024 * 1024)
 #define RETRIES_ON_CONFLICT 5
 
+/*
+ * One row per op a batch's item was transformed against, in OP_ROWS_SQL's
+ * columns (its text forwarded as it is, never parsed), then one row with
+ * the item's result without those ops (its ack or error; k is NULL): what
+ * PostgreSQL holds reaches clients whatever jansson could parse.
+ */
+static const char batch_sql[] =
+"SELECT x.t, x.v, x.src, x.seq, x.k FROM ot.submit_batch($1::jsonb) WITH ORDINALITY AS b(r, i),"
+" LATERAL (SELECT e.m::text AS t, e.m->>'v' AS v, e.m->>'src' AS src, e.m->>'seq' AS seq, e.k"
+"          FROM pg_catalog.jsonb_array_elements(b.r->'ops') WITH ORDINALITY AS e(m, k)"
+"          UNION ALL SELECT (b.r - 'ops')::text, NULL, NULL, NULL, NULL) x"
+" ORDER BY b.i, x.k NULLS LAST";
+
 struct Submit
 {
 	Ticket		ticket;
@@ -242,10 +255,11 @@ submit_rejected(Submit *op, const char *code, const char *message)
 	submit_free(op);
 }
 
+/* The op's result is row last of res; rows [first, last) the ops before it. */
 static void
-submit_answered(Submit *op, const char *row)
+submit_answered(Submit *op, const PGresult *res, int first, int last)
 {
-	json_t	   *result = json_loads(row, 0, NULL);
+	json_t	   *result = json_loads(PQgetvalue(res, last, 0), 0, NULL);
 	json_t	   *error = json_object_get(result, "error");
 	json_t	   *ack = json_object_get(result, "ack");
 
@@ -253,13 +267,17 @@ submit_answered(Submit *op, const char *row)
 		submit_rejected(op, json_string_value(json_object_get(error, "code")),
 						json_string_value(json_object_get(error, "message")));
 	else if (ack == NULL)
+	{
+		lwsl_err("%s/%s: ot.submit_batch answered an op with %.200s\n", op->doc->collection,
+				 op->doc->id, PQgetvalue(res, last, 0));
 		submit_rejected(op, "ERR_UNKNOWN_ERROR", "the database returned no result for the op");
+	}
 	else
 	{
 		/* The database acks the public src; the client matches its whole id. */
 		if (json_is_string(json_object_get(ack, "src")))
 			json_object_set_new(ack, "src", json_string(op->ack_src));
-		doc_submit_result(op->doc, op->ticket.session, json_object_get(result, "ops"), ack);
+		doc_submit_result(op->doc, op->ticket.session, res, first, last - first, ack);
 		metrics.ops_acked++;
 		submit_free(op);
 	}
@@ -308,13 +326,27 @@ batch_done(PgConn *conn, PGresult *res, void *arg)
 		pool_kick();
 		return;
 	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != batch->n)
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		error_code_of(res, false, batch_failed, batch);
 		return;
 	}
-	for (int i = 0; i < batch->n; i++)
-		submit_answered(batch->items[i], PQgetvalue(res, i, 0));
+	/* Each item's ops (k, column 4, counts them), then its result (k NULL). */
+	for (int row = 0, first = 0, i = 0; i < batch->n; row++)
+	{
+		if (row == PQntuples(res))
+		{
+			lwsl_err("ot.submit_batch answered %d of %d ops\n", i, batch->n);
+			for (; i < batch->n; i++)
+				submit_rejected(batch->items[i], "ERR_UNKNOWN_ERROR",
+								"the database returned no result for the op");
+			break;
+		}
+		if (!PQgetisnull(res, row, 4))
+			continue;
+		submit_answered(batch->items[i++], res, first, row);
+		first = row + 1;
+	}
 	free(batch);
 	pool_kick();
 }
@@ -362,8 +394,7 @@ submit_take_batch(PgConn *conn)
 	append(&json, &len, &cap, "]", 1);
 	metrics_batch(batch->n);
 	param[0] = json;
-	if (!pg_conn_query(conn, "SELECT r::text FROM ot.submit_batch($1::jsonb) r", 1, param,
-					   batch_done, batch))
+	if (!pg_conn_query(conn, batch_sql, 1, param, batch_done, batch))
 	{
 		batch_requeue(batch);
 		free(batch);

@@ -2,7 +2,7 @@
 -- acting as a SQL role or as a user a gateway names.  Run by
 -- test/pgtap/run.sh; changes nothing (rolled back, roles included).
 BEGIN;
-SELECT plan(251);
+SELECT plan(255);
 
 CREATE ROLE pgtap_alice LOGIN IN ROLE ot_user;
 CREATE ROLE pgtap_bob LOGIN IN ROLE ot_user;
@@ -206,36 +206,43 @@ SELECT pg_temp.allowed($$SELECT max(version), count(*) FILTER (WHERE user_id = '
 	$$VALUES (3::bigint, 0::bigint)$$, 'nothing of mallory''s was applied');
 
 -- Only members of ot_gateway may set pg_ot.user: not to borrow a user's
--- access, nor to shed their own.
+-- access, nor to shed their own.  The SET is refused when it is made.
 SET ROLE pgtap_bob;
-SET pg_ot."user" = 'alice';
-SELECT pg_temp.denied('SELECT ot.current_principal()', 'ot_user bob naming alice in pg_ot.user: current_principal');
-SELECT pg_temp.denied($$SELECT * FROM ot.fetch('who', 'doc')$$, 'ot_user bob naming alice in pg_ot.user: fetch');
-SELECT pg_temp.denied($$SELECT * FROM ot.submit('who', 'doc', 3, '["c"]')$$, 'ot_user bob naming alice in pg_ot.user: submit');
-SELECT pg_temp.denied($$SELECT ot.create('who', 'new', 'text-unicode')$$, 'ot_user bob naming alice in pg_ot.user: create');
-RESET pg_ot."user";
-DO $$ BEGIN PERFORM set_config('pg_ot.user', 'alice', false); END $$;
-SELECT pg_temp.denied($$SELECT * FROM ot.ops('who', 'doc', 0)$$, 'ot_user bob naming alice with set_config: ops');
-RESET pg_ot."user";
+SELECT pg_temp.denied($$SET pg_ot."user" = 'alice'$$, 'ot_user bob setting pg_ot.user to alice');
+SELECT pg_temp.denied($$SET LOCAL pg_ot."user" = 'alice'$$, 'ot_user bob setting pg_ot.user to alice locally');
+SELECT pg_temp.denied($$SELECT set_config('pg_ot.user', 'alice', false)$$, 'ot_user bob naming alice with set_config');
+SELECT pg_temp.allowed('SELECT ot.current_principal()', $$VALUES ('pgtap_bob')$$,
+	'ot_user bob, refused, acts as himself');
 RESET ROLE;
 SET ROLE pgtap_alice;
-SET pg_ot."user" = 'bob';
-SELECT pg_temp.denied($$SELECT * FROM ot.fetch('who', 'doc')$$, 'ot_user alice naming bob in pg_ot.user: fetch of her own document');
+SELECT pg_temp.denied($$SET pg_ot."user" = 'bob'$$, 'ot_user alice setting pg_ot.user to bob');
 SET pg_ot."user" = '';
 SELECT pg_temp.allowed($$SELECT version FROM ot.fetch('who', 'doc')$$, 'VALUES (4::bigint)',
 	'an empty pg_ot.user means the SQL role itself');
 RESET pg_ot."user";
 RESET ROLE;
 SET ROLE pgtap_admin;
-SET pg_ot."user" = 'alice';
-SELECT pg_temp.denied($$SELECT * FROM ot.fetch('who', 'doc')$$, 'ot_admin (not a gateway) setting pg_ot.user: fetch');
-RESET pg_ot."user";
+SELECT pg_temp.denied($$SET pg_ot."user" = 'alice'$$, 'ot_admin (not a gateway) setting pg_ot.user');
 RESET ROLE;
 SET ROLE pgtap_nobody;
-SET pg_ot."user" = 'alice';
-SELECT pg_temp.denied('SELECT ot.current_principal()', 'a role in no ot role setting pg_ot.user: current_principal');
-RESET pg_ot."user";
+SELECT pg_temp.denied($$SET pg_ot."user" = 'alice'$$, 'a role in no ot role setting pg_ot.user');
 RESET ROLE;
+-- Set by a gateway, it is not honoured once the session's role is no gateway.
+SET ROLE pgtap_gw;
+SET pg_ot."user" = 'alice';
+RESET ROLE;
+SET ROLE pgtap_bob;
+SELECT pg_temp.denied('SELECT ot.current_principal()', 'pg_ot.user of a gateway after SET ROLE bob: current_principal');
+SELECT pg_temp.denied($$SELECT * FROM ot.fetch('who', 'doc')$$, 'pg_ot.user of a gateway after SET ROLE bob: fetch');
+SELECT pg_temp.denied($$SELECT * FROM ot.submit('who', 'doc', 3, '["c"]')$$, 'pg_ot.user of a gateway after SET ROLE bob: submit');
+RESET ROLE;
+RESET pg_ot."user";
+-- Nobody makes it a role or database default (55P02): it would apply to
+-- every session of the role.
+SELECT throws_ok($$ALTER ROLE pgtap_bob SET pg_ot."user" = 'alice'$$, '55P02', NULL,
+	'pg_ot.user as a role default refused');
+SELECT throws_ok($$ALTER ROLE pgtap_gw SET pg_ot."user" = 'alice'$$, '55P02', NULL,
+	'pg_ot.user as a gateway role''s default refused');
 
 ---------------------------------------------------------------------------
 -- '*' is any authenticated user; 'anonymous' is not one.
