@@ -76,6 +76,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# E2E_PORTS=LO-HI moves the gateways' range (concurrent runs on one machine).
+port_lo=${E2E_PORTS%-*}; port_lo=${port_lo:-54490}
+port_hi=${E2E_PORTS#*-}; port_hi=${port_hi:-54499}
 free_port() {					# free_port FROM TO: the first port nobody listens on
 	local p
 	for p in $(seq "$1" "$2"); do
@@ -132,7 +135,7 @@ flock -w 120 9 || die "could not lock /tmp/pg_ot_gateway_e2e.ports.lock"
 
 urls=()
 if [ "$target" = reference ]; then
-	port=$(free_port 54490 54499) || die "no free port in 54490-54499"
+	port=$(free_port $port_lo $port_hi) || die "no free port in $port_lo-$port_hi"
 	SABOTAGE=${SABOTAGE:-} node reference-server.js --port "$port" >"$work/reference.log" 2>&1 &
 	pids+=($!); names+=(reference)
 	wait_listening reference "$!" "$port" || exit 2
@@ -160,7 +163,7 @@ else
 	export ASAN_OPTIONS="log_path=$work/sanitizer:detect_leaks=1:abort_on_error=0"
 	export UBSAN_OPTIONS="log_path=$work/sanitizer:print_stacktrace=1:halt_on_error=1"
 	for i in 1 2; do
-		port=$(free_port 54490 54499) || die "no free port in 54490-54499"
+		port=$(free_port $port_lo $port_hi) || die "no free port in $port_lo-$port_hi"
 		"$gateway_bin" --db "$conninfo" --listen 127.0.0.1 --port "$port" --allow-anonymous \
 			>"$work/gateway$i.log" 2>&1 &
 		pids+=($!); names+=("gateway$i")
@@ -173,8 +176,8 @@ else
 	done
 	# For tests that run a gateway of their own, or stop the cluster.
 	export GATEWAY_BIN="$gateway_bin" GATEWAY_DB="$conninfo" CLUSTER_DIR="$cluster" CLUSTER_PORT="$pgport" GATEWAY_DB_VIA="$db_via"
-	GATEWAY_SPARE_PORT=$(free_port 54490 54499) || die "no free port in 54490-54499"
-	GATEWAY_SPARE_PORT2=$(free_port $((GATEWAY_SPARE_PORT + 1)) 54499) || die "no free port in 54490-54499"
+	GATEWAY_SPARE_PORT=$(free_port $port_lo $port_hi) || die "no free port in $port_lo-$port_hi"
+	GATEWAY_SPARE_PORT2=$(free_port $((GATEWAY_SPARE_PORT + 1)) $port_hi) || die "no free port in $port_lo-$port_hi"
 	export GATEWAY_SPARE_PORT GATEWAY_SPARE_PORT2
 	echo "# target: pg_ot, $gateway_bin on ports ${urls[*]##*:}, cluster $cluster port $pgport, gateways reach it by $db_via${GATEWAY_SPREAD:+, clients spread over the gateways}"
 fi
