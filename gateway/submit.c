@@ -84,12 +84,13 @@ doc_ready(Doc *doc, bool first)
 
 /*
  * What a waiting op holds: itself, its batch item (about the size of the
- * message) and the reply stub.
+ * message) and the reply stub (its collection and id, and at most 512
+ * bytes more: a src that is not an id is refused before).
  */
 static size_t
-waiting_cost(const char *item)
+waiting_cost(const char *item, const char *c, const char *d)
 {
-	return sizeof(Submit) + strlen(item) + 1 + 512;
+	return sizeof(Submit) + strlen(item) + 1 + strlen(c) + strlen(d) + 512;
 }
 
 /* The fields a reply to the op needs (ShareDB's client routes it by them). */
@@ -151,7 +152,7 @@ submit_op(Session *s, json_t *request)
 	if (text == NULL)
 		out_of_memory();
 	json_decref(item);
-	cost = waiting_cost(text);
+	cost = waiting_cost(text, c, d);
 	if (s->ops_waiting_bytes > 0 &&
 		s->ops_waiting_bytes + cost > (size_t) client_limits.ops_waiting_max_bytes)
 	{
