@@ -69,8 +69,9 @@ check_number(Numeric n, const char *what)
 				errcode(ERRCODE_OT_BAD_OP),
 				errmsg("%s holds a number beyond 2^53 - 1 in magnitude (%s)", what,
 					   number_for_message(n)),
-				errdetail("JavaScript reads numbers past " INT64_FORMAT " inexactly, and the gateway "
-						  "cannot read them as PostgreSQL writes them.", OT_JSON_MAX_SAFE_INTEGER));
+				errdetail("JavaScript reads numbers past " INT64_FORMAT " inexactly, and PostgreSQL "
+						  "writes them out in full, as integers that JSON readers with 64-bit "
+						  "integers (the gateway's) cannot hold.", OT_JSON_MAX_SAFE_INTEGER));
 	pfree(magnitude);
 	/* Small now: at most 17 digits before the point and 32 after. */
 	text = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n)));

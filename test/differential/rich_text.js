@@ -103,6 +103,10 @@ const REASONS = {
   // a presence on a deleted document through none either
   'future-version': { sqlstate: 'OT003', re: /^version \d+ is newer than the document's version \d+$/ },
   'doc-missing': { sqlstate: 'OT004', re: /^document "presence_at" of collection "ot_diff" does not exist$/ },
+  // presence_at: a document history whose create or ops hold JSON that the
+  // submit path refuses to store (README "Limits of stored JSON"): numbers
+  // past 2^53 - 1 in magnitude, nesting past 64 levels
+  'stored-limits': { sqlstate: 'OT001', re: /^(op|create data) (holds a number|nests arrays and objects)/ },
 };
 
 const KINDS = ['apply', 'transform-left', 'transform-right', 'compose', 'normalize', 'transform_cursor',
@@ -935,7 +939,26 @@ const PRESENCE_SRCS = ['a', 'b', 'c'];
  * data}), presence, version, src.  The predicted rejections follow the
  * order of ot.presence_at's checks.
  */
+/* Whether the submit path refuses to store v (README "Limits of stored JSON"). */
+function pastStoredLimits(v, depth = 0) {
+  if (v instanceof RawNum) return pastStoredLimits(JSON.parse(v.text), depth);	// a number or a whole op, spelled
+  if (typeof v === 'number') return Math.abs(v) > MAX_SAFE;
+  if (v === null || typeof v !== 'object') return false;
+  if (depth + 1 > 64) return true;
+  return Object.values(v).some((x) => pastStoredLimits(x, depth + 1));
+}
+
+/* A presence_at case; one whose history cannot be stored fails storing it. */
 function genPresenceAt(r) {
+  const c = genPresenceAtHistory(r);
+  const stored = [c.args.doc, ...c.args.history.map((h) => h.op || h.create)];
+  if (stored.some((x) => x !== undefined && pastStoredLimits(x))) {
+    return { ...c, variant: `stored-limits, ${c.variant}`, reasons: ['stored-limits'] };
+  }
+  return c;
+}
+
+function genPresenceAtHistory(r) {
   let atoms = genAtoms(r, r.weighted([[10, 0], [60, 'short'], [30, 'medium']]));
   const doc = wrap(r, docOps(r, atoms));
   const n = [0, r.range(1, 4), r.range(5, 12), r.range(13, 30)][r.weighted([[5, 0], [55, 1], [32, 2], [8, 3]])];

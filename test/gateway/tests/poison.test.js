@@ -269,11 +269,17 @@ test('a presence with numbers PostgreSQL writes out in full is moved to the late
 	assert.equal((await L.expect((m) => m.a === 'ps', 'the ps reply')).error, undefined);
 	// Made at version 1, before XYZ: the database moves it, and prints 1e300
 	// as a 301-digit integer.
+	const heard = await metric('notifications_total');
 	R.sendText(`{"a":"p","ch":"${ch}","id":"big","pv":0,"c":"${C}","d":"${id}","v":1,` +
 		`"t":"${h.typeUri('rich-text')}","p":{"index":2,"length":1,"x":1e300}}`);
 	const reply = await R.expect((m) => m.a === 'p' && m.id === 'big', 'the p reply');
 	assert.equal(reply.error, undefined, 'the p reply is not an error');
 	const got = await L.expect((m) => m.a === 'p' && m.id === 'big', 'the relayed presence');
 	assert.deepEqual([got.v, got.p], [2, { index: 5, length: 1, x: 1e300 }], 'moved past XYZ, its numbers kept');
+	// Its NOTIFY to the other gateways comes back: nothing is left in flight.
+	for (const deadline = Date.now() + h.WAIT_MS; await metric('notifications_total') <= heard;) {
+		assert.ok(Date.now() < deadline, 'the presence NOTIFY comes back');
+		await new Promise((r) => setTimeout(r, 50));
+	}
 	L.close(); R.close();
 });
