@@ -48,7 +48,6 @@ typedef struct DocRead
 	Bulk	   *bulk;			/* NULL: a single request */
 	json_t	   *request;		/* a single request, for its reply */
 	int64_t		from_v;			/* < 0: the snapshot */
-	int64_t		next_v;			/* after the ops read */
 } DocRead;
 
 /* Closes a subscription whose read ended without opening it. */
@@ -60,12 +59,12 @@ sub_abandon(Sub *sub)
 }
 
 static void
-sub_open(Sub *sub, int64_t next_v)
+sub_open(Sub *sub)
 {
 	if (sub->session == NULL)
 		sub_abandon(sub);
 	else
-		sub_activate(sub, next_v);
+		sub_activate(sub);
 }
 
 static void
@@ -96,7 +95,7 @@ bulk_finish(Bulk *bulk)
 		if (failed)
 			sub_abandon(bulk->held[i]);
 		else
-			sub_open(bulk->held[i], bulk->held[i]->next_v);
+			sub_open(bulk->held[i]);
 	}
 	json_decref(bulk->request);
 	json_decref(bulk->data);
@@ -105,9 +104,12 @@ bulk_finish(Bulk *bulk)
 	free(bulk);
 }
 
-/* One document of a read is done: snapshot (or NULL after ops), or error. */
+/*
+ * One document of a read is done: snapshot at snapshot_v (or NULL after
+ * ops), or error.
+ */
 static void
-read_finished(DocRead *r, json_t *snapshot, int64_t next_v, json_t *error)
+read_finished(DocRead *r, json_t *snapshot, int64_t snapshot_v, json_t *error)
 {
 	Session    *s = r->ticket.session;
 	Sub		   *sub = r->sub;
@@ -127,7 +129,8 @@ read_finished(DocRead *r, json_t *snapshot, int64_t next_v, json_t *error)
 		else if (sub)
 		{
 			sub->state = SUB_HELD;
-			sub->next_v = next_v;
+			if (snapshot)
+				sub->start_v = snapshot_v;
 			bulk->held[bulk->nheld++] = sub;
 		}
 		if (--bulk->outstanding == 0)
@@ -148,11 +151,17 @@ read_finished(DocRead *r, json_t *snapshot, int64_t next_v, json_t *error)
 			if (snapshot)
 				json_object_set(reply, "data", snapshot);
 			session_send_json(s, reply);
+			if (snapshot && sub == NULL)
+				doc_snapshot_sent(s, r->doc, snapshot_v);
 		}
 		if (sub && (error || !s))
 			sub_abandon(sub);
 		else if (sub)
-			sub_open(sub, next_v);
+		{
+			if (snapshot)
+				sub->start_v = snapshot_v;
+			sub_open(sub);
+		}
 	}
 	json_decref(snapshot);
 	json_decref(error);
@@ -165,21 +174,6 @@ static void
 read_failed(const char *code, const char *message, void *arg)
 {
 	read_finished(arg, NULL, 0, json_pack("{s:s,s:s}", "code", code, "message", message));
-}
-
-/* An op since the version asked: to the client, up to its own op in flight. */
-static bool
-send_row(const char *text, int64_t v, const char *src, int64_t seq, void *arg)
-{
-	DocRead    *r = arg;
-
-	if (r->sub && r->sub->session && sub_awaits_ack(r->sub, src, seq))
-		return false;			/* the gate goes on after the op's ack */
-	if (v >= r->next_v)
-		r->next_v = v + 1;
-	if (r->ticket.session)
-		session_send(r->ticket.session, frame_from_bytes(text, strlen(text)));
-	return true;
 }
 
 static void
@@ -205,9 +199,9 @@ read_done(DbRead *read, PGresult *res)
 		read_finished(r, snapshot, strtoll(PQgetvalue(res, 0, 1), NULL, 10), NULL);
 		return;
 	}
-	r->next_v = r->from_v;
-	op_rows_each(res, send_row, r);
-	read_finished(r, NULL, r->next_v, NULL);
+	if (r->ticket.session)
+		doc_read_ops(r->ticket.session, r->doc, r->from_v, res);
+	read_finished(r, NULL, -1, NULL);
 }
 
 static void
@@ -253,6 +247,8 @@ read_start(Session *s, json_t *request, Bulk *bulk, const char *id, bool subscri
 		if (old)
 			sub_drop(old);		/* subscribing again starts a new gate */
 		r->sub = sub_create(s, r->doc);
+		if (version >= 0)
+			doc_expect(s, r->doc, version);
 		doc_when_listening(r->doc, &r->wait);
 	}
 	else

@@ -98,6 +98,7 @@ session_open(Session *s, struct lws *wsi)
 		lws_sul_schedule(lws_get_context(wsi), 0, &s->expiry, token_expired,
 						 (lws_usec_t) (s->expires - (int64_t) time(NULL)) * LWS_USEC_PER_SEC);
 	table_init(&s->subs);
+	table_init(&s->gates);
 	table_init(&s->presence_sent);
 	table_init(&s->presence_subs);
 	table_init(&s->presence_ok);
@@ -355,18 +356,13 @@ session_receive(Session *s, const char *in, size_t len)
 static void
 session_closed(Session *s)
 {
-	size_t		n;
-	void	  **subs = table_values(&s->subs, &n);
-
 	lws_dll2_remove(&s->link);
 	lws_sul_cancel(&s->expiry);
 	lws_sul_cancel(&s->handshake_deadline);
 	admission_leave(s->address);
 	while (s->tickets.head)
 		ticket_detach(lws_container_of(s->tickets.head, Ticket, link));
-	for (size_t i = 0; i < n; i++)
-		sub_drop(subs[i]);
-	free(subs);
+	docs_session_closed(s);
 	presence_session_closed(s);
 	while (s->queue_len > 0)
 	{

@@ -63,6 +63,8 @@ struct Session
 	size_t		rx_cap;
 	bool		rx_too_big;
 	Table		subs;			/* document key -> Sub */
+	Table		gates;			/* document key -> Gate: what it receives of each */
+	lws_dll2_owner_t idle_gates;	/* Gate.idle_link, oldest first */
 	Table		presence_sent;	/* presence channel -> json object {id: last record} */
 	Table		presence_subs;	/* presence channel -> PresenceSub */
 	Table		presence_ok;	/* presence channels it may use (non-NULL) */

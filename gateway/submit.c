@@ -21,8 +21,8 @@ struct Submit
 	Doc		   *doc;
 	json_t	   *request;		/* as the client sent it, for an error reply */
 	char	   *item;			/* {"user": ..., "message": ...} for the batch */
+	char	   *src;
 	int64_t		seq;
-	bool		own;			/* src is its session's (not an older connection's) */
 	lws_usec_t	arrived;
 };
 typedef struct Submit Submit;
@@ -70,15 +70,13 @@ submit_op(Session *s, json_t *request)
 	const char *c = json_string_value(json_object_get(request, "c"));
 	const char *d = json_string_value(json_object_get(request, "d"));
 	json_t	   *message = json_deep_copy(request);
-	const char *src;
 	Submit	   *op = xcalloc(1, sizeof(Submit));
-	Sub		   *sub;
 	json_t	   *item;
 
 	json_object_del(message, "x");	/* extra data, never stored nor forwarded */
 	if (!json_is_string(json_object_get(message, "src")))
 		json_object_set_new(message, "src", json_string(s->src));
-	src = json_string_value(json_object_get(message, "src"));
+	op->src = xstrdup(json_string_value(json_object_get(message, "src")));
 	op->seq = json_integer_value(json_object_get(message, "seq"));
 	op->request = request;
 	op->arrived = lws_now_usecs();
@@ -90,12 +88,8 @@ submit_op(Session *s, json_t *request)
 		out_of_memory();
 	json_decref(item);
 	ticket_attach(&op->ticket, s);
-	op->own = strcmp(src, s->src) == 0;
-	if ((sub = sub_find(s, op->doc)) != NULL && op->own)
-	{
-		sub->inflight = true;
-		sub->inflight_seq = op->seq;
-	}
+	/* Its gate holds the op back wherever it shows, until the ack. */
+	doc_submitted(op->doc, s, op->src, op->seq);
 	json_decref(message);
 	lws_dll2_add_tail(&op->doc_link, &op->doc->submits);
 	submits.outstanding++;
@@ -111,6 +105,7 @@ submit_free(Submit *op)
 	metrics_submit_latency((double) (lws_now_usecs() - op->arrived) / LWS_USEC_PER_SEC);
 	ticket_detach(&op->ticket);
 	json_decref(op->request);
+	free(op->src);
 	free(op->item);
 	free(op);
 	submits.outstanding--;
@@ -125,15 +120,12 @@ static void
 submit_rejected(Submit *op, const char *code, const char *message)
 {
 	Session    *s = op->ticket.session;
-	Sub		   *sub = s ? sub_find(s, op->doc) : NULL;
 
 	metrics.ops_rejected++;
 	if (s)
-		session_send_error(s, json_incref(op->request), code, message);
-	if (sub)
 	{
-		sub->inflight = false;
-		sub_pump(sub);
+		session_send_error(s, json_incref(op->request), code, message);
+		doc_submit_refused(op->doc, s, op->src, op->seq);
 	}
 	submit_free(op);
 }
@@ -152,7 +144,7 @@ submit_answered(Submit *op, const char *row)
 		submit_rejected(op, "ERR_UNKNOWN_ERROR", "the database returned no result for the op");
 	else
 	{
-		doc_submit_result(op->doc, op->ticket.session, json_object_get(result, "ops"), ack);
+		doc_submit_result(op->doc, op->ticket.session, op->src, op->seq, json_object_get(result, "ops"), ack);
 		metrics.ops_acked++;
 		submit_free(op);
 	}
@@ -261,27 +253,4 @@ submit_take_batch(PgConn *conn)
 	}
 	free(json);
 	return true;
-}
-
-bool
-submit_awaiting(Session *s, Doc *doc, int64_t *seq)
-{
-	Submit	   *op = doc->in_batch;
-
-	if (op && op->own && op->ticket.session == s)
-	{
-		*seq = op->seq;
-		return true;
-	}
-	lws_start_foreach_dll(struct lws_dll2 *, p, doc->submits.head)
-	{
-		op = lws_container_of(p, Submit, doc_link);
-		if (op->own && op->ticket.session == s)
-		{
-			*seq = op->seq;
-			return true;
-		}
-	}
-	lws_end_foreach_dll(p);
-	return false;
 }
