@@ -74,6 +74,7 @@ for (const where of ['another gateway', 'the same gateway restarted']) {
 		const ports = [process.env.GATEWAY_SPARE_PORT, process.env.GATEWAY_SPARE_PORT2];
 		const C = 'gw_text';
 		const id = h.uid('killed');
+		for (const old of [...gateways]) await kill(old);	// left by a test that failed
 		let gw = await gateway(ports[0]);
 
 		// Two typists through the suite's gateways, an observer, and A on gw.
