@@ -65,7 +65,7 @@ function typist(doc, name) {
 	return t;
 }
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 for (const where of ['another gateway', 'the same gateway restarted']) {
 	test(`gateway killed after the client's op committed; it resends and resubscribes through ${where}: ` +
