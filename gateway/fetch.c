@@ -245,7 +245,7 @@ read_start(Session *s, json_t *request, Bulk *bulk, const char *id, bool subscri
 		Sub		   *old = sub_find(s, r->doc);
 
 		if (old)
-			sub_drop(old);		/* subscribing again starts a new gate */
+			sub_drop(old);		/* subscribing again: a new read, the same gate */
 		r->sub = sub_create(s, r->doc);
 		if (version >= 0)
 			doc_expect(s, r->doc, version);
