@@ -9,11 +9,12 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "client_id.h"
 #include "error_codes.h"
+#include "gate.h"
 #include "listener.h"
 #include "metrics.h"
 #include "pool.h"
-#include "submit.h"
 #include "table.h"
 
 /* Versions kept behind head for subscribers that arrive late. */
@@ -184,8 +185,8 @@ log_prune(Doc *doc)
 	{
 		Sub		   *sub = lws_container_of(p, Sub, doc_link);
 
-		if (sub->state == SUB_ACTIVE && sub->next_v < keep)
-			keep = sub->next_v;
+		if (sub->session && sub->state == SUB_ACTIVE && sub->gate->next_v < keep)
+			keep = sub->gate->next_v;
 	}
 	lws_end_foreach_dll(p);
 	if (keep < doc->head - LOG_MAX)
@@ -219,33 +220,35 @@ op_message_meta(const json_t *m, int64_t *v, const char **src, int64_t *seq)
 	return true;
 }
 
-bool
-sub_awaits_ack(const Sub *sub, const char *src, int64_t seq)
-{
-	return sub->inflight && src && seq == sub->inflight_seq && strcmp(src, sub->session->src) == 0;
-}
-
 void
 sub_pump(Sub *sub)
 {
 	Doc		   *doc = sub->doc;
+	Session    *s = sub->session;
+	Gate	   *g = sub->gate;
 
-	if (sub->session == NULL || sub->state != SUB_ACTIVE || sub->catching_up || !doc->known)
+	if (s == NULL || sub->state != SUB_ACTIVE)
 		return;
-	while (sub->next_v < doc->head)
+	for (;;)
 	{
 		LogEntry   *e;
 
-		if (sub->next_v < doc->base)
+		if (gate_ack_next(s, g))
+			continue;			/* its own op, answered: the ack in its place */
+		if (sub->catching_up || !doc->known)
+			return;
+		/* Behind the log, or a read stopped short of what it saw: read on. */
+		if (g->next_v < doc->base || (g->next_v >= doc->head && g->next_v < sub->read_end))
 		{
-			sub_catch_up(sub);
+			if (!gate_held(g))
+				sub_catch_up(sub);
 			return;
 		}
-		e = log_entry(doc, sub->next_v);
-		if (sub_awaits_ack(sub, e->src, e->seq))
+		if (g->next_v >= doc->head)
 			return;
-		session_send(sub->session, frame_ref(e->frame));
-		sub->next_v++;
+		e = log_entry(doc, g->next_v);
+		if (gate_offer(s, g, g->next_v, e->src, e->seq, e->frame) != GATE_SENT)
+			return;
 	}
 }
 
@@ -304,7 +307,7 @@ sub_fail(Sub *sub, const char *code, const char *message)
 	{
 		metrics.subscriptions_failed++;
 		lwsl_err("%s/%s: the subscription of %s stops at version %lld: %s\n", sub->doc->collection,
-				 sub->doc->id, s->id, (long long) sub->next_v, message);
+				 sub->doc->id, s->id, (long long) sub->gate->next_v, message);
 		session_send_error(s, json_pack("{s:s,s:s,s:s}", "a", "f", "c", sub->doc->collection,
 										"d", sub->doc->id), code, message);
 	}
@@ -331,17 +334,56 @@ learn_row(const char *text, size_t len, int64_t v, const char *src, int64_t seq,
 	return true;
 }
 
+typedef struct RowsTo
+{
+	Session    *session;
+	Gate	   *gate;
+	bool		held;			/* stopped before an op of its own */
+	int64_t		end;			/* past the last row */
+	bool		unreadable;		/* stopped at an op of its own it could not give back */
+	int64_t		failed_v;		/* that op's version */
+} RowsTo;
+
+/*
+ * A row for s: as read, but for s's own op, which goes back under the id s
+ * holds (the client knows its ops by it).  NULL if that op cannot be parsed
+ * (a row stored before the limits of stored JSON): the read fails loudly
+ * rather than hand the client its own op as someone else's.
+ */
+static Frame *
+row_frame(Session *s, const char *text, size_t len, const char *src)
+{
+	json_t	   *m;
+	Frame	   *f;
+
+	if (!client_id_owns(&s->client, src))
+		return frame_from_bytes(text, len);
+	if ((m = json_loadb(text, len, 0, NULL)) == NULL)
+		return NULL;
+	client_id_give_back(&s->client, m);
+	f = frame_from_json(m);
+	json_decref(m);
+	return f;
+}
+
 static bool
 deliver_row(const char *text, size_t len, int64_t v, const char *src, int64_t seq, void *arg)
 {
-	Sub		   *sub = arg;
+	RowsTo	   *to = arg;
+	Frame	   *f;
 
-	if (v != sub->next_v)
+	if (v + 1 > to->end)
+		to->end = v + 1;
+	if (to->held || v < to->gate->next_v)
 		return true;
-	if (sub_awaits_ack(sub, src, seq))
+	if ((f = row_frame(to->session, text, len, src)) == NULL)
+	{
+		to->unreadable = true;	/* no later version without this one */
+		to->failed_v = v;
 		return false;
-	session_send(sub->session, frame_from_bytes(text, len));
-	sub->next_v++;
+	}
+	to->held = gate_offer(to->session, to->gate, v, src, seq, f) == GATE_HOLD;
+	frame_unref(f);
 	return true;
 }
 
@@ -460,12 +502,18 @@ sub_caught_up(DbRead *read, PGresult *res)
 		return;
 	}
 	sub->catching_up = false;
-	if (sub->session &&
-		!op_rows_each(doc, res, 0, PQntuples(res), read_from(read), deliver_row, sub, &failed_v))
+	if (sub->session)
 	{
-		unreadable_message(buf, sizeof(buf), failed_v);
-		sub_fail(sub, "ERR_UNKNOWN_ERROR", buf);
-		return;
+		RowsTo		to = {sub->session, sub->gate, false, sub->read_end, false, -1};
+
+		if (!op_rows_each(doc, res, 0, PQntuples(res), read_from(read), deliver_row, &to, &failed_v) ||
+			(to.unreadable && (failed_v = to.failed_v, true)))
+		{
+			unreadable_message(buf, sizeof(buf), failed_v);
+			sub_fail(sub, "ERR_UNKNOWN_ERROR", buf);
+			return;
+		}
+		sub->read_end = to.end;
 	}
 	if (sub->session == NULL)
 	{
@@ -481,7 +529,7 @@ sub_catch_up(Sub *sub)
 	char		from[24];
 	const char *params[3];
 
-	snprintf(from, sizeof(from), "%lld", (long long) sub->next_v);
+	snprintf(from, sizeof(from), "%lld", (long long) sub->gate->next_v);
 	params[0] = sub->doc->collection;
 	params[1] = sub->doc->id;
 	params[2] = from;
@@ -506,24 +554,27 @@ sub_create(Session *s, Doc *doc)
 	sub->doc = doc;
 	sub->session = s;
 	sub->state = SUB_READING;
+	sub->start_v = -1;
+	sub->gate = gate_get(s, doc->key, doc->keylen);
+	gate_attach(s, sub->gate, sub);
 	lws_dll2_add_tail(&sub->doc_link, &doc->subs);
 	table_put(&s->subs, doc->key, doc->keylen, sub);
-	/* ShareDB's client resends its op before it subscribes again. */
-	sub->inflight = submit_awaiting(s, doc, &sub->inflight_seq);
 	return sub;
 }
 
 void
-sub_activate(Sub *sub, int64_t next_v)
+sub_activate(Sub *sub)
 {
 	Doc		   *doc = sub->doc;
+	Gate	   *g = sub->gate;
 
 	sub->state = SUB_ACTIVE;
-	sub->next_v = next_v;
+	if (sub->start_v >= 0)
+		gate_reset(sub->session, g, sub->start_v);	/* else its read of ops placed it */
 	if (!doc->known && doc->channel_state == DOC_CHANNEL_READY)
 	{
 		doc->known = true;
-		doc->base = doc->head = next_v;
+		doc->base = doc->head = g->next_v;
 		doc->log_start = 0;
 		if (doc->unheard)
 		{
@@ -537,16 +588,19 @@ sub_activate(Sub *sub, int64_t next_v)
 /*
  * Unsubscribes (or forgets a gone session).  A sub whose read is in flight,
  * or that waits for its bulk reply, stays as a husk without a session until
- * whoever holds it opens or abandons it.
+ * whoever holds it opens or abandons it.  Acks its gate still held go to
+ * the session at once (deliver: it stays).
  */
-void
-sub_drop(Sub *sub)
+static void
+sub_leave(Sub *sub, bool deliver)
 {
 	Doc		   *doc = sub->doc;
 
 	if (sub->session)
 	{
 		table_remove(&sub->session->subs, doc->key, doc->keylen);
+		gate_detach(sub->session, sub->gate, deliver);
+		sub->gate = NULL;
 		sub->session = NULL;
 	}
 	if (sub->state != SUB_ACTIVE || sub->catching_up)
@@ -556,6 +610,59 @@ sub_drop(Sub *sub)
 	if (doc->subs.count == 0)
 		log_reset(doc);
 	doc_release(doc);
+}
+
+void
+sub_drop(Sub *sub)
+{
+	sub_leave(sub, true);
+}
+
+void
+docs_session_closed(Session *s)
+{
+	size_t		n;
+	void	  **subs = table_values(&s->subs, &n);
+
+	for (size_t i = 0; i < n; i++)
+		sub_leave(subs[i], false);
+	free(subs);
+	gates_free(s);
+}
+
+void
+doc_expect(Session *s, Doc *doc, int64_t v)
+{
+	gate_expect(s, gate_get(s, doc->key, doc->keylen), v);
+}
+
+void
+doc_snapshot_sent(Session *s, Doc *doc, int64_t v)
+{
+	Sub		   *sub = sub_find(s, doc);
+
+	gate_reset(s, gate_get(s, doc->key, doc->keylen), v);
+	if (sub)
+		sub_pump(sub);
+}
+
+bool
+doc_read_ops(Session *s, Doc *doc, int64_t from_v, const PGresult *res, int64_t *failed_v)
+{
+	RowsTo		to = {s, gate_get(s, doc->key, doc->keylen), false, 0, false, -1};
+	Sub		   *sub = sub_find(s, doc);
+	bool		ok;
+
+	gate_expect(s, to.gate, from_v);
+	ok = op_rows_each(doc, res, 0, PQntuples(res), from_v, deliver_row, &to, failed_v);
+	if (ok && to.unreadable)
+	{
+		*failed_v = to.failed_v;
+		ok = false;
+	}
+	if (sub && to.end > sub->read_end)
+		sub->read_end = to.end;
+	return ok;
 }
 
 /* ---------- channel ---------- */
@@ -674,11 +781,11 @@ typedef struct SubmitRows
 {
 	Doc		   *doc;
 	Session    *s;
-	Sub		   *sub;
-	bool		gated;
+	Gate	   *gate;
+	bool		offer;			/* to the session's gate (else the log brings them) */
 } SubmitRows;
 
-/* One op a submit was transformed against: into the log, and to its session. */
+/* One op a submit was transformed against: into the log, and to its session's gate. */
 static bool
 submit_row(const char *text, size_t len, int64_t v, const char *src, int64_t mseq, void *arg)
 {
@@ -687,48 +794,62 @@ submit_row(const char *text, size_t len, int64_t v, const char *src, int64_t mse
 
 	if (r->doc->known)
 		doc_learn(r->doc, v, frame_ref(f), src, mseq);
-	if (r->s && (!r->gated || v >= r->sub->next_v))
-	{
-		session_send(r->s, frame_ref(f));
-		if (r->gated)
-			r->sub->next_v = v + 1;
-	}
+	if (r->offer)
+		gate_offer(r->s, r->gate, v, src, mseq, f);
 	frame_unref(f);
 	return true;
 }
 
 void
-doc_submit_result(Doc *doc, Session *s, const PGresult *ops, int first, int n, json_t *ack)
+doc_submitted(Doc *doc, Session *s, const char *src, int64_t seq)
+{
+	gate_submitted(s, gate_get(s, doc->key, doc->keylen), src, seq);
+}
+
+void
+doc_submit_refused(Doc *doc, Session *s, const char *src, int64_t seq)
+{
+	Gate	   *g = gate_find(s, doc->key, doc->keylen);
+	Sub		   *sub = sub_find(s, doc);
+
+	if (g)
+		gate_refused(s, g, src, seq);
+	if (sub)
+		sub_pump(sub);
+}
+
+void
+doc_submit_result(Doc *doc, Session *s, const char *src, int64_t seq, const PGresult *ops, int first, int n,
+				  json_t *ack)
 {
 	Sub		   *sub = s ? sub_find(s, doc) : NULL;
-	bool		gated = sub && sub->state == SUB_ACTIVE;
+	Gate	   *g = s ? gate_get(s, doc->key, doc->keylen) : NULL;
 	json_t	   *ackv = json_object_get(ack, "v");
-	SubmitRows	rows = {doc, s, sub, gated};
+	SubmitRows	rows = {doc, s, g, false};
 	int64_t		failed_v;
 	char		buf[256];
 
-	if (gated)
-		sub_pump(sub);			/* what the log has before the op goes first */
-	/* The ops are the versions just before the ack's (the submit holds doc). */
+	/*
+	 * Subscribed, the ops go through the gate after what the log has before
+	 * them; while its read is out, the read and the log bring them.
+	 * Unsubscribed, the reply carries them.  They are the versions just
+	 * before the ack's (the submit holds doc).
+	 */
+	rows.offer = g && (sub == NULL || sub->state == SUB_ACTIVE);
+	if (sub && rows.offer)
+		sub_pump(sub);
 	if (!json_is_integer(ackv) ||
 		!op_rows_each(doc, ops, first, n, json_integer_value(ackv) - n, submit_row, &rows, &failed_v))
 	{
 		if (sub)
 		{
 			unreadable_message(buf, sizeof(buf), json_is_integer(ackv) ? failed_v : -1);
-			sub->inflight = false;
 			sub_fail(sub, "ERR_UNKNOWN_ERROR", buf);
-			sub = NULL;
-			gated = false;
 		}
 	}
-	if (s)
+	if (g && json_is_integer(ackv))
+		gate_answered(s, g, src, seq, json_integer_value(ackv), frame_from_json(ack));
+	else if (s)
 		session_send_json(s, json_incref(ack));
-	if (sub)
-	{
-		sub->inflight = false;
-		if (gated && json_is_integer(ackv) && json_integer_value(ackv) + 1 > sub->next_v)
-			sub->next_v = json_integer_value(ackv) + 1;
-	}
 	pump_all(doc);
 }

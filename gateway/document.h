@@ -4,12 +4,13 @@
  *
  * Per document the gateway keeps a short log of op frames, contiguous by
  * version [base, head), fed by notifications, submit results and catch-up
- * reads alike.  Each subscription (Sub) is a gate at its next version: it
- * takes frames from the log strictly in order, so every subscriber receives
- * every op once, in version order, with no gap, whichever source delivered
- * it first.  A notification beyond head means ops were missed (listener
- * loss, or a payload too large to carry the op): the document reads them
- * from the op log, not the client.
+ * reads alike.  Each subscription (Sub) pumps the log through its session's
+ * gate (gate.h) strictly in order, so every subscriber receives every op
+ * once, in version order, with no gap, whichever source delivered it first,
+ * and its own ops only as their acks.  The reads of subscribe and fetch
+ * requests and a submit's result pass the same gate.  A notification beyond
+ * head means ops were missed (listener loss, or a payload too large to
+ * carry the op): the document reads them from the op log, not the client.
  */
 #ifndef PG_OT_GATEWAY_DOCUMENT_H
 #define PG_OT_GATEWAY_DOCUMENT_H
@@ -81,28 +82,40 @@ typedef struct Sub
 {
 	lws_dll2_t	doc_link;
 	Session    *session;		/* NULL once unsubscribed or gone */
+	struct Gate *gate;			/* the session's gate on the document; NULL with session */
 	Doc		   *doc;
 	SubState	state;
-	int64_t		next_v;			/* the gate: the next version to deliver */
+	int64_t		start_v;		/* a snapshot's version, where the gate starts; -1: reads placed it */
+	int64_t		read_end;		/* past the last version its reads saw (they may stop short) */
 	bool		catching_up;
-	bool		unheard;		/* the listener was away before the log began */
-	bool		inflight;		/* the session's op on this document awaits its result */
-	int64_t		inflight_seq;
 } Sub;
 
 Doc		   *doc_acquire(const char *collection, const char *id);
 void		doc_release(Doc *doc);
 Doc		   *doc_find(const char *collection, const char *id);
 
-/* Subscriptions: the gate of one session on one document. */
+/* Subscriptions: one session following one document. */
 Sub		   *sub_find(Session *s, Doc *doc);
 Sub		   *sub_create(Session *s, Doc *doc);
-void		sub_activate(Sub *sub, int64_t next_v);
+void		sub_activate(Sub *sub);
 void		sub_drop(Sub *sub);
 void		sub_pump(Sub *sub);
 
-/* The op is the session's own, still waiting for its ack: the ack goes first. */
-bool		sub_awaits_ack(const Sub *sub, const char *src, int64_t seq);
+/* The session holds every version before v: its read of the ops from v. */
+void		doc_expect(Session *s, Doc *doc, int64_t v);
+
+/* The session was sent the snapshot at version v. */
+void		doc_snapshot_sent(Session *s, Doc *doc, int64_t v);
+
+/*
+ * A read's ops (OP_ROWS_SQL's columns, from version from_v) for s: through
+ * its gate; stops before an op of its own that awaits its ack.  False if a
+ * row cannot be delivered (*failed_v its version): nothing after it was.
+ */
+bool		doc_read_ops(Session *s, Doc *doc, int64_t from_v, const PGresult *res, int64_t *failed_v);
+
+/* The session closes: its subscriptions and gates go. */
+void		docs_session_closed(Session *s);
 
 /* Runs fn(arg) once the document's notifications flow (at once if they do). */
 typedef struct DocWait
@@ -117,14 +130,19 @@ void		doc_channel_ready(Doc *doc);
 void		docs_notification(json_t *m, const char *payload, size_t len);
 void		docs_listener_restored(void);
 
+/* s submitted (src, seq) on doc; it was refused. */
+void		doc_submitted(Doc *doc, Session *s, const char *src, int64_t seq);
+void		doc_submit_refused(Doc *doc, Session *s, const char *src, int64_t seq);
+
 /*
- * A submit's result reached the gateway: rows [first, first + n) of ops are
- * the op messages the op was transformed against (OP_ROWS_SQL's columns),
- * ack its ack.  Learns the ops into the log and gives the session (NULL if
- * gone) the ops it lacks, then the ack.
+ * The result of s's op (src, seq) reached the gateway: rows [first,
+ * first + n) of ops are the op messages the op was transformed against
+ * (OP_ROWS_SQL's columns), ack its ack.  Learns the ops into the log and
+ * gives the session (NULL if gone), through its gate, the ops it lacks,
+ * then the ack.
  */
-void		doc_submit_result(Doc *doc, Session *s, const PGresult *ops, int first, int n,
-							  json_t *ack);
+void		doc_submit_result(Doc *doc, Session *s, const char *src, int64_t seq,
+							  const PGresult *ops, int first, int n, json_t *ack);
 
 /* Parses "v", "src", "seq" of an op message; false if it has no integer v. */
 bool		op_message_meta(const json_t *m, int64_t *v, const char **src, int64_t *seq);

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "client_id.h"
 #include "document.h"
 #include "error_codes.h"
 #include "json_text.h"
@@ -56,8 +55,6 @@ typedef struct DocRead
 	Bulk	   *bulk;			/* NULL: a single request */
 	json_t	   *request;		/* a single request, for its reply */
 	int64_t		from_v;			/* < 0: the snapshot */
-	int64_t		next_v;			/* after the ops read */
-	bool		unreadable;		/* an op of the client's own at next_v could not be given back */
 } DocRead;
 
 /* Closes a subscription whose read ended without opening it. */
@@ -69,12 +66,12 @@ sub_abandon(Sub *sub)
 }
 
 static void
-sub_open(Sub *sub, int64_t next_v)
+sub_open(Sub *sub)
 {
 	if (sub->session == NULL)
 		sub_abandon(sub);
 	else
-		sub_activate(sub, next_v);
+		sub_activate(sub);
 }
 
 static void
@@ -117,7 +114,7 @@ bulk_finish(Bulk *bulk)
 		if (failed)
 			sub_abandon(bulk->held[i]);
 		else
-			sub_open(bulk->held[i], bulk->held[i]->next_v);
+			sub_open(bulk->held[i]);
 	}
 	json_decref(bulk->request);
 	json_decref(bulk->error);
@@ -126,11 +123,11 @@ bulk_finish(Bulk *bulk)
 }
 
 /*
- * One document of a read is done: snapshot (its JSON text, or NULL after
- * ops), or error.
+ * One document of a read is done: snapshot (its JSON text, at snapshot_v),
+ * or NULL after ops, or error.
  */
 static void
-read_finished(DocRead *r, const char *snapshot, int64_t next_v, json_t *error)
+read_finished(DocRead *r, const char *snapshot, int64_t snapshot_v, json_t *error)
 {
 	Session    *s = r->ticket.session;
 	Sub		   *sub = r->sub;
@@ -160,7 +157,8 @@ read_finished(DocRead *r, const char *snapshot, int64_t next_v, json_t *error)
 		else if (sub)
 		{
 			sub->state = SUB_HELD;
-			sub->next_v = next_v;
+			if (snapshot)
+				sub->start_v = snapshot_v;
 			bulk->held[bulk->nheld++] = sub;
 		}
 		if (--bulk->outstanding == 0)
@@ -185,11 +183,17 @@ read_finished(DocRead *r, const char *snapshot, int64_t next_v, json_t *error)
 				json_text_raw_member(&t, "data", snapshot, strlen(snapshot));
 			session_send(s, json_text_frame(&t));
 			json_decref(reply);
+			if (snapshot && sub == NULL)
+				doc_snapshot_sent(s, r->doc, snapshot_v);
 		}
 		if (sub && (error || !s))
 			sub_abandon(sub);
 		else if (sub)
-			sub_open(sub, next_v);
+		{
+			if (snapshot)
+				sub->start_v = snapshot_v;
+			sub_open(sub);
+		}
 	}
 	json_decref(error);
 	json_decref(r->request);
@@ -201,51 +205,6 @@ static void
 read_failed(const char *code, const char *message, void *arg)
 {
 	read_finished(arg, NULL, 0, json_pack("{s:s,s:s}", "code", code, "message", message));
-}
-
-/*
- * A row for s: as read, but for s's own op, which goes back under the id s
- * holds (the client knows its ops by it).  NULL if that op cannot be parsed
- * (a row stored before the limits of stored JSON): the read fails loudly
- * rather than hand the client its own op as someone else's.
- */
-static Frame *
-row_frame(Session *s, const char *text, size_t len, const char *src)
-{
-	json_t	   *m;
-	Frame	   *f;
-
-	if (!client_id_owns(&s->client, src))
-		return frame_from_bytes(text, len);
-	if ((m = json_loadb(text, len, 0, NULL)) == NULL)
-		return NULL;
-	client_id_give_back(&s->client, m);
-	f = frame_from_json(m);
-	json_decref(m);
-	return f;
-}
-
-/* An op since the version asked: to the client, up to its own op in flight. */
-static bool
-send_row(const char *text, size_t len, int64_t v, const char *src, int64_t seq, void *arg)
-{
-	DocRead    *r = arg;
-	Frame	   *f;
-
-	if (r->sub && r->sub->session && sub_awaits_ack(r->sub, src, seq))
-		return false;			/* the gate goes on after the op's ack */
-	if (r->ticket.session)
-	{
-		if ((f = row_frame(r->ticket.session, text, len, src)) == NULL)
-		{
-			r->unreadable = true;
-			return false;
-		}
-		session_send(r->ticket.session, f);
-	}
-	if (v >= r->next_v)
-		r->next_v = v + 1;
-	return true;
 }
 
 static void
@@ -271,9 +230,7 @@ read_done(DbRead *read, PGresult *res)
 		read_finished(r, PQgetvalue(res, 0, 0), strtoll(PQgetvalue(res, 0, 1), NULL, 10), NULL);
 		return;
 	}
-	r->next_v = r->from_v;
-	if (!op_rows_each(r->doc, res, 0, PQntuples(res), r->from_v, send_row, r, &failed_v) ||
-		(r->unreadable && (failed_v = r->next_v, true)))
+	if (r->ticket.session && !doc_read_ops(r->ticket.session, r->doc, r->from_v, res, &failed_v))
 	{
 		char		buf[160];
 
@@ -282,7 +239,7 @@ read_done(DbRead *read, PGresult *res)
 		read_finished(r, NULL, 0, json_pack("{s:s,s:s}", "code", "ERR_UNKNOWN_ERROR", "message", buf));
 		return;
 	}
-	read_finished(r, NULL, r->next_v, NULL);
+	read_finished(r, NULL, -1, NULL);
 }
 
 static void
@@ -326,8 +283,10 @@ read_start(Session *s, json_t *request, Bulk *bulk, const char *id, bool subscri
 		Sub		   *old = sub_find(s, r->doc);
 
 		if (old)
-			sub_drop(old);		/* subscribing again starts a new gate */
+			sub_drop(old);		/* subscribing again: a new read, the same gate */
 		r->sub = sub_create(s, r->doc);
+		if (version >= 0)
+			doc_expect(s, r->doc, version);
 		doc_when_listening(r->doc, &r->wait);
 	}
 	else

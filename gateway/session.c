@@ -128,6 +128,7 @@ session_open(Session *s, struct lws *wsi)
 	if (s->expires)
 		expiry_schedule(s);
 	table_init(&s->subs);
+	table_init(&s->gates);
 	table_init(&s->presence_sent);
 	table_init(&s->presence_subs);
 	table_init(&s->presence_ok);
@@ -425,9 +426,6 @@ session_receive(Session *s, const char *in, size_t len)
 static void
 session_closed(Session *s)
 {
-	size_t		n;
-	void	  **subs = table_values(&s->subs, &n);
-
 	lws_dll2_remove(&s->link);
 	lws_sul_cancel(&s->expiry);
 	lws_sul_cancel(&s->handshake_deadline);
@@ -440,9 +438,7 @@ session_closed(Session *s)
 		if (t->gone)
 			t->gone(t);
 	}
-	for (size_t i = 0; i < n; i++)
-		sub_drop(subs[i]);
-	free(subs);
+	docs_session_closed(s);
 	presence_session_closed(s);
 	while (s->queue_len > 0)
 	{

@@ -2,8 +2,9 @@
  * session.h: one WebSocket client speaking the ShareDB protocol.
  *
  * A session owns its outbound queue (references to shared frames, written one
- * per WRITEABLE callback), its subscriptions (one Sub per document, which is
- * also its delivery gate) and the tickets of its requests still in flight:
+ * per WRITEABLE callback), its subscriptions (one Sub per document), its
+ * delivery gates (gate.h: what it receives of each document) and the
+ * tickets of its requests still in flight:
  * when the client goes, every ticket forgets it, so late database results
  * are dropped instead of touching a freed session.
  */
@@ -69,6 +70,8 @@ struct Session
 	size_t		rx_cap;
 	bool		rx_too_big;
 	Table		subs;			/* document key -> Sub */
+	Table		gates;			/* document key -> Gate: what it receives of each */
+	lws_dll2_owner_t idle_gates;	/* Gate.idle_link, oldest first */
 	Table		presence_sent;	/* presence channel -> json object {id: last record} */
 	Table		presence_subs;	/* presence channel -> PresenceSub */
 	Table		presence_ok;	/* presence channels it may use (non-NULL) */

@@ -38,8 +38,8 @@ struct Submit
 	json_t	   *request;		/* the request's reply_stub, for an error reply */
 	char	   *item;			/* {"user": ..., "message": ...} for the batch */
 	char		ack_src[CLIENT_ID_LEN + 1];	/* the whole id: the client knows its ack by it */
+	char		src[CLIENT_ID_PUBLIC_LEN + 1];	/* its public part: what the gate and the log know */
 	int64_t		seq;
-	bool		own;			/* src is its session's (not an older connection's) */
 	size_t		cost;			/* counted against --ops-waiting-max-bytes */
 	lws_usec_t	arrived;
 };
@@ -130,7 +130,6 @@ submit_op(Session *s, json_t *request)
 	ClientId	client = s->client;
 	json_t	   *message;
 	Submit	   *op;
-	Sub		   *sub;
 	json_t	   *item;
 	char	   *text;
 	size_t		cost;
@@ -170,6 +169,7 @@ submit_op(Session *s, json_t *request)
 	s->ops_waiting_bytes += cost;
 	metrics.ops_waiting_bytes += cost;
 	memcpy(op->ack_src, client.full, sizeof(op->ack_src));
+	memcpy(op->src, client.public, sizeof(op->src));
 	op->seq = json_integer_value(json_object_get(request, "seq"));
 	op->request = reply_stub(request);
 	json_decref(request);
@@ -177,12 +177,8 @@ submit_op(Session *s, json_t *request)
 	op->doc = doc_acquire(c, d);
 	ticket_attach(&op->ticket, s);
 	op->ticket.gone = submit_gone;
-	op->own = strcmp(client.public, s->src) == 0;
-	if ((sub = sub_find(s, op->doc)) != NULL && op->own)
-	{
-		sub->inflight = true;
-		sub->inflight_seq = op->seq;
-	}
+	/* Its gate holds the op back wherever it shows, until the ack. */
+	doc_submitted(op->doc, s, op->src, op->seq);
 	lws_dll2_add_tail(&op->doc_link, &op->doc->submits);
 	submits.outstanding++;
 	doc_ready(op->doc, false);
@@ -243,15 +239,12 @@ static void
 submit_rejected(Submit *op, const char *code, const char *message)
 {
 	Session    *s = op->ticket.session;
-	Sub		   *sub = s ? sub_find(s, op->doc) : NULL;
 
 	metrics.ops_rejected++;
 	if (s)
-		session_send_error(s, json_incref(op->request), code, message);
-	if (sub)
 	{
-		sub->inflight = false;
-		sub_pump(sub);
+		session_send_error(s, json_incref(op->request), code, message);
+		doc_submit_refused(op->doc, s, op->src, op->seq);
 	}
 	submit_free(op);
 }
@@ -278,7 +271,7 @@ submit_answered(Submit *op, const PGresult *res, int first, int last)
 		/* The database acks the public src; the client matches its whole id. */
 		if (json_is_string(json_object_get(ack, "src")))
 			json_object_set_new(ack, "src", json_string(op->ack_src));
-		doc_submit_result(op->doc, op->ticket.session, res, first, last - first, ack);
+		doc_submit_result(op->doc, op->ticket.session, op->src, op->seq, res, first, last - first, ack);
 		metrics.ops_acked++;
 		submit_free(op);
 	}
@@ -404,27 +397,4 @@ submit_take_batch(PgConn *conn)
 	}
 	free(json);
 	return true;
-}
-
-bool
-submit_awaiting(Session *s, Doc *doc, int64_t *seq)
-{
-	Submit	   *op = doc->in_batch;
-
-	if (op && op->own && op->ticket.session == s)
-	{
-		*seq = op->seq;
-		return true;
-	}
-	lws_start_foreach_dll(struct lws_dll2 *, p, doc->submits.head)
-	{
-		op = lws_container_of(p, Submit, doc_link);
-		if (op->own && op->ticket.session == s)
-		{
-			*seq = op->seq;
-			return true;
-		}
-	}
-	lws_end_foreach_dll(p);
-	return false;
 }

@@ -17,8 +17,6 @@
 #include "pg_conn.h"
 #include "session.h"
 
-struct Doc;
-
 void		submit_init(int batch_max);
 
 /* Queues a validated op message; steals request. */
@@ -29,11 +27,5 @@ bool		submit_take_batch(PgConn *conn);
 
 /* Ops received and not answered yet (waiting or in a batch). */
 int			submit_outstanding(void);
-
-/*
- * The seq of s's own op on doc that awaits its answer, if any: a
- * subscription made while its op is out must hold the op back for the ack.
- */
-bool		submit_awaiting(Session *s, struct Doc *doc, int64_t *seq);
 
 #endif

@@ -101,6 +101,9 @@ record "gateway e2e: basic, network, reconnect, operations and pg_ot tests, Post
 echo "# browser"
 test/browser/run.sh
 record "browser: the demo page in chromium (Quill and plain text converge, cursors, gateway restart, screenshot)" $?
+echo "# delivery gate"
+test/gate/run.sh
+record "delivery gate: every version once, in order, the session's own ops only as their acks (property test, ASan/UBSan)" $?
 echo "# fuzz (smoke)"
 FUZZ_SMOKE=1 FUZZ_SECONDS=${FUZZ_SECONDS:-15} test/fuzz/run.sh
 record "fuzz smoke: OT core and gateway input under ASan/UBSan" $?

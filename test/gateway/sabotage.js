@@ -7,6 +7,7 @@
  *
  *   drop-broadcast   every 4th op sent to a connection is lost
  *   dup-broadcast    every op sent to a connection is sent twice
+ *   echo-own         a connection's own ops reach it by its subscription too
  *   no-dedupe        a resent op (same src, seq) is applied again
  *   ack-version      acks carry the wrong version
  *   ignore-version   f / s / bf / bs with versions are answered with snapshots
@@ -19,7 +20,7 @@
  *   wrong-side       the server transforms a stale op with the sides swapped
  */
 
-const KNOWN = ['drop-broadcast', 'dup-broadcast', 'no-dedupe', 'ack-version', 'ignore-version', 'type-name',
+const KNOWN = ['drop-broadcast', 'dup-broadcast', 'echo-own', 'no-dedupe', 'ack-version', 'ignore-version', 'type-name',
 	'error-code', 'close-on-error', 'no-bulk', 'no-presence-leave', 'no-presence-transform', 'wrong-side'];
 
 function install(backend, spec, types) {
@@ -30,6 +31,9 @@ function install(backend, spec, types) {
 		return uri;
 	};
 
+	if (on.has('echo-own')) {
+		require('sharedb/lib/agent').prototype._isOwnOp = () => false;
+	}
 	if (on.has('wrong-side')) {
 		for (const t of types) {
 			const transform = t.transform.bind(t);

@@ -20,6 +20,7 @@
  */
 
 const assert = require('node:assert/strict');
+const { afterEach, after } = require('node:test');
 const WebSocket = require('ws');
 const ShareDB = require('sharedb/lib/client');
 const textUnicode = require('ot-text-unicode').type;
@@ -176,6 +177,131 @@ class LossySocket {
 
 const open = new Set();
 
+/* ---------- each op once, and never its own ---------- */
+
+// Every op message (broadcast or ack) a stock client receives is counted
+// per (collection, id, version), over all its sockets: the server must
+// deliver each version once.  Every op the client sends (first send and
+// resends after a reconnect, with the src it carries or, on a first send,
+// the connection's id) is remembered by (collection, id, src, seq): an op
+// message with a body that carries one of those is its own op echoed, which
+// must only ever reach it as its ack.  Every test fails (afterEach below)
+// if one of its clients saw either.
+//
+// The reference server breaks this in two ways of its own, by design
+// (sharedb 7 lib/agent.js): a submit's reply sends "any operations that the
+// client is missing" (those its op was transformed against) right before
+// the ack, although the subscription stream delivers them too; and a
+// subscribe (or fetch) from a version sends the ops since it, the client's
+// own included, right before its reply, while "ops may already be queued on
+// the stream by pubsub ... Clients should ignore any duplicate ops".  So,
+// for TARGET=reference only, a copy that came in such a reply run (see
+// replyRuns) may repeat one that came another way, and may be the client's
+// own op.
+// pg_ot is allowed neither.
+const watched = [];
+const sep = '\u0000';
+
+function watchDeliveries(client) {
+	const w = { client, submitted: new Set(), sentAt: new Map(), copies: [], reported: new Set() };
+	const { connection } = client;
+	connection.on('send', (m) => {
+		if (m.a !== 'op') return;
+		const k = [m.c, m.d, m.src == null ? connection.id : m.src, m.seq].join(sep);
+		w.submitted.add(k);
+		w.sentAt.set(k, m.v);
+	});
+	// After the listener that fills client.received: at is this message's index there.
+	connection.on('receive', (req) => {
+		const m = req.data;
+		if (!m || m.a !== 'op' || m.error || typeof m.v !== 'number') return;
+		const body = 'op' in m || Boolean(m.create) || Boolean(m.del);
+		w.copies.push({
+			m, at: client.received.length - 1, body,
+			own: body && w.submitted.has([m.c, m.d, m.src, m.seq].join(sep)),
+		});
+	});
+	watched.push(w);
+}
+
+// Indexes (into client.received) of the op messages the reference sent in
+// a reply run: just before an ack, the ops from the version the op was
+// sent at up to the ack's; just before an s, f, bs or bf reply, the ops
+// (of each document concerned) since the version asked.  Walks back from
+// the reply over the op messages right before it, taking consecutive
+// versions of the document downwards.
+function replyRuns(w) {
+	const received = w.client.received;
+	const inRun = new Set();
+	const isOp = (m) => m && m.a === 'op' && !m.error && ('op' in m || m.create || m.del);
+	const takeBack = (at, c, d, top, bottom) => {
+		let want = top;
+		for (let i = at - 1; i >= 0 && isOp(received[i]) && want >= bottom; i--) {
+			const x = received[i];
+			if (x.c !== c || x.d !== d) continue;
+			if (want === null) want = x.v;
+			if (x.v !== want) break;
+			inRun.add(i);
+			want--;
+		}
+	};
+	received.forEach((m, at) => {
+		if (!m || m.error || isOp(m)) return;
+		if (m.a === 'op' && typeof m.v === 'number') {
+			const sentAt = w.sentAt.get([m.c, m.d, m.src, m.seq].join(sep));
+			if (typeof sentAt === 'number') takeBack(at, m.c, m.d, m.v - 1, sentAt);
+		} else if (m.a === 's' || m.a === 'f') {
+			takeBack(at, m.c, m.d, null, -Infinity);
+		} else if (m.a === 'bs' || m.a === 'bf') {
+			const docs = new Set();
+			for (let i = at - 1; i >= 0 && isOp(received[i]); i--) {
+				if (received[i].c === m.c) docs.add(received[i].d);
+			}
+			for (const d of docs) takeBack(at, m.c, d, null, -Infinity);
+		}
+	});
+	return inRun;
+}
+
+function deliveryFaults(w) {
+	const faults = [];
+	const tolerated = PG_OT ? new Set() : replyRuns(w);
+	const byVersion = new Map();
+	for (const x of w.copies) {
+		const k = [x.m.c, x.m.d, x.m.v].join(sep);
+		if (!byVersion.has(k)) byVersion.set(k, []);
+		byVersion.get(k).push(x);
+		if (x.own && !tolerated.has(x.at)) {
+			faults.push(`${x.m.c}/${x.m.d} version ${x.m.v}: a client of ${w.client.url} received its own op ` +
+				`(${x.m.src}, ${x.m.seq}) as an op message, not only as its ack`);
+		}
+	}
+	for (const xs of byVersion.values()) {
+		const replies = xs.filter((x) => tolerated.has(x.at)).length;
+		if (xs.length - replies > 1 || replies > 1) {
+			faults.push(`${xs[0].m.c}/${xs[0].m.d} version ${xs[0].m.v} reached a client of ${w.client.url} ` +
+				`${xs.length} times: ${xs.map((x) => (x.body ? (x.own ? 'its own op' : 'op') : 'ack')).join(', ')}`);
+		}
+	}
+	return faults;
+}
+
+// Fails with every fault found since the last call.
+function assertDeliveredOnce() {
+	const faults = [];
+	for (const w of watched) {
+		for (const f of deliveryFaults(w)) {
+			if (!w.reported.has(f)) faults.push(f);
+			w.reported.add(f);
+		}
+	}
+	// (a short list: assert's diff of a long one takes minutes)
+	assert.deepEqual(faults.slice(0, 20), [], `each version reaches a client once, and its own ops only as ` +
+		`their acks (${faults.length} faults${faults.length > 20 ? ', the first 20 shown' : ''})`);
+}
+afterEach(assertDeliveredOnce);
+after(assertDeliveredOnce);
+
 // A stock client: { connection, socket, url, received, sent, errors }.
 // received / sent are every message in either direction (copies), in order;
 // errors collects 'error' events of the connection and its docs.
@@ -185,6 +311,7 @@ async function connect(url = nextUrl()) {
 	const client = { connection, socket, url, received: [], sent: [], errors: [] };
 	connection.on('receive', (req) => client.received.push(clone(req.data)));
 	connection.on('send', (msg) => client.sent.push(clone(msg)));
+	watchDeliveries(client);
 	connection.on('error', (err) => client.errors.push(`connection: ${err.code || ''} ${err.message}`));
 	open.add(client);
 	await until(() => connection.state === 'connected', `the handshake with ${url}`,
@@ -467,5 +594,5 @@ module.exports = {
 	COLLECTIONS, UNGRANTED, clientWarnings, uid, until, call, clone, publicSrc,
 	LossySocket, connect, reconnect, getDoc, subscribe, unsubscribe, fetch, create, submit, del,
 	nothingPending, waitVersion, dataOf, normalData, snapshotOf, fetchFresh, opStream, acks, assertDelivered,
-	close, closeAll, assertClean, Raw, pgConnect, dbFetch, startGateway, stopGateways, httpGet,
+	close, closeAll, assertClean, assertDeliveredOnce, Raw, pgConnect, dbFetch, startGateway, stopGateways, httpGet,
 };
