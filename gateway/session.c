@@ -15,6 +15,7 @@
 #include "origin.h"
 #include "presence.h"
 #include "protocol.h"
+#include "reads.h"
 
 /* A reassembly buffer larger than this is given back after its message. */
 #define RX_KEEP 65536
@@ -26,10 +27,13 @@ ClientLimits client_limits;
 static lws_dll2_owner_t sessions;
 static bool draining;
 
+static void session_run_held(Session *s);
+
 void
 sessions_configure(const ClientLimits *limits)
 {
 	client_limits = *limits;
+	reads_init(session_run_held);
 }
 
 void
@@ -43,8 +47,13 @@ void
 ticket_detach(Ticket *t)
 {
 	if (t->session)
+	{
 		lws_dll2_remove(&t->link);
+		if (t->read)
+			reads_give(t->session);
+	}
 	t->session = NULL;
+	t->read = false;
 }
 
 static void session_close(Session *s, int code);
@@ -91,7 +100,6 @@ session_open(Session *s, struct lws *wsi)
 	s->user = s->principal;
 	bucket_fill(&s->messages, client_limits.rate, lws_now_usecs());
 	bucket_fill(&s->presence_updates, client_limits.presence_rate, lws_now_usecs());
-	admission_enter(s->address);
 	lws_sul_schedule(lws_get_context(wsi), 0, &s->handshake_deadline, handshake_missing,
 					 (lws_usec_t) client_limits.handshake_timeout * LWS_USEC_PER_SEC);
 	if (s->expires)
@@ -315,6 +323,32 @@ reply_stub(const char *text, size_t len)
 	return stub;
 }
 
+/* Runs one client message (or answers it ERR_RATE_LIMITED, over --rate). */
+static void
+session_run(Session *s, const char *text, size_t len)
+{
+	if (bucket_take(&s->messages, client_limits.rate, lws_now_usecs()))
+		protocol_message(s, text, len);
+	else
+	{
+		metrics.rate_limited++;
+		session_send_error(s, reply_stub(text, len), "ERR_RATE_LIMITED",
+						   "too many messages: wait and send again");
+	}
+}
+
+/* The message that waited for a read slot (reads.h). */
+static void
+session_run_held(Session *s)
+{
+	char	   *text = s->held;
+
+	s->held = NULL;
+	if (!draining && !s->close_code)
+		session_run(s, text, s->held_len);
+	free(text);
+}
+
 static int
 session_receive(Session *s, const char *in, size_t len)
 {
@@ -334,13 +368,21 @@ session_receive(Session *s, const char *in, size_t len)
 	s->rx_len += len;
 	if (!lws_is_final_fragment(s->wsi) || lws_remaining_packet_payload(s->wsi) > 0)
 		return 0;
-	if (bucket_take(&s->messages, client_limits.rate, lws_now_usecs()))
-		protocol_message(s, s->rx, s->rx_len);
+	if (reads_gate_open(s))
+		session_run(s, s->rx, s->rx_len);
+	else if (reads_hold_message(s))
+	{
+		/* It waits for a read slot; the socket is not read meanwhile. */
+		s->held = s->rx;
+		s->held_len = s->rx_len;
+		s->rx = NULL;
+		s->rx_cap = 0;
+	}
 	else
 	{
 		metrics.rate_limited++;
 		session_send_error(s, reply_stub(s->rx, s->rx_len), "ERR_RATE_LIMITED",
-						   "too many messages: wait and send again");
+						   "too many requests in flight: wait and send again");
 	}
 	s->rx_len = 0;
 	if (s->rx_cap > RX_KEEP)
@@ -356,17 +398,20 @@ static void
 session_closed(Session *s)
 {
 	size_t		n;
-	void	  **subs = table_values(&s->subs, &n);
+	void	  **subs;
 
+	if (s->wsi == NULL)
+		return;					/* refused at its handshake: it never opened */
 	lws_dll2_remove(&s->link);
 	lws_sul_cancel(&s->expiry);
 	lws_sul_cancel(&s->handshake_deadline);
-	admission_leave(s->address);
 	while (s->tickets.head)
 		ticket_detach(lws_container_of(s->tickets.head, Ticket, link));
+	subs = table_values(&s->subs, &n);
 	for (size_t i = 0; i < n; i++)
 		sub_drop(subs[i]);
 	free(subs);
+	reads_session_closed(s);	/* after: a waiting bulk request ends its held subscriptions */
 	presence_session_closed(s);
 	while (s->queue_len > 0)
 	{
@@ -392,6 +437,20 @@ session_callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 	switch (reason)
 	{
+		case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		{
+			/* Every accepted connection, before it may send a byte (admission.h). */
+			char		address[64];
+
+			lws_get_peer_simple(wsi, address, sizeof(address));
+			if (admission_accept(wsi, address, client_limits.max_pending_per_ip))
+				return 0;
+			metrics.refused_pending++;
+			return -1;
+		}
+		case LWS_CALLBACK_WSI_DESTROY:
+			admission_forget(wsi);
+			return 0;
 		case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		{
 			Identity	who;
@@ -403,7 +462,8 @@ session_callback(struct lws *wsi, enum lws_callback_reasons reason,
 				return 1;
 			}
 			lws_get_peer_simple(wsi, s->address, sizeof(s->address));
-			if (admission_full(s->address, client_limits.max_connections_per_ip))
+			/* From here on the connection counts as a session (admission.h). */
+			if (!admission_upgrade(wsi, s->address, client_limits.max_connections_per_ip))
 			{
 				lwsl_user("refused a connection from %s: %d connections already\n", s->address,
 						  client_limits.max_connections_per_ip);

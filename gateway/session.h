@@ -27,7 +27,14 @@ typedef struct Ticket
 {
 	lws_dll2_t	link;
 	Session    *session;		/* NULL once the session is gone */
+	bool		read;			/* it holds one of the session's read slots (reads.h) */
 } Ticket;
+
+/* A request waiting for one of its session's read slots (reads.h). */
+typedef struct ReadWait
+{
+	void		(*fn) (struct ReadWait *w);
+} ReadWait;
 
 /* WebSocket close codes of the gateway (README "Gateway"). */
 #define CLOSE_GOING_AWAY 1001	/* the gateway shuts down: reconnect elsewhere */
@@ -67,6 +74,13 @@ struct Session
 	Table		presence_subs;	/* presence channel -> PresenceSub */
 	Table		presence_ok;	/* presence channels it may use (non-NULL) */
 	lws_dll2_owner_t tickets;
+	/* The bound on its reads (reads.h). */
+	int			reads;			/* database reads in flight for it */
+	ReadWait   *read_wait;		/* a bulk request waiting for a slot */
+	char	   *held;			/* a message waiting for a slot */
+	size_t		held_len;
+	bool		rx_paused;		/* its socket is not read meanwhile */
+	lws_sorted_usec_list_t reads_wake;
 };
 
 #define SHAREDB_PROTOCOL_NAME "sharedb"
