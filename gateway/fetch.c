@@ -323,7 +323,7 @@ new_in_bulk(Session *s, json_t *request)
 /*
  * Starts the reads of a bulk request while its session has read slots
  * free (reads.h), then waits for one; once every read has started (or the
- * session is gone), the "+ 1" of outstanding goes.
+ * session is gone, and the rest never will), the "+ 1" of outstanding goes.
  */
 static void
 bulk_continue(ReadWait *w)
@@ -344,6 +344,7 @@ bulk_continue(ReadWait *w)
 			reads_when_free(s, &bulk->wait);
 			return;
 		}
+		bulk->outstanding++;
 		if (json_is_array(b))
 			read_start(s, request, bulk, json_string_value(json_array_get(b, bulk->next++)), bulk->subscribe, -1);
 		else
@@ -379,7 +380,7 @@ fetch_bulk(Session *s, json_t *request, bool subscribe)
 	bulk = xcalloc(1, sizeof(Bulk));
 	bulk->request = request;
 	bulk->data = json_is_array(b) ? json_object() : NULL;
-	bulk->outstanding = (int) n + 1;	/* + 1 until every read has started */
+	bulk->outstanding = 1;		/* the reads started, + 1 until every read has started */
 	bulk->held = xcalloc(n + 1, sizeof(Sub *));
 	bulk->subscribe = subscribe;
 	bulk->iter = json_is_object(b) ? json_object_iter(b) : NULL;

@@ -106,10 +106,7 @@ session_open(Session *s, struct lws *wsi)
 		lws_sul_schedule(lws_get_context(wsi), 0, &s->expiry, token_expired,
 						 (lws_usec_t) (s->expires - (int64_t) time(NULL)) * LWS_USEC_PER_SEC);
 	table_init(&s->subs);
-	table_init(&s->presence_sent);
-	table_init(&s->presence_subs);
-	table_init(&s->presence_ok);
-	table_init(&s->presence_held);
+	presence_session_opened(s);
 }
 
 /*
@@ -183,11 +180,9 @@ static bool
 holds(Session *s, const char *collection, const char *id)
 {
 	Covered		doc = {collection, id, '\0', false};
-	Covered		presence = {collection, id, '.', false};
 
 	table_each(&s->subs, covers, &doc);
-	table_each(&s->presence_subs, covers, &presence);
-	return doc.found || presence.found;
+	return doc.found || presence_covers(s, collection, id);
 }
 
 void
@@ -423,10 +418,6 @@ session_closed(Session *s)
 	free(s->rx);
 	free(s->src);
 	table_free(&s->subs);
-	table_free(&s->presence_sent);
-	table_free(&s->presence_subs);
-	table_free(&s->presence_ok);
-	table_free(&s->presence_held);
 }
 
 int

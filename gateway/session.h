@@ -58,7 +58,7 @@ struct Session
 	char		address[64];	/* the peer's IP address */
 	Bucket		messages;		/* --rate */
 	Bucket		presence_updates;	/* --presence-rate */
-	Table		presence_held;	/* channel "\n" presence id -> a "p" over the rate */
+	Table		presence_held;	/* channel NUL presence id -> a "p" over the rate */
 	lws_sorted_usec_list_t presence_flush;	/* sends what is held when the rate allows */
 	Frame	  **queue;			/* ring of queued frames */
 	int			queue_head;
@@ -70,9 +70,11 @@ struct Session
 	size_t		rx_cap;
 	bool		rx_too_big;
 	Table		subs;			/* document key -> Sub */
-	Table		presence_sent;	/* presence channel -> json object {id: last record} */
-	Table		presence_subs;	/* presence channel -> PresenceSub */
-	Table		presence_ok;	/* presence channels it may use (non-NULL) */
+	/* Presence (presence.h). */
+	Table		presence_uses;	/* presence channel -> PresenceUse: the document it names, ... */
+	Table		presence_refused;	/* hashes of the presence channels refused to it */
+	int			presences;		/* (channel, presence id) it has, on all its channels */
+	size_t		presence_bytes; /* of the updates kept for them */
 	lws_dll2_owner_t tickets;
 	/* The bound on its reads (reads.h). */
 	int			reads;			/* database reads in flight for it */
