@@ -454,7 +454,13 @@ access_checked(DbRead *read, PGresult *res)
 	if (s == NULL)
 		;						/* the client went meanwhile */
 	else if ((use = table_get(&s->presence_uses, name, strlen(name))) != NULL)
-		a->next(s, use, a->request);	/* bound meanwhile, by a request sent with it */
+	{
+		/* Bound meanwhile, by a request sent with it. */
+		if (a->collection_len && use->collection_len != a->collection_len)
+			refuse(s, a->request, BADLY_FORMED, "this connection uses the presence channel for another document");
+		else
+			a->next(s, use, a->request);
+	}
 	else if (!room_for_channel(s))
 		refuse_over_limit(s, a->request);
 	else if ((use = use_bind(s, name, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1))) == NULL)
@@ -737,6 +743,13 @@ update_admitted(Session *s, PresenceUse *use, json_t *record)
 	}
 	if (table_get(&use->sent, id, strlen(id)) == NULL)
 	{
+		if (json_is_null(json_object_get(record, "p")))
+		{
+			/* Ends a presence the others do not have: only the ack. */
+			json_object_set_new(record, "src", json_string(s->src));
+			session_send_json(s, record);
+			return;
+		}
 		if (s->presences >= client_limits.max_presences)
 		{
 			metrics.presence_refused++;
