@@ -57,8 +57,9 @@ static const char usage[] =
 "  --max-connections-per-ip N  WebSocket connections from one address (default 256;\n"
 "                        0: no limit, as behind a proxy); more are refused with 429\n"
 "  --max-pending-per-ip N  connections from one address that are not WebSocket\n"
-"                        sessions: HTTP, TLS handshakes, idle sockets (default 64;\n"
-"                        0: no limit); more are closed as they are accepted\n"
+"                        sessions: HTTP, TLS handshakes, idle sockets (default: as\n"
+"                        --max-connections-per-ip; 0: no limit); more are closed\n"
+"                        as they are accepted\n"
 "  --handshake-timeout S seconds a connection has from accept to its HTTP request,\n"
 "                        then from its upgrade to the ShareDB handshake (hs)\n"
 "                        (default 10); then it is closed (4002 after the upgrade)\n"
@@ -141,7 +142,7 @@ static const NumericFlag numeric_flags[] = {
 	{"presence-rate", 1, 1000000, "20", LIMIT(presence_rate)},
 	{"max-subscriptions", 1, 10000000, "1000", LIMIT(max_subscriptions)},
 	{"max-connections-per-ip", 0, 10000000, "256", LIMIT(max_connections_per_ip)},
-	{"max-pending-per-ip", 0, 10000000, "64", LIMIT(max_pending_per_ip)},
+	{"max-pending-per-ip", -1, 10000000, "-1", LIMIT(max_pending_per_ip)},
 	{"handshake-timeout", 1, 3600, "10", LIMIT(handshake_timeout)},
 	{"max-reads", 1, 100000, "16", LIMIT(max_reads)},
 	{"max-presence", 256, 4096, "1024", LIMIT(max_presence)},
@@ -243,6 +244,9 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 	}
 	if (optind < argc)
 		bad("argument", argv[optind]);
+	/* Behind a proxy both limits per address go (--max-connections-per-ip 0). */
+	if (opt->limits.max_pending_per_ip < 0)
+		opt->limits.max_pending_per_ip = opt->limits.max_connections_per_ip;
 	if ((opt->tls_cert == NULL) != (opt->tls_key == NULL))
 		bad("TLS setting", "--tls-cert and --tls-key go together");
 }
