@@ -50,7 +50,7 @@ typedef struct PresenceUse
 	size_t		collection_len; /* name is collection "." id */
 	PresenceChannel *channel;	/* while subscribed */
 	lws_dll2_t	sub_link;
-	Table		sent;			/* presence id -> Sent */
+	Table		sent;			/* presence id -> Sent; made at the first (most uses have none) */
 	unsigned	epoch;			/* one more at each pu: what was on its way then is not relayed */
 } PresenceUse;
 
@@ -251,10 +251,18 @@ sent_forget(Session *s, Sent *sent)
 }
 
 static Sent *
+sent_find(PresenceUse *use, const char *id)
+{
+	return use->sent.nbuckets ? table_get(&use->sent, id, strlen(id)) : NULL;
+}
+
+static Sent *
 sent_add(PresenceUse *use, const char *id)
 {
 	Sent	   *sent = xcalloc(1, sizeof(Sent));
 
+	if (use->sent.nbuckets == 0)
+		table_init(&use->sent);
 	table_put(&use->sent, id, strlen(id), sent);
 	use->session->presences++;
 	metrics.presences++;
@@ -268,7 +276,7 @@ remember(PresenceUse *use, const json_t *record, Frame *f)
 	Session    *s = use->session;
 	const char *id = json_string_value(json_object_get(record, "id"));
 	double		pv = json_number_value(json_object_get(record, "pv"));
-	Sent	   *sent = table_get(&use->sent, id, strlen(id));
+	Sent	   *sent = sent_find(use, id);
 	bool		gone = json_is_null(json_object_get(record, "p"));
 
 	if (sent && sent->frame && sent->pv > pv)
@@ -316,7 +324,6 @@ remove_presences(Session *s, PresenceUse *use)
 	}
 	free(all);
 	table_free(&use->sent);
-	table_init(&use->sent);
 }
 
 static void
@@ -429,7 +436,6 @@ use_bind(Session *s, const char *name, const char *collection, const char *id)
 	use->name = xstrdup(name);
 	use->key = channel_key(name, clen);
 	use->collection_len = clen;
-	table_init(&use->sent);
 	table_put(&s->presence_uses, use->name, strlen(name), use);
 	return use;
 }
@@ -636,7 +642,7 @@ unadmit(Session *s, json_t *record)
 	const char *name = json_string_value(json_object_get(record, "ch"));
 	const char *id = json_string_value(json_object_get(record, "id"));
 	PresenceUse *use = table_get(&s->presence_uses, name, strlen(name));
-	Sent	   *sent = use ? table_get(&use->sent, id, strlen(id)) : NULL;
+	Sent	   *sent = use ? sent_find(use, id) : NULL;
 
 	if (sent && sent->frame == NULL)
 		sent_forget(s, table_remove(&use->sent, id, strlen(id)));
@@ -741,7 +747,7 @@ update_admitted(Session *s, PresenceUse *use, json_t *record)
 		refuse(s, record, "ERR_TYPE_DOES_NOT_SUPPORT_PRESENCE", "only rich-text documents support presence");
 		return;
 	}
-	if (table_get(&use->sent, id, strlen(id)) == NULL)
+	if (sent_find(use, id) == NULL)
 	{
 		if (json_is_null(json_object_get(record, "p")))
 		{
