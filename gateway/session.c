@@ -433,10 +433,19 @@ session_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			/* Every accepted connection, before it may send a byte (admission.h). */
 			char		address[64];
 
+			static lws_usec_t logged;
+
 			lws_get_peer_simple(wsi, address, sizeof(address));
 			if (admission_accept(wsi, address, client_limits.max_pending_per_ip))
 				return 0;
 			metrics.refused_pending++;
+			if (lws_now_usecs() - logged > 10 * LWS_USEC_PER_SEC)
+			{
+				/* Once in 10 s at most: a flood must not fill the log (the metric counts them all). */
+				lwsl_user("closed a connection from %s at accept: %d that are no sessions already\n", address,
+						  client_limits.max_pending_per_ip);
+				logged = lws_now_usecs();
+			}
 			return -1;
 		}
 		case LWS_CALLBACK_WSI_DESTROY:

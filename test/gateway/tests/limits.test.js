@@ -33,6 +33,7 @@ const HANDSHAKE_S = 2;
 const MAX_READS = 2;
 const MAX_PRESENCE = 256;
 const MAX_PRESENCES = 4;
+const MAX_REFUSALS = 5;
 let gw;
 let pg;
 
@@ -41,7 +42,8 @@ before(async () => {
 	gw = await h.startGateway(['--allow-anonymous', '--max-subscriptions', String(MAX_SUBS),
 		'--presence-rate', String(PRESENCE_RATE), '--max-connections-per-ip', String(PER_IP),
 		'--handshake-timeout', String(HANDSHAKE_S), '--max-reads', String(MAX_READS),
-		'--max-presence', String(MAX_PRESENCE), '--max-presences', String(MAX_PRESENCES), '--rate', '100000']);
+		'--max-presence', String(MAX_PRESENCE), '--max-presences', String(MAX_PRESENCES), '--max-refusals', String(MAX_REFUSALS),
+		'--rate', '100000']);
 	pg = await h.pgConnect();
 });
 
@@ -409,6 +411,47 @@ test('--max-presence and --max-presences: a larger update and one presence too m
 	await noSessions();
 	assert.equal(await metric('presences'), 0, 'gone with the connection');
 	assert.equal(await metric('presence_bytes'), 0);
+});
+
+test('--max-refusals: each refused channel is asked once; past the limit no new channel is asked at all', { skip, timeout: 60000 }, async () => {
+	const R = await h.Raw.open(gw.url);
+	await R.handshake();
+	const channels = Array.from({ length: MAX_REFUSALS + 3 }, () => `${h.UNGRANTED}.${h.uid('refusals')}`);
+	for (const [i, ch] of channels.entries()) {
+		for (let k = 0; k < 3; k++) {
+			R.send({ a: 'ps', ch, seq: 3 * i + k });
+			const reply = await R.expect((m) => m.a === 'ps' && m.seq === 3 * i + k, `ps ${3 * i + k}`);
+			assert.equal(reply.error && reply.error.code, 'ERR_SNAPSHOT_READS_REJECTED');
+		}
+	}
+	assert.deepEqual(channels.map(refusalsLogged), channels.map((_, i) => (i < MAX_REFUSALS ? 1 : 0)),
+		`the first ${MAX_REFUSALS} channels asked once each, the rest not at all`);
+	// Another connection has its own memory.
+	const R2 = await h.Raw.open(gw.url);
+	await R2.handshake();
+	R2.send({ a: 'ps', ch: channels[MAX_REFUSALS], seq: 1 });
+	assert.ok((await R2.expect((m) => m.a === 'ps', 'the ps reply')).error);
+	assert.equal(refusalsLogged(channels[MAX_REFUSALS]), 1, 'asked for the other connection');
+	R.close(); R2.close();
+	await noSessions();
+});
+
+test('presence channels in use count against --max-subscriptions, sent on or subscribed; an unused one makes room', { skip, timeout: 60000 }, async () => {
+	const ids = Array.from({ length: MAX_SUBS + 1 }, (_, i) => h.uid(`inuse${i}`));
+	for (const id of ids) await pg.query("SELECT ot.create('gw_rich', $1, 'rich-text', '{\"ops\": [{\"insert\": \"t\\n\"}]}')", [id]);
+	const R = await h.Raw.open(gw.url);
+	await R.handshake();
+	const send = async (id, pv, value = { index: 0, length: 0 }) => {
+		R.send({ a: 'p', ch: `gw_rich.${id}`, id: 'cursor', p: value, pv, c: 'gw_rich', d: id, v: 1, t: h.TYPES['rich-text'].uri });
+		return R.expect((m) => m.a === 'p' && m.d === id && m.pv === pv, `the reply on ${id}`);
+	};
+	for (const id of ids.slice(0, MAX_SUBS)) assert.equal((await send(id, 0)).error, undefined, `sends on ${id}`);
+	assert.equal((await send(ids[MAX_SUBS], 0)).error.code, 'ERR_TOO_MANY_SUBSCRIPTIONS', 'one channel too many');
+	R.send({ a: 'pu', ch: `gw_rich.${ids[0]}`, seq: 1 });
+	await R.expect((m) => m.a === 'pu', 'the pu reply');
+	assert.equal((await send(ids[MAX_SUBS], 1)).error, undefined, 'the channel left makes room');
+	R.close();
+	await noSessions();
 });
 
 test('TLS: the stock client edits over wss://; plain ws:// to that port gets no session', { skip, timeout: 60000 }, async () => {
