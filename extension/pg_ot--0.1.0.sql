@@ -864,26 +864,60 @@ COMMENT ON FUNCTION ot.presence_at(text, text, jsonb, bigint, text) IS
 	'a presence made at base_version moved through every op since (own: the op''s src is src); returns the current version and the presence, null after a create or delete (rich-text only)';
 
 /*
- * May the acting user take part in presence channel ch?  ShareDB names a
- * document's channel "<collection>.<id>", and ids and collections may hold
- * dots: the channel is open to whoever may read a document (or collection)
- * that some split of it at a dot names.  Else 42501, as for a read.
+ * The one document (collection, id) a presence channel names for the
+ * acting user, or 42501.  ShareDB names a document's channel
+ * "<collection>.<id>", and collections and ids may hold dots, so a channel
+ * may split into several (collection, id); the gateway relays presence only
+ * between sessions whose channel resolved to the same document, so a grant
+ * on one split never shows or reaches the presence of another.
+ *
+ * With doc_collection and doc_id (what a document's presence message says
+ * it is about) the channel must be exactly their name and names that
+ * document.  Otherwise it names, of the splits the user may read, the one
+ * naming an existing document, else the one with the shortest collection.
+ * The work is bounded: a channel longer than 2,049 bytes or with more than
+ * 32 dots names nothing (each part is at most 1,024 bytes).
  */
-CREATE FUNCTION ot.authorize_presence(channel text) RETURNS void
+CREATE FUNCTION ot.authorize_presence(channel text, doc_collection text DEFAULT NULL,
+									  doc_id text DEFAULT NULL)
+RETURNS TABLE (collection text, id text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	parts text[];
 BEGIN
-	IF length($1) <= 2049 AND EXISTS (
-			SELECT FROM generate_series(2, length($1) - 1) AS i
-			WHERE substr($1, i, 1) = '.' AND ot._may(left($1, i - 1), substr($1, i + 1), 'read')) THEN
-		RETURN;
+	IF $2 IS NOT NULL OR $3 IS NOT NULL THEN
+		IF $2 IS NULL OR $3 IS NULL OR $1 IS DISTINCT FROM $2 || '.' || $3 THEN
+			PERFORM ot._reject('22023', 'the presence channel of a document is "<collection>.<id>"',
+				format('Channel "%s", document "%s" of collection "%s".', left($1, 200), $3, $2));
+		END IF;
+		IF ot._may($2, $3, 'read') THEN
+			collection := $2;
+			id := $3;
+			RETURN NEXT;
+			RETURN;
+		END IF;
+	ELSIF octet_length($1) <= 2049 AND length($1) - length(replace($1, '.', '')) <= 32 THEN
+		parts := string_to_array($1, '.');
+		SELECT s.c, s.i INTO collection, id
+		FROM (SELECT array_to_string(parts[1:k], '.') AS c, array_to_string(parts[k + 1:], '.') AS i
+			  FROM generate_series(1, cardinality(parts) - 1) AS k) AS s
+		WHERE octet_length(s.c) BETWEEN 1 AND 1024 AND octet_length(s.i) BETWEEN 1 AND 1024
+		  AND ot._may(s.c, s.i, 'read')
+		ORDER BY EXISTS (SELECT FROM ot.documents d WHERE d.collection = s.c AND d.name = s.i) DESC,
+				 octet_length(s.c)
+		LIMIT 1;
+		IF FOUND THEN
+			RETURN NEXT;
+			RETURN;
+		END IF;
 	END IF;
-	RAISE EXCEPTION 'permission denied to presence channel "%"', $1
+	RAISE EXCEPTION 'permission denied to presence channel "%"', left($1, 200)
 		USING ERRCODE = 'insufficient_privilege',
 			  DETAIL = format('User "%s" may read no document the channel names.', ot.current_principal());
 END
 $$;
-COMMENT ON FUNCTION ot.authorize_presence(text) IS
-	'raises 42501 unless the acting user may read a document "<collection>.<id>" the presence channel names';
+COMMENT ON FUNCTION ot.authorize_presence(text, text, text) IS
+	'the document (collection, id) presence channel names for the acting user (one it may read; with doc_collection and doc_id, exactly that one), else 42501';
 
 -----------------------------------------------------------------------------
 -- The gateway's entry point: many submits in one transaction.
@@ -1015,7 +1049,7 @@ GRANT EXECUTE ON FUNCTION
 	ot.ops(text, text, bigint, bigint),
 	ot.messages(text, text, bigint, bigint),
 	ot.presence_at(text, text, jsonb, bigint, text),
-	ot.authorize_presence(text)
+	ot.authorize_presence(text, text, text)
 	TO ot_user, ot_gateway, ot_admin;
 GRANT EXECUTE ON FUNCTION ot.submit_batch(jsonb) TO ot_gateway;
 GRANT EXECUTE ON FUNCTION

@@ -12,6 +12,7 @@
 #include "json_text.h"
 #include "metrics.h"
 #include "pool.h"
+#include "reads.h"
 
 /*
  * Snapshots come as the text PostgreSQL prints and go into the reply as
@@ -44,6 +45,10 @@ typedef struct Bulk
 	int			outstanding;
 	Sub		  **held;			/* subscriptions opened once the reply is out */
 	int			nheld;
+	bool		subscribe;
+	size_t		next;			/* array form: the next id to read */
+	void	   *iter;			/* object form: the next id to read */
+	ReadWait	wait;			/* for a read slot (reads.h) */
 } Bulk;
 
 typedef struct DocRead
@@ -277,7 +282,7 @@ read_start(Session *s, json_t *request, Bulk *bulk, const char *id, bool subscri
 	r->request = bulk ? NULL : json_incref(request);
 	r->from_v = version;
 	r->wait.fn = read_run;
-	ticket_attach(&r->ticket, s);
+	ticket_attach_read(&r->ticket, s);
 	if (subscribe)
 	{
 		Sub		   *old = sub_find(s, r->doc);
@@ -349,6 +354,46 @@ new_in_bulk(Session *s, json_t *request)
 	return adding;
 }
 
+/*
+ * Starts the reads of a bulk request while its session has read slots
+ * free (reads.h), then waits for one; once every read has started (or the
+ * session is gone, and the rest never will), the "+ 1" of outstanding goes.
+ */
+static void
+bulk_continue(ReadWait *w)
+{
+	Bulk	   *bulk = lws_container_of(w, Bulk, wait);
+	Session    *s = bulk->ticket.session;
+	json_t	   *request = bulk->request;
+	json_t	   *b = json_object_get(request, "b");
+
+	for (;;)
+	{
+		bool		more = json_is_array(b) ? bulk->next < json_array_size(b) : bulk->iter != NULL;
+
+		if (s == NULL || !more)
+			break;
+		if (!reads_slot_free(s))
+		{
+			reads_when_free(s, &bulk->wait);
+			return;
+		}
+		bulk->outstanding++;
+		if (json_is_array(b))
+			read_start(s, request, bulk, json_string_value(json_array_get(b, bulk->next++)), bulk->subscribe, -1);
+		else
+		{
+			const char *id = json_object_iter_key(bulk->iter);
+			json_t	   *v = json_object_iter_value(bulk->iter);
+
+			bulk->iter = json_object_iter_next(b, bulk->iter);
+			read_start(s, request, bulk, id, bulk->subscribe, json_is_integer(v) ? json_integer_value(v) : -1);
+		}
+	}
+	if (--bulk->outstanding == 0)
+		bulk_finish(bulk);
+}
+
 void
 fetch_bulk(Session *s, json_t *request, bool subscribe)
 {
@@ -358,33 +403,26 @@ fetch_bulk(Session *s, json_t *request, bool subscribe)
 
 	if (subscribe && refuse_over_limit(s, request, new_in_bulk(s, request)))
 		return;
+	if (!subscribe && n > (size_t) client_limits.max_subscriptions)
+	{
+		/* A bulk fetch names no more documents than a connection may subscribe to. */
+		metrics.subscriptions_refused++;
+		session_send_error(s, request, "ERR_TOO_MANY_SUBSCRIPTIONS",
+						   "a bulk fetch may name no more documents than a connection may subscribe to");
+		return;
+	}
 	bulk = xcalloc(1, sizeof(Bulk));
-
 	bulk->request = request;
 	bulk->has_data = json_is_array(b);
 	if (bulk->has_data)
 		json_text_open(&bulk->data);
-	bulk->outstanding = (int) n + 1;	/* + 1 until every read has started */
+	bulk->outstanding = 1;		/* the reads started, + 1 until every read has started */
 	bulk->held = xcalloc(n + 1, sizeof(Sub *));
+	bulk->subscribe = subscribe;
+	bulk->iter = json_is_object(b) ? json_object_iter(b) : NULL;
+	bulk->wait.fn = bulk_continue;
 	ticket_attach(&bulk->ticket, s);
-	if (json_is_array(b))
-	{
-		size_t		i;
-		json_t	   *id;
-
-		json_array_foreach(b, i, id)
-			read_start(s, request, bulk, json_string_value(id), subscribe, -1);
-	}
-	else
-	{
-		const char *id;
-		json_t	   *v;
-
-		json_object_foreach(b, id, v)
-			read_start(s, request, bulk, id, subscribe, json_is_integer(v) ? json_integer_value(v) : -1);
-	}
-	if (--bulk->outstanding == 0)
-		bulk_finish(bulk);
+	bulk_continue(&bulk->wait);
 }
 
 typedef struct SnapshotRead
@@ -450,7 +488,7 @@ fetch_snapshot_at(Session *s, json_t *request, bool by_time)
 	json_string_value(json_object_get(request, "d")), NULL};
 
 	r->request = request;
-	ticket_attach(&r->ticket, s);
+	ticket_attach_read(&r->ticket, s);
 	if (json_is_number(at))
 	{
 		snprintf(buf, sizeof(buf), "%.17g", json_number_value(at));

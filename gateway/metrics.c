@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "admission.h"
 #include "alloc.h"
 #include "document.h"
 #include "listener.h"
@@ -116,6 +117,7 @@ metrics_render(size_t *len)
 		batch_bounds_d[i] = batch_bounds[i];
 	gauge(&t, "connections", "WebSocket sessions open", sessions_count());
 	counter(&t, "connections_total", "WebSocket sessions opened", metrics.connections_total);
+	gauge(&t, "connections_pending", "connections accepted that are not WebSocket sessions", admission_pending());
 	gauge(&t, "documents", "documents with someone on this gateway", documents_count());
 	gauge(&t, "listener_up", "1 when the LISTEN connection is up", listener_up());
 	gauge(&t, "pool_connections_up", "query connections up", pool_connected());
@@ -153,6 +155,9 @@ metrics_render(size_t *len)
 			metrics.subscriptions_refused);
 	counter(&t, "connections_refused_per_ip_total", "handshakes refused (429) for connections per address",
 			metrics.refused_per_ip);
+	counter(&t, "connections_refused_pending_total",
+			"connections closed at accept for connections per address that are not sessions",
+			metrics.refused_pending);
 	counter(&t, "connections_refused_auth_total", "handshakes refused (403) for a missing or invalid token",
 			metrics.refused_auth);
 	counter(&t, "connections_refused_origin_total", "handshakes refused (403) from a page of another origin",
@@ -170,6 +175,17 @@ metrics_render(size_t *len)
 	gauge(&t, "queued_bytes", "bytes of frames queued to clients", (double) metrics.queued_bytes);
 	gauge(&t, "ops_waiting_bytes", "bytes of ops received and not answered yet",
 		  (double) metrics.ops_waiting_bytes);
+	gauge(&t, "reads_in_flight", "database reads sessions have in flight", (double) metrics.reads_in_flight);
+	counter(&t, "reads_waited_total", "client messages that waited for one of their connection's read slots",
+			metrics.reads_waited);
+	counter(&t, "refusals_cached_total", "presence requests refused from their connection's cache, without the database",
+			metrics.refusals_cached);
+	counter(&t, "presence_refused_total", "presence updates refused for their size or one presence too many",
+			metrics.presence_refused);
+	gauge(&t, "presences", "presences (channel and presence id) clients have on this gateway",
+		  (double) metrics.presences);
+	gauge(&t, "presence_bytes", "bytes of the presence updates kept for them (the last sent, those waiting for the rate)",
+		  (double) metrics.presence_bytes);
 	histogram(&t, "submit_seconds", "from an op's arrival to its answer", metrics.submit_latency,
 			  METRICS_LATENCY_BUCKETS, latency_bounds, metrics.submit_latency_sum);
 	histogram(&t, "batch_ops", "ops per ot.submit_batch transaction", metrics.batch_size,

@@ -37,6 +37,13 @@ typedef struct Metrics
 	uint64_t	presence_merged;	/* presence updates over --presence-rate, merged */
 	uint64_t	subscriptions_refused;	/* over --max-subscriptions */
 	uint64_t	refused_per_ip;		/* handshakes over --max-connections-per-ip */
+	uint64_t	refused_pending;	/* connections closed at accept, over --max-pending-per-ip */
+	int64_t		reads_in_flight;	/* gauge: database reads held by sessions (reads.h) */
+	uint64_t	reads_waited;		/* messages that waited for a read slot */
+	uint64_t	refusals_cached;	/* presence requests refused from a session's cache */
+	uint64_t	presence_refused;	/* presence updates over --max-presence or --max-presences */
+	int64_t		presences;			/* gauge: presences (channel, id) sessions hold */
+	int64_t		presence_bytes;		/* gauge: bytes of the updates kept for them */
 	uint64_t	refused_auth;		/* handshakes without a valid token (403) */
 	uint64_t	refused_origin;		/* handshakes from a page of another origin (403) */
 	uint64_t	closed_no_handshake;	/* sessions closed with 4002 */

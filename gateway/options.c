@@ -73,8 +73,22 @@ static const char usage[] =
 "                        channels (default 1000); more get ERR_TOO_MANY_SUBSCRIPTIONS\n"
 "  --max-connections-per-ip N  WebSocket connections from one address (default 256;\n"
 "                        0: no limit, as behind a proxy); more are refused with 429\n"
-"  --handshake-timeout S seconds a connection has from accept to the ShareDB\n"
-"                        handshake (hs) (default 10); then it is closed (4002)\n"
+"  --max-pending-per-ip N  connections from one address that are not WebSocket\n"
+"                        sessions: HTTP, TLS handshakes, idle sockets (default: as\n"
+"                        --max-connections-per-ip; 0: no limit); more are closed\n"
+"                        as they are accepted\n"
+"  --handshake-timeout S seconds a connection has from accept to its HTTP request,\n"
+"                        then from its upgrade to the ShareDB handshake (hs)\n"
+"                        (default 10); then it is closed (4002 after the upgrade)\n"
+"  --max-reads N         database reads one connection may have in flight (default\n"
+"                        16); its next message waits until one is answered\n"
+"  --max-presence BYTES  size of one presence update, its channel and document\n"
+"                        names aside (default 1024); larger ones are refused\n"
+"  --max-presences N     presences (channel and presence id) one connection may have\n"
+"                        (default 32); a new one past it is refused\n"
+"  --max-refusals N      presence channels refused to a connection that it\n"
+"                        remembers and refuses again without asking the database\n"
+"                        (default 64); past it, every new channel is refused\n"
 "\n"
 "  --help                this text\n"
 "\n"
@@ -152,7 +166,12 @@ static const NumericFlag numeric_flags[] = {
 	{"presence-rate", 1, 1000000, "20", LIMIT(presence_rate)},
 	{"max-subscriptions", 1, 10000000, "1000", LIMIT(max_subscriptions)},
 	{"max-connections-per-ip", 0, 10000000, "256", LIMIT(max_connections_per_ip)},
+	{"max-pending-per-ip", -1, 10000000, "-1", LIMIT(max_pending_per_ip)},
 	{"handshake-timeout", 1, 3600, "10", LIMIT(handshake_timeout)},
+	{"max-reads", 1, 100000, "16", LIMIT(max_reads)},
+	{"max-presence", 256, 4096, "1024", LIMIT(max_presence)},
+	{"max-presences", 1, 100000, "32", LIMIT(max_presences)},
+	{"max-refusals", 1, 100000, "64", LIMIT(max_refusals)},
 };
 #define NUMERIC_FLAGS (sizeof(numeric_flags) / sizeof(numeric_flags[0]))
 
@@ -249,6 +268,9 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 	}
 	if (optind < argc)
 		bad("argument", argv[optind]);
+	/* Behind a proxy both limits per address go (--max-connections-per-ip 0). */
+	if (opt->limits.max_pending_per_ip < 0)
+		opt->limits.max_pending_per_ip = opt->limits.max_connections_per_ip;
 	if ((opt->tls_cert == NULL) != (opt->tls_key == NULL))
 		bad("TLS setting", "--tls-cert and --tls-key go together");
 }

@@ -22,7 +22,13 @@ typedef struct ClientLimits
 	int			presence_rate;	/* presence updates per second; more are merged */
 	int			max_subscriptions;	/* documents, and presence channels, per connection */
 	int			max_connections_per_ip; /* WebSocket sessions per address; 0 = any */
+	int			max_pending_per_ip; /* connections per address that are not sessions; 0 = any
+									 * (-1 on the command line: as max_connections_per_ip) */
 	int			handshake_timeout;	/* seconds from accept to the ShareDB hs */
+	int			max_reads;		/* database reads in flight per connection */
+	int			max_presence;	/* bytes of one presence update, names aside */
+	int			max_presences;	/* (channel, presence id) one connection sends on */
+	int			max_refusals;	/* presence channels refused, remembered per connection */
 } ClientLimits;
 
 typedef struct GatewayOptions

@@ -16,6 +16,7 @@
 #include "origin.h"
 #include "presence.h"
 #include "protocol.h"
+#include "reads.h"
 
 /* A reassembly buffer larger than this is given back after its message. */
 #define RX_KEEP 65536
@@ -29,10 +30,13 @@ static lws_dll2_owner_t sessions;
 static bool draining;
 static bool (*refusing) (void);
 
+static void session_run_held(Session *s);
+
 void
 sessions_configure(const ClientLimits *limits)
 {
 	client_limits = *limits;
+	reads_init(session_run_held);
 }
 
 void
@@ -46,8 +50,13 @@ void
 ticket_detach(Ticket *t)
 {
 	if (t->session)
+	{
 		lws_dll2_remove(&t->link);
+		if (t->read)
+			reads_give(t->session);
+	}
 	t->session = NULL;
+	t->read = false;
 }
 
 static void session_close(Session *s, int code);
@@ -122,17 +131,13 @@ session_open(Session *s, struct lws *wsi)
 	s->user = s->principal;
 	bucket_fill(&s->messages, client_limits.rate, lws_now_usecs());
 	bucket_fill(&s->presence_updates, client_limits.presence_rate, lws_now_usecs());
-	admission_enter(s->address);
 	lws_sul_schedule(lws_get_context(wsi), 0, &s->handshake_deadline, handshake_missing,
 					 (lws_usec_t) client_limits.handshake_timeout * LWS_USEC_PER_SEC);
 	if (s->expires)
 		expiry_schedule(s);
 	table_init(&s->subs);
 	table_init(&s->gates);
-	table_init(&s->presence_sent);
-	table_init(&s->presence_subs);
-	table_init(&s->presence_ok);
-	table_init(&s->presence_held);
+	presence_session_opened(s);
 }
 
 /*
@@ -217,11 +222,9 @@ static bool
 holds(Session *s, const char *collection, const char *id)
 {
 	Covered		doc = {collection, id, '\0', false};
-	Covered		presence = {collection, id, '.', false};
 
 	table_each(&s->subs, covers, &doc);
-	table_each(&s->presence_subs, covers, &presence);
-	return doc.found || presence.found;
+	return doc.found || presence_covers(s, collection, id);
 }
 
 void
@@ -386,6 +389,32 @@ reply_stub(const char *text, size_t len)
 	return stub;
 }
 
+/* Runs one client message (or answers it ERR_RATE_LIMITED, over --rate). */
+static void
+session_run(Session *s, const char *text, size_t len)
+{
+	if (bucket_take(&s->messages, client_limits.rate, lws_now_usecs()))
+		protocol_message(s, text, len);
+	else
+	{
+		metrics.rate_limited++;
+		session_send_error(s, reply_stub(text, len), "ERR_RATE_LIMITED",
+						   "too many messages: wait and send again");
+	}
+}
+
+/* The message that waited for a read slot (reads.h). */
+static void
+session_run_held(Session *s)
+{
+	char	   *text = s->held;
+
+	s->held = NULL;
+	if (!draining && !s->close_code)
+		session_run(s, text, s->held_len);
+	free(text);
+}
+
 static int
 session_receive(Session *s, const char *in, size_t len)
 {
@@ -405,13 +434,21 @@ session_receive(Session *s, const char *in, size_t len)
 	s->rx_len += len;
 	if (!lws_is_final_fragment(s->wsi) || lws_remaining_packet_payload(s->wsi) > 0)
 		return 0;
-	if (bucket_take(&s->messages, client_limits.rate, lws_now_usecs()))
-		protocol_message(s, s->rx, s->rx_len);
+	if (reads_gate_open(s))
+		session_run(s, s->rx, s->rx_len);
+	else if (reads_hold_message(s))
+	{
+		/* It waits for a read slot; the socket is not read meanwhile. */
+		s->held = s->rx;
+		s->held_len = s->rx_len;
+		s->rx = NULL;
+		s->rx_cap = 0;
+	}
 	else
 	{
 		metrics.rate_limited++;
 		session_send_error(s, reply_stub(s->rx, s->rx_len), "ERR_RATE_LIMITED",
-						   "too many messages: wait and send again");
+						   "too many requests in flight: wait and send again");
 	}
 	s->rx_len = 0;
 	if (s->rx_cap > RX_KEEP)
@@ -426,10 +463,11 @@ session_receive(Session *s, const char *in, size_t len)
 static void
 session_closed(Session *s)
 {
+	if (s->wsi == NULL)
+		return;					/* refused at its handshake: it never opened */
 	lws_dll2_remove(&s->link);
 	lws_sul_cancel(&s->expiry);
 	lws_sul_cancel(&s->handshake_deadline);
-	admission_leave(s->address);
 	while (s->tickets.head)
 	{
 		Ticket	   *t = lws_container_of(s->tickets.head, Ticket, link);
@@ -439,6 +477,7 @@ session_closed(Session *s)
 			t->gone(t);
 	}
 	docs_session_closed(s);
+	reads_session_closed(s);	/* after: a waiting bulk request ends its held subscriptions */
 	presence_session_closed(s);
 	while (s->queue_len > 0)
 	{
@@ -450,10 +489,6 @@ session_closed(Session *s)
 	free(s->queue);
 	free(s->rx);
 	table_free(&s->subs);
-	table_free(&s->presence_sent);
-	table_free(&s->presence_subs);
-	table_free(&s->presence_ok);
-	table_free(&s->presence_held);
 }
 
 int
@@ -464,6 +499,29 @@ session_callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 	switch (reason)
 	{
+		case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		{
+			/* Every accepted connection, before it may send a byte (admission.h). */
+			char		address[64];
+
+			static lws_usec_t logged;
+
+			lws_get_peer_simple(wsi, address, sizeof(address));
+			if (admission_accept(wsi, address, client_limits.max_pending_per_ip))
+				return 0;
+			metrics.refused_pending++;
+			if (lws_now_usecs() - logged > 10 * LWS_USEC_PER_SEC)
+			{
+				/* Once in 10 s at most: a flood must not fill the log (the metric counts them all). */
+				lwsl_user("closed a connection from %s at accept: %d that are no sessions already\n", address,
+						  client_limits.max_pending_per_ip);
+				logged = lws_now_usecs();
+			}
+			return -1;
+		}
+		case LWS_CALLBACK_WSI_DESTROY:
+			admission_forget(wsi);
+			return 0;
 		case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		{
 			Identity	who;
@@ -482,7 +540,8 @@ session_callback(struct lws *wsi, enum lws_callback_reasons reason,
 				return 1;
 			}
 			lws_get_peer_simple(wsi, s->address, sizeof(s->address));
-			if (admission_full(s->address, client_limits.max_connections_per_ip))
+			/* From here on the connection counts as a session (admission.h). */
+			if (!admission_upgrade(wsi, s->address, client_limits.max_connections_per_ip))
 			{
 				lwsl_user("refused a connection from %s: %d connections already\n", s->address,
 						  client_limits.max_connections_per_ip);

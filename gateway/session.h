@@ -30,7 +30,14 @@ typedef struct Ticket
 	lws_dll2_t	link;
 	Session    *session;		/* NULL once the session is gone */
 	void		(*gone) (struct Ticket *t); /* if set, called (detached) when it goes */
+	bool		read;			/* it holds one of the session's read slots (reads.h) */
 } Ticket;
+
+/* A request waiting for one of its session's read slots (reads.h). */
+typedef struct ReadWait
+{
+	void		(*fn) (struct ReadWait *w);
+} ReadWait;
 
 /* WebSocket close codes of the gateway (README "Gateway"). */
 #define CLOSE_GOING_AWAY 1001	/* the gateway shuts down: reconnect elsewhere */
@@ -56,7 +63,7 @@ struct Session
 	char		address[64];	/* the peer's IP address */
 	Bucket		messages;		/* --rate */
 	Bucket		presence_updates;	/* --presence-rate */
-	Table		presence_held;	/* channel "\n" presence id -> a "p" over the rate */
+	Table		presence_held;	/* channel NUL presence id -> a "p" over the rate */
 	lws_sorted_usec_list_t presence_flush;	/* sends what is held when the rate allows */
 	Frame	  **queue;			/* ring of queued frames */
 	int			queue_head;
@@ -72,10 +79,19 @@ struct Session
 	Table		subs;			/* document key -> Sub */
 	Table		gates;			/* document key -> Gate: what it receives of each */
 	lws_dll2_owner_t idle_gates;	/* Gate.idle_link, oldest first */
-	Table		presence_sent;	/* presence channel -> json object {id: last record} */
-	Table		presence_subs;	/* presence channel -> PresenceSub */
-	Table		presence_ok;	/* presence channels it may use (non-NULL) */
+	/* Presence (presence.h). */
+	Table		presence_uses;	/* presence channel -> PresenceUse: the document it names, ... */
+	Table		presence_refused;	/* hashes of the presence channels refused to it */
+	int			presences;		/* (channel, presence id) it has, on all its channels */
+	size_t		presence_bytes; /* of the updates kept for them */
 	lws_dll2_owner_t tickets;
+	/* The bound on its reads (reads.h). */
+	int			reads;			/* database reads in flight for it */
+	ReadWait   *read_wait;		/* a bulk request waiting for a slot */
+	char	   *held;			/* a message waiting for a slot */
+	size_t		held_len;
+	bool		rx_paused;		/* its socket is not read meanwhile */
+	lws_sorted_usec_list_t reads_wake;
 };
 
 #define SHAREDB_PROTOCOL_NAME "sharedb"

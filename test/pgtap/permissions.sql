@@ -321,7 +321,7 @@ $$;
 SET ROLE pgtap_alice;
 SELECT pg_temp.allowed($$SELECT data FROM ot.fetch('private', 'doc')$$, $$VALUES ('"secret"'::jsonb)$$,
 	'pgtap_alice fetches her document');
-SELECT pg_temp.allowed($$SELECT ot.authorize_presence('private.doc')::text$$, $$VALUES (''::text)$$,
+SELECT pg_temp.allowed($$SELECT * FROM ot.authorize_presence('private.doc')$$, $$VALUES ('private', 'doc')$$,
 	'pgtap_alice may use the presence channel of her document');
 RESET ROLE;
 SET ROLE pgtap_bob;

@@ -426,23 +426,23 @@ function assertClean(clients, mark = 0) {
 const rawOpen = new Set();
 
 // A ShareDB connection without the stock client: send any frame, expect
-// replies by predicate.
+// replies by predicate.  options go to ws (headers, localAddress, ...).
 class Raw {
-	static async open(url = nextUrl()) {
-		const r = new Raw(url);
+	static async open(url = nextUrl(), options = {}) {
+		const r = new Raw(url, options);
 		await new Promise((resolve, reject) => {
 			r.ws.once('open', resolve);
 			r.ws.once('error', reject);
 		});
 		return r;
 	}
-	constructor(url) {
+	constructor(url, options = {}) {
 		this.url = url;
 		this.inbox = [];
 		this.all = [];
 		this.waiters = [];
 		this.closeInfo = null;
-		this.ws = new WebSocket(url);
+		this.ws = new WebSocket(url, options);
 		this.ws.on('error', () => {});
 		this.ws.on('message', (data, isBinary) => {
 			let msg;
@@ -561,7 +561,9 @@ async function startGateway(args, { slot = 0, ca = null } = {}) {
 	ownGateways.push(gw);
 	const deadline = Date.now() + WAIT_MS;
 	for (;;) {
-		if ((await httpGet(`${gw.http}/healthz`, { ca })).status === 200) return gw;
+		// Its own "listening" line: another server on the port (a concurrent run) must not pass for it.
+		if (/listening on \S+ port \d+/.test(gw.log) && gw.exitCode === null &&
+			(await httpGet(`${gw.http}/healthz`, { ca })).status === 200) return gw;
 		if (gw.exitCode !== null || Date.now() > deadline) throw new Error(`gateway did not start:\n${gw.log}`);
 		await new Promise((r) => setTimeout(r, 100));
 	}
@@ -580,7 +582,7 @@ async function stopGateways() {
 function httpGet(url, { ca = null } = {}) {
 	const lib = url.startsWith('https:') ? require('node:https') : require('node:http');
 	return new Promise((resolve) => {
-		const req = lib.get(url, ca ? { ca } : {}, (res) => {
+		const req = lib.get(url, { agent: false, ...(ca ? { ca } : {}) }, (res) => {
 			let body = '';
 			res.on('data', (d) => { body += d; });
 			res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));

@@ -1,16 +1,23 @@
 'use strict';
 // Per-client limits (pg_ot only), on a gateway of this file's own with small
-// ones: --max-subscriptions, --presence-rate (updates over it are merged,
-// every one acknowledged, the latest delivered), --max-connections-per-ip
-// (429 at the handshake) and --handshake-timeout (4002 without hs; a
-// connection that never finishes its HTTP request is cut too), and the
-// Origin check (403 for another site's page).  Each is counted in /metrics.
-// Then TLS (--tls-cert/--tls-key) with --allowed-origins: the stock client
-// edits over wss://, and plain ws:// to that port gets no session.
+// ones: --max-subscriptions (bf names no more documents either),
+// --presence-rate (updates over it are merged, every one acknowledged, the
+// latest delivered), --max-connections-per-ip (429 at the handshake; a
+// handshake refused with 403 or 429 frees no slot), --max-pending-per-ip
+// (connections counted from accept, closed at once past it),
+// --handshake-timeout (4002 without hs; a connection that never finishes its
+// HTTP request is cut too), --max-reads (a connection's reads in flight; its
+// next message waits, others are served), presence without a grant (refused
+// before anything is held, the refusal remembered), --max-presence and
+// --max-presences, and the Origin check (403 for another site's page).  Each
+// bound is driven to its limit and shown in /metrics.  Then TLS
+// (--tls-cert/--tls-key) with --allowed-origins: the stock client edits over
+// wss://, and plain ws:// to that port gets no session.
 
 const { test, before, after } = require('node:test');
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
+const http = require('node:http');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
@@ -23,13 +30,21 @@ const MAX_SUBS = 3;
 const PRESENCE_RATE = 5;
 const PER_IP = 4;
 const HANDSHAKE_S = 2;
+const MAX_READS = 2;
+const MAX_PRESENCE = 256;
+const MAX_PRESENCES = 4;
+const MAX_REFUSALS = 5;
 let gw;
+let pg;
 
 before(async () => {
 	if (skip) return;
 	gw = await h.startGateway(['--allow-anonymous', '--max-subscriptions', String(MAX_SUBS),
 		'--presence-rate', String(PRESENCE_RATE), '--max-connections-per-ip', String(PER_IP),
-		'--handshake-timeout', String(HANDSHAKE_S)]);
+		'--handshake-timeout', String(HANDSHAKE_S), '--max-reads', String(MAX_READS),
+		'--max-presence', String(MAX_PRESENCE), '--max-presences', String(MAX_PRESENCES), '--max-refusals', String(MAX_REFUSALS),
+		'--rate', '100000']);
+	pg = await h.pgConnect();
 });
 
 after(async () => {
@@ -37,11 +52,29 @@ after(async () => {
 	await h.stopGateways();
 });
 
-async function metric(name) {
-	const r = await h.httpGet(`${gw.http}/metrics`);
+// GET over http from another loopback address than the clients' (127.0.0.1).
+function httpFrom(url, localAddress) {
+	return new Promise((resolve) => {
+		const req = http.get(url, { localAddress, agent: false }, (res) => {
+			let body = '';
+			res.on('data', (d) => { body += d; });
+			res.on('end', () => resolve({ status: res.statusCode, body }));
+		});
+		req.on('error', () => resolve({ status: 0, body: '' }));
+	});
+}
+
+async function metric(name, server = gw) {
+	const r = await httpFrom(`${server.http}/metrics`, '127.0.0.2');
 	const m = new RegExp(`^pg_ot_gateway_${name} (\\S+)$`, 'm').exec(r.body);
 	assert.ok(m, `/metrics has ${name}`);
 	return Number(m[1]);
+}
+
+// How often the database refused presence channel ch: the ERROR lines in its log (written as it answers).
+function refusalsLogged(ch) {
+	const log = fs.readFileSync(path.join(process.env.CLUSTER_DIR, 'server.log'), 'utf8');
+	return log.split('\n').filter((l) => l.includes(`ERROR:  permission denied to presence channel "${ch}"`)).length;
 }
 
 // Resolves with the error code a callback-style call ends with (null: none).
@@ -307,6 +340,240 @@ test('Origin: scheme, host and port must be the gateway\'s own, whatever Host sa
 		'--allowed-origins', 'https://app.example, app.example'], { encoding: 'utf8', timeout: h.WAIT_MS });
 	assert.equal(bad.status, 2, `a bad --allowed-origins exits 2: ${bad.stderr}`);
 	assert.match(bad.stderr, /"app.example" is no origin/);
+	await noSessions();
+});
+
+// 565e652: a handshake refused with 403 or 429 ran the session's close path
+// and gave back a slot it never took (limit 5, 40 tries: 22 sessions open).
+test('--max-connections-per-ip holds: handshakes refused with 403 or 429 free no slot they never took', { skip, timeout: 60000 }, async () => {
+	const clients = [];
+	for (let i = 0; i < PER_IP - 1; i++) clients.push(await h.connect(gw.url));
+	for (let i = 0; i < 20; i++) {
+		assert.equal(await attempt(gw.url, { origin: 'http://evil.example' }), 403, `refused for its origin (${i})`);
+	}
+	clients.push(await h.connect(gw.url));
+	const tries = [];
+	for (let i = 0; i < 20; i++) tries.push(await attempt(gw.url));
+	for (const t of tries) if (t instanceof WebSocket) t.terminate();
+	assert.deepEqual(tries.map((t) => (t instanceof WebSocket ? 'open' : t)), Array(20).fill(429),
+		`with ${PER_IP} sessions open every further handshake is refused`);
+	assert.equal(await metric('connections'), PER_IP, `${PER_IP} sessions, no more`);
+	for (const c of clients) h.close(c);
+	await noSessions();
+	const again = await h.connect(gw.url);
+	h.close(again);
+	await noSessions();
+});
+
+// 565e652: connections were counted only once they were sessions; 1,000 idle
+// sockets from one address were all held until the handshake timeout.
+test('--max-pending-per-ip: connections count from accept; past the limit they are closed at once, another address is served', { skip, timeout: 120000 }, async () => {
+	const PENDING = 6;
+	const own = await h.startGateway(['--allow-anonymous', '--max-pending-per-ip', String(PENDING),
+		'--handshake-timeout', '600'], { slot: 1 });
+	const port = Number(new URL(own.url).port);
+	const socks = [];
+	const closed = [];
+	// From an address of their own (127.0.0.3): the harness's requests come from 127.0.0.1.
+	for (let i = 0; i < PENDING + 10; i++) {
+		const sock = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.3' });
+		sock.on('error', () => {});
+		sock.on('close', () => closed.push(i));
+		socks.push(sock);
+		await new Promise((resolve) => { sock.once('connect', resolve); sock.once('close', resolve); });
+	}
+	await h.until(() => closed.length >= 10, 'the 10 connections past the limit to be closed');
+	assert.deepEqual([...closed].sort((a, b) => a - b), Array.from({ length: 10 }, (_, i) => PENDING + i),
+		'the connections past the limit are closed, the first ones stay (idle, within --handshake-timeout)');
+	// (The metrics request is a connection that is no session too.)
+	await eventually(`${PENDING} idle connections counted`, async () =>
+		(await metric('connections_pending', own)) === PENDING + 1);
+	assert.equal(await metric('connections_refused_pending_total', own), 10);
+	// A client from another address is served meanwhile; one from the same is not.
+	const socket = new WebSocket(own.url, { localAddress: '127.0.0.4' });
+	const connection = new ShareDB.Connection(socket);
+	await h.until(() => connection.state === 'connected', 'the handshake from 127.0.0.4', [[connection, 'state']]);
+	const doc = connection.get('gw_text', h.uid('pending'));
+	await h.call('create from 127.0.0.4', (cb) => doc.create('served', h.TYPES['text-unicode'].uri, cb));
+	const refused = await attempt(own.url, { localAddress: '127.0.0.3' });
+	assert.ok(!(refused instanceof WebSocket), `from 127.0.0.3 no more connections (${refused})`);
+	connection.close();
+	// Gone, they make room.
+	for (const sock of socks) sock.destroy();
+	await eventually('the idle connections to be released', async () => (await metric('connections_pending', own)) === 1);
+	const back = await attempt(own.url, { localAddress: '127.0.0.3' });
+	assert.ok(back instanceof WebSocket, `room again (${back})`);
+	back.terminate();
+	own.kill('SIGTERM');
+	assert.equal(await own.exited, 0, `the gateway exits 0:\n${own.log}`);
+});
+
+test('bf names no more documents than --max-subscriptions', { skip, timeout: 60000 }, async () => {
+	const R = await h.Raw.open(gw.url);
+	await R.handshake();
+	const ids = Array.from({ length: MAX_SUBS + 1 }, (_, i) => h.uid(`bf${i}`));
+	R.send({ a: 'bf', c: 'gw_text', b: ids });
+	const over = await R.expect((m) => m.a === 'bf', 'the bf reply');
+	assert.equal(over.error && over.error.code, 'ERR_TOO_MANY_SUBSCRIPTIONS', 'one document too many');
+	assert.equal(over.data, undefined, 'nothing read');
+	R.send({ a: 'bf', c: 'gw_text', b: Object.fromEntries(ids.map((id) => [id, null])) });
+	const overObject = await R.expect((m) => m.a === 'bf', 'the bf reply (object form)');
+	assert.equal(overObject.error && overObject.error.code, 'ERR_TOO_MANY_SUBSCRIPTIONS', 'the object form too');
+	R.send({ a: 'bf', c: 'gw_text', b: ids.slice(0, MAX_SUBS) });
+	const fits = await R.expect((m) => m.a === 'bf', 'the bf reply');
+	assert.equal(fits.error, undefined);
+	assert.deepEqual(Object.keys(fits.data).sort(), ids.slice(0, MAX_SUBS).sort(), 'as many as fit are read');
+	R.close();
+	await noSessions();
+});
+
+// 565e652: reads had no bound per connection; a bf of 100,000 ids made
+// 100,000 queries ahead of everybody else's.
+test('--max-reads: a connection has that many reads in flight, its next message waits; another connection is served', { skip, timeout: 60000 }, async () => {
+	const id = h.uid('reads');
+	await pg.query("SELECT ot.create('gw_misc', $1, 'text-unicode', '\"x\"')", [id]);
+	const locker = await h.pgConnect();
+	// Reads of an existing document need ot.snapshots: they wait for this lock.
+	await locker.query('BEGIN');
+	await locker.query('LOCK TABLE ot.snapshots IN ACCESS EXCLUSIVE MODE');
+	const A = await h.Raw.open(gw.url);
+	await A.handshake();
+	for (let i = 0; i < 10; i++) A.send({ a: 'f', c: 'gw_misc', d: id });
+	const blocked = async () => (await pg.query(`SELECT count(*)::int AS n FROM pg_stat_activity
+		WHERE application_name = 'pg_ot_gateway query' AND wait_event_type = 'Lock'`)).rows[0].n;
+	await eventually(`reads of A waiting for the lock`, async () => (await blocked()) >= MAX_READS);
+	// B is not queued behind A: a read that needs no snapshot is answered now.
+	const B = await h.Raw.open(gw.url);
+	await B.handshake();
+	B.send({ a: 'f', c: 'gw_misc', d: h.uid('missing') });
+	const b = await B.expect((m) => m.a === 'f', 'B\'s fetch, while A\'s reads wait');
+	assert.equal(b.error, undefined);
+	assert.equal(b.data.v, 0);
+	assert.equal(await blocked(), MAX_READS, `A has ${MAX_READS} reads in flight, no more`);
+	assert.ok(!A.all.some((m) => m.a === 'f'), 'A has no reply yet');
+	assert.equal(await metric('reads_in_flight'), MAX_READS);
+	assert.ok((await metric('reads_waited_total')) >= 1, 'A\'s next message waits');
+	await locker.query('COMMIT');
+	await locker.end();
+	for (let i = 0; i < 10; i++) {
+		const a = await A.expect((m) => m.a === 'f', `A's fetch ${i + 1}`);
+		assert.equal(a.error, undefined);
+		assert.equal(a.data.data, 'x');
+	}
+	assert.equal(await metric('reads_in_flight'), 0);
+	A.close(); B.close();
+	await noSessions();
+});
+
+// 565e652: updates over --presence-rate were held per (channel, id) before
+// access was checked, acknowledged when merged, with no cap (+380 MB in
+// 15 s); every refused update asked the database again.
+test('presence without a grant: refused before anything is held, every reply an error, the database asked only while nothing is known', { skip, timeout: 60000 }, async () => {
+	const R = await h.Raw.open(gw.url);
+	await R.handshake();
+	const d = h.uid('nogrant');
+	const ch = `${h.UNGRANTED}.${d}`;
+	const n = 60;
+	for (let i = 0; i < n; i++) {
+		R.send({ a: 'p', ch, id: `cursor${i % 3}`, p: { index: i, length: 0 }, pv: i, c: h.UNGRANTED, d });
+	}
+	for (let i = 0; i < 20; i++) R.send({ a: 'ps', ch, seq: i + 1 });
+	for (let i = 0; i < 20; i++) R.send({ a: 'pr', ch });
+	const replies = [];
+	for (let i = 0; i < n + 40; i++) replies.push(await R.expect((m) => ['p', 'ps', 'pr'].includes(m.a), `reply ${i + 1}`));
+	assert.deepEqual(replies.filter((m) => !(m.error && m.error.code === 'ERR_SNAPSHOT_READS_REJECTED')), [],
+		'every p, ps and pr is refused, none acknowledged');
+	// Two questions (the document's presence, p; the channel itself, ps and pr), each
+	// asked at most once per read slot: while the first answer is out.
+	const asked = refusalsLogged(ch);
+	assert.ok(asked >= 2 && asked <= 2 * MAX_READS, `the database refused the channel ${asked} times for ${n + 40} requests`);
+	assert.equal(await metric('presences'), 0, 'no presence is kept');
+	assert.equal(await metric('presence_bytes'), 0, 'no byte of it');
+	assert.ok((await metric('refusals_cached_total')) >= n + 40 - 2 * MAX_READS,
+		'the refusal is remembered: the rest are refused without the database');
+	R.close();
+	await noSessions();
+});
+
+test('--max-presence and --max-presences: a larger update and one presence too many are refused; a flood keeps the bound', { skip, timeout: 120000 }, async () => {
+	const id = h.uid('presences');
+	await pg.query("SELECT ot.create('gw_rich', $1, 'rich-text', '{\"ops\": [{\"insert\": \"text\\n\"}]}')", [id]);
+	const ch = `gw_rich.${id}`;
+	const R = await h.Raw.open(gw.url);
+	await R.handshake();
+	const p = (pid, value, pv) => ({ a: 'p', ch, id: pid, p: value, pv, c: 'gw_rich', d: id, v: 1, t: h.TYPES['rich-text'].uri });
+	const replyTo = (pid, pv) => R.expect((m) => m.a === 'p' && m.id === pid && m.pv === pv, `the reply to ${pid} ${pv}`);
+	R.send(p('big', { index: 0, length: 0, name: 'x'.repeat(MAX_PRESENCE) }, 0));
+	assert.equal((await replyTo('big', 0)).error.code, 'ERR_PRESENCE_TOO_LARGE', `over ${MAX_PRESENCE} bytes`);
+	for (let i = 0; i < MAX_PRESENCES; i++) {
+		R.send(p(`c${i}`, { index: 0, length: 0 }, 0));
+		assert.equal((await replyTo(`c${i}`, 0)).error, undefined, `presence ${i + 1}`);
+	}
+	R.send(p('one-more', { index: 1, length: 0 }, 0));
+	assert.equal((await replyTo('one-more', 0)).error.code, 'ERR_TOO_MANY_PRESENCES', `presence ${MAX_PRESENCES + 1}`);
+	R.send(p('c0', null, 1));
+	assert.equal((await replyTo('c0', 1)).error, undefined, 'one ends');
+	R.send(p('one-more', { index: 1, length: 0 }, 1));
+	assert.equal((await replyTo('one-more', 1)).error, undefined, 'room for another');
+	assert.equal(await metric('presence_refused_total'), 2, 'both counted');
+	assert.equal(await metric('presences'), MAX_PRESENCES);
+	// A flood over the rate: new ids are refused, the admitted ones merged.
+	const flood = 3000;
+	const value = { index: 0, length: 0, name: 'y'.repeat(MAX_PRESENCE - 100) };
+	for (let i = 0; i < flood; i++) R.send(p(i % 2 ? `c${1 + (i % 3)}` : `new${i}`, value, 2 + i));
+	let most = 0;
+	for (let i = 0; i < flood; i++) {
+		await R.expect((m) => m.a === 'p' && m.pv === 2 + i, `flood reply ${i}`);
+		if (i % 500 === 0) most = Math.max(most, await metric('presence_bytes'));
+	}
+	// Each presence: its last record and one update waiting for the rate.
+	const bound = MAX_PRESENCES * 2 * (MAX_PRESENCE + ch.length + 'gw_rich'.length + id.length + 200);
+	assert.ok(most <= bound, `presence bytes kept (${most}) within ${bound}`);
+	assert.equal(await metric('presences'), MAX_PRESENCES, 'no more presences than allowed');
+	R.close();
+	await noSessions();
+	assert.equal(await metric('presences'), 0, 'gone with the connection');
+	assert.equal(await metric('presence_bytes'), 0);
+});
+
+test('--max-refusals: each refused channel is asked once; past the limit no new channel is asked at all', { skip, timeout: 60000 }, async () => {
+	const R = await h.Raw.open(gw.url);
+	await R.handshake();
+	const channels = Array.from({ length: MAX_REFUSALS + 3 }, () => `${h.UNGRANTED}.${h.uid('refusals')}`);
+	for (const [i, ch] of channels.entries()) {
+		for (let k = 0; k < 3; k++) {
+			R.send({ a: 'ps', ch, seq: 3 * i + k });
+			const reply = await R.expect((m) => m.a === 'ps' && m.seq === 3 * i + k, `ps ${3 * i + k}`);
+			assert.equal(reply.error && reply.error.code, 'ERR_SNAPSHOT_READS_REJECTED');
+		}
+	}
+	assert.deepEqual(channels.map(refusalsLogged), channels.map((_, i) => (i < MAX_REFUSALS ? 1 : 0)),
+		`the first ${MAX_REFUSALS} channels asked once each, the rest not at all`);
+	// Another connection has its own memory.
+	const R2 = await h.Raw.open(gw.url);
+	await R2.handshake();
+	R2.send({ a: 'ps', ch: channels[MAX_REFUSALS], seq: 1 });
+	assert.ok((await R2.expect((m) => m.a === 'ps', 'the ps reply')).error);
+	assert.equal(refusalsLogged(channels[MAX_REFUSALS]), 1, 'asked for the other connection');
+	R.close(); R2.close();
+	await noSessions();
+});
+
+test('presence channels in use count against --max-subscriptions, sent on or subscribed; an unused one makes room', { skip, timeout: 60000 }, async () => {
+	const ids = Array.from({ length: MAX_SUBS + 1 }, (_, i) => h.uid(`inuse${i}`));
+	for (const id of ids) await pg.query("SELECT ot.create('gw_rich', $1, 'rich-text', '{\"ops\": [{\"insert\": \"t\\n\"}]}')", [id]);
+	const R = await h.Raw.open(gw.url);
+	await R.handshake();
+	const send = async (id, pv, value = { index: 0, length: 0 }) => {
+		R.send({ a: 'p', ch: `gw_rich.${id}`, id: 'cursor', p: value, pv, c: 'gw_rich', d: id, v: 1, t: h.TYPES['rich-text'].uri });
+		return R.expect((m) => m.a === 'p' && m.d === id && m.pv === pv, `the reply on ${id}`);
+	};
+	for (const id of ids.slice(0, MAX_SUBS)) assert.equal((await send(id, 0)).error, undefined, `sends on ${id}`);
+	assert.equal((await send(ids[MAX_SUBS], 0)).error.code, 'ERR_TOO_MANY_SUBSCRIPTIONS', 'one channel too many');
+	R.send({ a: 'pu', ch: `gw_rich.${ids[0]}`, seq: 1 });
+	await R.expect((m) => m.a === 'pu', 'the pu reply');
+	assert.equal((await send(ids[MAX_SUBS], 1)).error, undefined, 'the channel left makes room');
+	R.close();
 	await noSessions();
 });
 

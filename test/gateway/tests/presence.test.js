@@ -2,11 +2,20 @@
 // Presence on a rich-text document (reference §1.9): two stock clients see
 // each other's cursor; a presence sent at an old version is transformed by
 // the server to the current one; a client that disconnects is removed
-// (p: null) from the others.
+// (p: null) from the others.  Then who may see and send it (pg_ot only, a
+// gateway of this file's own with tokens): a channel names exactly one
+// document, so read access to collection X shows and reaches nothing of
+// document c of collection X.b (whose channel is also "X.b.c"); pr needs
+// access; a revoked grant ends a session that only sends presence.
 
 const { test, after } = require('node:test');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const WebSocket = require('ws');
 const h = require('../lib/harness');
-const { assert } = h;
+const { assert, ShareDB } = h;
 
 after(h.closeAll);
 
@@ -132,4 +141,140 @@ test('a presence sent at an old version is transformed by the server', { timeout
 	assert.deepEqual(B.errors, []);
 	assert.deepEqual(h.clientWarnings.slice(mark), []);
 	h.close(B); R.close();
+});
+
+/* ---------- who may see and send presence (pg_ot only) ---------- */
+
+// A gateway of this file's own that knows users (HS256 tokens) and anonymous clients.
+const SECRET = crypto.randomBytes(48).toString('hex');
+function token(sub) {
+	const b64 = (x) => Buffer.from(x).toString('base64url');
+	const input = `${b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64(JSON.stringify({ sub, exp: Math.floor(Date.now() / 1000) + 600 }))}`;
+	return `${input}.${b64(crypto.createHmac('sha256', SECRET).update(input).digest())}`;
+}
+let own;
+let dir;
+async function ownGateway() {
+	if (!own) {
+		dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg_ot_presence_'));
+		fs.writeFileSync(path.join(dir, 'secret'), SECRET);
+		own = await h.startGateway(['--allow-anonymous', '--jwt-secret-file', path.join(dir, 'secret')]);
+	}
+	return own;
+}
+after(async () => {
+	await h.stopGateways();
+	if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+// A stock client acting as user (null: anonymous), recording what it receives.
+async function userClient(url, user) {
+	const socket = new WebSocket(url, user ? { headers: { Authorization: `Bearer ${token(user)}` } } : {});
+	const connection = new ShareDB.Connection(socket);
+	const c = { connection, socket, received: [], errors: [] };
+	connection.on('receive', (req) => c.received.push(h.clone(req.data)));
+	connection.on('error', (err) => c.errors.push(err.code));
+	await h.until(() => connection.state === 'connected', `${user || 'anonymous'} connects`, [[connection, 'state']]);
+	return c;
+}
+async function rawClient(url, user) {
+	const r = await h.Raw.open(url, user ? { headers: { Authorization: `Bearer ${token(user)}` } } : {});
+	await r.handshake();
+	return r;
+}
+const subscribePresence = (p) => h.call('presence subscribe', (cb) => p.subscribe(cb));
+const submitPresence = (local, value) => h.call('presence submit', (cb) => local.submit(value, cb));
+const ping = async (r) => { r.send({ a: 'pp' }); await r.expect((m) => m.a === 'pp', 'pp'); };
+const presencesOf = (c, id) => c.received.filter((m) => m.a === 'p' && m.id === id);
+
+// 565e652: read access on collection a let a user see and inject cursors on
+// channel "a.b.c", which is also document c of collection a.b.
+test('a channel names one document: read on collection X gives no presence of document c of collection X.b', { skip: h.SKIP_UNLESS_PG_OT, timeout: 60000 }, async () => {
+	const gw = await ownGateway();
+	const X = h.uid('px');
+	const pg = await h.pgConnect();
+	await pg.query("SELECT ot.grant($1, NULL, 'anonymous', 'read')", [X]);
+	await pg.query("SELECT ot.create($1, 'c', 'rich-text', '{\"ops\": [{\"insert\": \"victim\\n\"}]}')", [`${X}.b`]);
+	await pg.query("SELECT ot.grant($1, 'c', 'victim', 'write')", [`${X}.b`]);
+	await pg.end();
+	const ch = `${X}.b.c`;
+	// The victim, twice: her cursor, and a second connection that sees it.
+	const V = await userClient(gw.url, 'victim');
+	const V2 = await userClient(gw.url, 'victim');
+	for (const c of [V, V2]) await h.call('subscribe', (cb) => c.connection.get(`${X}.b`, 'c').subscribe(cb));
+	const pV = V.connection.getDocPresence(`${X}.b`, 'c');
+	const pV2 = V2.connection.getDocPresence(`${X}.b`, 'c');
+	await subscribePresence(pV);
+	await subscribePresence(pV2);
+	assert.equal(V.received.find((m) => m.a === 'ps').ch, ch, 'the stock client\'s channel is collection.id');
+	// The attacker reads collection X: the channel is allowed to it, as document b.c of X.
+	const A = await rawClient(gw.url, null);
+	A.send({ a: 'ps', ch, seq: 1 });
+	assert.equal((await A.expect((m) => m.a === 'ps', 'the ps reply')).error, undefined, 'allowed: it names b.c of X');
+	await submitPresence(pV.create('victim-cursor'), { index: 2, length: 1 });
+	await h.until(() => presencesOf(V2, 'victim-cursor').length === 1, 'V2 sees the victim\'s cursor');
+	await ping(A);
+	assert.deepEqual(A.all.filter((m) => m.a === 'p'), [], 'the attacker sees no presence of X.b/c');
+	// Nor can it send one there: not as the channel, nor as the document.
+	A.send({ a: 'p', ch, id: 'evil', p: { index: 0, length: 6 }, pv: 0 });
+	assert.equal((await A.expect((m) => m.a === 'p' && m.pv === 0, 'the reply')).error, undefined, 'relayed, on b.c of X');
+	A.send({ a: 'p', ch, id: 'evil', p: { index: 0, length: 6 }, pv: 1, c: `${X}.b`, d: 'c', v: 1, t: h.TYPES['rich-text'].uri });
+	assert.ok((await A.expect((m) => m.a === 'p' && m.pv === 1, 'the reply')).error, 'as document c of X.b: refused');
+	const A2 = await rawClient(gw.url, null);
+	A2.send({ a: 'p', ch, id: 'evil2', p: { index: 0, length: 6 }, pv: 0, c: `${X}.b`, d: 'c', v: 1, t: h.TYPES['rich-text'].uri });
+	assert.ok((await A2.expect((m) => m.a === 'p', 'the reply')).error, 'sent first as the document: refused');
+	await submitPresence(pV2.create('v2-cursor'), { index: 0, length: 0 });
+	await h.until(() => presencesOf(V, 'v2-cursor').length === 1, 'V sees V2\'s cursor');
+	assert.deepEqual(V.received.filter((m) => m.a === 'p' && m.id !== 'v2-cursor' && m.id !== 'victim-cursor'), [],
+		'nothing of the attacker reached the victim');
+	assert.deepEqual(V.errors, []);
+	A.close(); A2.close();
+	V.connection.close(); V2.connection.close();
+});
+
+// 565e652: pr was relayed (and NOTIFYed) without any access check: anyone
+// could make every subscriber of a channel send its presence again.
+test('pr needs access to the channel', { skip: h.SKIP_UNLESS_PG_OT, timeout: 60000 }, async () => {
+	const gw = await ownGateway();
+	const Y = h.uid('py');
+	const pg = await h.pgConnect();
+	await pg.query("SELECT ot.create($1, 'd', 'rich-text', '{\"ops\": [{\"insert\": \"private\\n\"}]}')", [Y]);
+	await pg.query("SELECT ot.grant($1, 'd', 'owner', 'write')", [Y]);
+	await pg.end();
+	const O = await userClient(gw.url, 'owner');
+	await h.call('subscribe', (cb) => O.connection.get(Y, 'd').subscribe(cb));
+	await subscribePresence(O.connection.getDocPresence(Y, 'd'));
+	const A = await rawClient(gw.url, null);
+	A.send({ a: 'pr', ch: `${Y}.d` });
+	const refused = await A.expect((m) => m.a === 'pr', 'the pr reply');
+	assert.equal(refused.error && refused.error.code, 'ERR_SNAPSHOT_READS_REJECTED', 'refused');
+	const O2 = await rawClient(gw.url, 'owner');
+	O2.send({ a: 'pr', ch: `${Y}.d` });
+	assert.equal((await O2.expect((m) => m.a === 'pr', 'the pr reply')).error, undefined, 'the owner may');
+	await h.until(() => O.received.some((m) => m.a === 'pr'), 'the owner\'s pr reaches O');
+	assert.equal(O.received.filter((m) => m.a === 'pr').length, 1, 'only the owner\'s');
+	A.close(); O2.close();
+	O.connection.close();
+});
+
+// 565e652: revocation closed the sessions whose subscriptions or presence
+// subscriptions a grant covered; one that only sent presence kept sending.
+test('a revoked grant also ends a session that only sends presence (4003)', { skip: h.SKIP_UNLESS_PG_OT, timeout: 60000 }, async () => {
+	const Z = h.uid('pz');
+	const pg = await h.pgConnect();
+	await pg.query("SELECT ot.create($1, 'doc', 'rich-text', '{\"ops\": [{\"insert\": \"text\\n\"}]}')", [Z]);
+	await pg.query("SELECT ot.grant($1, NULL, 'anonymous', 'read')", [Z]);
+	const sender = await h.Raw.open();
+	await sender.handshake();
+	sender.send({ a: 'p', ch: `${Z}.doc`, id: 'cursor', p: { index: 0, length: 0 }, pv: 0, c: Z, d: 'doc', v: 1, t: URI });
+	assert.equal((await sender.expect((m) => m.a === 'p', 'the p reply')).error, undefined, 'it may send');
+	const bystander = await h.Raw.open();
+	await bystander.handshake();
+	await pg.query("SELECT ot.revoke($1, NULL, 'anonymous')", [Z]);
+	const closed = await sender.closed('the sender to be closed');
+	assert.equal(closed.code, 4003, 'closed: its grant was revoked');
+	await ping(bystander);
+	assert.ok(bystander.isOpen, 'a session that used nothing of it stays');
+	bystander.close();
+	await pg.end();
 });
