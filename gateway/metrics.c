@@ -128,6 +128,13 @@ metrics_render(size_t *len)
 	gauge(&t, "ops_in_flight", "ops received and not answered yet", submit_outstanding());
 	counter(&t, "frames_sent_total", "frames queued to clients", metrics.frames_sent);
 	counter(&t, "notifications_total", "notifications received", metrics.notifications);
+	counter(&t, "notifications_forged_total", "notifications dropped: not signed by pg_ot",
+			metrics.notifications_forged);
+	counter(&t, "notifications_invalid_total", "notifications dropped: signed, but not readable",
+			metrics.notifications_invalid);
+	counter(&t, "notifications_replayed_total",
+			"presence and revoke notifications dropped: replayed, or signed before the LISTEN",
+			metrics.notifications_replayed);
 	counter(&t, "gap_fills_total", "op log reads for ops the notifications missed", metrics.gap_fills);
 	counter(&t, "rate_limited_total", "client messages answered ERR_RATE_LIMITED", metrics.rate_limited);
 	counter(&t, "closed_lagging_total", "clients closed with 4008 for not reading", metrics.closed_lagging);
