@@ -292,7 +292,8 @@ session_writeable(Session *s)
 	metrics.frames_sent++;
 	if (n < 0)
 		return -1;
-	if (s->queue_len > 0)
+	/* Closing: the close frame follows the last queued frame. */
+	if (s->queue_len > 0 || s->close_code)
 		lws_callback_on_writable(s->wsi);
 	return 0;
 }

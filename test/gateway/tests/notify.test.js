@@ -1,0 +1,314 @@
+'use strict';
+// The attacker's view of notifications (pg_ot only).  Any role that can
+// connect may LISTEN and NOTIFY on every channel; gateways act only on what
+// the extension signed, and admit each signed presence or revoke once.  On a
+// database of its own, with two gateways of its own: a role with nothing but
+// CONNECT forges ops, presence and revocations, sends versions out of range
+// (also signed with the real key, which only the extension and the gateways
+// can read), and replays authentic payloads it captured.  Subscribers see
+// nothing of it: the same content and versions, their sessions open, no
+// presence they were not sent, and the gateways do a bounded amount of work
+// (pg_ot_gateway_gap_fills_total).  TRUNCATE ot.grants closes the sessions
+// that relied on a grant, as a DELETE does.
+
+const { test, before, after } = require('node:test');
+const crypto = require('node:crypto');
+const { Client } = require('pg');
+const h = require('../lib/harness');
+const { assert } = h;
+
+const skip = h.SKIP_UNLESS_PG_OT;
+const RUN = `${process.pid}_${Date.now().toString(36)}`;
+const DB = `notify_${RUN}`;
+const FORGER = `forger_${RUN}`;
+const C = 'gw_notify';
+
+let admin;			// superuser, on the test's database
+let forger;			// the role with only CONNECT, on the same database
+let key;			// the 'notify' key, to sign payloads as the extension would
+let gwA;
+let gwB;
+let grantsChannel;
+
+before(async () => {
+	if (skip) return;
+	const root = new Client();
+	await root.connect();
+	await root.query(`CREATE DATABASE ${DB}`);
+	await root.query(`CREATE ROLE ${FORGER} LOGIN`);	// nothing else: PUBLIC's CONNECT only
+	await root.end();
+	admin = new Client({ database: DB });
+	await admin.connect();
+	await admin.query('CREATE EXTENSION pg_ot');
+	await admin.query(`SELECT ot.grant('${C}', NULL, 'anonymous', 'write')`);
+	admin.on('error', () => {});
+	// (Without ot.secrets, before signed notifications, a key of the test's
+	// own: its signed payloads are then forgeries like the others.)
+	key = await admin.query("SELECT secret FROM ot.secrets WHERE purpose = 'notify'")
+		.then((r) => r.rows[0].secret, () => crypto.randomBytes(48));
+	grantsChannel = await channel('$grants', '');
+	forger = new Client({ database: DB, user: FORGER });
+	forger.on('error', () => {});
+	await forger.connect();
+	const conninfo = process.env.GATEWAY_DB.replace(/dbname=\S+/, `dbname=${DB}`);
+	gwA = await h.startGateway(['--db', conninfo, '--allow-anonymous'], { slot: 0 });
+	gwB = await h.startGateway(['--db', conninfo, '--allow-anonymous'], { slot: 1 });
+});
+
+after(async () => {
+	if (skip) return;
+	await h.closeAll();
+	await h.stopGateways();
+	for (const c of [forger, admin]) if (c) await c.end().catch(() => {});
+	const root = new Client();
+	await root.connect();
+	await root.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+	await root.query(`DROP ROLE IF EXISTS ${FORGER}`);
+	await root.end();
+});
+
+async function channel(collection, id) {
+	return (await admin.query('SELECT ot.channel($1, $2) AS ch', [collection, id])).rows[0].ch;
+}
+const notify = (ch, payload) => forger.query('SELECT pg_catalog.pg_notify($1, $2)', [ch, payload]);
+
+// A payload as the extension writes it: "<mac> <meta>\n<body>", signed with
+// k (the real key unless given).
+function envelope(ch, meta, body, k = key) {
+	const rest = `${typeof meta === 'string' ? meta : JSON.stringify(meta)}\n${body}`;
+	const mac = crypto.createHmac('sha256', k).update(Buffer.concat([Buffer.from(ch), Buffer.from([0]),
+		Buffer.from(rest)])).digest('hex');
+	return `${mac} ${rest}`;
+}
+
+async function metrics(gw) {
+	const body = (await h.httpGet(`${gw.http}/metrics`)).body;
+	const get = (name) => {
+		const m = new RegExp(`^pg_ot_gateway_${name} (\\S+)$`, 'm').exec(body);
+		return m ? Number(m[1]) : NaN;
+	};
+	return {
+		gapFills: get('gap_fills_total'), forged: get('notifications_forged_total'),
+		invalid: get('notifications_invalid_total'), replayed: get('notifications_replayed_total'),
+		revoked: get('closed_revoked_total'),
+	};
+}
+
+// A rich-text document with a writer on gateway A and a subscriber on
+// gateway B (both anonymous), each with the document's presence.  closes
+// collects the close codes of the subscriber's socket.
+async function scene(name) {
+	const id = h.uid(name);
+	const W = await h.connect(gwA.url);
+	const S = await h.connect(gwB.url);
+	const docW = h.getDoc(W, C, id);
+	await h.subscribe(docW);
+	await h.create(docW, [{ insert: 'hello\n' }], 'rich-text');
+	const docS = h.getDoc(S, C, id);
+	await h.subscribe(docS);
+	const pW = W.connection.getDocPresence(C, id);
+	const pS = S.connection.getDocPresence(C, id);
+	await h.call('W presence subscribe', (cb) => pW.subscribe(cb));
+	await h.call('S presence subscribe', (cb) => pS.subscribe(cb));
+	const closes = [];
+	S.socket.ws.on('close', (code) => closes.push(code));
+	return { id, W, S, docW, docS, pW, pS, closes, channel: await channel(C, id),
+		presenceChannel: await channel('$presence', `${C}.${id}`) };
+}
+
+// Op messages S received for the document (broadcasts, not acks).
+const opsSeen = (sc) => h.opStream(sc.S, C, sc.id).map((m) => m.v);
+const presenceSeen = (sc) => sc.S.received.filter((m) => m && m.a === 'p' && m.ch === `${C}.${sc.id}`);
+
+// An op by W that S must receive next: everything NOTIFYed before it has
+// been through both gateways' listeners by then (one connection each,
+// delivering in commit order).
+async function barrier(sc, text = '.') {
+	const v = sc.docW.version;
+	await h.submit(sc.docW, [{ insert: text }]);
+	await h.waitVersion(sc.docS, v + 1);
+	return v;
+}
+
+// What S must still see: its data equals the database's, its session is open.
+async function assertUntouched(sc) {
+	const db = await admin.query('SELECT version, data FROM ot.fetch($1, $2)', [C, sc.id]);
+	assert.equal(sc.docS.version, Number(db.rows[0].version), 'the subscriber is at the database\'s version');
+	assert.deepEqual(h.dataOf(sc.docS), db.rows[0].data, 'the subscriber has the database\'s content');
+	assert.deepEqual(sc.closes, [], 'the subscriber\'s session stayed open');
+	assert.equal(sc.S.connection.state, 'connected');
+	const vs = opsSeen(sc);
+	assert.deepEqual(vs, [...new Set(vs)].sort((a, b) => a - b), 'each version reached the subscriber once, in order');
+	assert.equal((await h.httpGet(`${gwA.http}/healthz`)).status, 200, 'gateway A is up');
+	assert.equal((await h.httpGet(`${gwB.http}/healthz`)).status, 200, 'gateway B is up');
+}
+
+test('forged ops, presence and revocations from a role with only CONNECT change nothing a subscriber sees', { skip, timeout: 120000 }, async () => {
+	const mark = h.clientWarnings.length;
+	const sc = await scene('forged');
+	const v = sc.docW.version;
+	const before = await metrics(gwB);
+	const op = { a: 'op', c: C, d: sc.id, v, src: 'evil', seq: 1, op: [{ insert: 'FORGED ' }] };
+	const meta = { k: 'op', c: C, d: sc.id, v, src: 'evil', seq: 1 };
+	const presence = { a: 'p', ch: `${C}.${sc.id}`, src: 'evil', id: 'evil', p: { index: 0, length: 5 },
+		c: C, d: sc.id, v, t: h.TYPES['rich-text'].uri, gw: 'evil-gateway', pv: 1 };
+	const forgeries = [
+		[sc.channel, JSON.stringify(op)],										// the ShareDB message alone
+		[sc.channel, `${'0'.repeat(64)} ${JSON.stringify(meta)}\n${JSON.stringify(op)}`],	// no signature
+		[sc.channel, envelope(sc.channel, meta, JSON.stringify(op), 'a key of its own, not the database\'s')],
+		[sc.channel, envelope(sc.presenceChannel, meta, JSON.stringify(op))],	// signed for another channel
+		[sc.presenceChannel, JSON.stringify(presence)],
+		[sc.presenceChannel, `${'f'.repeat(64)} {"k":"p","t":${Date.now() * 1000},"n":1,"i":0}\n${JSON.stringify(presence)}`],
+		[grantsChannel, JSON.stringify({ a: 'revoke', c: C, d: null, u: 'anonymous' })],
+		[grantsChannel, JSON.stringify({ a: 'revoke', c: C, d: sc.id, u: 'anonymous' })],
+		[grantsChannel, JSON.stringify({ a: 'revoke', all: true })],
+		[grantsChannel, `${'0'.repeat(64)} {"k":"revoke","t":${Date.now() * 1000},"n":1,"i":0}\n{"a":"revoke","all":true}`],
+	];
+	for (const [ch, payload] of forgeries) await notify(ch, payload);
+	const real = sc.pW.create('real');
+	await h.call('a real presence', (cb) => real.submit({ index: 1, length: 0 }, cb));
+	await h.until(() => presenceSeen(sc).some((m) => m.id === 'real'), 'the real presence reaches S', [[sc.pS, 'receive']]);
+	const at = await barrier(sc, 'real ');
+	assert.equal(at, v, 'the real op took the version the forgery claimed');
+	await assertUntouched(sc);
+	assert.deepEqual(opsSeen(sc), [v], 'the subscriber received the real op only');
+	assert.equal(h.opStream(sc.S, C, sc.id)[0].src, sc.W.connection.id, 'from the writer');
+	assert.ok(!presenceSeen(sc).some((m) => m.src === 'evil' || m.id === 'evil'), 'no forged presence reached S');
+	assert.ok(!('evil' in sc.pS.remotePresences), 'S shows no presence "evil"');
+	assert.deepEqual(sc.docS.data.ops, [{ insert: 'real hello\n' }], 'S shows the real text');
+	const after = await metrics(gwB);
+	assert.ok(after.forged - before.forged >= forgeries.length, `every forgery counted (${after.forged - before.forged})`);
+	assert.equal(after.revoked - before.revoked, 0, 'no session was closed');
+	assert.ok(after.gapFills - before.gapFills <= 1, `no reads for forgeries (${after.gapFills - before.gapFills})`);
+	h.assertClean([sc.W, sc.S], mark);
+});
+
+test('versions out of range, forged or signed with the key, cost bounded work and crash nothing', { skip, timeout: 120000 }, async () => {
+	const mark = h.clientWarnings.length;
+	const sc = await scene('range');
+	const before = [await metrics(gwA), await metrics(gwB)];
+	const bad = [2 ** 62, '9223372036854775807', '9223372036854775808', 2 ** 53, -1, -9223372036854775808n, 1.5,
+		'"7"', '1e300', 'null'];
+	let signed = 0;
+	for (const x of bad) {
+		const v = typeof x === 'number' || typeof x === 'bigint' ? String(x) : x;
+		const meta = `{"k":"op","c":${JSON.stringify(C)},"d":${JSON.stringify(sc.id)},"v":${v}`;
+		const body = `{"a":"op","c":${JSON.stringify(C)},"d":${JSON.stringify(sc.id)},"v":${v},"op":[{"insert":"X"}]}`;
+		await notify(sc.channel, body);
+		await notify(sc.channel, `{"a":"op","c":${JSON.stringify(C)},"d":${JSON.stringify(sc.id)},"v":${v},"ref":true}`);
+		await notify(sc.channel, envelope(sc.channel, `${meta}}`, body));
+		await notify(sc.channel, envelope(sc.channel, `${meta},"ref":true}`, ''));
+		signed += 2;
+	}
+	// Ops keep coming meanwhile: an endless re-read would show here.
+	for (let i = 0; i < 5; i++) await barrier(sc, `${i}`);
+	await assertUntouched(sc);
+	const after = [await metrics(gwA), await metrics(gwB)];
+	for (const i of [0, 1]) {
+		assert.ok(after[i].gapFills - before[i].gapFills <= 1,
+			`gateway ${'AB'[i]}: op log reads stay bounded (${after[i].gapFills - before[i].gapFills})`);
+		assert.ok(after[i].invalid - before[i].invalid >= signed, `gateway ${'AB'[i]}: signed but out of range, counted`);
+	}
+	assert.equal(h.dataOf(sc.docS).ops[0].insert.includes('X'), false, 'no forged text');
+	h.assertClean([sc.W, sc.S], mark);
+});
+
+test('replayed authentic ops, presence and revocations change nothing a subscriber sees', { skip, timeout: 120000 }, async () => {
+	const mark = h.clientWarnings.length;
+	const sc = await scene('replay');
+	// The forger LISTENs, as any role may, and keeps what it hears.
+	const heard = [];
+	const listener = new Client({ database: DB, user: FORGER });
+	listener.on('error', () => {});
+	await listener.connect();
+	listener.on('notification', (n) => heard.push({ ch: n.channel, payload: n.payload }));
+	for (const ch of [sc.channel, sc.presenceChannel, grantsChannel]) await listener.query(`LISTEN ${ch}`);
+	const wait = (pred, what) => h.until(() => heard.find(pred), what);
+
+	// An op, then the same payload NOTIFYed again, ten times.
+	const v = await barrier(sc, 'one ');
+	const opPayload = (await wait((n) => n.ch === sc.channel && n.payload.includes(`"v":${v},`), 'the op heard')).payload;
+	for (let i = 0; i < 10; i++) await notify(sc.channel, opPayload);
+
+	// Two presences of W; then the first again, and the one that removes W's
+	// presence, then the first once more (a cursor coming back from the dead).
+	const cursor = sc.pW.create('w');
+	await h.call('W at 1', (cb) => cursor.submit({ index: 1, length: 0 }, cb));
+	await h.call('W at 3', (cb) => cursor.submit({ index: 3, length: 0 }, cb));
+	await h.until(() => sc.pS.remotePresences.w && sc.pS.remotePresences.w.index === 3, 'S sees W at 3', [[sc.pS, 'receive']]);
+	const first = (await wait((n) => n.ch === sc.presenceChannel && n.payload.includes('"index":1'), 'presence heard')).payload;
+	for (let i = 0; i < 5; i++) await notify(sc.presenceChannel, first);
+	await h.call('W removes its cursor', (cb) => cursor.submit(null, cb));
+	await h.until(() => sc.pS.remotePresences.w === undefined, 'S sees W\'s cursor go', [[sc.pS, 'receive']]);
+	await notify(sc.presenceChannel, first);
+
+	// A real revoke of a grant the subscriber relied on closes it (4003), and
+	// the writer; the subscriber that comes after must survive the same
+	// revocation replayed, and a replayed TRUNCATE.
+	await admin.query(`SELECT ot.grant('${C}', $1, 'anonymous', 'read')`, [sc.id]);
+	await admin.query(`SELECT ot.revoke('${C}', $1, 'anonymous')`, [sc.id]);
+	await h.until(() => sc.closes.length > 0, 'the subscriber closed by the real revoke');
+	assert.deepEqual(sc.closes, [4003]);
+	const revoke = (await wait((n) => n.ch === grantsChannel && n.payload.includes(sc.id), 'the revoke heard')).payload;
+	await admin.query(`BEGIN; TRUNCATE ot.grants; SELECT ot.grant('${C}', NULL, 'anonymous', 'write'); COMMIT`);
+	const truncate = (await wait((n) => n.ch === grantsChannel && n.payload.includes('"all": true'), 'TRUNCATE heard')).payload;
+
+	const W2 = await h.connect(gwA.url);
+	const docW2 = h.getDoc(W2, C, sc.id);
+	await h.subscribe(docW2);
+	const S2 = await h.connect(gwB.url);
+	const doc2 = h.getDoc(S2, C, sc.id);
+	await h.subscribe(doc2);
+	const p2 = S2.connection.getDocPresence(C, sc.id);
+	await h.call('S2 presence subscribe', (cb) => p2.subscribe(cb));
+	const closes2 = [];
+	S2.socket.ws.on('close', (code) => closes2.push(code));
+	const before = await metrics(gwB);
+	for (let i = 0; i < 5; i++) {
+		await notify(grantsChannel, revoke);
+		await notify(grantsChannel, truncate);
+		await notify(sc.presenceChannel, first);
+		await notify(sc.channel, opPayload);
+	}
+	const v2 = doc2.version;
+	await h.submit(docW2, [{ insert: 'two ' }]);
+	await h.waitVersion(doc2, v2 + 1);
+	const after = await metrics(gwB);
+
+	assert.deepEqual(closes2, [], 'the later subscriber stays open through replayed revocations');
+	assert.equal(S2.connection.state, 'connected');
+	const db = await admin.query('SELECT version, data FROM ot.fetch($1, $2)', [C, sc.id]);
+	assert.deepEqual(h.dataOf(doc2), db.rows[0].data, 'S2 has the database\'s content');
+	assert.equal(doc2.version, Number(db.rows[0].version));
+	assert.deepEqual(h.opStream(S2, C, sc.id).map((m) => m.v), [v2], 'S2 received the new op only, once');
+	assert.equal(opsSeen(sc).filter((x) => x === v).length, 1, 'the replayed op reached S once');
+	const fromW = presenceSeen(sc).filter((m) => m.id === 'w').map((m) => m.p && m.p.index);
+	// (W's session closing by the revoke removes its presence once more: p null.)
+	assert.deepEqual(fromW.slice(0, 3), [1, 3, null], 'S received each of W\'s presences once');
+	assert.ok(fromW.slice(3).every((x) => x === null), `none came back after it went: ${JSON.stringify(fromW)}`);
+	assert.ok(!S2.received.some((m) => m && m.a === 'p'), 'S2 received no presence');
+	assert.equal(p2.remotePresences.w, undefined);
+	assert.ok(after.replayed - before.replayed >= 15, `replays counted (${after.replayed - before.replayed})`);
+	assert.equal((await h.httpGet(`${gwB.http}/healthz`)).status, 200);
+	await listener.end();
+	h.assertClean([W2, S2], mark);
+});
+
+test('TRUNCATE ot.grants closes the sessions that relied on a grant, as DELETE does', { skip, timeout: 120000 }, async () => {
+	const sc = await scene('truncate');
+	const idle = await h.connect(gwA.url);		// holds nothing: stays
+	const idleCloses = [];
+	idle.socket.ws.on('close', (code) => idleCloses.push(code));
+	const wCloses = [];
+	sc.W.socket.ws.on('close', (code) => wCloses.push(code));
+	await admin.query(`BEGIN; TRUNCATE ot.grants; SELECT ot.grant('${C}', NULL, 'anonymous', 'write'); COMMIT`);
+	await h.until(() => sc.closes.length > 0 && wCloses.length > 0, 'both sessions holding the document closed');
+	assert.deepEqual(sc.closes, [4003], 'the subscriber on gateway B: 4003');
+	assert.deepEqual(wCloses, [4003], 'the writer on gateway A: 4003');
+	// The grant made again in the same transaction lets a new client in.
+	const again = await h.connect(gwA.url);
+	const doc = h.getDoc(again, C, sc.id);
+	await h.subscribe(doc);
+	assert.deepEqual(idleCloses, [], 'a session that held nothing stays open');
+	assert.equal(idle.connection.state, 'connected');
+});
