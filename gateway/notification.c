@@ -116,7 +116,7 @@ note_read(const Secret *key, const char *channel, const char *payload, size_t le
 	bool		ok;
 
 	memset(note, 0, sizeof(*note));
-	if (key == NULL || len < MAC_HEX_LEN + 2 || payload[MAC_HEX_LEN] != ' ' ||
+	if (key == NULL || len < MAC_HEX_LEN + 1 || payload[MAC_HEX_LEN] != ' ' ||
 		!signed_by(key, channel, payload, len))
 		return NOTE_UNSIGNED;
 	/* Signed: from here on the extension wrote it, but check all the same. */
