@@ -348,10 +348,10 @@ listener_notify(PgConn *conn, const PGnotify *n)
 			drop(&dropped_invalid, n);
 			return;
 	}
-	if (ch == NULL)
-		drop(&dropped_invalid, n);	/* not a channel listened to */
-	else if (note.kind == NOTE_OP)
+	if (note.kind == NOTE_OP)
 		docs_notification(&note);
+	else if (ch == NULL)
+		;						/* just UNLISTENed: no window to admit it */
 	else if (note.kind == NOTE_PRESENCE &&
 			 (m = admitted_message(n, &note, &ch->presence, "p", "pr")) != NULL)
 	{

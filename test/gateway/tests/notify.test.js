@@ -51,8 +51,8 @@ before(async () => {
 	forger.on('error', () => {});
 	await forger.connect();
 	const conninfo = process.env.GATEWAY_DB.replace(/dbname=\S+/, `dbname=${DB}`);
-	gwA = await h.startGateway(['--db', conninfo, '--allow-anonymous'], { slot: 0 });
-	gwB = await h.startGateway(['--db', conninfo, '--allow-anonymous'], { slot: 1 });
+	gwA = await ours(await h.startGateway(['--db', conninfo, '--allow-anonymous'], { slot: 0 }));
+	gwB = await ours(await h.startGateway(['--db', conninfo, '--allow-anonymous'], { slot: 1 }));
 });
 
 after(async () => {
@@ -66,6 +66,16 @@ after(async () => {
 	await root.query(`DROP ROLE IF EXISTS ${FORGER}`);
 	await root.end();
 });
+
+// The gateway that answered /healthz is the one started (on this test's
+// database), not another process on the same port.
+async function ours(gw) {
+	await h.until(() => /listening on 127\.0\.0\.1 port/.test(gw.log) || gw.exitCode !== null,
+		'the gateway to listen', [], () => gw.log);
+	assert.equal(gw.exitCode, null, `the test's gateway runs:\n${gw.log}`);
+	assert.ok(gw.log.includes(`database "${DB}"`), `the test's gateway serves ${DB}:\n${gw.log}`);
+	return gw;
+}
 
 async function channel(collection, id) {
 	return (await admin.query('SELECT ot.channel($1, $2) AS ch', [collection, id])).rows[0].ch;
