@@ -138,13 +138,13 @@ load_notify_key(void)
 		elog(ERROR, "could not read ot.secrets");
 	if (SPI_processed != 1)
 		ereport(ERROR,
-				errcode(ERRCODE_CONFIG_FILE_ERROR),
+				errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				errmsg("ot.secrets has no 'notify' key"),
 				errhint("Reinstall the extension pg_ot, or insert a key of 32 to 64 random bytes."));
 	key = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	if (isnull || VARSIZE_ANY_EXHDR(key) < 32 || VARSIZE_ANY_EXHDR(key) > sizeof(notify_key))
 		ereport(ERROR,
-				errcode(ERRCODE_CONFIG_FILE_ERROR),
+				errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				errmsg("the 'notify' key of ot.secrets must be 32 to 64 bytes"));
 	memcpy(notify_key, VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key));
 	notify_key_len = VARSIZE_ANY_EXHDR(key);
