@@ -100,6 +100,18 @@ SELECT version FROM ot.submit('notes', 'n1', 7, '["u"]');
 RESET pg_ot.sign_notifications;
 SELECT signed, left(body, 40) AS body FROM arrived();
 
+-- Without a 'notify' key nothing can be announced: a write fails (55000)
+-- rather than go out unsigned.  (A new connection: this one has read it.)
+DELETE FROM ot.secrets WHERE purpose = 'notify';
+SELECT dblink_connect('fresh', format('dbname=%s port=%s host=%s', current_database(),
+	current_setting('port'), split_part(current_setting('unix_socket_directories'), ',', 1)));
+\set VERBOSITY terse
+SELECT * FROM dblink('fresh', $$SELECT version FROM ot.submit('notes', 'n1', NULL, '["k"]')$$) AS t(v bigint);
+\set VERBOSITY default
+INSERT INTO ot.secrets VALUES ('notify', decode(repeat('6b', 48), 'hex'));
+SELECT * FROM dblink('fresh', $$SELECT version FROM ot.submit('notes', 'n1', NULL, '["k"]')$$) AS t(v bigint);
+SELECT dblink_disconnect('fresh');
+
 SELECT dblink_disconnect('listener');
 DROP FUNCTION arrived();
 DROP EXTENSION pgcrypto;
