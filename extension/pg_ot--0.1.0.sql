@@ -274,17 +274,39 @@ $$;
 COMMENT ON FUNCTION ot.revoke(text, text, text) IS
 	'removes the grant made by ot.grant with the same collection, id and principal; true if there was one';
 
--- A grant that goes is NOTIFYed on ot.channel('$grants', ''): gateways end
--- the sessions of its principal that hold what it covered.  The channel is
--- only known once ot.channel exists, hence the trigger further down.
+-- A grant that goes is NOTIFYed on ot.channel('$grants', ''), signed
+-- (notify.c): gateways end the sessions of its principal that hold what it
+-- covered.  TRUNCATE takes every grant: {"a": "revoke", "all": true}.  The
+-- channel is only known once ot.channel exists, hence the triggers further
+-- down.  (Only the owner may change ot.grants, directly or through
+-- ot.grant and ot.revoke; anyone else it were granted to could not publish,
+-- and the change would fail rather than go unannounced.)
+CREATE FUNCTION ot._publish_revoke(message text) RETURNS void
+	AS 'MODULE_PATHNAME', 'pg_ot_publish_revoke'
+	LANGUAGE C STRICT;
+
 CREATE FUNCTION ot._grant_gone() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-	PERFORM pg_catalog.pg_notify(ot.channel('$grants', ''), pg_catalog.jsonb_build_object(
+	PERFORM ot._publish_revoke(pg_catalog.jsonb_build_object(
 		'a', 'revoke', 'c', OLD.collection, 'd', OLD.name, 'u', OLD.principal)::text);
 	RETURN NULL;
 END
 $$;
+
+CREATE FUNCTION ot._grants_truncated() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	PERFORM ot._publish_revoke('{"a": "revoke", "all": true}');
+	RETURN NULL;
+END
+$$;
+
+-- What numbers the stamps of revocations and presence (notify.c): one per
+-- transaction, so that a gateway recognises a replayed one.
+CREATE SEQUENCE ot.notify_revoke_seq;
+CREATE SEQUENCE ot.notify_presence_seq;
+REVOKE ALL ON ot.notify_revoke_seq, ot.notify_presence_seq FROM PUBLIC;
 
 -----------------------------------------------------------------------------
 -- Errors.  Every rejection has its SQLSTATE; this is the one place that maps
@@ -373,6 +395,8 @@ COMMENT ON FUNCTION ot.channel(text, text) IS
 
 CREATE TRIGGER grants_gone AFTER DELETE OR UPDATE OF collection, name, principal ON ot.grants
 	FOR EACH ROW EXECUTE FUNCTION ot._grant_gone();
+CREATE TRIGGER grants_truncated AFTER TRUNCATE ON ot.grants
+	FOR EACH STATEMENT EXECUTE FUNCTION ot._grants_truncated();
 
 -- The ShareDB op message for o, without its body when bare.
 CREATE FUNCTION ot._message(c text, n text, o ot.operations, bare boolean DEFAULT false)
@@ -386,22 +410,21 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
 				ELSE pg_catalog.jsonb_build_object('op', o.op) END;
 $$;
 
-CREATE FUNCTION ot._notify() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-	d record;
-	payload text;
-BEGIN
-	SELECT collection, name INTO STRICT d FROM ot.documents WHERE id = NEW.doc_id;
-	payload := ot._message(d.collection, d.name, NEW)::text;
-	-- NOTIFY payloads must stay under 8000 bytes: past that, readers fetch
-	-- the op with ot.ops.
-	IF pg_catalog.octet_length(payload) > 7900 THEN
-		payload := ot._message(d.collection, d.name, NEW, true)::text;
-	END IF;
-	PERFORM pg_catalog.pg_notify(ot.channel(d.collection, d.name), payload);
-	RETURN NULL;
-END
-$$;
+-- Announces each op, signed, on its document's channel (notify.c): the
+-- text of ot._message, or, past the 7,999 bytes a payload may hold, a
+-- reference that readers follow with ot.messages.
+CREATE FUNCTION ot._notify() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'pg_ot_notify_op'
+	LANGUAGE C;
+
+-- A gateway's presence message, signed, on ot.channel('$presence', channel)
+-- for the other gateways (notify.c).
+CREATE FUNCTION ot.publish_presence(channel text, message text) RETURNS void
+	AS 'MODULE_PATHNAME', 'pg_ot_publish_presence'
+	LANGUAGE C STRICT;
+COMMENT ON FUNCTION ot.publish_presence(text, text) IS
+	'NOTIFYs a presence message, signed, to the gateways that LISTEN on ot.channel(''$presence'', channel) (ot_gateway only)';
+REVOKE ALL ON FUNCTION ot.publish_presence(text, text) FROM PUBLIC;
 
 CREATE TRIGGER notify AFTER INSERT ON ot.operations
 	FOR EACH ROW EXECUTE FUNCTION ot._notify();
@@ -1051,7 +1074,7 @@ GRANT EXECUTE ON FUNCTION
 	ot.presence_at(text, text, jsonb, bigint, text),
 	ot.authorize_presence(text, text, text)
 	TO ot_user, ot_gateway, ot_admin;
-GRANT EXECUTE ON FUNCTION ot.submit_batch(jsonb) TO ot_gateway;
+GRANT EXECUTE ON FUNCTION ot.submit_batch(jsonb), ot.publish_presence(text, text) TO ot_gateway;
 GRANT EXECUTE ON FUNCTION
 	ot.grant(text, text, text, text),
 	ot.revoke(text, text, text)

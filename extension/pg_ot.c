@@ -13,6 +13,7 @@ PG_MODULE_MAGIC;
 
 int			pg_ot_notify_channels = 64;
 int			pg_ot_snapshot_interval = 1000;
+bool		pg_ot_sign_notifications = true;
 char	   *pg_ot_user = NULL;
 
 void		_PG_init(void);
@@ -38,6 +39,15 @@ _PG_init(void)
 							1000, 1, 1000000,
 							PGC_SUSET, 0,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("pg_ot.sign_notifications",
+							 "Sign the notifications pg_ot writes.",
+							 "Gateways drop unsigned notifications: off only measures "
+							 "what signing costs (make bench).",
+							 &pg_ot_sign_notifications,
+							 true,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
 
 	/* Values SET before the module loaded are applied here, through the hook. */
 	pg_ot_user_loading = true;

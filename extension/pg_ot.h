@@ -13,6 +13,9 @@ extern int	pg_ot_notify_channels;
 /* pg_ot.snapshot_interval: most ops replayed on top of a stored snapshot. */
 extern int	pg_ot_snapshot_interval;
 
+/* pg_ot.sign_notifications: off only to measure what signing costs. */
+extern bool pg_ot_sign_notifications;
+
 /* pg_ot.user: the user a gateway acts for, or "" for the SQL role. */
 extern char *pg_ot_user;
 

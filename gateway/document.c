@@ -724,33 +724,42 @@ doc_channel_ready(Doc *doc)
 
 /* ---------- sources of ops ---------- */
 
+/*
+ * An op notification: signed, so its c, d, v, src and seq are the
+ * extension's and v is in [0, 2^53) (notification.c), but it may be a
+ * replay (any role can LISTEN and NOTIFY a copy).  So it only ever costs a
+ * bounded amount: an op this gateway has is dropped; one it has not is the
+ * op of that version, so it is learned, or it is beyond head and one
+ * catch-up read follows (reads are one at a time per document, and the
+ * version is real, so no read is made for nothing).  A document whose log
+ * has not begun takes nothing from a notification but the hint that its
+ * first reader must read what followed its snapshot (unheard): its version
+ * is not known here yet, and a log begun at a replayed version would make
+ * the next op read the whole history since.
+ */
 void
-docs_notification(json_t *m, const char *payload, size_t len)
+docs_notification(const Note *note)
 {
-	const char *c = json_string_value(json_object_get(m, "c"));
-	const char *d = json_string_value(json_object_get(m, "d"));
-	Doc		   *doc = c && d ? doc_find(c, d) : NULL;
-	int64_t		v,
-				seq;
-	const char *src;
+	Doc		   *doc = doc_find(note->c, note->d);
 
-	if (doc == NULL || !op_message_meta(m, &v, &src, &seq))
+	if (doc == NULL || doc->channel_state != DOC_CHANNEL_READY)
+		return;					/* nobody here; or a read will follow the LISTEN */
+	if (!doc->known)
 	{
-		if (!c || !d)
-			lwsl_warn("ignored a notification that is not a pg_ot op message\n");
+		doc->unheard = true;
 		return;
 	}
-	if (json_is_true(json_object_get(m, "ref")))
+	if (note->v < doc->head)
+		return;
+	if (note->ref)
 	{
 		/* Too large to carry the op: read it from the op log. */
-		if (!doc->known)
-			return;				/* nobody has a version yet: their reads include it */
-		if (v + 1 > doc->seen)
-			doc->seen = v + 1;
+		if (note->v + 1 > doc->seen)
+			doc->seen = note->v + 1;
 		doc_catch_up(doc);
 	}
 	else
-		doc_learn(doc, v, frame_from_bytes(payload, len), src, seq);
+		doc_learn(doc, note->v, frame_from_bytes(note->body, note->body_len), note->src, note->seq);
 	pump_all(doc);
 }
 

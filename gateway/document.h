@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "frame.h"
+#include "notification.h"
 #include "session.h"
 
 typedef struct Channel Channel;
@@ -127,7 +128,7 @@ void		doc_when_listening(Doc *doc, DocWait *w);
 
 /* The listener calls these. */
 void		doc_channel_ready(Doc *doc);
-void		docs_notification(json_t *m, const char *payload, size_t len);
+void		docs_notification(const Note *note);	/* an op the extension signed */
 void		docs_listener_restored(void);
 
 /* s submitted (src, seq) on doc; it was refused. */

@@ -4,16 +4,27 @@
 #include "listener.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "metrics.h"
+#include "notification.h"
 #include "pg_conn.h"
 #include "presence.h"
 #include "revocation.h"
+#include "secrets.h"
 
 /* With the default --db-timeout of 5 s, silence shows within 7 s. */
 #define HEARTBEAT_US (2 * LWS_USEC_PER_SEC)
+/* At most one log line per reason in this time: a forger must not fill the log. */
+#define DROP_LOG_US (10 * LWS_USEC_PER_SEC)
+
+/*
+ * Each LISTEN batch first reads the server's clock, in the unit of the
+ * stamps notify.c signs: what is stamped before it cannot be new to us.
+ */
+#define CLOCK_SQL "SELECT (EXTRACT(epoch FROM pg_catalog.clock_timestamp()) * 1000000)::int8;"
 
 typedef enum ChannelState
 {
@@ -30,7 +41,25 @@ struct Channel
 	ChannelState state;
 	bool		sent_listen;	/* the command in flight is LISTEN (or UNLISTEN) */
 	bool		to_wake;		/* just turned on: its documents are told */
+	ReplayWindow presence;		/* what was admitted since the channel turned on */
+	ReplayWindow revoke;
 };
+
+/* Why a notification was dropped: counted, and logged now and then. */
+typedef struct DropLog
+{
+	const char *why;
+	uint64_t   *counter;
+	lws_usec_t	last;			/* when it was last logged */
+	uint64_t	unlogged;		/* dropped since */
+} DropLog;
+
+static DropLog dropped_unsigned = {"not signed by pg_ot (forged, or another database's key)",
+&metrics.notifications_forged};
+static DropLog dropped_invalid = {"signed, but not one this gateway can read",
+&metrics.notifications_invalid};
+static DropLog dropped_replayed = {"a replay, or signed before this gateway listened",
+&metrics.notifications_replayed};
 
 static struct
 {
@@ -46,6 +75,24 @@ static struct
 } listener;
 
 static void sync_channels(void);
+
+static void
+drop(DropLog *log, const PGnotify *n)
+{
+	lws_usec_t	now = lws_now_usecs();
+
+	(*log->counter)++;
+	if (log->last != 0 && now - log->last < DROP_LOG_US)
+	{
+		log->unlogged++;
+		return;
+	}
+	lwsl_warn("listener: dropped a notification on %s from server process %d: %s"
+			  " (and %llu more since the last such line)\n", n->relname, n->be_pid, log->why,
+			  (unsigned long long) log->unlogged);
+	log->last = now;
+	log->unlogged = 0;
+}
 
 static Channel *
 channel_find(const char *name)
@@ -128,7 +175,8 @@ resume(lws_sorted_usec_list_t *sul)
 static void
 synced(PgConn *conn, PGresult *res, void *arg)
 {
-	bool		ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+	bool		ok = res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	int64_t		since = ok ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : -1;
 	bool		restored = false;
 	char		buf[256];
 
@@ -147,6 +195,16 @@ synced(PgConn *conn, PGresult *res, void *arg)
 		{
 			ch->state = ok == ch->sent_listen ? CHANNEL_ON : CHANNEL_OFF;
 			ch->to_wake = ch->state == CHANNEL_ON;
+			if (ch->state == CHANNEL_ON)
+			{
+				replay_listening(&ch->presence, since);
+				replay_listening(&ch->revoke, since);
+			}
+			else
+			{
+				replay_deaf(&ch->presence);
+				replay_deaf(&ch->revoke);
+			}
 		}
 	}
 	lws_end_foreach_dll_safe(p, p1);
@@ -161,18 +219,23 @@ synced(PgConn *conn, PGresult *res, void *arg)
 		docs_listener_restored();
 }
 
-/* LISTENs what has documents and UNLISTENs what lost them, in one query. */
+/*
+ * LISTENs what has documents and UNLISTENs what lost them, in one query,
+ * after reading the server's clock (synced() takes it as the channels'
+ * "since").
+ */
 static void
 sync_channels(void)
 {
 	size_t		cap = 256,
-				len = 0;
+				len;
 	char	   *sql;
+	bool		any = false;
 
 	if (!pg_conn_idle(&listener.conn) || listener.paused)
 		return;
 	sql = xmalloc(cap);
-	sql[0] = '\0';
+	len = (size_t) sprintf(sql, "%s", CLOCK_SQL);
 	lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
 	{
 		Channel    *ch = lws_container_of(p, Channel, link);
@@ -185,10 +248,11 @@ sync_channels(void)
 			len += (size_t) sprintf(sql + len, "%sLISTEN %s;", want ? "" : "UN", ch->name);
 			ch->state = CHANNEL_SENT;
 			ch->sent_listen = want;
+			any = true;
 		}
 	}
 	lws_end_foreach_dll(p);
-	if (len > 0)
+	if (any)
 		pg_conn_query_simple(&listener.conn, sql, synced, NULL);
 	free(sql);
 }
@@ -224,30 +288,85 @@ listener_lost(PgConn *conn)
 	metrics.listener_reconnects++;
 	lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
 	{
-		lws_container_of(p, Channel, link)->state = CHANNEL_OFF;
+		Channel    *ch = lws_container_of(p, Channel, link);
+
+		ch->state = CHANNEL_OFF;
+		replay_deaf(&ch->presence);
+		replay_deaf(&ch->revoke);
 	}
 	lws_end_foreach_dll(p);
 	listener.restored_pending = true;
 }
 
-/* Op messages go to their document, presence to its channel, revocations to the sessions. */
+/*
+ * A stamped notification's message, if its channel admits the stamp (else
+ * it is dropped as a replay) and it is a JSON object whose "a" is one of
+ * the two actions given.
+ */
+static json_t *
+admitted_message(const PGnotify *n, const Note *note, ReplayWindow *window,
+				 const char *a1, const char *a2)
+{
+	json_t	   *m;
+	const char *a;
+
+	if (!replay_admit(window, note->t, note->n, note->i))
+	{
+		drop(&dropped_replayed, n);
+		return NULL;
+	}
+	m = json_loadb(note->body, note->body_len, 0, NULL);
+	a = json_string_value(json_object_get(m, "a"));
+	if (!json_is_object(m) || a == NULL || (strcmp(a, a1) != 0 && strcmp(a, a2) != 0))
+	{
+		drop(&dropped_invalid, n);
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
+/*
+ * Only what the extension signed is acted on: ops go to their document
+ * (routed by the signed header; the body is forwarded as it is), presence
+ * to its channel and revocations to the sessions, each once.
+ */
 static void
 listener_notify(PgConn *conn, const PGnotify *n)
 {
-	size_t		len = strlen(n->extra);
-	json_t	   *m = json_loadb(n->extra, len, 0, NULL);
-	const char *a = json_string_value(json_object_get(m, "a"));
+	Channel    *ch = channel_find(n->relname);
+	Note		note;
+	json_t	   *m;
 
 	metrics.notifications++;
-	if (a && strcmp(a, "op") == 0)
-		docs_notification(m, n->extra, len);
-	else if (a && (strcmp(a, "p") == 0 || strcmp(a, "pr") == 0))
+	switch (note_read(secret_get("notify"), n->relname, n->extra, strlen(n->extra), &note))
+	{
+		case NOTE_OK:
+			break;
+		case NOTE_UNSIGNED:
+			drop(&dropped_unsigned, n);
+			return;
+		case NOTE_INVALID:
+			drop(&dropped_invalid, n);
+			return;
+	}
+	if (note.kind == NOTE_OP)
+		docs_notification(&note);
+	else if (ch == NULL)
+		;						/* just UNLISTENed: no window to admit it */
+	else if (note.kind == NOTE_PRESENCE &&
+			 (m = admitted_message(n, &note, &ch->presence, "p", "pr")) != NULL)
+	{
 		presence_notification(m);
-	else if (a && strcmp(a, "revoke") == 0)
+		json_decref(m);
+	}
+	else if (note.kind == NOTE_REVOKE &&
+			 (m = admitted_message(n, &note, &ch->revoke, "revoke", "revoke")) != NULL)
+	{
 		revocation_notification(m);
-	else
-		lwsl_warn("listener: ignored a notification on %s that is no ShareDB message\n", n->relname);
-	json_decref(m);
+		json_decref(m);
+	}
+	note_clear(&note);
 }
 
 /* The connection was dropped for a deadline; its reconnect is scheduled. */

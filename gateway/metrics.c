@@ -140,6 +140,13 @@ metrics_render(size_t *len)
 	gauge(&t, "ops_in_flight", "ops received and not answered yet", submit_outstanding());
 	counter(&t, "frames_sent_total", "frames queued to clients", metrics.frames_sent);
 	counter(&t, "notifications_total", "notifications received", metrics.notifications);
+	counter(&t, "notifications_forged_total", "notifications dropped: not signed by pg_ot",
+			metrics.notifications_forged);
+	counter(&t, "notifications_invalid_total", "notifications dropped: signed, but not readable",
+			metrics.notifications_invalid);
+	counter(&t, "notifications_replayed_total",
+			"presence and revoke notifications dropped: replayed, or signed before the LISTEN",
+			metrics.notifications_replayed);
 	counter(&t, "gap_fills_total", "op log reads for ops the notifications missed", metrics.gap_fills);
 	counter(&t, "op_rows_unusable_total",
 			"op rows read that could not be delivered (a version missing from the op log)",

@@ -23,6 +23,9 @@ typedef struct Metrics
 	uint64_t	ops_rejected;
 	uint64_t	frames_sent;
 	uint64_t	notifications;		/* received on the LISTEN connection */
+	uint64_t	notifications_forged;	/* dropped: not signed with the notify key */
+	uint64_t	notifications_invalid;	/* dropped: signed, but unreadable */
+	uint64_t	notifications_replayed;	/* dropped: a stamp seen, or from before LISTEN */
 	uint64_t	gap_fills;			/* op log reads after a missed notification */
 	uint64_t	op_rows_unusable;	/* op rows read that could not be delivered */
 	uint64_t	subscriptions_failed;	/* stopped with an error: their ops could not be read */

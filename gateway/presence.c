@@ -19,8 +19,11 @@
 #define RICH_TEXT_URI "http://sharejs.org/types/rich-text/v1"
 /* The collection whose ot.channel() a presence channel is published on. */
 #define PRESENCE_COLLECTION "$presence"
-/* NOTIFY payloads must stay below 8,000 bytes. */
-#define NOTIFY_MAX 7900
+/*
+ * NOTIFY payloads must stay below 8,000 bytes, and ot.publish_presence adds
+ * its signature and stamp (at most 138 bytes).
+ */
+#define NOTIFY_MAX 7800
 /* The longest channel that can name a document (collection and id: 1,024 bytes each). */
 #define CHANNEL_MAX 2049
 #define BADLY_FORMED "ERR_MESSAGE_BADLY_FORMED"
@@ -174,8 +177,9 @@ published(DbRead *read, PGresult *res)
 
 /*
  * Publishes m to the other gateways, on use's document ("cl" tells them
- * which).  Presence is not worth a WAL flush: the NOTIFY's transaction
- * commits asynchronously.
+ * which), signed and stamped by the database (ot.publish_presence) so that
+ * they can tell it from a forgery or a replay.  Presence is not worth a WAL
+ * flush: the NOTIFY's transaction commits asynchronously.
  */
 static void
 publish_remote(const json_t *m, const PresenceUse *use)
@@ -195,7 +199,7 @@ publish_remote(const json_t *m, const PresenceUse *use)
 	if (strlen(payload) <= NOTIFY_MAX)
 		pool_read(db_read_new(
 			"WITH s AS MATERIALIZED (SELECT pg_catalog.set_config('synchronous_commit', 'off', true))"
-			" SELECT pg_catalog.pg_notify(ot.channel('" PRESENCE_COLLECTION "', $1), $2) FROM s",
+			" SELECT ot.publish_presence($1, $2) FROM s",
 			NULL, published, NULL, 2, params));
 	else
 		lwsl_warn("presence on %s too large for other gateways (%zu bytes)\n", use->name, strlen(payload));

@@ -34,6 +34,8 @@ revocation_notification(json_t *m)
 	const char *d = json_string_value(json_object_get(m, "d"));
 	const char *u = json_string_value(json_object_get(m, "u"));
 
-	if (c && u)
+	if (json_is_true(json_object_get(m, "all")))
+		sessions_revoked(NULL, NULL, NULL);		/* TRUNCATE ot.grants */
+	else if (c && u)
 		sessions_revoked(c, d, u);
 }

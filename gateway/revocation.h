@@ -5,7 +5,8 @@
  * is revoked, the database NOTIFYs it (ot._grant_gone, on
  * ot.channel('$grants', '')); every session of its principal ('*': every
  * authenticated one) holding a subscription or presence channel the grant
- * covered is closed with 4003.  A client that another grant still covers
+ * covered is closed with 4003; after TRUNCATE ot.grants, every session that
+ * holds one.  A client that another grant still covers
  * subscribes again when it reconnects; one that none covers is refused.
  * A revoke made while the listener is away is missed: see README.
  */
@@ -17,7 +18,11 @@
 /* LISTENs for revocations for as long as the gateway runs (after pool_init). */
 void		revocation_init(void);
 
-/* A {"a": "revoke", "c", "d" (null: the collection), "u"} notification. */
+/*
+ * A {"a": "revoke", "c", "d" (null: the collection), "u"} notification, or
+ * {"a": "revoke", "all": true} (TRUNCATE ot.grants: every grant went).  The
+ * listener passes only what the extension signed, once (notification.h).
+ */
 void		revocation_notification(json_t *m);
 
 #endif

@@ -217,12 +217,14 @@ covers(const char *key, size_t keylen, void *value, void *arg)
 		c->found = true;
 }
 
-/* Whether s holds a subscription or presence channel in collection (id). */
+/* Whether s holds a subscription or presence channel in collection (id; NULL: any). */
 static bool
 holds(Session *s, const char *collection, const char *id)
 {
 	Covered		doc = {collection, id, '\0', false};
 
+	if (collection == NULL)
+		return s->subs.count > 0 || s->presence_uses.count > 0;
 	table_each(&s->subs, covers, &doc);
 	return doc.found || presence_covers(s, collection, id);
 }
@@ -230,17 +232,19 @@ holds(Session *s, const char *collection, const char *id)
 void
 sessions_revoked(const char *collection, const char *id, const char *principal)
 {
-	bool		everyone = strcmp(principal, "*") == 0;
+	bool		everyone = principal != NULL && strcmp(principal, "*") == 0;
 
 	lws_start_foreach_dll(struct lws_dll2 *, p, sessions.head)
 	{
 		Session    *s = lws_container_of(p, Session, link);
 
-		if ((everyone ? strcmp(s->principal, ANONYMOUS_PRINCIPAL) != 0 : strcmp(s->principal, principal) == 0) &&
+		if ((principal == NULL ||
+			 (everyone ? strcmp(s->principal, ANONYMOUS_PRINCIPAL) != 0 : strcmp(s->principal, principal) == 0)) &&
 			holds(s, collection, id))
 		{
-			lwsl_user("session %s: a grant of %s on %s went, closing it (%d)\n", s->id, principal,
-					  collection, CLOSE_GRANT_REVOKED);
+			lwsl_user("session %s: a grant of %s on %s went, closing it (%d)\n", s->id,
+					  principal ? principal : "everyone", collection ? collection : "every collection",
+					  CLOSE_GRANT_REVOKED);
 			metrics.closed_revoked++;
 			session_close(s, CLOSE_GRANT_REVOKED);
 		}
@@ -362,7 +366,8 @@ session_writeable(Session *s)
 	metrics.frames_sent++;
 	if (n < 0)
 		return -1;
-	if (s->queue_len > 0)
+	/* Closing: the close frame follows the last queued frame. */
+	if (s->queue_len > 0 || s->close_code)
 		lws_callback_on_writable(s->wsi);
 	return 0;
 }

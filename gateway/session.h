@@ -129,7 +129,10 @@ void		sessions_refuse_when(bool (*refuse) (void));
 int			sessions_count(void);
 bool		sessions_draining(void);
 
-/* Closes (4003) the sessions of principal that hold something in collection (id). */
+/*
+ * Closes (4003) the sessions of principal that hold something in collection
+ * (id); collection and principal NULL: every session that holds anything.
+ */
 void		sessions_revoked(const char *collection, const char *id, const char *principal);
 
 #endif

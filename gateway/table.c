@@ -1,13 +1,24 @@
 /*
- * table.c: chained hash table with FNV-1a hashing (see table.h).
+ * table.c: chained hash table (see table.h).
+ *
+ * Clients choose many of the keys (document ids, presence channels and
+ * ids), so the hash is SipHash-2-4 under a key drawn from the kernel once
+ * per process: without it, one client could make every key land in one
+ * bucket and each lookup walk them all.  (Unseeded FNV-1a did that; and
+ * FNV's low bits, which pick the bucket, depend only on the low bits of
+ * its input, whatever the seed.)
  */
 #include "table.h"
 
 #include "alloc.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 struct TableEntry
 {
@@ -18,17 +29,83 @@ struct TableEntry
 	char		key[];
 };
 
-static uint64_t
-hash_bytes(const char *key, size_t len)
-{
-	uint64_t	h = 14695981039346656037ULL;
+static uint64_t sip_key[2];
+static bool sip_keyed;
 
-	for (size_t i = 0; i < len; i++)
+/* The process's hash key, from getrandom(2). */
+static void
+sip_key_init(void)
+{
+	unsigned char *p = (unsigned char *) sip_key;
+	size_t		got = 0;
+
+	while (got < sizeof(sip_key))
 	{
-		h ^= (unsigned char) key[i];
-		h *= 1099511628211ULL;
+		ssize_t		n = getrandom(p + got, sizeof(sip_key) - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+		{
+			perror("pg_ot_gateway: getrandom");
+			abort();
+		}
+		got += (size_t) n;
 	}
-	return h;
+	sip_keyed = true;
+}
+
+#define ROTL(x, b) (uint64_t) (((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND \
+	do { \
+		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
+		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2; \
+		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0; \
+		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
+	} while (0)
+
+/* SipHash-2-4 of the key's bytes (Aumasson and Bernstein's reference). */
+uint64_t
+table_hash(const char *key, size_t len)
+{
+	const unsigned char *in = (const unsigned char *) key;
+	uint64_t	v0 = UINT64_C(0x736f6d6570736575),
+				v1 = UINT64_C(0x646f72616e646f6d),
+				v2 = UINT64_C(0x6c7967656e657261),
+				v3 = UINT64_C(0x7465646279746573);
+	uint64_t	b = (uint64_t) len << 56;
+	size_t		left = len & 7;
+	const unsigned char *end = in + len - left;
+
+	if (!sip_keyed)
+		sip_key_init();
+	v3 ^= sip_key[1];
+	v2 ^= sip_key[0];
+	v1 ^= sip_key[1];
+	v0 ^= sip_key[0];
+	for (; in != end; in += 8)
+	{
+		uint64_t	m = 0;
+
+		for (int i = 0; i < 8; i++)
+			m |= (uint64_t) in[i] << (8 * i);
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	for (size_t i = 0; i < left; i++)
+		b |= (uint64_t) in[i] << (8 * i);
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
 }
 
 void
@@ -102,7 +179,7 @@ grow(Table *t)
 void *
 table_get(const Table *t, const char *key, size_t keylen)
 {
-	TableEntry *e = *find(t, key, keylen, hash_bytes(key, keylen));
+	TableEntry *e = *find(t, key, keylen, table_hash(key, keylen));
 
 	return e ? e->value : NULL;
 }
@@ -110,7 +187,7 @@ table_get(const Table *t, const char *key, size_t keylen)
 void
 table_put(Table *t, const char *key, size_t keylen, void *value)
 {
-	uint64_t	hash = hash_bytes(key, keylen);
+	uint64_t	hash = table_hash(key, keylen);
 	TableEntry **link = find(t, key, keylen, hash);
 	TableEntry *e;
 
@@ -132,7 +209,7 @@ table_put(Table *t, const char *key, size_t keylen, void *value)
 void *
 table_remove(Table *t, const char *key, size_t keylen)
 {
-	TableEntry **link = find(t, key, keylen, hash_bytes(key, keylen));
+	TableEntry **link = find(t, key, keylen, table_hash(key, keylen));
 	TableEntry *e = *link;
 	void	   *value;
 

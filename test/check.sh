@@ -77,6 +77,10 @@ echo "# convergence"
 (cd test/convergence && PGDATABASE=differential node convergence.js)
 record "convergence: simulated ShareDB clients converge with the server (text-unicode, rich-text)" $?
 
+echo "# gateway unit"
+test/gateway/unit/table_seed.sh
+record "gateway: two processes hash the same table keys differently (SipHash keyed per process)" $?
+
 echo "# gateway e2e"
 # The tests themselves, against a real ShareDB server: what they demand is ShareDB's behaviour.
 TARGET=reference test/gateway/run.sh

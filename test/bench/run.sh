@@ -8,6 +8,8 @@
 # - gateway/pg_ot_gateway on another such cluster, driven by stock sharedb
 #   clients: ops/s with batching on and off, and fan-out latency to 100
 #   subscribers (gateway.sh; BENCH_GATEWAY=0 leaves it out);
+# - what a gateway spends on a signed op notification against parsing the
+#   whole payload as before (bench_notify.c; BENCH_NOTIFY=0 leaves it out);
 # - pg_ot (gateway + extension) against a stock ShareDB 7 server, in-memory
 #   and with sharedb-postgres, driven by the same load generator: throughput
 #   with 1,000 docs × 2 editors, one hot document, fan-out to 1,000 and
@@ -36,6 +38,7 @@ seed=${BENCH_SEED:-42}
 seconds=${BENCH_SECONDS:-2}
 with_db=${BENCH_DB:-1}
 with_gateway=${BENCH_GATEWAY:-1}
+with_notify=${BENCH_NOTIFY:-1}
 with_compare=${BENCH_COMPARE:-1}
 bench_out=${BENCH_OUT-$root/BENCHMARKS.md}
 started=$(date +%s)
@@ -102,6 +105,14 @@ if [ "$with_db" != 0 ]; then
 fi
 if [ "$with_gateway" != 0 ]; then
 	"$here/gateway.sh" >"$tmp/gateway.out"
+fi
+if [ "$with_notify" != 0 ]; then
+	# What a gateway spends on one op notification (signature and meta).
+	echo "== bench_notify (-O2)" >&2
+	"$CC" -O2 -std=gnu99 -Wall -Wextra -Wno-unused-parameter -I"$root/gateway" -o "$tmp/bench_notify" \
+		"$here/bench_notify.c" "$root/gateway/notification.c" "$root/gateway/secrets.c" \
+		"$root/gateway/alloc.c" -ljansson -lcrypto
+	"$tmp/bench_notify" "$seconds" >"$tmp/notify.out"
 fi
 if [ "$with_compare" != 0 ]; then
 	"$here/compare.sh" >"$tmp/compare.out"
@@ -185,6 +196,10 @@ if [ "$with_db" != 0 ]; then
 		"$(ops single)" "$(ops bare)" 2
 	crow wal-bare lo "WAL bytes/op on 100 docs: pg_ot against bare UPDATE + INSERT + NOTIFY" \
 		"$(wal single)" "$(wal bare)" 2
+	for bytes in 200 7600; do
+		row "database µs per notification of a $(fmt $bytes)-byte message (ot.publish_presence, in one transaction): signed against unsigned (pg_ot.sign_notifications off)" \
+			"$(ops sign-on-$bytes)" "$(ops sign-off-$bytes)" 2
+	done
 fi
 if [ "$with_gateway" != 0 ]; then
 	n=${BENCH_GATEWAY_CLIENTS:-50}
@@ -200,6 +215,13 @@ if [ "$with_gateway" != 0 ]; then
 		"$(gw fanout 10)" "$(gw fanout 9)" 2
 	row "gateway fan-out deliveries: received against expected ($subs subscribers × $(fmt "$(gw fanout 7)") ops)" \
 		"$(gw fanout 6)" "$(($(gw fanout 7) * subs))"
+fi
+if [ "$with_notify" != 0 ]; then
+	nt() { awk -v k="$1" -v n="$2" '$1 == k { print $n }' "$tmp/notify.out"; }
+	for size in keystroke large; do
+		row "gateway µs per op notification of $(fmt "$(nt $size 2)") bytes: signature and meta (now) against parsing the whole payload (565e652)" \
+			"$(nt $size 3)" "$(nt $size 4)" 2
+	done
 fi
 if [ "$with_compare" != 0 ]; then
 	# Field N of the compare line "KIND NAME ..." (for fan, also SUBSCRIBERS).

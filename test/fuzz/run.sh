@@ -43,7 +43,8 @@ fi
 
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
-	harnesses=(fuzz_text_unicode fuzz_rich_text fuzz_utf8 fuzz_gateway_request fuzz_gateway_token)
+	harnesses=(fuzz_text_unicode fuzz_rich_text fuzz_utf8 fuzz_gateway_request fuzz_gateway_token
+		fuzz_gateway_notification)
 fi
 
 mkdir -p "$build"
@@ -63,10 +64,15 @@ for h in "${harnesses[@]}"; do
 	fi
 	echo "== building $h"
 	if [[ $h == fuzz_gateway_* ]]; then
-		# gateway/<name>.c alone: jansson, libjwt and OpenSSL (for the RS256
-		# key the token harness makes) come from the system, uninstrumented.
+		# gateway/<name>.c (and what it needs of the gateway's base: the
+		# notification harness takes secrets.c and alloc.c): jansson, libjwt
+		# and OpenSSL (for the RS256 key the token harness makes, and HMAC)
+		# come from the system, uninstrumented.
+		gateway_sources=("$root/gateway/${h#fuzz_gateway_}.c")
+		[ "$h" = fuzz_gateway_notification ] &&
+			gateway_sources+=("$root/gateway/secrets.c" "$root/gateway/alloc.c")
 		if ! "$CC" "${cflags[@]}" -I"$root/gateway" -o "$build/$h" "$here/$h.c" \
-			"$root/gateway/${h#fuzz_gateway_}.c" -ljansson -ljwt -lcrypto; then
+			"${gateway_sources[@]}" -ljansson -ljwt -lcrypto; then
 			echo "run.sh: $h failed to build" >&2
 			exit 1
 		fi

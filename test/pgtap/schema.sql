@@ -1,7 +1,7 @@
 -- The schema contract of pg_ot: tables, trigger, functions, roles and
 -- privileges.  Run by test/pgtap/run.sh; changes nothing (rolled back).
 BEGIN;
-SELECT plan(373);
+SELECT plan(394);
 
 -- The C module is loaded (pg_ot.* settings exist once it is).
 SELECT lives_ok($$SELECT ot.type_uri('text-unicode')$$, 'pg_ot loads');
@@ -12,7 +12,7 @@ SELECT lives_ok($$SELECT ot.type_uri('text-unicode')$$, 'pg_ot loads');
 
 SELECT has_schema('ot');
 SELECT tables_are('ot', ARRAY['documents', 'operations', 'snapshots', 'grants', 'secrets']);
-SELECT sequences_are('ot', ARRAY['documents_id_seq']);
+SELECT sequences_are('ot', ARRAY['documents_id_seq', 'notify_revoke_seq', 'notify_presence_seq']);
 
 -- Every column: type and nullability (table, column, type, not null).
 CREATE TEMP TABLE expected_columns (t name, c name, type text, not_null boolean, ord int);
@@ -112,6 +112,15 @@ SELECT is((SELECT tgenabled FROM pg_trigger
 		   WHERE tgrelid = to_regclass('ot.operations') AND tgname = 'notify'), 'O'::"char",
 	'notify is enabled');
 
+-- The triggers that announce revoked grants: a row deleted or changed, or
+-- the table truncated.
+SELECT triggers_are('ot', 'grants', ARRAY['grants_gone', 'grants_truncated']);
+SELECT trigger_is('ot', 'grants', 'grants_gone', 'ot', '_grant_gone');
+SELECT trigger_is('ot', 'grants', 'grants_truncated', 'ot', '_grants_truncated');
+SELECT is((SELECT tgtype::int FROM pg_trigger
+		   WHERE tgrelid = to_regclass('ot.grants') AND tgname = 'grants_truncated'), 32,
+	'grants_truncated is AFTER TRUNCATE FOR EACH STATEMENT');
+
 ---------------------------------------------------------------------------
 -- Functions: exact signatures, results, volatility, SECURITY DEFINER
 ---------------------------------------------------------------------------
@@ -179,6 +188,8 @@ INSERT INTO expected_functions VALUES
 	 'setof record', 'TABLE(collection text, id text)', 'stable', true, true, true, true, false),
 	('submit_batch', '{jsonb}', 'batch jsonb',
 	 'setof jsonb', 'SETOF jsonb', 'volatile', true, false, true, false, false),
+	('publish_presence', '{text,text}', 'channel text, message text',
+	 'void', 'void', 'volatile', false, false, true, false, false),
 	('grant', '{text,text,text,text}', 'collection text, id text, principal text, access text',
 	 'void', 'void', 'volatile', true, false, false, true, false),
 	('revoke', '{text,text,text}', 'collection text, id text, principal text',
@@ -245,6 +256,7 @@ SELECT is_empty(
 SELECT results_eq(
 	$$SELECT name::text, context::text, vartype::text FROM pg_settings WHERE name LIKE 'pg\_ot.%' ORDER BY name$$,
 	$$VALUES ('pg_ot.notify_channels', 'sighup', 'integer'),
+			 ('pg_ot.sign_notifications', 'superuser', 'bool'),
 			 ('pg_ot.snapshot_interval', 'superuser', 'integer'),
 			 ('pg_ot.user', 'user', 'string')$$,
 	'settings pg_ot.*: who may change them');
@@ -308,9 +320,10 @@ FROM unnest(ARRAY['public', 'ot_user', 'ot_gateway', 'ot_admin']) r
 ORDER BY r;
 SELECT results_eq($$SELECT purpose FROM ot.secrets WHERE octet_length(secret) >= 32 ORDER BY 1$$,
 	ARRAY['notify', 'session'], 'ot.secrets holds a key of 32 bytes or more for notify and session');
-SELECT sequence_privs_are('ot', 'documents_id_seq', r, '{}'::name[],
-		format('%s has no privileges on ot.documents_id_seq', r))
-FROM unnest(ARRAY['public', 'ot_user', 'ot_gateway', 'ot_admin']) r;
+SELECT sequence_privs_are('ot', s, r, '{}'::name[],
+		format('%s has no privileges on ot.%s', r, s))
+FROM unnest(ARRAY['documents_id_seq', 'notify_revoke_seq', 'notify_presence_seq']) s,
+	unnest(ARRAY['public', 'ot_user', 'ot_gateway', 'ot_admin']) r;
 
 SELECT * FROM finish();
 ROLLBACK;

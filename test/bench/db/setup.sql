@@ -59,5 +59,20 @@ CREATE TABLE bench.bare_ops (
 	PRIMARY KEY (doc_id, version)
 );
 INSERT INTO bench.bare_docs (id) SELECT generate_series(0, 99);
+
+-- Microseconds per ot.publish_presence of a message of the given size, n
+-- of them in the caller's transaction: db.sh runs it with notifications
+-- signed and unsigned, and rolls back.
+CREATE FUNCTION bench.publishes(n int, bytes int) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE
+	t0 timestamptz := clock_timestamp();
+	body text := repeat('x', bytes - 8);
+BEGIN
+	FOR i IN 1..n LOOP
+		PERFORM ot.publish_presence('bench.sign', body || lpad(i::text, 8, '0'));
+	END LOOP;
+	RETURN extract(epoch FROM clock_timestamp() - t0) * 1e6 / n;
+END
+$$;
 VACUUM ANALYZE;
 CHECKPOINT;
