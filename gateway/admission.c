@@ -68,7 +68,7 @@ holder_release(Holder *h)
 }
 
 bool
-admission_accept(const void *conn, const char *address, int max_pending)
+admission_accept(const void *conn, const char *address, int max_total, int max_pending)
 {
 	Holder	   *h;
 	Held	   *held;
@@ -76,6 +76,11 @@ admission_accept(const void *conn, const char *address, int max_pending)
 	if (held_by(conn) != NULL)
 		return true;			/* counted already */
 	h = holder_of(address, true);
+	if (connections.count >= (size_t) max_total)
+	{
+		holder_release(h);
+		return false;
+	}
 	if (max_pending > 0 && h->pending >= max_pending)
 	{
 		holder_release(h);

@@ -16,8 +16,11 @@
 
 #include <stdbool.h>
 
-/* A new connection from address: false (it is to be closed) if address holds max_pending (0: no limit). */
-bool		admission_accept(const void *conn, const char *address, int max_pending);
+/*
+ * A new connection from address: false (it is to be closed) if the gateway
+ * holds max_total connections, or address max_pending (0: no limit).
+ */
+bool		admission_accept(const void *conn, const char *address, int max_total, int max_pending);
 
 /*
  * conn's WebSocket upgrade: false (429) if address holds max_sessions

@@ -25,13 +25,15 @@
 static const char messages_sql[] = OP_ROWS_SQL;
 
 static Table docs;
+static size_t log_max_bytes;
 
 static void doc_catch_up(Doc *doc);
 static void sub_catch_up(Sub *sub);
 
 void
-documents_init(void)
+documents_init(size_t log_bytes)
 {
+	log_max_bytes = log_bytes;
 	table_init(&docs);
 }
 
@@ -95,6 +97,8 @@ log_drop_before(Doc *doc, int64_t v)
 	{
 		LogEntry   *e = log_entry(doc, doc->base);
 
+		doc->log_bytes -= e->frame->len;
+		metrics.log_bytes -= e->frame->len;
 		frame_unref(e->frame);
 		free(e->src);
 		doc->log_start++;
@@ -170,12 +174,19 @@ doc_learn(Doc *doc, int64_t v, Frame *frame, const char *src, int64_t seq)
 	}
 	e = &doc->log[used];
 	e->frame = frame;
+	doc->log_bytes += frame->len;
+	metrics.log_bytes += frame->len;
 	e->src = src ? xstrdup(src) : NULL;
 	e->seq = seq;
 	doc->head++;
 }
 
-/* Drops what every subscriber has passed, keeping a little for newcomers. */
+/*
+ * Drops what every subscriber has passed, keeping a little for newcomers,
+ * and beyond --doc-log-bytes the oldest whoever lacks them: a subscriber
+ * that far behind reads them from the op log.  (Every subscriber that keeps
+ * up has its frames queued before this runs.)
+ */
 static void
 log_prune(Doc *doc)
 {
@@ -192,6 +203,8 @@ log_prune(Doc *doc)
 	if (keep < doc->head - LOG_MAX)
 		keep = doc->head - LOG_MAX;
 	log_drop_before(doc, keep);
+	while (doc->log_bytes > log_max_bytes && doc->base < doc->head)
+		log_drop_before(doc, doc->base + 1);
 }
 
 static void

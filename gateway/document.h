@@ -63,6 +63,7 @@ typedef struct Doc
 	LogEntry   *log;
 	size_t		log_start;
 	size_t		log_cap;
+	size_t		log_bytes;		/* of the frames in the log (--doc-log-bytes) */
 	bool		catching_up;
 	bool		unheard;		/* the listener was away before the log began */
 
@@ -177,7 +178,8 @@ bool		op_rows_each(const Doc *doc, const PGresult *res, int first, int n, int64_
  */
 void		sub_fail(Sub *sub, const char *code, const char *message);
 
-void		documents_init(void);
+/* log_bytes: what a document's log may hold (--doc-log-bytes). */
+void		documents_init(size_t log_bytes);
 int			documents_count(void);
 
 #endif

@@ -293,7 +293,7 @@ main(int argc, char **argv)
 	}
 	http_confine_files(context);
 	sessions_configure(&opt.limits);
-	documents_init();
+	documents_init((size_t) opt.doc_log_bytes);
 	presence_init(context);
 	submit_init(opt.batch_max);
 	/* The listener's commands are all short: the heartbeat's deadline for each. */

@@ -163,7 +163,7 @@ metrics_render(size_t *len)
 	counter(&t, "connections_refused_per_ip_total", "handshakes refused (429) for connections per address",
 			metrics.refused_per_ip);
 	counter(&t, "connections_refused_pending_total",
-			"connections closed at accept for connections per address that are not sessions",
+			"connections closed at accept: over --max-pending-per-ip or --max-connections",
 			metrics.refused_pending);
 	counter(&t, "connections_refused_auth_total", "handshakes refused (403) for a missing or invalid token",
 			metrics.refused_auth);
@@ -179,6 +179,8 @@ metrics_render(size_t *len)
 			metrics.ops_refused_waiting);
 	counter(&t, "ops_abandoned_total", "ops dropped before they were sent: their client left",
 			metrics.ops_abandoned);
+	gauge(&t, "document_log_bytes", "bytes of op frames the open documents keep for subscribers behind",
+		  (double) metrics.log_bytes);
 	gauge(&t, "queued_bytes", "bytes of frames queued to clients", (double) metrics.queued_bytes);
 	gauge(&t, "ops_waiting_bytes", "bytes of ops received and not answered yet",
 		  (double) metrics.ops_waiting_bytes);

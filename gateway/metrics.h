@@ -40,7 +40,7 @@ typedef struct Metrics
 	uint64_t	presence_merged;	/* presence updates over --presence-rate, merged */
 	uint64_t	subscriptions_refused;	/* over --max-subscriptions */
 	uint64_t	refused_per_ip;		/* handshakes over --max-connections-per-ip */
-	uint64_t	refused_pending;	/* connections closed at accept, over --max-pending-per-ip */
+	uint64_t	refused_pending;	/* connections closed at accept, over --max-pending-per-ip or --max-connections */
 	int64_t		reads_in_flight;	/* gauge: database reads held by sessions (reads.h) */
 	uint64_t	reads_waited;		/* messages that waited for a read slot */
 	uint64_t	refusals_cached;	/* presence requests refused from a session's cache */
@@ -54,6 +54,7 @@ typedef struct Metrics
 	uint64_t	ops_refused_src;	/* ops naming a src not issued to their client */
 	uint64_t	ops_refused_waiting;	/* ops over --ops-waiting-max-bytes */
 	uint64_t	ops_abandoned;		/* ops dropped unsent: their client left */
+	uint64_t	log_bytes;		/* gauge: frames the documents' logs hold (--doc-log-bytes) */
 	uint64_t	queued_bytes;		/* gauge: frames queued to clients (session_frame_cost) */
 	uint64_t	ops_waiting_bytes;	/* gauge: ops received, not answered yet */
 	uint64_t	submit_latency[METRICS_LATENCY_BUCKETS + 1];	/* cumulative at scrape */

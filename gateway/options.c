@@ -54,6 +54,10 @@ static const char usage[] =
 "                        session is closed (1013) and handshakes get 503 until it\n"
 "                        is back (env PG_OT_GATEWAY_DB_GRACE; default 15)\n"
 "\n"
+"  --doc-log-bytes BYTES op frames each open document keeps for subscribers that\n"
+"                        fall behind (env PG_OT_GATEWAY_DOC_LOG_BYTES; default\n"
+"                        1048576); one further behind reads the op log\n"
+"\n"
 "Limits per client (each also PG_OT_GATEWAY_<NAME>, e.g. PG_OT_GATEWAY_MAX_MESSAGE):\n"
 "  --max-message BYTES   largest message, 1024..67108864 (default 1048576); larger\n"
 "                        ones close the connection (1009)\n"
@@ -71,6 +75,8 @@ static const char usage[] =
 "                        (default 20)\n"
 "  --max-subscriptions N documents a connection may subscribe to, and presence\n"
 "                        channels (default 1000); more get ERR_TOO_MANY_SUBSCRIPTIONS\n"
+"  --max-connections N   connections the gateway holds, sessions or not (default\n"
+"                        10000); more are closed as they are accepted\n"
 "  --max-connections-per-ip N  WebSocket connections from one address (default 256;\n"
 "                        0: no limit, as behind a proxy); more are refused with 429\n"
 "  --max-pending-per-ip N  connections from one address that are not WebSocket\n"
@@ -158,6 +164,7 @@ static const NumericFlag numeric_flags[] = {
 	{"db-timeout", 1, 3600, "5", offsetof(GatewayOptions, db_timeout)},
 	{"db-query-timeout", 1, 86400, "30", offsetof(GatewayOptions, db_query_timeout)},
 	{"db-grace", 1, 86400, "15", offsetof(GatewayOptions, db_grace)},
+	{"doc-log-bytes", 0, INT_MAX, "1048576", offsetof(GatewayOptions, doc_log_bytes)},
 	{"max-message", 1024, MAX_MESSAGE_LIMIT, "1048576", LIMIT(max_message)},
 	{"queue-max", 16, 10000000, "10000", LIMIT(queue_max)},
 	{"queue-max-bytes", 65536, INT_MAX, "8388608", LIMIT(queue_max_bytes)},
@@ -165,6 +172,7 @@ static const NumericFlag numeric_flags[] = {
 	{"rate", 1, 1000000, "500", LIMIT(rate)},
 	{"presence-rate", 1, 1000000, "20", LIMIT(presence_rate)},
 	{"max-subscriptions", 1, 10000000, "1000", LIMIT(max_subscriptions)},
+	{"max-connections", 1, 10000000, "10000", LIMIT(max_connections)},
 	{"max-connections-per-ip", 0, 10000000, "256", LIMIT(max_connections_per_ip)},
 	{"max-pending-per-ip", -1, 10000000, "-1", LIMIT(max_pending_per_ip)},
 	{"handshake-timeout", 1, 3600, "10", LIMIT(handshake_timeout)},

@@ -21,6 +21,7 @@ typedef struct ClientLimits
 	int			rate;			/* messages per second (bursts of twice that) */
 	int			presence_rate;	/* presence updates per second; more are merged */
 	int			max_subscriptions;	/* documents, and presence channels, per connection */
+	int			max_connections;	/* accepted connections on the gateway, sessions or not */
 	int			max_connections_per_ip; /* WebSocket sessions per address; 0 = any */
 	int			max_pending_per_ip; /* connections per address that are not sessions; 0 = any
 									 * (-1 on the command line: as max_connections_per_ip) */
@@ -50,6 +51,7 @@ typedef struct GatewayOptions
 	int			db_timeout;		/* seconds: connecting, LISTEN, the heartbeat */
 	int			db_query_timeout;	/* seconds: a read or a submit batch */
 	int			db_grace;		/* seconds unreachable before clients are sent away */
+	int			doc_log_bytes;	/* op frames a document keeps behind its newest */
 	ClientLimits limits;
 } GatewayOptions;
 

@@ -512,14 +512,16 @@ session_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			static lws_usec_t logged;
 
 			lws_get_peer_simple(wsi, address, sizeof(address));
-			if (admission_accept(wsi, address, client_limits.max_pending_per_ip))
+			if (admission_accept(wsi, address, client_limits.max_connections,
+								 client_limits.max_pending_per_ip))
 				return 0;
 			metrics.refused_pending++;
 			if (lws_now_usecs() - logged > 10 * LWS_USEC_PER_SEC)
 			{
 				/* Once in 10 s at most: a flood must not fill the log (the metric counts them all). */
-				lwsl_user("closed a connection from %s at accept: %d that are no sessions already\n", address,
-						  client_limits.max_pending_per_ip);
+				lwsl_user("closed a connection from %s at accept: %d that are no sessions from it, "
+						  "or %d connections in all, already\n", address,
+						  client_limits.max_pending_per_ip, client_limits.max_connections);
 				logged = lws_now_usecs();
 			}
 			return -1;

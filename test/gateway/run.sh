@@ -77,8 +77,9 @@ trap 'exit 130' INT TERM
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # E2E_PORTS=LO-HI moves the gateways' range (concurrent runs on one machine).
-port_lo=${E2E_PORTS%-*}; port_lo=${port_lo:-54490}
-port_hi=${E2E_PORTS#*-}; port_hi=${port_hi:-54499}
+ports=${E2E_PORTS:-54490-54499}
+port_lo=${ports%-*}
+port_hi=${ports#*-}
 free_port() {					# free_port FROM TO: the first port nobody listens on
 	local p
 	for p in $(seq "$1" "$2"); do
