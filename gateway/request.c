@@ -28,13 +28,19 @@ is_version_or_null(const json_t *v)
 	return v == NULL || json_is_null(v) || request_is_version(v);
 }
 
-/* A collection or id: a string without NUL that cannot reach Object.prototype. */
+/*
+ * A collection or id: a string without NUL that cannot reach
+ * Object.prototype, of at most the 1,024 bytes ot.documents allows (the
+ * gateway holds the names of what a connection subscribes to: longer ones
+ * would only cost it memory before the database refused them).
+ */
 static bool
 is_name(const json_t *v)
 {
 	const char *s = json_string_value(v);
 
-	return s && strcmp(s, "__proto__") != 0 && strlen(s) == json_string_length(v);
+	return s && strcmp(s, "__proto__") != 0 && strlen(s) == json_string_length(v) &&
+		json_string_length(v) <= REQUEST_NAME_MAX;
 }
 
 static const char *

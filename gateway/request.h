@@ -15,6 +15,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Bytes of a collection or document id (as ot.documents allows). */
+#define REQUEST_NAME_MAX 1024
+
 /*
  * Parses len bytes of text.  Returns the request, a JSON object (the
  * caller's to free), or NULL when the text is no JSON object.  *problem is

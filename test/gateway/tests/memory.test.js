@@ -105,3 +105,21 @@ test('--max-connections: past it connections are closed as they are accepted; on
 	await eventually('the idle connections to be released', async () => (await metric('connections_pending')) <= 1);
 	assert.ok(await metric('connections_refused_pending_total') >= 4, 'each refusal counted');
 });
+
+test('a collection or id over 1,024 bytes is refused before the gateway holds anything for it', { skip, timeout: 60000 }, async () => {
+	const r = await h.Raw.open(gw.url);
+	await r.handshake();
+	const docs0 = await metric('documents');
+	const long = 'x'.repeat(1025);
+	for (const m of [{ a: 's', c: 'gw_text', d: long }, { a: 'f', c: long, d: 'x' },
+		{ a: 'bs', c: 'gw_text', b: [long] }, { a: 'op', c: 'gw_text', d: long, v: 0, seq: 1, create: { type: 'text-unicode' } }]) {
+		r.send(m);
+		const reply = await r.expect((x) => x.a === m.a && x.error, `the refusal of ${m.a}`);
+		assert.equal(reply.error.code, 'ERR_MESSAGE_BADLY_FORMED', `${m.a} with a name of 1,025 bytes`);
+	}
+	assert.equal(await metric('documents'), docs0, 'no document held for them');
+	r.send({ a: 's', c: 'gw_text', d: 'x'.repeat(1024) });
+	const ok = await r.expect((x) => x.a === 's' && x.d && x.d.length === 1024, 'a subscribe with an id of 1,024 bytes');
+	assert.equal(ok.error, undefined, 'an id of 1,024 bytes is fine');
+	r.close();
+});
