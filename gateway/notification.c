@@ -10,16 +10,6 @@
 
 #define MAC_HEX_LEN (2 * SECRET_MAC_LEN)
 
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Whether payload begins with the MAC, over channel NUL and the rest, of key. */
 static bool
 signed_by(const Secret *key, const char *channel, const char *payload, size_t len)
@@ -30,15 +20,8 @@ signed_by(const Secret *key, const char *channel, const char *payload, size_t le
 	unsigned char *data;
 	bool		ok;
 
-	for (size_t i = 0; i < SECRET_MAC_LEN; i++)
-	{
-		int			hi = hex_digit(payload[2 * i]),
-					lo = hex_digit(payload[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return false;
-		mac[i] = (unsigned char) (hi << 4 | lo);
-	}
+	if (!secret_hex_decode(payload, SECRET_MAC_LEN, mac))
+		return false;
 	data = xmalloc(clen + 1 + rest);
 	memcpy(data, channel, clen + 1);
 	memcpy(data + clen + 1, payload + MAC_HEX_LEN + 1, rest);

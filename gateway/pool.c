@@ -221,9 +221,22 @@ pool_connected(void)
 void
 pool_stop(void)
 {
+	/*
+	 * At exit: reads still queued or running are dropped (a presence
+	 * published as the last sessions went, say); their callers are gone.
+	 */
+	while (pool.reads.head)
+	{
+		DbRead	   *read = lws_container_of(pool.reads.head, DbRead, queue);
+
+		lws_dll2_remove(&read->queue);
+		db_read_free(read);
+	}
 	for (int i = 0; i < pool.size; i++)
 	{
 		pg_conn_stop(&pool.slots[i].conn);
+		if (pool.slots[i].read)
+			db_read_free(pool.slots[i].read);
 		free(pool.slots[i].user);
 	}
 	free(pool.slots);

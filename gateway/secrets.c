@@ -31,9 +31,22 @@ hex_digit(char c)
 		return c - '0';
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
 	return -1;
+}
+
+bool
+secret_hex_decode(const char *hex, size_t n, unsigned char *out)
+{
+	for (size_t i = 0; i < n; i++)
+	{
+		int			hi = hex_digit(hex[2 * i]),
+					lo = hi < 0 ? -1 : hex_digit(hex[2 * i + 1]);
+
+		if (lo < 0)
+			return false;
+		out[i] = (unsigned char) (hi << 4 | lo);
+	}
+	return true;
 }
 
 bool
@@ -47,16 +60,9 @@ secret_set_hex(const char *purpose, const char *hex)
 	if (strncmp(hex, "\\x", 2) == 0)
 		hex += 2;
 	memset(&s, 0, sizeof(s));
-	for (; hex[0] && hex[1]; hex += 2)
-	{
-		int			hi = hex_digit(hex[0]),
-					lo = hex_digit(hex[1]);
-
-		if (hi < 0 || lo < 0 || s.len == sizeof(s.key))
-			return false;
-		s.key[s.len++] = (unsigned char) (hi << 4 | lo);
-	}
-	if (*hex || s.len < 32)
+	s.len = strlen(hex) / 2;
+	if (strlen(hex) % 2 != 0 || s.len < 32 || s.len > sizeof(s.key) ||
+		!secret_hex_decode(hex, s.len, s.key))
 		return false;
 	secrets[i] = s;
 	return true;

@@ -28,6 +28,9 @@ bool		secret_set_hex(const char *purpose, const char *hex);
 /* The key for purpose ("notify", "session"), or NULL if none was set. */
 const Secret *secret_get(const char *purpose);
 
+/* Decodes 2n lowercase hex digits (as PostgreSQL prints them) into n bytes; false if one is not. */
+bool		secret_hex_decode(const char *hex, size_t n, unsigned char *out);
+
 /* out = HMAC-SHA256(key, data). */
 void		secret_mac(const Secret *key, const void *data, size_t len,
 					   unsigned char out[SECRET_MAC_LEN]);

@@ -7,11 +7,13 @@
  *   node lib/attacker.js MODE URL COLLECTION DOC SECONDS
  *
  * MODE role: a PostgreSQL role with nothing but LOGIN (PGUSER=it) forges
- *   notifications on every pg_ot_* channel (fake ops at the next version and
- *   at absurd versions, fake presence, fake revocations), LISTENs to them
- *   all and replays every authentic payload it captures.
+ *   notifications, ten rounds a second, on the channels of the victim's
+ *   document, its presence and the grants, and a few others (fake ops at the
+ *   next version and at absurd versions, fake presence, fake revocations),
+ *   LISTENs to them and replays every authentic payload it captures.
  * MODE anonymous: anonymous WebSocket clients with no grant on COLLECTION
- *   flood the gateway: bf of 100,000 ids, presence on channels of 2,049 dots,
+ *   flood the gateway, five rounds a second: a bf of 100,000 ids every 20
+ *   rounds, presence on channels of 2,049 dots,
  *   presence updates and requests on the victim's channel, subscribes,
  *   fetches and ops on the victim's document, idle sockets that never finish
  *   their handshake.
@@ -35,14 +37,20 @@ async function roleAttack() {
 	await pg.connect();
 	const listener = new Client();
 	await listener.connect();
-	const channels = [];
-	for (let n = 0; n < 256; n++) channels.push(`pg_ot_${n}`);
+	// The channels the gateway LISTENs to for the victim (ot.channel is
+	// PUBLIC), and a few others: a notification on a channel nobody LISTENs
+	// to reaches no gateway.
+	const channelOf = async (c, d) => (await pg.query('SELECT ot.channel($1, $2) AS ch', [c, d])).rows[0].ch;
+	const channels = [await channelOf(collection, doc),
+		await channelOf('$presence', `${Buffer.byteLength(collection)}:${collection}.${doc}`),
+		await channelOf('$grants', '')];
+	for (let n = 0; n < 4; n++) channels.push(`pg_ot_${n}`);
 	const captured = [];
 	listener.on('notification', (msg) => {
 		if (captured.length < 1000) captured.push([msg.channel, msg.payload]);
 		count('captured');
 	});
-	for (const ch of channels) await listener.query(`LISTEN ${ch}`);
+	for (const ch of channels) await listener.query(`LISTEN "${ch}"`);
 	const notify = async (ch, payload) => {
 		try {
 			await pg.query('SELECT pg_notify($1, $2)', [ch, payload]);
@@ -58,7 +66,7 @@ async function roleAttack() {
 	let round = 0;
 	while (timeLeft() && round < 200) {
 		round++;
-		for (const ch of channels.slice(0, 64)) {
+		for (const ch of channels) {
 			// Raw JSON: a huge or out-of-range v, as text so it stays exact.
 			const raws = [
 				forged(round),
@@ -85,7 +93,7 @@ async function roleAttack() {
 			await notify(ch, payload);
 			count('replayed');
 		}
-		await sleep(50);
+		await sleep(100);
 	}
 	await pg.end();
 	await listener.end();
@@ -129,7 +137,7 @@ async function anonymousAttack() {
 	while (timeLeft() && round < 100) {
 		round++;
 		for (const [k, ws] of clients.entries()) {
-			if (k === 0) send(ws, bigBf);
+			if (k === 0 && round % 20 === 1) send(ws, bigBf);
 			for (let i = 0; i < 20; i++) send(ws, { a: 'ps', ch: `${dots}${round}-${i}`, seq: round * 100 + i });
 			for (let i = 0; i < 50; i++) {
 				send(ws, { a: 'p', ch: `${collection}.${doc}`, id: `anon-${k}-${round}-${i}`, p: { index: 0, length: 3 },
@@ -140,7 +148,7 @@ async function anonymousAttack() {
 			send(ws, { a: 'f', c: collection, d: doc });
 			send(ws, { a: 'op', c: collection, d: doc, v: 1, src: 'anon', seq: round, op: [0, 'ANON '] });
 		}
-		await sleep(100);
+		await sleep(200);
 	}
 	for (const ws of clients) ws.terminate();
 	for (const s of idle) s.destroy();

@@ -123,7 +123,8 @@ async function scene(name) {
 	const closes = [];
 	S.socket.ws.on('close', (code) => closes.push(code));
 	return { id, W, S, docW, docS, pW, pS, closes, channel: await channel(C, id),
-		presenceChannel: await channel('$presence', `${C}.${id}`) };
+		// The gateway keys a document's presence channel by its collection's length (presence.c).
+		presenceChannel: await channel('$presence', `${Buffer.byteLength(C)}:${C}.${id}`) };
 }
 
 // Op messages S received for the document (broadcasts, not acks).
@@ -184,7 +185,7 @@ test('forged ops, presence and revocations from a role with only CONNECT change 
 	assert.equal(at, v, 'the real op took the version the forgery claimed');
 	assert.deepEqual(sc.docS.data.ops, [{ insert: 'real hello\n' }], 'S shows the real text, not the forged');
 	assert.deepEqual(opsSeen(sc), [v], 'the subscriber received the real op only');
-	assert.equal(h.opStream(sc.S, C, sc.id)[0].src, sc.W.connection.id, 'from the writer');
+	assert.equal(h.opStream(sc.S, C, sc.id)[0].src, h.publicSrc(sc.W.connection.id), 'from the writer (its public part)');
 
 	const presence = { a: 'p', ch: `${C}.${sc.id}`, src: 'evil', id: 'evil', p: { index: 0, length: 5 },
 		c: C, d: sc.id, v: v + 1, t: h.TYPES['rich-text'].uri, gw: 'evil-gateway', pv: 1 };
