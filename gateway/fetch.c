@@ -35,6 +35,22 @@ static const char snapshot_at_version_sql[] = SNAPSHOT_AT_SQL("ot.fetch($1, $2, 
 static const char snapshot_at_time_sql[] =
 SNAPSHOT_AT_SQL("ot.fetch_at($1, $2, pg_catalog.to_timestamp($3::float8 / 1000))");
 
+/*
+ * The fields of a request its reply and errors need: what is held while
+ * its read is in flight is that, not whatever else the client sent with it.
+ */
+static json_t *
+reply_fields(const json_t *request)
+{
+	static const char *const keys[] = {"a", "c", "d", "v", "ts", "id", NULL};
+	json_t	   *fields = json_object();
+
+	for (int i = 0; keys[i]; i++)
+		if (json_object_get(request, keys[i]))
+			json_object_set(fields, keys[i], json_object_get(request, keys[i]));
+	return fields;
+}
+
 typedef struct Bulk
 {
 	Ticket		ticket;
@@ -279,7 +295,7 @@ read_start(Session *s, json_t *request, Bulk *bulk, const char *id, bool subscri
 
 	r->doc = doc_acquire(c, id);
 	r->bulk = bulk;
-	r->request = bulk ? NULL : json_incref(request);
+	r->request = bulk ? NULL : reply_fields(request);
 	r->from_v = version;
 	r->wait.fn = read_run;
 	ticket_attach_read(&r->ticket, s);
@@ -487,7 +503,7 @@ fetch_snapshot_at(Session *s, json_t *request, bool by_time)
 	const char *params[3] = {json_string_value(json_object_get(request, "c")),
 	json_string_value(json_object_get(request, "d")), NULL};
 
-	r->request = request;
+	r->request = reply_fields(request);
 	ticket_attach_read(&r->ticket, s);
 	if (json_is_number(at))
 	{
@@ -498,4 +514,5 @@ fetch_snapshot_at(Session *s, json_t *request, bool by_time)
 		pool_read(db_read_new(snapshot_at_time_sql, s->user, snapshot_at_done, r, 3, params));
 	else
 		pool_read(db_read_new(snapshot_at_version_sql, s->user, snapshot_at_done, r, 3, params));
+	json_decref(request);
 }
