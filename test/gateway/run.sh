@@ -22,7 +22,9 @@
 #
 # pg_ot needs the extension installed (make install) and the gateway built.
 # Ports: cluster 54480-54489 (a Unix socket inside its own directory, and
-# 127.0.0.1 for tcp and tls), gateways and the reference server 54490-54499
+# 127.0.0.1 for tcp and tls), gateways and the reference server 28490-28499
+# (below the kernel's ephemeral range, 32768-60999 on Linux: a spare port
+# a test binds later is never taken meanwhile by an outgoing connection)
 # on 127.0.0.1.
 #
 # Exit status: 0 all passed, 1 a test failed or a server died, 2 the tests
@@ -77,7 +79,7 @@ trap 'exit 130' INT TERM
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # E2E_PORTS=LO-HI moves the gateways' range (concurrent runs on one machine).
-ports=${E2E_PORTS:-54490-54499}
+ports=${E2E_PORTS:-28490-28499}
 port_lo=${ports%-*}
 port_hi=${ports#*-}
 free_port() {					# free_port FROM TO: the first port nobody listens on
