@@ -35,18 +35,9 @@
 
 #include "notification.h"
 #include "secrets.h"
+#include "fuzz_require.h"
 
 #define CHANNEL "pg_ot_7"
-
-#define REQUIRE(cond, ...) \
-	do { \
-		if (!(cond)) \
-		{ \
-			fprintf(stderr, "PROPERTY FAILED: " __VA_ARGS__); \
-			fputc('\n', stderr); \
-			abort(); \
-		} \
-	} while (0)
 
 static Secret key;
 static Secret other_key;

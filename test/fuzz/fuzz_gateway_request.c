@@ -26,16 +26,7 @@
 #include <string.h>
 
 #include "request.h"
-
-#define REQUIRE(cond, ...) \
-	do { \
-		if (!(cond)) \
-		{ \
-			fprintf(stderr, "PROPERTY FAILED: " __VA_ARGS__); \
-			fputc('\n', stderr); \
-			abort(); \
-		} \
-	} while (0)
+#include "fuzz_require.h"
 
 static bool
 same_problem(const char *x, const char *y)

@@ -47,18 +47,9 @@
 #include <openssl/rsa.h>
 
 #include "token.h"
+#include "fuzz_require.h"
 
 #define NOW INT64_C(1700000000)
-
-#define REQUIRE(cond, ...) \
-	do { \
-		if (!(cond)) \
-		{ \
-			fprintf(stderr, "PROPERTY FAILED: " __VA_ARGS__); \
-			fputc('\n', stderr); \
-			abort(); \
-		} \
-	} while (0)
 
 static const unsigned char secret[] = "pg_ot fuzz secret: at least the 32 bytes auth_init asks";
 #define SECRET_LEN (sizeof(secret) - 1)

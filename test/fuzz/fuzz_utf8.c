@@ -29,16 +29,7 @@
 #include <string.h>
 
 #include "utf8.h"
-
-#define REQUIRE(cond, ...) \
-	do { \
-		if (!(cond)) \
-		{ \
-			fprintf(stderr, "PROPERTY FAILED: " __VA_ARGS__); \
-			fputc('\n', stderr); \
-			abort(); \
-		} \
-	} while (0)
+#include "fuzz_require.h"
 
 /*
  * Decodes one code point at s[i]; returns its length in bytes or 0 when the
