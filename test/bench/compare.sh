@@ -117,9 +117,12 @@ start_server() {
 	case $kind in
 	gw_on | gw_off)
 		[ "$kind" = gw_off ] && batch=1
-		# Every generator connection comes from 127.0.0.1: no per-address cap.
+		# Every generator connection comes from 127.0.0.1: no per-address cap;
+		# the fan-out's subscribers and its writer are more than the default
+		# --max-connections (10,000).
 		server_start "$2" 54731 54799 sh -c 'exec "$0" --db "$1" --listen 127.0.0.1 --port "$SERVER_PORT" \
-			--allow-anonymous --batch-max "$2" --max-connections-per-ip 0' "$gateway_bin" "$db" "$batch"
+			--allow-anonymous --batch-max "$2" --max-connections-per-ip 0 --max-connections "$3"' \
+			"$gateway_bin" "$db" "$batch" $((max_subs + 100))
 		;;
 	sdb_mem)
 		server_start "$2" 54731 54799 sh -c 'exec node "$0" --port "$SERVER_PORT"' "$here/sharedb_server.js"
