@@ -6,7 +6,6 @@
 
 #include <string.h>
 
-#include "alloc.h"
 
 #define MAC_HEX_LEN (2 * SECRET_MAC_LEN)
 
@@ -17,17 +16,11 @@ signed_by(const Secret *key, const char *channel, const char *payload, size_t le
 	unsigned char mac[SECRET_MAC_LEN];
 	size_t		clen = strlen(channel);
 	size_t		rest = len - MAC_HEX_LEN - 1;
-	unsigned char *data;
-	bool		ok;
 
 	if (!secret_hex_decode(payload, SECRET_MAC_LEN, mac))
 		return false;
-	data = xmalloc(clen + 1 + rest);
-	memcpy(data, channel, clen + 1);
-	memcpy(data + clen + 1, payload + MAC_HEX_LEN + 1, rest);
-	ok = secret_mac_ok(key, data, clen + 1 + rest, mac);
-	free(data);
-	return ok;
+	/* channel NUL, then the payload after the MAC and its space */
+	return secret_mac_ok(key, channel, clen + 1, payload + MAC_HEX_LEN + 1, rest, mac);
 }
 
 /* A string member without NUL inside (jansson allows \u0000), or NULL. */

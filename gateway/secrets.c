@@ -120,23 +120,31 @@ prepared_ctx(const Secret *key)
 	return prepared[slot].ctx;
 }
 
-void
-secret_mac(const Secret *key, const void *data, size_t len, unsigned char out[SECRET_MAC_LEN])
+static void
+mac_parts(const Secret *key, const void *head, size_t head_len, const void *rest, size_t rest_len,
+		  unsigned char out[SECRET_MAC_LEN])
 {
 	EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(prepared_ctx(key));
 	size_t		outlen;
 
-	if (ctx == NULL || !EVP_MAC_update(ctx, data, len) ||
+	if (ctx == NULL || !EVP_MAC_update(ctx, head, head_len) || !EVP_MAC_update(ctx, rest, rest_len) ||
 		!EVP_MAC_final(ctx, out, &outlen, SECRET_MAC_LEN) || outlen != SECRET_MAC_LEN)
 		out_of_memory();
 	EVP_MAC_CTX_free(ctx);
 }
 
+void
+secret_mac(const Secret *key, const void *data, size_t len, unsigned char out[SECRET_MAC_LEN])
+{
+	mac_parts(key, data, len, "", 0, out);
+}
+
 bool
-secret_mac_ok(const Secret *key, const void *data, size_t len, const unsigned char *mac)
+secret_mac_ok(const Secret *key, const void *head, size_t head_len,
+			  const void *rest, size_t rest_len, const unsigned char *mac)
 {
 	unsigned char expected[SECRET_MAC_LEN];
 
-	secret_mac(key, data, len, expected);
+	mac_parts(key, head, head_len, rest, rest_len, expected);
 	return CRYPTO_memcmp(expected, mac, SECRET_MAC_LEN) == 0;
 }

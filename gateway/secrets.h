@@ -35,8 +35,11 @@ bool		secret_hex_decode(const char *hex, size_t n, unsigned char *out);
 void		secret_mac(const Secret *key, const void *data, size_t len,
 					   unsigned char out[SECRET_MAC_LEN]);
 
-/* Whether mac (SECRET_MAC_LEN bytes) is HMAC-SHA256(key, data); constant time. */
-bool		secret_mac_ok(const Secret *key, const void *data, size_t len,
-						  const unsigned char *mac);
+/*
+ * Whether mac (SECRET_MAC_LEN bytes) is HMAC-SHA256(key, head followed by
+ * rest); constant time.  Two parts, so a caller need not copy them together.
+ */
+bool		secret_mac_ok(const Secret *key, const void *head, size_t head_len,
+						  const void *rest, size_t rest_len, const unsigned char *mac);
 
 #endif
