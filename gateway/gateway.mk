@@ -7,8 +7,9 @@
 GATEWAY_SRCS = $(sort $(wildcard gateway/*.c))
 GATEWAY_HDRS = $(wildcard gateway/*.h)
 GATEWAY_CFLAGS = -std=gnu99 -g -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	-I$(shell $(PG_CONFIG) --includedir) $(WERROR)
-GATEWAY_LIBS = -L$(shell $(PG_CONFIG) --libdir) -lpq -lwebsockets -ljansson -ljwt -lssl -lcrypto -lm
+	-I$(shell $(PG_CONFIG) --includedir) $(WERROR) $(COPT)
+# COPT and GATEWAY_LDFLAGS: what a packager adds (debian/rules: hardening).
+GATEWAY_LIBS = $(GATEWAY_LDFLAGS) -L$(shell $(PG_CONFIG) --libdir) -lpq -lwebsockets -ljansson -ljwt -lssl -lcrypto -lm
 
 gateway/pg_ot_gateway: $(GATEWAY_SRCS) $(GATEWAY_HDRS) gateway/gateway.mk
 	$(CC) $(GATEWAY_CFLAGS) -O2 -o $@ $(GATEWAY_SRCS) $(GATEWAY_LIBS)

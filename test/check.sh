@@ -111,6 +111,14 @@ record "delivery gate: every version once, in order, the session's own ops only 
 echo "# fuzz (smoke)"
 FUZZ_SMOKE=1 FUZZ_SECONDS=${FUZZ_SECONDS:-15} test/fuzz/run.sh
 record "fuzz smoke: OT core and gateway input under ASan/UBSan" $?
+echo "# debian packages"
+if [ "$(id -u)" = 0 ]; then
+	test/deb/run.sh
+	record "debian packages: built with pg_buildext, lintian without errors, installed with apt-get, extension and gateway (the unit's command line) run, purged" $?
+else
+	echo "# the package test installs with apt-get: it needs root"
+	record "debian packages (not run: needs root)" 1
+fi
 
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]
