@@ -6,6 +6,7 @@
 #   make fuzz    libFuzzer on the OT core and the gateway input (FUZZ_SECONDS=60)
 #   make soak    200 clients, restarts, 10 minutes; not in CI (SOAK_SECONDS=600)
 #   make deb     the Debian packages postgresql-15-pg-ot and pg-ot-gateway, into deb/
+#   make dist    the PGXN archive dist/pg_ot-VERSION.zip of HEAD, META.json validated
 
 # make run's DATA (its folder) from the environment, before PGXS's DATA below
 # takes the name.
@@ -51,7 +52,7 @@ PG_CONFIG ?= pg_config
 
 # check, run, bench, fuzz and soak first install what a fresh machine lacks, so
 # they must not need pg_config before they start.
-SELF_CONTAINED_GOALS = check run bench fuzz soak deps deb
+SELF_CONTAINED_GOALS = check run bench fuzz soak deps deb dist
 ifeq ($(filter $(SELF_CONTAINED_GOALS),$(MAKECMDGOALS)),)
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -85,4 +86,8 @@ soak: deps
 
 deb: deps
 	scripts/deb.sh deb
+
+dist:
+	test/deps.sh run
+	scripts/dist.sh dist
 endif

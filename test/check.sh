@@ -35,6 +35,9 @@ version=$(sed -n "s/^default_version = '\(.*\)'/\1/p" extension/pg_ot.control)
 [ -f "extension/pg_ot--$version.sql" ] &&
 	node -e 'const m=require("./META.json"); process.exit(m.version===process.argv[1] && m.provides.pg_ot.version===process.argv[1] ? 0 : 1)' "$version"
 record "version $version agrees in control file, install script and META.json" $?
+echo "# dist"
+test/dist/run.sh
+record "dist: the PGXN archive of HEAD, META.json valid against the PGXN Meta Spec 1.0.0 and its tree, builds alone" $?
 
 # pg_regress and pg_isolation_regress: one result per test file.  They run
 # apart so that a failing regression test does not hide the isolation tests.
