@@ -1,0 +1,345 @@
+/*
+ * store.c
+ *	  The rows the submit path reads and writes (see store.h).
+ *
+ * Each statement is prepared once per backend with a generic plan (no
+ * planning per call) and kept.  An append is one statement: the op row, the
+ * snapshot when one is due, and the document row in data-modifying CTEs, so
+ * each op starts one executor to write.  The NOTIFY is the AFTER INSERT
+ * trigger on ot.operations (notify.c).
+ *
+ * May call: SPI, nothing of the submit path above it.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/jsonb.h"
+
+#include "store.h"
+
+volatile bool ot_store_busy = false;
+
+typedef enum
+{
+	Q_LOCK,
+	Q_INSERT_DOCUMENT,
+	Q_SRC_SEQ,
+	Q_OPS,
+	Q_SNAPSHOT,
+	Q_GRANTED,
+	Q_APPEND_TAIL,
+	Q_APPEND_SNAPSHOT,
+	Q_APPEND_DELETE,
+	Q_ERROR_CODE,
+	Q_COUNT
+} StoreQuery;
+
+typedef struct Statement
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[12];
+} Statement;
+
+#define OP_COLUMNS "version, op, create_data, del, src, seq, user_id"
+
+static const Statement statements[Q_COUNT] = {
+	[Q_LOCK] = {"SELECT id, type, version, length, astral, snapshot_version, snapshot_bytes,"
+		" tail_bytes FROM ot.documents WHERE collection = $1 AND name = $2 FOR UPDATE",
+	2, {TEXTOID, TEXTOID}},
+	[Q_INSERT_DOCUMENT] = {"INSERT INTO ot.documents (collection, name) VALUES ($1, $2)"
+		" ON CONFLICT DO NOTHING",
+	2, {TEXTOID, TEXTOID}},
+	[Q_SRC_SEQ] = {"SELECT " OP_COLUMNS " FROM ot.operations"
+		" WHERE doc_id = $1 AND src = $2 AND seq = $3",
+	3, {INT8OID, TEXTOID, INT8OID}},
+	[Q_OPS] = {"SELECT " OP_COLUMNS " FROM ot.operations"
+		" WHERE doc_id = $1 AND version >= $2 AND version < $3 ORDER BY version",
+	3, {INT8OID, INT8OID, INT8OID}},
+	[Q_SNAPSHOT] = {"SELECT data FROM ot.snapshots WHERE doc_id = $1 AND version = $2",
+	2, {INT8OID, INT8OID}},
+	[Q_GRANTED] = {"SELECT EXISTS (SELECT FROM ot.grants g"
+		" WHERE g.collection = $1 AND (g.name IS NULL OR g.name = $2)"
+		" AND (g.principal = $4 OR (g.principal = '*' AND $4 <> 'anonymous'))"
+		" AND (g.access = 'write' OR $3 = 'read'))",
+	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}},
+	[Q_APPEND_TAIL] = {"WITH o AS (INSERT INTO ot.operations (doc_id, version, op, src, seq, user_id)"
+		" VALUES ($1, $2, $3, $4, $5, $6))"
+		" UPDATE ot.documents SET version = $2 + 1, length = $7, astral = $8, tail_bytes = $9,"
+		" updated_at = clock_timestamp() WHERE id = $1",
+	9, {INT8OID, INT8OID, JSONBOID, TEXTOID, INT8OID, TEXTOID, INT8OID, INT8ARRAYOID, INT8OID}},
+	[Q_APPEND_SNAPSHOT] = {"WITH o AS (INSERT INTO ot.operations"
+		" (doc_id, version, op, create_data, src, seq, user_id)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7)),"
+		" s AS (INSERT INTO ot.snapshots (doc_id, version, type, data) VALUES ($1, $2 + 1, $8, $9))"
+		" UPDATE ot.documents SET type = $8, version = $2 + 1, length = $10, astral = $11,"
+		" snapshot_version = $2 + 1, snapshot_bytes = $12, tail_bytes = 0,"
+		" updated_at = clock_timestamp() WHERE id = $1",
+	12, {INT8OID, INT8OID, JSONBOID, JSONBOID, TEXTOID, INT8OID, TEXTOID, TEXTOID, JSONBOID,
+	INT8OID, INT8ARRAYOID, INT8OID}},
+	[Q_APPEND_DELETE] = {"WITH o AS (INSERT INTO ot.operations (doc_id, version, del, src, seq, user_id)"
+		" VALUES ($1, $2, true, $3, $4, $5))"
+		" UPDATE ot.documents SET type = NULL, version = $2 + 1, length = 0, astral = '{}',"
+		" updated_at = clock_timestamp() WHERE id = $1",
+	5, {INT8OID, INT8OID, TEXTOID, INT8OID, TEXTOID}},
+	[Q_ERROR_CODE] = {"SELECT ot.sharedb_error_code($1)", 1, {TEXTOID}},
+};
+
+static SPIPlanPtr plans[Q_COUNT];
+
+/*
+ * Runs statement q; its rows in SPI_tuptable.  The plans are generic and
+ * kept for the backend: the tables' names are fixed, and the callers run
+ * with search_path = pg_catalog, pg_temp.
+ */
+static void
+execute(StoreQuery q, Datum *values, const char *nulls, long limit)
+{
+	int			rc;
+
+	if (plans[q] == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare_cursor(statements[q].sql, statements[q].nargs,
+										   (Oid *) statements[q].argtypes,
+										   CURSOR_OPT_GENERIC_PLAN);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "pg_ot could not prepare \"%s\": %s", statements[q].sql,
+				 SPI_result_code_string(SPI_result));
+		plans[q] = p;
+	}
+	ot_store_busy = true;
+	rc = SPI_execute_plan(plans[q], values, nulls, false, limit);
+	ot_store_busy = false;
+	if (rc < 0)
+		elog(ERROR, "pg_ot: \"%s\" failed: %s", statements[q].sql, SPI_result_code_string(rc));
+}
+
+static Datum
+text_or_null(const char *s, char *null)
+{
+	*null = s ? ' ' : 'n';
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+static Datum
+get(int row, int col, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, isnull);
+}
+
+static char *
+get_text(int row, int col)
+{
+	bool		isnull;
+	Datum		d = get(row, col, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/* A jsonb column, copied out of the tuple table and detoasted. */
+static Jsonb *
+get_jsonb(int row, int col)
+{
+	bool		isnull;
+	Datum		d = get(row, col, &isnull);
+
+	return isnull ? NULL : (Jsonb *) PG_DETOAST_DATUM_COPY(d);
+}
+
+static int64
+get_int8(int row, int col)
+{
+	bool		isnull;
+	Datum		d = get(row, col, &isnull);
+
+	return isnull ? 0 : DatumGetInt64(d);
+}
+
+bool
+ot_store_lock(const char *collection, const char *name, OtDoc *d)
+{
+	Datum		values[2] = {CStringGetTextDatum(collection), CStringGetTextDatum(name)};
+	bool		isnull;
+
+	memset(d, 0, sizeof(*d));
+	d->collection = collection;
+	d->name = name;
+	execute(Q_LOCK, values, NULL, 1);
+	if (SPI_processed == 0)
+	{
+		SPI_freetuptable(SPI_tuptable);
+		return false;
+	}
+	d->exists = true;
+	d->id = get_int8(0, 1);
+	d->type = get_text(0, 2);
+	d->version = get_int8(0, 3);
+	d->length = get_int8(0, 4);
+	{
+		Datum		a = get(0, 5, &isnull);
+
+		d->astral = isnull ? NULL : DatumGetArrayTypePCopy(a);
+	}
+	d->snapshot_version = get_int8(0, 6);
+	d->snapshot_bytes = get_int8(0, 7);
+	d->tail_bytes = get_int8(0, 8);
+	SPI_freetuptable(SPI_tuptable);
+	return true;
+}
+
+void
+ot_store_insert_document(const char *collection, const char *name)
+{
+	Datum		values[2] = {CStringGetTextDatum(collection), CStringGetTextDatum(name)};
+
+	execute(Q_INSERT_DOCUMENT, values, NULL, 0);
+}
+
+static void
+read_op_row(int i, OtOpRow *row)
+{
+	bool		isnull;
+
+	row->version = get_int8(i, 1);
+	row->op = get_jsonb(i, 2);
+	row->create_data = get_jsonb(i, 3);
+	row->del = DatumGetBool(get(i, 4, &isnull));
+	row->src = get_text(i, 5);
+	row->seq = get_int8(i, 6);
+	row->user_id = get_text(i, 7);
+}
+
+bool
+ot_store_find_src_seq(int64 doc_id, const char *src, int64 seq, OtOpRow *row)
+{
+	Datum		values[3] = {Int64GetDatum(doc_id), CStringGetTextDatum(src), Int64GetDatum(seq)};
+	bool		found;
+
+	execute(Q_SRC_SEQ, values, NULL, 1);
+	found = SPI_processed > 0;
+	if (found)
+		read_op_row(0, row);
+	SPI_freetuptable(SPI_tuptable);
+	return found;
+}
+
+OtOpRow *
+ot_store_ops(int64 doc_id, int64 from, int64 upto, int *n)
+{
+	Datum		values[3] = {Int64GetDatum(doc_id), Int64GetDatum(from), Int64GetDatum(upto)};
+	OtOpRow    *rows;
+
+	execute(Q_OPS, values, NULL, 0);
+	*n = (int) SPI_processed;
+	rows = palloc(sizeof(OtOpRow) * (*n > 0 ? *n : 1));
+	for (int i = 0; i < *n; i++)
+		read_op_row(i, &rows[i]);
+	SPI_freetuptable(SPI_tuptable);
+	return rows;
+}
+
+Jsonb *
+ot_store_snapshot(int64 doc_id, int64 version)
+{
+	Datum		values[2] = {Int64GetDatum(doc_id), Int64GetDatum(version)};
+	Jsonb	   *data = NULL;
+
+	execute(Q_SNAPSHOT, values, NULL, 1);
+	if (SPI_processed > 0)
+		data = get_jsonb(0, 1);
+	SPI_freetuptable(SPI_tuptable);
+	return data;
+}
+
+bool
+ot_store_granted(const char *collection, const char *name, const char *access, const char *who)
+{
+	Datum		values[4];
+	char		nulls[5] = "    ";
+	bool		isnull;
+	bool		granted;
+
+	values[0] = text_or_null(collection, &nulls[0]);
+	values[1] = text_or_null(name, &nulls[1]);
+	values[2] = text_or_null(access, &nulls[2]);
+	values[3] = text_or_null(who, &nulls[3]);
+	execute(Q_GRANTED, values, nulls, 1);
+	granted = SPI_processed == 1 && DatumGetBool(get(0, 1, &isnull)) && !isnull;
+	SPI_freetuptable(SPI_tuptable);
+	return granted;
+}
+
+void
+ot_store_append(const OtDoc *d, Jsonb *op, Jsonb *create_data, bool del,
+				const char *src, int64 seq, const char *who,
+				const char *type, int64 length, ArrayType *astral,
+				Jsonb *snapshot, int64 tail_bytes)
+{
+	Datum		values[12];
+	char		nulls[13] = "            ";
+	char		src_null;
+	Datum		src_value = text_or_null(src, &src_null);
+
+	values[0] = Int64GetDatum(d->id);
+	values[1] = Int64GetDatum(d->version);
+	if (del)
+	{
+		values[2] = src_value;
+		nulls[2] = src_null;
+		values[3] = Int64GetDatum(seq);
+		nulls[3] = src_null;
+		values[4] = CStringGetTextDatum(who);
+		execute(Q_APPEND_DELETE, values, nulls, 0);
+	}
+	else if (snapshot == NULL)
+	{
+		values[2] = JsonbPGetDatum(op);
+		values[3] = src_value;
+		nulls[3] = src_null;
+		values[4] = Int64GetDatum(seq);
+		nulls[4] = src_null;
+		values[5] = CStringGetTextDatum(who);
+		values[6] = Int64GetDatum(length);
+		values[7] = PointerGetDatum(astral);
+		nulls[7] = astral ? ' ' : 'n';
+		values[8] = Int64GetDatum(tail_bytes);
+		execute(Q_APPEND_TAIL, values, nulls, 0);
+	}
+	else
+	{
+		values[2] = PointerGetDatum(op);
+		nulls[2] = op ? ' ' : 'n';
+		values[3] = PointerGetDatum(create_data);
+		nulls[3] = create_data ? ' ' : 'n';
+		values[4] = src_value;
+		nulls[4] = src_null;
+		values[5] = Int64GetDatum(seq);
+		nulls[5] = src_null;
+		values[6] = CStringGetTextDatum(who);
+		values[7] = CStringGetTextDatum(type);
+		values[8] = JsonbPGetDatum(snapshot);
+		values[9] = Int64GetDatum(length);
+		values[10] = PointerGetDatum(astral);
+		nulls[10] = astral ? ' ' : 'n';
+		values[11] = Int64GetDatum(VARSIZE(snapshot));
+		execute(Q_APPEND_SNAPSHOT, values, nulls, 0);
+	}
+	if (SPI_processed != 1)
+		elog(ERROR, "pg_ot: document %lld has no row to advance", (long long) d->id);
+}
+
+char *
+ot_store_sharedb_error_code(int sqlerrcode)
+{
+	Datum		values[1] = {CStringGetTextDatum(unpack_sql_state(sqlerrcode))};
+	char	   *code;
+
+	execute(Q_ERROR_CODE, values, NULL, 1);
+	code = get_text(0, 1);
+	SPI_freetuptable(SPI_tuptable);
+	return code ? code : pstrdup("ERR_UNKNOWN_ERROR");
+}
