@@ -367,6 +367,7 @@ pg_ot_submit_batch(PG_FUNCTION_ARGS)
 	BatchItem	   *items;
 	int			n;
 	Grant	   *grants = NULL;
+	int			level;
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	if (batch == NULL || !JB_ROOT_IS_ARRAY(batch) || JB_ROOT_IS_SCALAR(batch))
@@ -396,9 +397,7 @@ pg_ot_submit_batch(PG_FUNCTION_ARGS)
 	}
 	qsort(items, n, sizeof(BatchItem), compare_items);
 
-	ot_store_busy = false;
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	level = ot_store_connect();
 	op_cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_ot batch op", ALLOCSET_DEFAULT_SIZES);
 	for (int k = 0; k < n; k++)
 	{
@@ -435,7 +434,7 @@ pg_ot_submit_batch(PG_FUNCTION_ARGS)
 						   compare_text(items[k + 1].d, items[k + 1].dlen, item->d, item->dlen) == 0))
 			MemoryContextReset(op_cxt);
 	}
-	SPI_finish();
+	ot_store_finish(level);
 	for (int i = 0; i < n; i++)
 	{
 		Datum		value = JsonbPGetDatum(results[i]);

@@ -16,6 +16,7 @@
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 
 #include "store.h"
@@ -116,6 +117,28 @@ execute(StoreQuery q, Datum *values, const char *nulls, long limit)
 	ot_store_busy = false;
 	if (rc < 0)
 		elog(ERROR, "pg_ot: \"%s\" failed: %s", statements[q].sql, SPI_result_code_string(rc));
+}
+
+int
+ot_store_connect(void)
+{
+	int			level;
+
+	ot_store_busy = false;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	level = NewGUCNestLevel();
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return level;
+}
+
+void
+ot_store_finish(int guc_level)
+{
+	AtEOXact_GUC(true, guc_level);
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
 }
 
 static Datum

@@ -20,6 +20,15 @@
 
 extern volatile bool ot_store_busy;
 
+/*
+ * Connects to SPI for the store's statements; returns what ot_store_finish
+ * needs.  Within, the planner takes the tables' indexes: a generic plan for
+ * a small ot.documents would scan the table, HOT chains and all, for every
+ * op.
+ */
+int			ot_store_connect(void);
+void		ot_store_finish(int guc_level);
+
 /* A document row, as ot.documents holds it. */
 typedef struct OtDoc
 {

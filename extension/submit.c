@@ -440,14 +440,6 @@ arg_cstring(FunctionCallInfo fcinfo, int n)
 	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
 }
 
-static void
-connect(void)
-{
-	ot_store_busy = false;
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-}
-
 /*
  * ot.create(collection, id, type, data DEFAULT NULL, src DEFAULT NULL,
  * seq DEFAULT NULL) -> bigint: the version after it.
@@ -458,9 +450,10 @@ pg_ot_create_document(PG_FUNCTION_ARGS)
 {
 	OtSubmit	s = {0};
 	OtApplied	a;
+	int			level;
 	char	   *type;
 
-	connect();
+	level = ot_store_connect();
 	s.collection = arg_cstring(fcinfo, 0);
 	s.name = arg_cstring(fcinfo, 1);
 	s.who = ot_authorize(s.collection, s.name, "write", NULL);
@@ -495,7 +488,7 @@ pg_ot_create_document(PG_FUNCTION_ARGS)
 	s.seq = s.has_seq ? PG_GETARG_INT64(5) : 0;
 	s.creating = true;
 	ot_submit(&s, false, &a);
-	SPI_finish();
+	ot_store_finish(level);
 	PG_RETURN_INT64(a.version + 1);
 }
 
@@ -510,11 +503,12 @@ pg_ot_submit_op(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	OtSubmit	s = {0};
 	OtApplied	a;
+	int			level;
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
 
 	InitMaterializedSRF(fcinfo, 0);
-	connect();
+	level = ot_store_connect();
 	s.collection = arg_cstring(fcinfo, 0);
 	s.name = arg_cstring(fcinfo, 1);
 	s.who = ot_authorize(s.collection, s.name, "write", NULL);
@@ -531,7 +525,7 @@ pg_ot_submit_op(PG_FUNCTION_ARGS)
 	values[1] = a.op ? JsonbPGetDatum(a.op) : (Datum) 0;
 	nulls[1] = a.op == NULL;
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	SPI_finish();
+	ot_store_finish(level);
 	return (Datum) 0;
 }
 
@@ -545,8 +539,9 @@ pg_ot_delete_document(PG_FUNCTION_ARGS)
 {
 	OtSubmit	s = {0};
 	OtApplied	a;
+	int			level;
 
-	connect();
+	level = ot_store_connect();
 	s.collection = arg_cstring(fcinfo, 0);
 	s.name = arg_cstring(fcinfo, 1);
 	s.who = ot_authorize(s.collection, s.name, "write", NULL);
@@ -557,6 +552,6 @@ pg_ot_delete_document(PG_FUNCTION_ARGS)
 	s.has_seq = !PG_ARGISNULL(4);
 	s.seq = s.has_seq ? PG_GETARG_INT64(4) : 0;
 	ot_submit(&s, false, &a);
-	SPI_finish();
+	ot_store_finish(level);
 	PG_RETURN_INT64(a.version + 1);
 }
