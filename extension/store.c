@@ -3,17 +3,34 @@
  *	  The rows the submit path reads and writes (see store.h).
  *
  * Each statement is prepared once per backend with a generic plan (no
- * planning per call) and kept.  An append is one statement: the op row, the
- * snapshot when one is due, and the document row in data-modifying CTEs, so
- * each op starts one executor to write.  The NOTIFY is the AFTER INSERT
- * trigger on ot.operations (notify.c).
+ * planning per call) and kept.  An edit, the append of nearly every op,
+ * writes without a statement: the op row is inserted and the document row
+ * updated through the executor's single-row routines (execReplication.c:
+ * constraints, indexes, AFTER ROW triggers), with one executor state for
+ * all the ops of a call, so that neither a plan nor the tables' CHECK
+ * constraints are set up again per op.  A create, a delete and an edit
+ * that stores a snapshot are one statement each: the op row, the snapshot
+ * and the document row in data-modifying CTEs.  Either way the NOTIFY is
+ * the AFTER INSERT trigger on ot.operations (notify.c), and the foreign
+ * key's check is its trigger.
  *
  * May call: SPI, nothing of the submit path above it.
  */
 #include "postgres.h"
 
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/guc.h"
@@ -48,7 +65,7 @@ typedef struct Statement
 #define OP_COLUMNS "version, op, create_data, del, src, seq, user_id"
 
 static const Statement statements[Q_COUNT] = {
-	[Q_LOCK] = {"SELECT id, type, version, length, astral, snapshot_version, snapshot_bytes,"
+	[Q_LOCK] = {"SELECT ctid, id, type, version, length, astral, snapshot_version, snapshot_bytes,"
 		" tail_bytes FROM ot.documents WHERE collection = $1 AND name = $2 FOR UPDATE",
 	2, {TEXTOID, TEXTOID}},
 	[Q_INSERT_DOCUMENT] = {"INSERT INTO ot.documents (collection, name) VALUES ($1, $2)"
@@ -119,14 +136,186 @@ execute(StoreQuery q, Datum *values, const char *nulls, long limit)
 		elog(ERROR, "pg_ot: \"%s\" failed: %s", statements[q].sql, SPI_result_code_string(rc));
 }
 
+/* ---------- edits without a statement ---------- */
+
+/* The columns of ot.documents and ot.operations as the install script makes them. */
+static const char *const document_columns[] = {"id", "collection", "name", "type", "version",
+	"length", "astral", "snapshot_version", "snapshot_bytes", "tail_bytes", "created_at",
+"updated_at"};
+static const char *const op_columns[] = {"doc_id", "version", "op", "create_data", "del", "src",
+"seq", "user_id", "created_at"};
+
+enum
+{
+	D_VERSION = 4, D_LENGTH = 5, D_ASTRAL = 6, D_TAIL_BYTES = 9, D_UPDATED_AT = 11
+};
+enum
+{
+	O_DOC_ID, O_VERSION, O_OP, O_CREATE_DATA, O_DEL, O_SRC, O_SEQ, O_USER_ID, O_CREATED_AT
+};
+
+typedef struct Writer
+{
+	bool		usable;			/* the tables are as expected: else statements */
+	EState	   *estate;
+	ResultRelInfo *documents;
+	ResultRelInfo *operations;
+	TupleTableSlot *old_document;
+	TupleTableSlot *new_document;
+	TupleTableSlot *op;
+} Writer;
+
+/* The current call's (ot_store_connect to ot_store_finish), or NULL. */
+static Writer *writer;
+static MemoryContext writer_cxt;
+
+static bool
+columns_are(Relation rel, const char *const *names, int n)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	if (desc->natts != n || rel->rd_rel->relkind != RELKIND_RELATION ||
+		(desc->constr && desc->constr->has_generated_stored))
+		return false;
+	for (int i = 0; i < n; i++)
+		if (TupleDescAttr(desc, i)->attisdropped ||
+			strcmp(NameStr(TupleDescAttr(desc, i)->attname), names[i]) != 0)
+			return false;
+	return true;
+}
+
+static ResultRelInfo *
+open_result_relation(EState *estate, const char *name, Index rti)
+{
+	Relation	rel = table_open(get_relname_relid(name, get_namespace_oid("ot", false)),
+								 RowExclusiveLock);
+	ResultRelInfo *rri = makeNode(ResultRelInfo);
+
+	InitResultRelInfo(rri, rel, rti, NULL, 0);
+	ExecOpenIndices(rri, false);
+	/* Where the AFTER triggers' firing looks for it. */
+	estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
+	return rri;
+}
+
+static Writer *
+open_writer(void)
+{
+	MemoryContext old = MemoryContextSwitchTo(writer_cxt);
+	Writer	   *w = palloc0(sizeof(Writer));
+	Oid			nsp = get_namespace_oid("ot", false);
+	Oid			documents = get_relname_relid("documents", nsp);
+	Oid			operations = get_relname_relid("operations", nsp);
+	List	   *rtable = NIL;
+
+	for (int i = 0; i < 2; i++)
+	{
+		RangeTblEntry *rte = makeNode(RangeTblEntry);
+
+		rte->rtekind = RTE_RELATION;
+		rte->relid = i == 0 ? documents : operations;
+		rte->relkind = RELKIND_RELATION;
+		rte->rellockmode = RowExclusiveLock;
+		rtable = lappend(rtable, rte);
+	}
+	w->estate = CreateExecutorState();
+	ExecInitRangeTable(w->estate, rtable);
+	w->documents = open_result_relation(w->estate, "documents", 1);
+	w->operations = open_result_relation(w->estate, "operations", 2);
+	w->usable = columns_are(w->documents->ri_RelationDesc, document_columns,
+							lengthof(document_columns)) &&
+		columns_are(w->operations->ri_RelationDesc, op_columns, lengthof(op_columns));
+	w->old_document = table_slot_create(w->documents->ri_RelationDesc, &w->estate->es_tupleTable);
+	w->new_document = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(w->documents->ri_RelationDesc),
+											 &TTSOpsVirtual);
+	w->op = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(w->operations->ri_RelationDesc),
+								   &TTSOpsVirtual);
+	MemoryContextSwitchTo(old);
+	return w;
+}
+
+static void
+close_writer(Writer *w)
+{
+	ResultRelInfo *rris[2] = {w->documents, w->operations};
+
+	ExecResetTupleTable(w->estate->es_tupleTable, false);
+	for (int i = 0; i < 2; i++)
+	{
+		ExecCloseIndices(rris[i]);
+		table_close(rris[i]->ri_RelationDesc, NoLock);
+	}
+	FreeExecutorState(w->estate);
+}
+
+/* An edit appended without a statement (see the header comment). */
+static void
+append_edit_directly(Writer *w, const OtDoc *d, Jsonb *op, const char *src, int64 seq,
+					 const char *who, int64 length, ArrayType *astral, int64 tail_bytes)
+{
+	EState	   *estate = w->estate;
+	TupleTableSlot *slot = w->op;
+	TupleTableSlot *doc = w->new_document;
+	TimestampTz now = GetCurrentTimestamp();
+	int			natts = RelationGetDescr(w->documents->ri_RelationDesc)->natts;
+
+	ot_store_busy = true;
+	estate->es_output_cid = GetCurrentCommandId(true);
+	estate->es_snapshot = GetActiveSnapshot();
+	AfterTriggerBeginQuery();
+
+	ExecClearTuple(slot);
+	memset(slot->tts_isnull, false, sizeof(bool) * lengthof(op_columns));
+	slot->tts_values[O_DOC_ID] = Int64GetDatum(d->id);
+	slot->tts_values[O_VERSION] = Int64GetDatum(d->version);
+	slot->tts_values[O_OP] = JsonbPGetDatum(op);
+	slot->tts_isnull[O_CREATE_DATA] = true;
+	slot->tts_values[O_DEL] = BoolGetDatum(false);
+	slot->tts_isnull[O_SRC] = slot->tts_isnull[O_SEQ] = src == NULL;
+	if (src)
+	{
+		slot->tts_values[O_SRC] = CStringGetTextDatum(src);
+		slot->tts_values[O_SEQ] = Int64GetDatum(seq);
+	}
+	slot->tts_values[O_USER_ID] = CStringGetTextDatum(who);
+	slot->tts_values[O_CREATED_AT] = TimestampTzGetDatum(now);
+	ExecStoreVirtualTuple(slot);
+	ExecSimpleRelationInsert(w->operations, estate, slot);
+
+	if (!table_tuple_fetch_row_version(w->documents->ri_RelationDesc, (ItemPointer) &d->tid,
+									   SnapshotAny, w->old_document))
+		elog(ERROR, "pg_ot: the locked row of document %lld is gone", (long long) d->id);
+	slot_getallattrs(w->old_document);
+	ExecClearTuple(doc);
+	memcpy(doc->tts_values, w->old_document->tts_values, sizeof(Datum) * natts);
+	memcpy(doc->tts_isnull, w->old_document->tts_isnull, sizeof(bool) * natts);
+	doc->tts_values[D_VERSION] = Int64GetDatum(d->version + 1);
+	doc->tts_values[D_LENGTH] = Int64GetDatum(length);
+	doc->tts_values[D_ASTRAL] = PointerGetDatum(astral);
+	doc->tts_isnull[D_ASTRAL] = astral == NULL;
+	doc->tts_values[D_TAIL_BYTES] = Int64GetDatum(tail_bytes);
+	doc->tts_values[D_UPDATED_AT] = TimestampTzGetDatum(now);
+	ExecStoreVirtualTuple(doc);
+	ExecSimpleRelationUpdate(w->documents, estate, NULL, w->old_document, doc);
+
+	AfterTriggerEndQuery(estate);
+	ExecClearTuple(w->old_document);
+	ResetPerTupleExprContext(estate);
+	/* What follows (the next op's statements) sees these rows. */
+	CommandCounterIncrement();
+	ot_store_busy = false;
+}
+
 int
 ot_store_connect(void)
 {
 	int			level;
 
 	ot_store_busy = false;
+	writer = NULL;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	writer_cxt = CurrentMemoryContext;
 	level = NewGUCNestLevel();
 	(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
@@ -136,6 +325,9 @@ ot_store_connect(void)
 void
 ot_store_finish(int guc_level)
 {
+	if (writer)
+		close_writer(writer);
+	writer = NULL;
 	AtEOXact_GUC(true, guc_level);
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed");
@@ -198,18 +390,19 @@ ot_store_lock(const char *collection, const char *name, OtDoc *d)
 		return false;
 	}
 	d->exists = true;
-	d->id = get_int8(0, 1);
-	d->type = get_text(0, 2);
-	d->version = get_int8(0, 3);
-	d->length = get_int8(0, 4);
+	d->tid = *(ItemPointer) DatumGetPointer(get(0, 1, &isnull));
+	d->id = get_int8(0, 2);
+	d->type = get_text(0, 3);
+	d->version = get_int8(0, 4);
+	d->length = get_int8(0, 5);
 	{
-		Datum		a = get(0, 5, &isnull);
+		Datum		a = get(0, 6, &isnull);
 
 		d->astral = isnull ? NULL : DatumGetArrayTypePCopy(a);
 	}
-	d->snapshot_version = get_int8(0, 6);
-	d->snapshot_bytes = get_int8(0, 7);
-	d->tail_bytes = get_int8(0, 8);
+	d->snapshot_version = get_int8(0, 7);
+	d->snapshot_bytes = get_int8(0, 8);
+	d->tail_bytes = get_int8(0, 9);
 	SPI_freetuptable(SPI_tuptable);
 	return true;
 }
@@ -317,6 +510,12 @@ ot_store_append(const OtDoc *d, Jsonb *op, Jsonb *create_data, bool del,
 		nulls[3] = src_null;
 		values[4] = CStringGetTextDatum(who);
 		execute(Q_APPEND_DELETE, values, nulls, 0);
+	}
+	else if (snapshot == NULL && op != NULL &&
+			 (writer != NULL || (writer = open_writer()) != NULL) && writer->usable)
+	{
+		append_edit_directly(writer, d, op, src, seq, who, length, astral, tail_bytes);
+		return;
 	}
 	else if (snapshot == NULL)
 	{

@@ -15,6 +15,7 @@
 
 #include "postgres.h"
 
+#include "storage/itemptr.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
 
@@ -33,6 +34,7 @@ void		ot_store_finish(int guc_level);
 typedef struct OtDoc
 {
 	bool		exists;			/* it has a row (all below but names unset if not) */
+	ItemPointerData tid;		/* the row's version that is locked */
 	const char *collection;
 	const char *name;
 	int64		id;
