@@ -10,7 +10,8 @@
  * store's statements, so the rejection is caught here without a
  * subtransaction.  An error from inside a statement, or of a class that
  * says the system is failing (40, 53, 57, 58, XX), fails the whole batch.
- * A document's grant is checked once per principal per batch.
+ * A document's grant is checked once per principal per batch, and a grant
+ * on a whole collection once per principal per batch.
  *
  * May call: submit.c, store.c (the error codes).
  */
@@ -222,16 +223,63 @@ push_message(JsonbParseState **state, const char *c, const char *n, const OtOpRo
 	pushJsonbValue(state, WJB_END_OBJECT, NULL);
 }
 
+/*
+ * Whether a "user" may write every document of a collection (a grant with
+ * a NULL name), once per batch: a gateway's users mostly hold such grants,
+ * and the batch's documents then need no query each.
+ */
+typedef struct CollectionGrant
+{
+	char	   *collection;
+	char	   *user;
+	bool		all;
+	struct CollectionGrant *next;
+} CollectionGrant;
+
+static CollectionGrant *collection_grants;
+static MemoryContext batch_cxt;
+
+static bool
+may_write_collection(const char *c, const char *user)
+{
+	CollectionGrant *g;
+
+	for (g = collection_grants; g; g = g->next)
+		if (strcmp(g->collection, c) == 0 && strcmp(g->user, user) == 0)
+			return g->all;
+	{
+		bool		all = ot_store_granted_collection(c, "write", user);
+		MemoryContext old = MemoryContextSwitchTo(batch_cxt);
+
+		g = palloc(sizeof(CollectionGrant));
+		g->collection = pstrdup(c);
+		g->user = pstrdup(user);
+		g->all = all;
+		g->next = collection_grants;
+		collection_grants = g;
+		MemoryContextSwitchTo(old);
+		return all;
+	}
+}
+
 /* The principal for user on document (c, n), checked once per batch. */
 static char *
 authorize(Grant **grants, const char *c, const char *n, const char *user)
 {
-	Grant	   *g;
+	Grant	   *volatile g;
 	MemoryContext caller = CurrentMemoryContext;
 
 	for (g = *grants; g; g = g->next)
 		if ((g->user == NULL) == (user == NULL) && (user == NULL || strcmp(g->user, user) == 0))
 			break;
+	if (g == NULL && user != NULL && may_write_collection(c, user))
+	{
+		g = palloc0(sizeof(Grant));
+		g->user = pstrdup(user);
+		g->principal = g->user;
+		g->next = *grants;
+		*grants = g;
+	}
 	if (g == NULL)
 	{
 		g = palloc0(sizeof(Grant));
@@ -398,6 +446,8 @@ pg_ot_submit_batch(PG_FUNCTION_ARGS)
 	qsort(items, n, sizeof(BatchItem), compare_items);
 
 	level = ot_store_connect();
+	batch_cxt = CurrentMemoryContext;
+	collection_grants = NULL;
 	op_cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_ot batch op", ALLOCSET_DEFAULT_SIZES);
 	for (int k = 0; k < n; k++)
 	{

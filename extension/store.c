@@ -48,6 +48,7 @@ typedef enum
 	Q_OPS,
 	Q_SNAPSHOT,
 	Q_GRANTED,
+	Q_GRANTED_COLLECTION,
 	Q_APPEND_TAIL,
 	Q_APPEND_SNAPSHOT,
 	Q_APPEND_DELETE,
@@ -84,6 +85,11 @@ static const Statement statements[Q_COUNT] = {
 		" AND (g.principal = $4 OR (g.principal = '*' AND $4 <> 'anonymous'))"
 		" AND (g.access = 'write' OR $3 = 'read'))",
 	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}},
+	[Q_GRANTED_COLLECTION] = {"SELECT EXISTS (SELECT FROM ot.grants g"
+		" WHERE g.collection = $1 AND g.name IS NULL"
+		" AND (g.principal = $3 OR (g.principal = '*' AND $3 <> 'anonymous'))"
+		" AND (g.access = 'write' OR $2 = 'read'))",
+	3, {TEXTOID, TEXTOID, TEXTOID}},
 	[Q_APPEND_TAIL] = {"WITH o AS (INSERT INTO ot.operations (doc_id, version, op, src, seq, user_id)"
 		" VALUES ($1, $2, $3, $4, $5, $6))"
 		" UPDATE ot.documents SET version = $2 + 1, length = $7, astral = $8, tail_bytes = $9,"
@@ -484,6 +490,20 @@ ot_store_granted(const char *collection, const char *name, const char *access, c
 	values[2] = text_or_null(access, &nulls[2]);
 	values[3] = text_or_null(who, &nulls[3]);
 	execute(Q_GRANTED, values, nulls, 1);
+	granted = SPI_processed == 1 && DatumGetBool(get(0, 1, &isnull)) && !isnull;
+	SPI_freetuptable(SPI_tuptable);
+	return granted;
+}
+
+bool
+ot_store_granted_collection(const char *collection, const char *access, const char *who)
+{
+	Datum		values[3] = {CStringGetTextDatum(collection), CStringGetTextDatum(access),
+	CStringGetTextDatum(who)};
+	bool		isnull;
+	bool		granted;
+
+	execute(Q_GRANTED_COLLECTION, values, NULL, 1);
 	granted = SPI_processed == 1 && DatumGetBool(get(0, 1, &isnull)) && !isnull;
 	SPI_freetuptable(SPI_tuptable);
 	return granted;

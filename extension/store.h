@@ -78,6 +78,10 @@ Jsonb	   *ot_store_snapshot(int64 doc_id, int64 version);
 bool		ot_store_granted(const char *collection, const char *name, const char *access,
 							 const char *who);
 
+/* Has who a grant to access every document of the collection (a NULL name)? */
+bool		ot_store_granted_collection(const char *collection, const char *access,
+										const char *who);
+
 /*
  * Appends op (edit) or create_data (create) or a delete at d->version and
  * advances the document to d->version + 1 with the given shape.  With
