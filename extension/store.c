@@ -3,16 +3,16 @@
  *	  The rows the submit path reads and writes (see store.h).
  *
  * Each statement is prepared once per backend with a generic plan (no
- * planning per call) and kept.  An edit, the append of nearly every op,
- * writes without a statement: the op row is inserted and the document row
- * updated through the executor's single-row routines (execReplication.c:
- * constraints, indexes, AFTER ROW triggers), with one executor state for
- * all the ops of a call, so that neither a plan nor the tables' CHECK
- * constraints are set up again per op.  A create, a delete and an edit
- * that stores a snapshot are one statement each: the op row, the snapshot
- * and the document row in data-modifying CTEs.  Either way the NOTIFY is
- * the AFTER INSERT trigger on ot.operations (notify.c), and the foreign
- * key's check is its trigger.
+ * planning per call) and kept.  An edit or a create writes without a
+ * statement: the op row (and the snapshot, when one is due) is inserted and
+ * the document row updated through the executor's single-row routines
+ * (execReplication.c: constraints, indexes, AFTER ROW triggers), with one
+ * executor state for all the ops of a call, so that neither a plan nor the
+ * tables' CHECK constraints are set up again per op.  A delete is one
+ * statement: the op row and the document row in a data-modifying CTE; so
+ * is every append if the tables are not as the install script makes them.
+ * Either way the NOTIFY is the AFTER INSERT trigger on ot.operations
+ * (notify.c), and the foreign keys' checks are their triggers.
  *
  * May call: SPI, nothing of the submit path above it.
  */
@@ -150,10 +150,16 @@ static const char *const document_columns[] = {"id", "collection", "name", "type
 "updated_at"};
 static const char *const op_columns[] = {"doc_id", "version", "op", "create_data", "del", "src",
 "seq", "user_id", "created_at"};
+static const char *const snapshot_columns[] = {"doc_id", "version", "type", "data", "created_at"};
 
 enum
 {
-	D_VERSION = 4, D_LENGTH = 5, D_ASTRAL = 6, D_TAIL_BYTES = 9, D_UPDATED_AT = 11
+	D_TYPE = 3, D_VERSION = 4, D_LENGTH = 5, D_ASTRAL = 6, D_SNAPSHOT_VERSION = 7,
+	D_SNAPSHOT_BYTES = 8, D_TAIL_BYTES = 9, D_UPDATED_AT = 11
+};
+enum
+{
+	S_DOC_ID, S_VERSION, S_TYPE, S_DATA, S_CREATED_AT
 };
 enum
 {
@@ -166,9 +172,11 @@ typedef struct Writer
 	EState	   *estate;
 	ResultRelInfo *documents;
 	ResultRelInfo *operations;
+	ResultRelInfo *snapshots;
 	TupleTableSlot *old_document;
 	TupleTableSlot *new_document;
 	TupleTableSlot *op;
+	TupleTableSlot *snapshot;
 } Writer;
 
 /* The current call's (ot_store_connect to ot_store_finish), or NULL. */
@@ -212,14 +220,15 @@ open_writer(void)
 	Oid			nsp = get_namespace_oid("ot", false);
 	Oid			documents = get_relname_relid("documents", nsp);
 	Oid			operations = get_relname_relid("operations", nsp);
+	Oid			snapshots = get_relname_relid("snapshots", nsp);
 	List	   *rtable = NIL;
 
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 	{
 		RangeTblEntry *rte = makeNode(RangeTblEntry);
 
 		rte->rtekind = RTE_RELATION;
-		rte->relid = i == 0 ? documents : operations;
+		rte->relid = i == 0 ? documents : i == 1 ? operations : snapshots;
 		rte->relkind = RELKIND_RELATION;
 		rte->rellockmode = RowExclusiveLock;
 		rtable = lappend(rtable, rte);
@@ -228,14 +237,18 @@ open_writer(void)
 	ExecInitRangeTable(w->estate, rtable);
 	w->documents = open_result_relation(w->estate, "documents", 1);
 	w->operations = open_result_relation(w->estate, "operations", 2);
+	w->snapshots = open_result_relation(w->estate, "snapshots", 3);
 	w->usable = columns_are(w->documents->ri_RelationDesc, document_columns,
 							lengthof(document_columns)) &&
-		columns_are(w->operations->ri_RelationDesc, op_columns, lengthof(op_columns));
+		columns_are(w->operations->ri_RelationDesc, op_columns, lengthof(op_columns)) &&
+		columns_are(w->snapshots->ri_RelationDesc, snapshot_columns, lengthof(snapshot_columns));
 	w->old_document = table_slot_create(w->documents->ri_RelationDesc, &w->estate->es_tupleTable);
 	w->new_document = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(w->documents->ri_RelationDesc),
 											 &TTSOpsVirtual);
 	w->op = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(w->operations->ri_RelationDesc),
 								   &TTSOpsVirtual);
+	w->snapshot = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(w->snapshots->ri_RelationDesc),
+										 &TTSOpsVirtual);
 	MemoryContextSwitchTo(old);
 	return w;
 }
@@ -243,10 +256,10 @@ open_writer(void)
 static void
 close_writer(Writer *w)
 {
-	ResultRelInfo *rris[2] = {w->documents, w->operations};
+	ResultRelInfo *rris[3] = {w->documents, w->operations, w->snapshots};
 
 	ExecResetTupleTable(w->estate->es_tupleTable, false);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 	{
 		ExecCloseIndices(rris[i]);
 		table_close(rris[i]->ri_RelationDesc, NoLock);
@@ -254,10 +267,14 @@ close_writer(Writer *w)
 	FreeExecutorState(w->estate);
 }
 
-/* An edit appended without a statement (see the header comment). */
+/*
+ * An edit or a create appended without a statement (see the header
+ * comment); with snapshot, the snapshot is stored too.
+ */
 static void
-append_edit_directly(Writer *w, const OtDoc *d, Jsonb *op, const char *src, int64 seq,
-					 const char *who, int64 length, ArrayType *astral, int64 tail_bytes)
+append_directly(Writer *w, const OtDoc *d, Jsonb *op, Jsonb *create_data, const char *src,
+				int64 seq, const char *who, const char *type, int64 length, ArrayType *astral,
+				Jsonb *snapshot, int64 tail_bytes)
 {
 	EState	   *estate = w->estate;
 	TupleTableSlot *slot = w->op;
@@ -274,8 +291,10 @@ append_edit_directly(Writer *w, const OtDoc *d, Jsonb *op, const char *src, int6
 	memset(slot->tts_isnull, false, sizeof(bool) * lengthof(op_columns));
 	slot->tts_values[O_DOC_ID] = Int64GetDatum(d->id);
 	slot->tts_values[O_VERSION] = Int64GetDatum(d->version);
-	slot->tts_values[O_OP] = JsonbPGetDatum(op);
-	slot->tts_isnull[O_CREATE_DATA] = true;
+	slot->tts_values[O_OP] = PointerGetDatum(op);
+	slot->tts_isnull[O_OP] = op == NULL;
+	slot->tts_values[O_CREATE_DATA] = PointerGetDatum(create_data);
+	slot->tts_isnull[O_CREATE_DATA] = create_data == NULL;
 	slot->tts_values[O_DEL] = BoolGetDatum(false);
 	slot->tts_isnull[O_SRC] = slot->tts_isnull[O_SEQ] = src == NULL;
 	if (src)
@@ -287,6 +306,21 @@ append_edit_directly(Writer *w, const OtDoc *d, Jsonb *op, const char *src, int6
 	slot->tts_values[O_CREATED_AT] = TimestampTzGetDatum(now);
 	ExecStoreVirtualTuple(slot);
 	ExecSimpleRelationInsert(w->operations, estate, slot);
+
+	if (snapshot)
+	{
+		TupleTableSlot *snap = w->snapshot;
+
+		ExecClearTuple(snap);
+		memset(snap->tts_isnull, false, sizeof(bool) * lengthof(snapshot_columns));
+		snap->tts_values[S_DOC_ID] = Int64GetDatum(d->id);
+		snap->tts_values[S_VERSION] = Int64GetDatum(d->version + 1);
+		snap->tts_values[S_TYPE] = CStringGetTextDatum(type);
+		snap->tts_values[S_DATA] = JsonbPGetDatum(snapshot);
+		snap->tts_values[S_CREATED_AT] = TimestampTzGetDatum(now);
+		ExecStoreVirtualTuple(snap);
+		ExecSimpleRelationInsert(w->snapshots, estate, snap);
+	}
 
 	if (!table_tuple_fetch_row_version(w->documents->ri_RelationDesc, (ItemPointer) &d->tid,
 									   SnapshotAny, w->old_document))
@@ -301,6 +335,14 @@ append_edit_directly(Writer *w, const OtDoc *d, Jsonb *op, const char *src, int6
 	doc->tts_isnull[D_ASTRAL] = astral == NULL;
 	doc->tts_values[D_TAIL_BYTES] = Int64GetDatum(tail_bytes);
 	doc->tts_values[D_UPDATED_AT] = TimestampTzGetDatum(now);
+	if (snapshot)
+	{
+		doc->tts_values[D_TYPE] = CStringGetTextDatum(type);
+		doc->tts_isnull[D_TYPE] = false;
+		doc->tts_values[D_SNAPSHOT_VERSION] = Int64GetDatum(d->version + 1);
+		doc->tts_values[D_SNAPSHOT_BYTES] = Int64GetDatum(VARSIZE(snapshot));
+		doc->tts_values[D_TAIL_BYTES] = Int64GetDatum(0);
+	}
 	ExecStoreVirtualTuple(doc);
 	ExecSimpleRelationUpdate(w->documents, estate, NULL, w->old_document, doc);
 
@@ -531,10 +573,11 @@ ot_store_append(const OtDoc *d, Jsonb *op, Jsonb *create_data, bool del,
 		values[4] = CStringGetTextDatum(who);
 		execute(Q_APPEND_DELETE, values, nulls, 0);
 	}
-	else if (snapshot == NULL && op != NULL &&
+	else if ((op != NULL || snapshot != NULL) &&
 			 (writer != NULL || (writer = open_writer()) != NULL) && writer->usable)
 	{
-		append_edit_directly(writer, d, op, src, seq, who, length, astral, tail_bytes);
+		append_directly(writer, d, op, create_data, src, seq, who, type, length, astral,
+						snapshot, snapshot ? 0 : tail_bytes);
 		return;
 	}
 	else if (snapshot == NULL)
