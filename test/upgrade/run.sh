@@ -43,7 +43,7 @@ expect() {
 	if [ "$got" != "$4" ]; then
 		fail "$2: got [$got], expected [$4]"
 	else
-		echo "ok - $2"
+		echo "  ok - $2"
 	fi
 }
 
@@ -139,7 +139,7 @@ grep -q "ALTER EXTENSION pg_ot ADD FUNCTION ot.submit_batch" "$tmp/upgrade_fresh
 	fail "the binary-upgrade dump lists no members of the extension"
 for kind in plain members; do
 	if diff -u "$tmp/upgrade_fresh.$kind.sql" "$tmp/upgrade_updated.$kind.sql" >"$tmp/$kind.diff"; then
-		echo "ok - pg_dump --schema-only ($kind): updated = fresh ($(wc -l <"$tmp/upgrade_fresh.$kind.sql") lines)"
+		echo "  ok - pg_dump --schema-only ($kind): updated = fresh ($(wc -l <"$tmp/upgrade_fresh.$kind.sql") lines)"
 	else
 		fail "pg_dump --schema-only ($kind) of the updated database differs from a fresh install:"
 		head -60 "$tmp/$kind.diff" >&2
