@@ -27,6 +27,7 @@
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -182,11 +183,13 @@ typedef struct Writer
 	TupleTableSlot *op;
 	TupleTableSlot *snapshot;
 	/* for reads without a statement: NULL if an index is missing */
+	Relation	documents_name;	/* (collection, name) */
 	Relation	operations_pkey;	/* (doc_id, version) */
 	Relation	operations_src_seq;	/* (doc_id, src, seq) WHERE src IS NOT NULL */
 	Relation	snapshots_pkey;	/* (doc_id, version) */
 	TupleTableSlot *op_read;
 	TupleTableSlot *snapshot_read;
+	TupleTableSlot *document_read;
 } Writer;
 
 /* The current call's (ot_store_connect to ot_store_finish), or NULL. */
@@ -282,6 +285,10 @@ open_writer(void)
 	{
 		static const int16 doc_version[] = {1, 2};
 		static const int16 doc_src_seq[] = {1, O_SRC + 1, O_SEQ + 1};
+		static const int16 collection_name[] = {2, 3};
+
+		w->documents_name = index_named(w->documents, "documents_collection_name_key",
+										collection_name, 2);
 
 		w->operations_pkey = index_named(w->operations, "operations_pkey", doc_version, 2);
 		w->operations_src_seq = index_named(w->operations, "operations_src_seq", doc_src_seq, 3);
@@ -289,6 +296,7 @@ open_writer(void)
 	}
 	w->op_read = table_slot_create(w->operations->ri_RelationDesc, &w->estate->es_tupleTable);
 	w->snapshot_read = table_slot_create(w->snapshots->ri_RelationDesc, &w->estate->es_tupleTable);
+	w->document_read = table_slot_create(w->documents->ri_RelationDesc, &w->estate->es_tupleTable);
 	MemoryContextSwitchTo(old);
 	return w;
 }
@@ -442,8 +450,99 @@ reader(void)
 {
 	if (writer == NULL)
 		writer = open_writer();
-	return writer->usable && writer->operations_pkey && writer->operations_src_seq &&
-		writer->snapshots_pkey ? writer : NULL;
+	return writer->usable && writer->documents_name && writer->operations_pkey &&
+		writer->operations_src_seq && writer->snapshots_pkey ? writer : NULL;
+}
+
+static bool
+text_column_is(TupleTableSlot *slot, int attnum, const char *s)
+{
+	bool		isnull;
+	Datum		d = slot_getattr(slot, attnum, &isnull);
+
+	return !isnull && strcmp(TextDatumGetCString(d), s) == 0;
+}
+
+/*
+ * The document row locked FOR UPDATE as the executor's LockRows does it:
+ * under READ COMMITTED a row updated meanwhile is followed to its latest
+ * version (which must still have the names), under REPEATABLE READ it fails
+ * with 40001.
+ */
+static bool
+lock_directly(Writer *w, const char *collection, const char *name, OtDoc *d)
+{
+	Relation	rel = w->documents->ri_RelationDesc;
+	TupleTableSlot *slot = w->document_read;
+	ScanKeyData keys[2];
+	IndexScanDesc scan;
+	Snapshot	snap;
+	ItemPointerData tid;
+	TM_FailureData tmfd;
+	bool		found;
+
+	ot_store_busy = true;
+	snap = push_read_snapshot();
+	key(&keys[0], w->documents_name, 1, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(collection));
+	key(&keys[1], w->documents_name, 2, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(name));
+	scan = index_beginscan(rel, w->documents_name, snap, 2, 0);
+	index_rescan(scan, keys, 2, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	if (found)
+		tid = slot->tts_tid;
+	ExecClearTuple(slot);
+	index_endscan(scan);
+	if (found)
+	{
+		switch (table_tuple_lock(rel, &tid, snap, slot, GetCurrentCommandId(true),
+								 LockTupleExclusive, LockWaitBlock,
+								 IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
+								 &tmfd))
+		{
+			case TM_Ok:
+				/* A later version must still be the document's (LockRows' recheck). */
+				found = !tmfd.traversed ||
+					(text_column_is(slot, 2, collection) && text_column_is(slot, 3, name));
+				break;
+			case TM_Updated:
+			case TM_Deleted:
+				if (IsolationUsesXactSnapshot())
+					ereport(ERROR,
+							errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+							errmsg("could not serialize access due to concurrent update"));
+				found = false;
+				break;
+			case TM_SelfModified:
+				found = false;
+				break;
+			default:
+				elog(ERROR, "pg_ot: could not lock the row of document \"%s\" of collection \"%s\"",
+					 name, collection);
+		}
+	}
+	if (found)
+	{
+		bool		isnull;
+		Datum		a;
+
+		slot_getallattrs(slot);
+		d->exists = true;
+		d->tid = slot->tts_tid;
+		d->id = DatumGetInt64(slot_getattr(slot, 1, &isnull));
+		a = slot_getattr(slot, D_TYPE + 1, &isnull);
+		d->type = isnull ? NULL : TextDatumGetCString(a);
+		d->version = DatumGetInt64(slot_getattr(slot, D_VERSION + 1, &isnull));
+		d->length = DatumGetInt64(slot_getattr(slot, D_LENGTH + 1, &isnull));
+		a = slot_getattr(slot, D_ASTRAL + 1, &isnull);
+		d->astral = isnull ? NULL : DatumGetArrayTypePCopy(a);
+		d->snapshot_version = DatumGetInt64(slot_getattr(slot, D_SNAPSHOT_VERSION + 1, &isnull));
+		d->snapshot_bytes = DatumGetInt64(slot_getattr(slot, D_SNAPSHOT_BYTES + 1, &isnull));
+		d->tail_bytes = DatumGetInt64(slot_getattr(slot, D_TAIL_BYTES + 1, &isnull));
+	}
+	ExecClearTuple(slot);
+	PopActiveSnapshot();
+	ot_store_busy = false;
+	return found;
 }
 
 static bool
@@ -603,9 +702,15 @@ ot_store_lock(const char *collection, const char *name, OtDoc *d)
 	Datum		values[2] = {CStringGetTextDatum(collection), CStringGetTextDatum(name)};
 	bool		isnull;
 
+	Writer	   *w;
+
 	memset(d, 0, sizeof(*d));
 	d->collection = collection;
 	d->name = name;
+	/* What the executor checks before it locks a row (25006). */
+	PreventCommandIfReadOnly("SELECT FOR UPDATE");
+	if ((w = reader()) != NULL)
+		return lock_directly(w, collection, name, d);
 	execute(Q_LOCK, values, NULL, 1);
 	if (SPI_processed == 0)
 	{
