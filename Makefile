@@ -22,7 +22,8 @@ OBJS = $(OT_CORE) \
 	extension/pg_ot.o extension/functions.o extension/json_jsonb.o extension/json_limits.o extension/ot_errors.o \
 	extension/ot_type.o extension/pg_alloc.o extension/work.o \
 	extension/text_unicode_sql.o extension/rich_text_sql.o \
-	extension/document_shape.o extension/notify.o extension/principal.o
+	extension/document_shape.o extension/notify.o extension/principal.o \
+	extension/store.o extension/grants.o extension/submit.o extension/batch.o
 # Every released install script stays, with the update script from each to the next.
 EXT_DATA = extension/pg_ot.control extension/pg_ot--$(EXTVERSION).sql \
 	extension/pg_ot--0.1.0.sql extension/pg_ot--0.1.0--0.2.0.sql

@@ -26,6 +26,10 @@
  * was signed, n a number from the kind's sequence drawn once per
  * transaction, i counts the transaction's notifications of that kind.
  *
+ * The submit path (submit.c) names the document it appends to beforehand
+ * (ot_notify_expect), so the trigger reads no row; anyone else's insert has
+ * its names read back from ot.documents.
+ *
  * The key is read once per backend as the owner of ot.secrets, whoever
  * calls: the op trigger fires inside the SECURITY DEFINER submit functions,
  * and gateways publish presence as ot_gateway.
@@ -52,6 +56,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "notify.h"
 #include "pg_ot.h"
 
 /* PostgreSQL refuses payloads of 8,000 bytes or more. */
@@ -233,6 +238,74 @@ column(HeapTuple tuple, TupleDesc desc, const char *name, bool *isnull)
 	return heap_getattr(tuple, attnum, desc, isnull);
 }
 
+/*
+ * The names of the document the submit path is appending to, so that the
+ * trigger need not read them back (ot_notify_expect).  Only for the
+ * document id given, and only within the transaction that said so.
+ */
+static struct
+{
+	bool		set;
+	int64		doc_id;
+	char		collection[OT_NAME_MAX + 1];
+	char		name[OT_NAME_MAX + 1];
+}			expected;
+
+static void forget_stamps(XactEvent event, void *arg);
+static bool xact_callback_registered;
+
+static void
+register_xact_callback(void)
+{
+	if (!xact_callback_registered)
+	{
+		RegisterXactCallback(forget_stamps, NULL);
+		xact_callback_registered = true;
+	}
+}
+
+/* meta of an op, without its closing brace. */
+static void
+op_meta(StringInfo meta, const char *collection, const char *name, int64 version,
+		const char *src, int64 seq)
+{
+	appendStringInfoString(meta, "{\"k\":\"op\",\"c\":");
+	escape_json(meta, collection);
+	appendStringInfoString(meta, ",\"d\":");
+	escape_json(meta, name);
+	appendStringInfo(meta, ",\"v\":" INT64_FORMAT, version);
+	if (src)
+	{
+		appendStringInfoString(meta, ",\"src\":");
+		escape_json(meta, src);
+		appendStringInfo(meta, ",\"seq\":" INT64_FORMAT, seq);
+	}
+}
+
+void
+ot_notify_expect(int64 doc_id, const char *collection, const char *name, int64 version,
+				 const char *src, int64 seq)
+{
+	StringInfoData meta;
+
+	/* The trigger's smallest payload, a reference, must fit. */
+	initStringInfo(&meta);
+	op_meta(&meta, collection, name, version, src, seq);
+	appendStringInfoString(&meta, ",\"ref\":true}");
+	if (MAC_HEX_LEN + 1 + meta.len + 1 > NOTIFY_PAYLOAD_MAX)
+		too_long("the name of the document");
+	pfree(meta.data);
+
+	expected.set = false;
+	if (strlen(collection) > OT_NAME_MAX || strlen(name) > OT_NAME_MAX)
+		return;
+	register_xact_callback();
+	expected.doc_id = doc_id;
+	strcpy(expected.collection, collection);
+	strcpy(expected.name, name);
+	expected.set = true;
+}
+
 /* collection and name of document doc_id (palloc'd in the caller's context). */
 static void
 document_names(int64 doc_id, char **collection, char **name)
@@ -324,21 +397,17 @@ pg_ot_notify_op(PG_FUNCTION_ARGS)
 			seq = DatumGetInt64(column(row, desc, "seq", &isnull));
 		}
 	}
-	document_names(doc_id, &collection, &name);
+	if (expected.set && expected.doc_id == doc_id)
+	{
+		collection = expected.collection;
+		name = expected.name;
+	}
+	else
+		document_names(doc_id, &collection, &name);
 	channel = channel_of(collection, strlen(collection), name, strlen(name));
 
 	initStringInfo(&meta);
-	appendStringInfoString(&meta, "{\"k\":\"op\",\"c\":");
-	escape_json(&meta, collection);
-	appendStringInfoString(&meta, ",\"d\":");
-	escape_json(&meta, name);
-	appendStringInfo(&meta, ",\"v\":" INT64_FORMAT, version);
-	if (src)
-	{
-		appendStringInfoString(&meta, ",\"src\":");
-		escape_json(&meta, src);
-		appendStringInfo(&meta, ",\"seq\":" INT64_FORMAT, seq);
-	}
+	op_meta(&meta, collection, name, version, src, seq);
 	meta_open = meta.len;
 	appendStringInfoChar(&meta, '}');
 
@@ -394,7 +463,6 @@ typedef struct Stamp
 
 static Stamp revoke_stamp = {"revoke", "notify_revoke_seq"};
 static Stamp presence_stamp = {"p", "notify_presence_seq"};
-static bool xact_callback_registered;
 
 /* A transaction's stamps end with it. */
 static void
@@ -402,7 +470,10 @@ forget_stamps(XactEvent event, void *arg)
 {
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE ||
 		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT)
+	{
 		revoke_stamp.drawn = presence_stamp.drawn = false;
+		expected.set = false;
+	}
 }
 
 static void
@@ -413,11 +484,7 @@ publish_stamped(Stamp *stamp, const char *channel, text *body)
 	char	   *meta;
 	char	   *payload;
 
-	if (!xact_callback_registered)
-	{
-		RegisterXactCallback(forget_stamps, NULL);
-		xact_callback_registered = true;
-	}
+	register_xact_callback();
 	if (!stamp->drawn)
 	{
 		Oid			seq = get_relname_relid(stamp->sequence, get_namespace_oid(SCHEMA, false));

@@ -18,6 +18,15 @@
 /* OT002: the op does not fit the document (ShareDB ERR_OT_OP_NOT_APPLIED). */
 #define ERRCODE_OT_NOT_APPLIED			MAKE_SQLSTATE('O','T','0','0','2')
 
+/* OT003: the op's version is past the document's (ERR_OP_VERSION_NEWER_THAN_CURRENT_SNAPSHOT). */
+#define ERRCODE_OT_VERSION_NEWER		MAKE_SQLSTATE('O','T','0','0','3')
+/* OT004: no such document (ERR_DOC_DOES_NOT_EXIST). */
+#define ERRCODE_OT_NOT_FOUND			MAKE_SQLSTATE('O','T','0','0','4')
+/* OT005: the document exists already (ERR_DOC_ALREADY_CREATED). */
+#define ERRCODE_OT_EXISTS				MAKE_SQLSTATE('O','T','0','0','5')
+/* OT006: the document was deleted (ERR_DOC_WAS_DELETED). */
+#define ERRCODE_OT_DELETED				MAKE_SQLSTATE('O','T','0','0','6')
+
 /* Raises err (which is not OT_OK) as an ERROR with its SQLSTATE. */
 void		pg_ot_raise(const OtError *err) pg_attribute_noreturn();
 

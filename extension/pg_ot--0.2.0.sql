@@ -338,20 +338,6 @@ COMMENT ON FUNCTION ot.sharedb_error_code(text, boolean) IS
 -- beside the stored snapshot; reads replay the ops since that snapshot.
 -----------------------------------------------------------------------------
 
-CREATE FUNCTION ot._measure(type text, snapshot jsonb, OUT length bigint, OUT astral bigint[])
-	AS 'MODULE_PATHNAME', 'pg_ot_measure'
-	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
-CREATE FUNCTION ot._fit(type text, op jsonb, length bigint, astral bigint[],
-						OUT length bigint, OUT astral bigint[], OUT needs_text boolean)
-	AS 'MODULE_PATHNAME', 'pg_ot_fit'
-	LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION ot._snapshot_due(tail_ops bigint, tail_bytes bigint, snapshot_bytes bigint)
-RETURNS boolean
-	AS 'MODULE_PATHNAME', 'pg_ot_snapshot_due'
-	LANGUAGE C STABLE STRICT PARALLEL SAFE;
-
 -- The data of document doc_id at version upto, from its stored snapshot at
 -- version since, which the edits in between follow.
 CREATE FUNCTION ot._replay(doc_id bigint, type text, since bigint, upto bigint)
@@ -443,297 +429,37 @@ BEGIN
 END
 $$;
 
--- The document row, locked: the lock is the document's sequencer.  With
--- creating, a row is made first if there is none.  All fields are NULL when
--- the document has no row (it was never created).
-CREATE FUNCTION ot._lock(c text, n text, creating boolean DEFAULT false)
-RETURNS ot.documents LANGUAGE plpgsql AS $$
-DECLARE
-	d ot.documents;
-BEGIN
-	SELECT * INTO d FROM ot.documents WHERE collection = c AND name = n FOR UPDATE;
-	IF NOT FOUND AND creating THEN
-		INSERT INTO ot.documents (collection, name) VALUES (c, n) ON CONFLICT DO NOTHING;
-		SELECT * INTO d FROM ot.documents WHERE collection = c AND name = n FOR UPDATE;
-	END IF;
-	d.collection := c;
-	d.name := n;
-	RETURN d;
-END
-$$;
-
--- Why an edit or delete cannot apply to a document that has no type.
-CREATE FUNCTION ot._reject_missing(d ot.documents) RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-	IF coalesce(d.version, 0) = 0 THEN
-		PERFORM ot._reject('OT004', pg_catalog.format(
-			'document "%s" of collection "%s" does not exist', d.name, d.collection));
-	END IF;
-	PERFORM ot._reject('OT006', pg_catalog.format(
-		'document "%s" of collection "%s" was deleted', d.name, d.collection),
-		pg_catalog.format('It was deleted at version %s.', d.version - 1));
-END
-$$;
-
--- Appends an edit already checked against d, and stores a snapshot when due.
-CREATE FUNCTION ot._append_edit(d ot.documents, op jsonb, fit record, src text, seq bigint,
-								who text)
-RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-	new_tail bigint := d.tail_bytes + pg_catalog.pg_column_size(op);
-	snapshot jsonb;
-	shape record;
-BEGIN
-	INSERT INTO ot.operations (doc_id, version, op, src, seq, user_id)
-	VALUES (d.id, d.version, op, src, seq, who);
-	IF NOT ot._snapshot_due(d.version + 1 - d.snapshot_version, new_tail, d.snapshot_bytes) THEN
-		UPDATE ot.documents
-		SET version = d.version + 1, length = fit.length, astral = fit.astral,
-			tail_bytes = new_tail, updated_at = pg_catalog.clock_timestamp()
-		WHERE id = d.id;
-		RETURN;
-	END IF;
-	snapshot := ot._replay(d.id, d.type, d.snapshot_version, d.version + 1);
-	shape := ot._measure(d.type, snapshot);
-	INSERT INTO ot.snapshots (doc_id, version, type, data)
-	VALUES (d.id, d.version + 1, d.type, snapshot);
-	UPDATE ot.documents
-	SET version = d.version + 1, length = shape.length, astral = shape.astral,
-		snapshot_version = d.version + 1, snapshot_bytes = pg_catalog.pg_column_size(snapshot),
-		tail_bytes = 0, updated_at = pg_catalog.clock_timestamp()
-	WHERE id = d.id;
-END
-$$;
-
--- A create stores and announces {"type": uri, "data": data as submitted}.
-CREATE FUNCTION ot._append_create(d ot.documents, created jsonb, src text, seq bigint, who text)
-RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-	uri text := ot.type_uri(created->>'type');
-	data jsonb := nullif(created->'data', 'null');	-- null data is no data, as in ShareDB
-	snapshot jsonb;
-	shape record;
-BEGIN
-	IF d.type IS NOT NULL THEN
-		PERFORM ot._reject('OT005', pg_catalog.format(
-			'document "%s" of collection "%s" already exists', d.name, d.collection));
-	END IF;
-	snapshot := ot.create_data(uri, data);
-	shape := ot._measure(uri, snapshot);
-	INSERT INTO ot.operations (doc_id, version, create_data, src, seq, user_id)
-	VALUES (d.id, d.version, pg_catalog.jsonb_build_object('type', uri)
-			|| CASE WHEN data IS NULL THEN '{}' ELSE pg_catalog.jsonb_build_object('data', data) END,
-			src, seq, who);
-	INSERT INTO ot.snapshots (doc_id, version, type, data)
-	VALUES (d.id, d.version + 1, uri, snapshot);
-	UPDATE ot.documents
-	SET type = uri, version = d.version + 1, length = shape.length, astral = shape.astral,
-		snapshot_version = d.version + 1, snapshot_bytes = pg_catalog.pg_column_size(snapshot),
-		tail_bytes = 0, updated_at = pg_catalog.clock_timestamp()
-	WHERE id = d.id;
-END
-$$;
-
-CREATE FUNCTION ot._append_delete(d ot.documents, src text, seq bigint, who text)
-RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-	IF d.type IS NULL THEN
-		PERFORM ot._reject_missing(d);
-	END IF;
-	INSERT INTO ot.operations (doc_id, version, del, src, seq, user_id)
-	VALUES (d.id, d.version, true, src, seq, who);
-	UPDATE ot.documents
-	SET type = NULL, version = d.version + 1, length = 0, astral = '{}',
-		updated_at = pg_catalog.clock_timestamp()
-	WHERE id = d.id;
-END
-$$;
-
--- Refuses (OT001) JSON that the gateway or a JavaScript client could not read
--- back as it was, or that PostgreSQL would print much longer than it came
--- (README "Limits of stored JSON"): the one check of client JSON on its way
--- into the store, made by ot._write for every op and create.
-CREATE FUNCTION ot._check_storable(value jsonb, what text) RETURNS void
-	AS 'MODULE_PATHNAME', 'pg_ot_check_storable'
-	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
--- Checks a create's shape as ShareDB does, before anything else.
-CREATE FUNCTION ot._check_create(created jsonb) RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-	IF pg_catalog.jsonb_typeof(created) <> 'object' THEN
-		PERFORM ot._reject('OT001', 'create data must be an object {"type": ..., "data": ...}');
-	END IF;
-	IF pg_catalog.jsonb_typeof(created->'type') IS DISTINCT FROM 'string' THEN
-		PERFORM ot._reject('OT001', 'create data has no type',
-			'Give the type by name ("text-unicode", "rich-text") or URI.');
-	END IF;
-	PERFORM ot.type_uri(created->>'type');
-	PERFORM ot._check_storable(created->'data', 'create data');
-END
-$$;
-
-/*
- * One op -- an edit (op), a create (created) or a delete (del) -- submitted
- * at version v to the locked document d, as a ShareDB server does it: a
- * resend (same src, seq) returns the original and changes nothing; a version
- * from the future is rejected; every op committed since v is transformed
- * against, incoming op on side left; then check, apply and append.  Returns
- * the version the op applied at and the op as applied.
- */
-CREATE FUNCTION ot._write(d ot.documents, v bigint, op jsonb, created jsonb, del boolean,
-						  src text, seq bigint, who text,
-						  OUT applied_at bigint, OUT applied jsonb)
-LANGUAGE plpgsql AS $$
-DECLARE
-	current_version bigint := coalesce(d.version, 0);
-	past record;
-	against jsonb[] := '{}';
-	other jsonb;
-	fit record;
-BEGIN
-	IF (op IS NOT NULL)::int + (created IS NOT NULL)::int + coalesce(del, false)::int <> 1 THEN
-		PERFORM ot._reject('OT001', 'an op must be exactly one of an edit, a create or a delete');
-	END IF;
-	IF (src IS NULL) <> (seq IS NULL) THEN
-		PERFORM ot._reject('OT001', 'src and seq must be given together',
-			'They identify the op so that a resend applies once.');
-	END IF;
-	IF seq < 0 OR seq > 9007199254740991 THEN
-		PERFORM ot._reject('22023', pg_catalog.format('seq %s is out of range', seq),
-			'A seq is an integer from 0 to 2^53 - 1, as ShareDB clients count.');
-	END IF;
-	PERFORM ot._check_storable(op, 'op');
-	IF created IS NOT NULL THEN
-		PERFORM ot._check_create(created);
-	END IF;
-	-- A resend: the op with this (src, seq) was applied; return it, change
-	-- nothing.  ShareDB looks only among the ops since v; the index finds it
-	-- anywhere (a create resent without a version, or after a delete).  A
-	-- client names its own src: another user's is refused, or a writer who
-	-- knew it could have someone's next op acknowledged and never applied.
-	SELECT o.version, o.op, o.user_id INTO past FROM ot.operations o
-	WHERE o.doc_id = d.id AND o.src = _write.src AND o.seq = _write.seq;
-	IF FOUND AND past.user_id IS DISTINCT FROM who THEN
-		PERFORM ot._reject('42501', pg_catalog.format(
-			'op (src %s, seq %s) was submitted by another user', src, seq),
-			pg_catalog.format('Document "%s" of collection "%s".', d.name, d.collection));
-	END IF;
-	IF FOUND THEN
-		applied_at := past.version;
-		applied := past.op;
-		RETURN;
-	END IF;
-	v := coalesce(v, current_version);
-	IF v < 0 THEN
-		PERFORM ot._reject('22023', 'version must not be negative');
-	END IF;
-	IF v > current_version THEN
-		PERFORM ot._reject('OT003', pg_catalog.format(
-			'version %s is newer than the document''s version %s', v, current_version),
-			pg_catalog.format('Document "%s" of collection "%s".', d.name, d.collection));
-	END IF;
-
-	FOR past IN SELECT o.version, o.op, o.create_data IS NOT NULL AS created, o.del
-				FROM ot.operations o WHERE o.doc_id = d.id AND o.version >= v
-				ORDER BY o.version LOOP
-		IF past.del AND NOT coalesce(del, false) THEN
-			PERFORM ot._reject('OT006', pg_catalog.format(
-				'document "%s" of collection "%s" was deleted', d.name, d.collection),
-				pg_catalog.format('It was deleted at version %s, after version %s of this op.',
-								  past.version, v));
-		ELSIF past.created OR created IS NOT NULL THEN
-			PERFORM ot._reject('OT005', pg_catalog.format(
-				'document "%s" of collection "%s" already exists', d.name, d.collection),
-				pg_catalog.format('It was created or edited at version %s.', past.version));
-		ELSIF op IS NOT NULL THEN
-			against := against || past.op;
-		END IF;
-	END LOOP;
-
-	applied_at := current_version;
-	IF created IS NOT NULL THEN
-		PERFORM ot._append_create(d, created, src, seq, who);
-		RETURN;
-	END IF;
-	IF del THEN
-		PERFORM ot._append_delete(d, src, seq, who);
-		RETURN;
-	END IF;
-	IF d.type IS NULL THEN
-		PERFORM ot._reject_missing(d);
-	END IF;
-	FOREACH other IN ARRAY against LOOP
-		op := ot.transform(d.type, op, other, 'left');
-	END LOOP;
-	fit := ot._fit(d.type, op, d.length, d.astral);
-	IF fit.needs_text THEN
-		PERFORM ot.apply(d.type, ot._replay(d.id, d.type, d.snapshot_version, current_version), op);
-	END IF;
-	PERFORM ot._append_edit(d, op, fit, src, seq, who);
-	applied := op;
-END
-$$;
+-- The write path -- ot.create, ot.submit, ot.delete and ot.submit_batch --
+-- is C (submit.c: the sequencer; store.c: the rows it reads and writes;
+-- batch.c: the gateway's batches), with statements prepared once per
+-- backend.  Every check, transform and fit happens before anything is
+-- written, so a rejected op has changed nothing.
 
 -----------------------------------------------------------------------------
 -- The document API.
 -----------------------------------------------------------------------------
 
-CREATE FUNCTION ot._check_name(c text, n text) RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-	IF c IS NULL OR n IS NULL OR c = '' OR n = ''
-	   OR pg_catalog.octet_length(c) > 1024 OR pg_catalog.octet_length(n) > 1024 THEN
-		PERFORM ot._reject('22023', 'collection and id must be strings of 1 to 1024 bytes');
-	END IF;
-END
-$$;
-
 CREATE FUNCTION ot.create(collection text, id text, type text, data jsonb DEFAULT NULL,
 						  src text DEFAULT NULL, seq bigint DEFAULT NULL)
-RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-	who text := ot._authorize($1, $2, 'write');
-	created jsonb := jsonb_build_object('type', $3)
-		|| CASE WHEN $4 IS NULL THEN '{}' ELSE jsonb_build_object('data', $4) END;
-BEGIN
-	PERFORM ot._check_name($1, $2);
-	IF $3 IS NULL THEN
-		PERFORM ot._reject('22023', 'type must not be null');
-	END IF;
-	RETURN (ot._write(ot._lock($1, $2, true), NULL, NULL, created, false, $5, $6, who)).applied_at + 1;
-END
-$$;
+RETURNS bigint
+	AS 'MODULE_PATHNAME', 'pg_ot_create_document'
+	LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION ot.create(text, text, text, jsonb, text, bigint) IS
 	'creates a document of the type with initial data; returns its version (1 for a new document)';
 
 CREATE FUNCTION ot.submit(collection text, id text, base_version bigint, operation jsonb,
 						  src text DEFAULT NULL, seq bigint DEFAULT NULL)
 RETURNS TABLE (version bigint, op jsonb)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-	who text := ot._authorize($1, $2, 'write');
-	w record;
-BEGIN
-	IF $4 IS NULL THEN
-		PERFORM ot._reject('OT001', 'op must not be null');
-	END IF;
-	w := ot._write(ot._lock($1, $2), $3, $4, NULL, false, $5, $6, who);
-	version := w.applied_at;
-	op := w.applied;
-	RETURN NEXT;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'pg_ot_submit_op'
+	LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION ot.submit(text, text, bigint, jsonb, text, bigint) IS
 	'applies an op made at base_version (NULL: the current version); returns the version it applied at and the op as transformed';
 
 CREATE FUNCTION ot.delete(collection text, id text, version bigint DEFAULT NULL,
 						  src text DEFAULT NULL, seq bigint DEFAULT NULL)
-RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-	who text := ot._authorize($1, $2, 'write');
-BEGIN
-	RETURN (ot._write(ot._lock($1, $2), $3, NULL, NULL, true, $4, $5, who)).applied_at + 1;
-END
-$$;
+RETURNS bigint
+	AS 'MODULE_PATHNAME', 'pg_ot_delete_document'
+	LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION ot.delete(text, text, bigint, text, bigint) IS
 	'deletes a document (it can be created again); returns its new version';
 
@@ -946,103 +672,13 @@ COMMENT ON FUNCTION ot.authorize_presence(text, text, text) IS
 -- The gateway's entry point: many submits in one transaction.
 -----------------------------------------------------------------------------
 
--- A non-negative integer field of a message, or NULL when absent.
-CREATE FUNCTION ot._integer_field(m jsonb, key text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-	n numeric;
-BEGIN
-	IF pg_catalog.jsonb_typeof(m->key) IS NULL OR pg_catalog.jsonb_typeof(m->key) = 'null' THEN
-		RETURN NULL;
-	END IF;
-	IF pg_catalog.jsonb_typeof(m->key) = 'number' THEN
-		n := (m->>key)::numeric;
-		IF n >= 0 AND n = pg_catalog.trunc(n) AND n <= 9007199254740991 THEN
-			RETURN n::bigint;
-		END IF;
-	END IF;
-	PERFORM ot._reject('22023', pg_catalog.format('"%s" must be a non-negative integer', key));
-	RETURN NULL;
-END
-$$;
-
--- One ShareDB op message ({"a": "op", "c", "d", "v", "src", "seq", and one
--- of "op", "create", "del"}) submitted for who; returns {"ops": [...], "ack":
--- {...}}: the ops it was transformed against, as messages, then its ack.
-CREATE FUNCTION ot._submit_message(m jsonb, who text) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-	c text := m->>'c';
-	n text := m->>'d';
-	v bigint := ot._integer_field(m, 'v');
-	seq bigint := ot._integer_field(m, 'seq');
-	d ot.documents;
-	w record;
-BEGIN
-	IF pg_catalog.jsonb_typeof(m->'c') IS DISTINCT FROM 'string'
-	   OR pg_catalog.jsonb_typeof(m->'d') IS DISTINCT FROM 'string' THEN
-		PERFORM ot._reject('22023', 'an op message needs "c" and "d" strings');
-	END IF;
-	PERFORM ot._check_name(c, n);
-	IF pg_catalog.jsonb_typeof(m->'src') NOT IN ('string', 'null') THEN
-		PERFORM ot._reject('22023', '"src" must be a string');
-	END IF;
-	IF m ? 'del' AND m->'del' <> 'true' THEN
-		PERFORM ot._reject('OT001', 'del must be true');
-	END IF;
-	who := ot._authorize(c, n, 'write', who);
-	d := ot._lock(c, n, m ? 'create');
-	w := ot._write(d, v, m->'op', m->'create', m ? 'del', m->>'src', seq, who);
-	RETURN pg_catalog.jsonb_build_object(
-		'ops', (SELECT coalesce(pg_catalog.jsonb_agg(ot._message(c, n, o) ORDER BY o.version), '[]')
-				FROM ot.operations o
-				WHERE o.doc_id = d.id AND o.version >= coalesce(v, w.applied_at)
-				  AND o.version < w.applied_at),
-		'ack', pg_catalog.jsonb_build_object('a', 'op', 'c', c, 'd', n, 'v', w.applied_at)
-			|| CASE WHEN m->>'src' IS NULL THEN '{}'
-					ELSE pg_catalog.jsonb_build_object('src', m->>'src', 'seq', seq) END);
-END
-$$;
-
+-- Ops run in document order, so that batches lock documents in one order and
+-- never deadlock; a rejected op is its {"error": ...} result, and a failing
+-- system (SQLSTATE classes 40, 53, 57, 58, XX) fails the whole batch
+-- (batch.c).
 CREATE FUNCTION ot.submit_batch(batch jsonb) RETURNS SETOF jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-	item record;
-	results jsonb[];
-	state text;
-	message text;
-BEGIN
-	IF jsonb_typeof(batch) IS DISTINCT FROM 'array' THEN
-		PERFORM ot._reject('22023', 'a batch is a JSON array of {"user": ..., "message": ...}');
-	END IF;
-	IF jsonb_array_length(batch) > 64 THEN
-		PERFORM ot._reject('54000', 'a batch holds at most 64 ops',
-			'Each op is a subtransaction; more would overflow the subtransaction cache.');
-	END IF;
-	-- Ops run in document order, so that batches lock documents in one order
-	-- and never deadlock; each in its own subtransaction, which takes its
-	-- document's lock and keeps it only if the op is applied.
-	FOR item IN SELECT x, i FROM jsonb_array_elements(batch) WITH ORDINALITY AS e(x, i)
-				ORDER BY x->'message'->>'c' COLLATE "C", x->'message'->>'d' COLLATE "C", i
-	LOOP
-		BEGIN
-			IF item.x ? 'user' AND (jsonb_typeof(item.x->'user') <> 'string'
-									OR item.x->>'user' = '') THEN
-				PERFORM ot._reject('22023', '"user" must be a non-empty string',
-					'Without "user" the op acts for the caller, as ot.submit does.');
-			END IF;
-			results[item.i] := ot._submit_message(item.x->'message', item.x->>'user');
-		EXCEPTION WHEN OTHERS THEN
-			GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
-			-- A failing system, not a rejected op: the whole batch fails.
-			IF left(state, 2) IN ('40', '53', '57', '58', 'XX') THEN
-				RAISE;
-			END IF;
-			results[item.i] := jsonb_build_object('error', jsonb_build_object(
-				'code', ot.sharedb_error_code(state), 'message', message));
-		END;
-	END LOOP;
-	RETURN QUERY SELECT r FROM unnest(results) WITH ORDINALITY AS u(r, i) ORDER BY i;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'pg_ot_submit_batch'
+	LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION ot.submit_batch(jsonb) IS
 	'submits up to 64 ShareDB op messages [{"user": u, "message": m}, ...] in one transaction; one result per op, in order: {"ops": [...], "ack": {...}} or {"error": {"code", "message"}}';
 

@@ -23,6 +23,7 @@
 #include "utils/builtins.h"
 
 #include "pg_ot.h"
+#include "principal.h"
 
 /* Roles the install script creates. */
 #define GATEWAY_ROLE "ot_gateway"
@@ -81,19 +82,31 @@ pg_ot_check_user(char **newval, void **extra, GucSource source)
 	return false;
 }
 
+char *
+ot_current_principal(void)
+{
+	if (acting_for_gateway_user())
+		return pstrdup(pg_ot_user);
+	return GetUserNameFromId(GetOuterUserId(), false);
+}
+
+/* Members of ot_admin bypass document grants, unless acting for a user. */
+bool
+ot_is_admin(void)
+{
+	return !acting_for_gateway_user() && caller_has_privs_of(ADMIN_ROLE);
+}
+
 PG_FUNCTION_INFO_V1(pg_ot_current_principal);
 Datum
 pg_ot_current_principal(PG_FUNCTION_ARGS)
 {
-	if (acting_for_gateway_user())
-		PG_RETURN_TEXT_P(cstring_to_text(pg_ot_user));
-	PG_RETURN_TEXT_P(cstring_to_text(GetUserNameFromId(GetOuterUserId(), false)));
+	PG_RETURN_TEXT_P(cstring_to_text(ot_current_principal()));
 }
 
-/* Members of ot_admin bypass document grants, unless acting for a user. */
 PG_FUNCTION_INFO_V1(pg_ot_is_admin);
 Datum
 pg_ot_is_admin(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(!acting_for_gateway_user() && caller_has_privs_of(ADMIN_ROLE));
+	PG_RETURN_BOOL(ot_is_admin());
 }

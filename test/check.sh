@@ -62,6 +62,10 @@ echo "# crash"
 test/crash/run.sh
 record "crash: acknowledged ops (submit, batch, live client) survive kill -9" $?
 
+echo "# upgrade"
+test/upgrade/run.sh
+record "upgrade: 0.1.0's documents edited and read after ALTER EXTENSION pg_ot UPDATE; its schema is a fresh install's (pg_dump)" $?
+
 echo "# pgTAP"
 test/pgtap/run.sh
 record "pgTAP: schema contract and permission matrix" $?

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Database benchmark: pg_ot's submit path on a throwaway cluster with durable
 # commits (fsync and synchronous_commit on), driven by pgbench.  run.sh calls
-# it; it prints one line per load, "NAME OPS_PER_S WAL_BYTES_PER_OP", on
-# stdout and its progress on stderr.
+# it; it prints one line per load, "NAME OPS_PER_S WAL_BYTES_PER_OP
+# CPU_US_PER_OP", on stdout and its progress on stderr.  CPU_US_PER_OP is the
+# CPU time of the cluster's processes that ended during the load (its
+# connections' backends, and any autovacuum worker it caused) per op, from
+# the postmaster's reaped children (/proc/PID/stat cutime + cstime).
 #
 #   test/bench/db.sh                    # after make install
 #   BENCH_DB_OPS=4000 BENCH_DB_ROUNDS=1 test/bench/db.sh
@@ -18,7 +21,7 @@ export PATH="$(pg_config --bindir):$PATH"
 clients=${BENCH_CLIENTS:-4}
 ops=${BENCH_DB_OPS:-12000}
 rounds=${BENCH_DB_ROUNDS:-2}
-port=${BENCH_PORT:-54720}
+port=${BENCH_PORT:-54720}			# names the cluster's Unix socket
 
 if ! command -v pgbench >/dev/null 2>&1; then
 	echo "db.sh: pgbench is required" >&2
@@ -53,25 +56,38 @@ loads=(
 	"batch batch.sql 50 $clients $ops"
 	"single-1 single.sql 1 1 $((ops / 2))"
 	"batch-1 batch.sql 50 1 $((ops / 2))"
+	"bare-batch-1 bare_batch.sql 50 1 $((ops / 2))"
 	"bare bare.sql 1 $clients $ops"
 )
 
 # Ops applied so far, counted from the documents' versions.
 applied() { sql "SELECT (SELECT sum(version) FROM ot.documents) + (SELECT sum(version) FROM bench.bare_docs)"; }
 
+# CPU ticks of the postmaster's children that have ended.
+postmaster=$(head -1 "$tmp/pg/data/postmaster.pid")
+reaped() { awk '{ print $16 + $17 }' "/proc/$postmaster/stat"; }
+ticks=$(getconf CLK_TCK)
+
 # run NAME SCRIPT PER_TRANSACTION CONNECTIONS OPS [options]: runs about OPS
 # ops (whole transactions on every connection) and appends "NAME OPS SECONDS
-# WAL_BYTES" to $tmp/runs.
+# WAL_BYTES CPU_TICKS" to $tmp/runs.
 run() {
 	local name=$1 script=$2 per=$3 conns=$4 n=$5
 	shift 5
 	local txns=$((n / per / conns > 0 ? n / per / conns : 1))
-	local lsn before got tps
+	local lsn before got tps cpu0 cpu1
 	n=$((txns * per * conns))
 	lsn=$(sql "SELECT pg_current_wal_lsn()")
 	before=$(applied)
+	cpu0=$(reaped)
 	pgbench -n -M prepared -c "$conns" -t "$txns" -f "$here/db/$script" "$@" \
 		>"$tmp/pgbench.out" 2>&1 || { cat "$tmp/pgbench.out" >&2; exit 1; }
+	# The backends exit once pgbench closes their connections.
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		[ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgbench'")" = 0 ] && break
+		sleep 0.05
+	done
+	cpu1=$(reaped)
 	# Every op must have applied (a batch reports rejections in its result).
 	got=$(($(applied) - before))
 	if [ "$got" != "$n" ]; then
@@ -80,7 +96,7 @@ run() {
 	fi
 	tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$tmp/pgbench.out")
 	echo "$name $n $(awk -v n="$n" -v t="$tps" -v p="$per" 'BEGIN { printf "%.4f", n / (t * p) }')" \
-		"$(sql "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$lsn')")" >>"$tmp/runs"
+		"$(sql "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$lsn')")" $((cpu1 - cpu0)) >>"$tmp/runs"
 }
 
 echo "== warm-up: a tenth of each load" >&2
@@ -93,8 +109,8 @@ for round in $(seq "$rounds"); do
 	for load in "${loads[@]}"; do
 		read -r name script per conns n options <<<"$load"
 		run "$name" "$script" "$per" "$conns" "$n" $options
-		tail -1 "$tmp/runs" | awk '{ printf "== round %s, %s: %d ops/s, %d WAL bytes/op\n",
-			r, $1, $2 / $3, $4 / $2 }' r="$round" >&2
+		tail -1 "$tmp/runs" | awk '{ printf "== round %s, %s: %d ops/s, %d WAL bytes/op, %.1f CPU µs/op\n",
+			r, $1, $2 / $3, $4 / $2, $5 * 1e6 / t / $2 }' r="$round" t="$ticks" >&2
 	done
 done
 
@@ -117,7 +133,9 @@ done
 awk '{ if (!($1 in best) || $2 < best[$1]) best[$1] = $2 } END { for (k in best) printf "%s %.2f 0\n", k, best[k] }' \
 	"$tmp/sign" | sort
 
-# Each load over all rounds: ops / seconds, WAL bytes / ops.
-awk '{ n[$1] += $2; s[$1] += $3; w[$1] += $4; if (!($1 in seen)) { seen[$1]; order[++k] = $1 } }
-	END { for (i = 1; i <= k; i++) { x = order[i]; printf "%s %d %d\n", x, n[x] / s[x], w[x] / n[x] } }' \
+# Each load over all rounds: ops / seconds, WAL bytes / ops, CPU µs / ops.
+awk -v t="$ticks" '{ n[$1] += $2; s[$1] += $3; w[$1] += $4; c[$1] += $5
+		if (!($1 in seen)) { seen[$1]; order[++k] = $1 } }
+	END { for (i = 1; i <= k; i++) { x = order[i]
+		printf "%s %d %d %.1f\n", x, n[x] / s[x], w[x] / n[x], c[x] * 1e6 / t / n[x] } }' \
 	"$tmp/runs"

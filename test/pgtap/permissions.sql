@@ -486,7 +486,7 @@ SELECT pg_temp.denied($$SELECT * FROM ot.grants$$, 'ot_user: SELECT ot.grants');
 SELECT pg_temp.denied($$INSERT INTO ot.grants VALUES ('private', NULL, 'pgtap_alice', 'write')$$, 'ot_user: INSERT INTO ot.grants');
 SELECT pg_temp.denied($$SELECT * FROM ot.operations$$, 'ot_user: SELECT ot.operations');
 SELECT pg_temp.denied($$SELECT ot._granted('private', 'doc', 'write', 'pgtap_alice')$$, 'ot_user: internal ot._granted');
-SELECT pg_temp.denied($$SELECT ot._lock('private', 'doc', true)$$, 'ot_user: internal ot._lock');
+SELECT pg_temp.denied($$SELECT * FROM ot._snapshot_at(1, 1)$$, 'ot_user: internal ot._snapshot_at');
 RESET ROLE;
 SET ROLE pgtap_gw;
 SELECT pg_temp.denied($$SELECT ot.grant('private', NULL, 'bob', 'write')$$, 'ot_gateway: grant');
