@@ -34,8 +34,9 @@
 #   BENCH_FANOUT_SECONDS (5), BENCH_FANOUT_SERVERS ("gw_on sdb_mem")
 #   BENCH_CMP_PROCS (4)                   generator processes
 #   GATEWAY_BIN (gateway/pg_ot_gateway)
-# Ports: the cluster 54730 (a Unix socket in its own directory), the servers
-# the first free port of 54731-54799 on 127.0.0.1.
+# Ports: the cluster BENCH_CMP_PORT (54730; a Unix socket in its own
+# directory), the servers the first free port of BENCH_CMP_SERVER_PORTS
+# (54731-54799) on 127.0.0.1.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -55,7 +56,11 @@ fan_rate=${BENCH_FANOUT_RATE:-2}
 fan_seconds=${BENCH_FANOUT_SECONDS:-5}
 fan_servers=${BENCH_FANOUT_SERVERS-gw_on sdb_mem}
 procs=${BENCH_CMP_PROCS:-4}
-pgport=54730
+pgport=${BENCH_CMP_PORT:-54730}
+# The servers listen on the first free port of this range.
+srv_first=${BENCH_CMP_SERVER_PORTS:-54731-54799}
+srv_last=${srv_first#*-}
+srv_first=${srv_first%-*}
 gateway_bin=${GATEWAY_BIN:-$root/gateway/pg_ot_gateway}
 collection=bench
 
@@ -111,7 +116,7 @@ fi
 me=compare.sh
 . "$here/server.sh"
 
-# start_server KIND NAME: on the first free port of 54731-54799; sets srv_url.
+# start_server KIND NAME: on the first free port of $srv_first-$srv_last; sets srv_url.
 start_server() {
 	local kind=$1 db="host=$PGHOST port=$PGPORT dbname=pgot user=postgres" batch=64
 	case $kind in
@@ -120,15 +125,15 @@ start_server() {
 		# Every generator connection comes from 127.0.0.1: no per-address cap;
 		# the fan-out's subscribers and its writer are more than the default
 		# --max-connections (10,000).
-		server_start "$2" 54731 54799 sh -c 'exec "$0" --db "$1" --listen 127.0.0.1 --port "$SERVER_PORT" \
+		server_start "$2" "$srv_first" "$srv_last" sh -c 'exec "$0" --db "$1" --listen 127.0.0.1 --port "$SERVER_PORT" \
 			--allow-anonymous --batch-max "$2" --max-connections-per-ip 0 --max-connections "$3"' \
 			"$gateway_bin" "$db" "$batch" $((max_subs + 100))
 		;;
 	sdb_mem)
-		server_start "$2" 54731 54799 sh -c 'exec node "$0" --port "$SERVER_PORT"' "$here/sharedb_server.js"
+		server_start "$2" "$srv_first" "$srv_last" sh -c 'exec node "$0" --port "$SERVER_PORT"' "$here/sharedb_server.js"
 		;;
 	sdb_pg)
-		PGDATABASE=sharedb server_start "$2" 54731 54799 \
+		PGDATABASE=sharedb server_start "$2" "$srv_first" "$srv_last" \
 			sh -c 'exec node "$0" --port "$SERVER_PORT" --db postgres' "$here/sharedb_server.js"
 		;;
 	esac
