@@ -372,7 +372,7 @@ static struct
 	int			closing;
 	struct lws_context *ctx;
 	uv_loop_t	loop;			/* lws's loop (libuv: epoll, not poll over every socket) */
-	lws_sorted_usec_list_t tick;
+	uv_timer_t	timer;			/* wakes run() for the scheduled work */
 	int64_t		last_message;
 	int64_t		stall_us;
 	int64_t		until;			/* run()'s deadline, 0: none */
@@ -504,9 +504,12 @@ send_pending(struct conn *c)
 }
 
 /* submitOp at time t: goes now, or waits behind the op in flight. */
+static long long n_submits, n_wakeups;
+
 static void
 submit(struct conn *c, int64_t t)
 {
+	n_submits++;
 	if (c->pending_n >= MAX_PENDING)
 		fail("%s: %zu ops waiting behind the one in flight", g.docs[c->doc], c->pending_n);
 	push_time(&c->pending_t, &c->pending_n, &c->pending_cap, t);
@@ -835,7 +838,7 @@ open_conn(struct conn *c)
 	ci.port = g.port;
 	ci.path = g.path;
 	ci.host = g.host;
-	ci.origin = g.host;
+	/* No Origin header: a page's origin is not what a generator has (ws sends none). */
 	ci.local_protocol_name = protocols[0].name;
 	ci.opaque_user_data = c;
 	ci.pwsi = &c->wsi;
@@ -905,7 +908,7 @@ on_schedule(int64_t t)
 	}
 }
 
-/* When on_schedule has work next, in µs from t (at most 50 ms). */
+/* When on_schedule (or run's deadline) has work next, in µs from t (at most 50 ms). */
 static int64_t
 next_wakeup(int64_t t)
 {
@@ -934,13 +937,9 @@ next_wakeup(int64_t t)
 }
 
 static void
-tick(lws_sorted_usec_list_t *sul)
+wake(uv_timer_t *timer)
 {
-	int64_t		t = now_us();
-
-	(void) sul;
-	on_schedule(t);
-	lws_sul_schedule(g.ctx, 0, &g.tick, tick, next_wakeup(now_us()));
+	(void) timer;				/* run() does the work after uv_run returns */
 }
 
 /* Runs the loop until done() or until `until` (µs, 0: no limit). */
@@ -949,11 +948,12 @@ run(int (*done)(void), int64_t until, const char *what)
 {
 	g.last_message = now_us();
 	g.until = until;
-	lws_sul_schedule(g.ctx, 0, &g.tick, tick, next_wakeup(now_us()));
 	for (;;)
 	{
 		int64_t		t = now_us();
 
+		n_wakeups++;
+		on_schedule(t);
 		open_more();
 		if (done && done())
 			return;
@@ -962,6 +962,8 @@ run(int (*done)(void), int64_t until, const char *what)
 		if (t - g.last_message > g.stall_us && (!until || g.opening || g.inflight_total))
 			fail("no message for %lld ms waiting for %s (%d connections opening, %lld ops in flight)",
 				 (long long) (g.stall_us / 1000), what, g.opening, g.inflight_total);
+		/* libuv's timers count whole milliseconds: round up. */
+		uv_timer_start(&g.timer, wake, (uint64_t) ((next_wakeup(now_us()) + 999) / 1000), 0);
 		uv_run(&g.loop, UV_RUN_ONCE);
 	}
 }
@@ -1171,6 +1173,8 @@ hot(const char *doc, int editors, double rate, double warmup, double seconds)
 	run(hot_done, 0, "the last acks and deliveries");
 	g.running = 0;
 
+	progress("hot: %lld submits, %lld loop turns; w0 %lld, w1 %lld, sampled at %lld and %lld (µs from t0)", n_submits, n_wakeups,
+			 (long long) (g.w0 - g.t0), (long long) (g.w1 - g.t0), (long long) (g.cpu_w0.t - g.t0), (long long) (g.cpu_w1.t - g.t0));
 	expected = g.sent_window * (editors - 1);
 	if (g.acked_window != g.sent_window)
 		fail("hot: %lld ops sent in the window, %lld acked", g.sent_window, g.acked_window);
@@ -1305,6 +1309,7 @@ main(int argc, char **argv)
 	/* Our own libuv loop, which run() turns once at a time. */
 	if (uv_loop_init(&g.loop) != 0)
 		die("uv_loop_init failed");
+	uv_timer_init(&g.loop, &g.timer);
 	foreign[0] = &g.loop;
 	info.options = LWS_SERVER_OPTION_LIBUV;
 	info.foreign_loops = foreign;
