@@ -962,8 +962,19 @@ run(int (*done)(void), int64_t until, const char *what)
 		if (t - g.last_message > g.stall_us && (!until || g.opening || g.inflight_total))
 			fail("no message for %lld ms waiting for %s (%d connections opening, %lld ops in flight)",
 				 (long long) (g.stall_us / 1000), what, g.opening, g.inflight_total);
-		/* libuv's timers count whole milliseconds: round up. */
-		uv_timer_start(&g.timer, wake, (uint64_t) ((next_wakeup(now_us()) + 999) / 1000), 0);
+		/*
+		 * libuv's timers count whole milliseconds from the loop's cached
+		 * time: refresh it first, or a timer started after a long turn (the
+		 * /proc scan of a CPU sample) is due at once, runs before the poll,
+		 * and the poll then waits for I/O with no timeout at all.
+		 */
+		uv_update_time(&g.loop);
+		{
+			uint64_t	ms = (uint64_t) ((next_wakeup(now_us()) + 999) / 1000);
+
+			/* Repeating: should it still run before the poll, the poll has a timeout. */
+			uv_timer_start(&g.timer, wake, ms, ms);
+		}
 		uv_run(&g.loop, UV_RUN_ONCE);
 	}
 }
