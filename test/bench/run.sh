@@ -320,7 +320,7 @@ if [ "$with_compare" != 0 ] && [ -s "$tmp/compare.out" ]; then
 		echo
 		echo "### CPU of every process in each comparison measurement"
 		echo
-		echo "Cores busy over the measured window (utime + stime from \`/proc/PID/stat\`): the generator (loadgen.c, one process), the server process (pg_ot_gateway or node), the database (the cluster's postmaster and all its children: every backend summed, WAL writer, checkpointer...; for ShareDB in-memory the idle cluster), and the same CPU in microseconds per acked op."
+		echo "Cores busy over the measured window (utime + stime from \`/proc/PID/stat\`): the generator (loadgen.c, one process), the server process (pg_ot_gateway or node), the database (the cluster's postmaster and all its children: every backend summed, WAL writer, checkpointer...; for ShareDB in-memory the idle cluster), and the same CPU in microseconds per acked op (in the fan-out rows per delivery: per op over the subscribers)."
 		echo
 		echo "| load | server | acked ops/s | ack p50 / p99 ms | generator cores | server cores | database cores | server µs/op | database µs/op | generator µs/op |"
 		echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -331,7 +331,8 @@ if [ "$with_compare" != 0 ] && [ -s "$tmp/compare.out" ]; then
 			echo "| hot doc, ${BENCH_HOT_EDITORS:-100} editors | $(name_of "$k") | $ops_s | $p50 / $p99 | $gc | $sc | $dc | $su | $du | $gu |"
 		done
 		awk '$1 == "fan"' "$tmp/compare.out" | while read -r _ k subs p50 p99 _ ops _ _ _ _ sc dc gc su du gu; do
-			echo "| fan-out to $(fmt "$subs") (delivery p50 / p99) | $(name_of "$k") | ${BENCH_FANOUT_RATE:-2} | $p50 / $p99 | $gc | $sc | $dc | $su | $du | $gu |"
+			per() { awk -v x="$1" -v n="$subs" 'BEGIN { printf "%.2f", x / n }'; }
+			echo "| fan-out to $(fmt "$subs") (delivery p50 / p99; µs per delivery) | $(name_of "$k") | ${BENCH_FANOUT_RATE:-2} | $p50 / $p99 | $gc | $sc | $dc | $(per "$su") | $(per "$du") | $(per "$gu") |"
 		done
 		if awk '$1 == "val"' "$tmp/compare.out" | grep -q .; then
 			echo
