@@ -1,7 +1,8 @@
 /*
  * loadgen.c: the wire-level load generator of the comparison benchmark
- * (compare.sh).  One process, one libwebsockets event loop, many client
- * connections, each speaking the ShareDB protocol the way the stock sharedb
+ * (compare.sh).  One process, one libwebsockets event loop (lws on a libuv
+ * loop of its own, so epoll rather than poll() over every socket), many
+ * client connections, each speaking the ShareDB protocol the way the stock sharedb
  * 7 client (lib/client/connection.js, doc.js) does for a text-unicode
  * document:
  *
@@ -44,6 +45,10 @@
  * version gap or an ack at the wrong version, a count that does not add up,
  * and STALL_MS (60 s, BENCH_STALL_MS) without any message.  No timing is
  * asserted.
+ *
+ * Owns nothing outside its process; calls libwebsockets, libuv, jansson and
+ * reads /proc.  Built by compare.sh:
+ *   cc -O2 -std=gnu99 -Wall -Wextra -Werror -o loadgen loadgen.c -lwebsockets -ljansson -luv -lm
  */
 #include <ctype.h>
 #include <errno.h>
