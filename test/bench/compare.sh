@@ -1,25 +1,36 @@
 #!/usr/bin/env bash
-# pg_ot against ShareDB: the same load generator (loadgen.js, stock sharedb
-# clients over ws in several Node processes) drives, one after the other,
+# pg_ot against ShareDB: the same load generator drives, one after the other,
 #
 #   gw_on    gateway/pg_ot_gateway (default --batch-max 64) on database pgot
 #   gw_off   the same with --batch-max 1 (batching off)
 #   sdb_mem  ShareDB 7 (sharedb_server.js), in-memory database
 #   sdb_pg   ShareDB 7 with sharedb-postgres 5.0.1, on database sharedb
 #
+# The generator of the throughput, hot-document and fan-out rows is
+# loadgen.c (built here: a wire-level ShareDB client in C, every connection
+# in one process and one event loop), so that on a small machine the rows
+# measure the servers and not the generator.  A validation run first drives
+# the same low load (BENCH_VAL_EDITORS editors × BENCH_VAL_RATE ops/s on one
+# document) with loadgen.c and with loadgen.js (stock sharedb clients over ws
+# in BENCH_CMP_PROCS Node processes), against gw_on and sdb_mem: the two
+# generators must see the same ops/s and, within noise, the same latencies.
+#
 # Both databases live in one throwaway cluster started by test/cluster.sh with
 # FSYNC=on (fsync and synchronous_commit on: every commit waits for its WAL
 # flush).  Every measurement starts a fresh server and stops it afterwards.
 # run.sh calls it; it prints on stdout
 #
-#   tput KIND OPS_PER_S ACK_P50_MS ACK_P99_MS SERVER_CPU DB_CPU GEN_CPU
-#   hot KIND OPS ACK_P50_MS ACK_P99_MS DEL_P50_MS DEL_P99_MS DELIVERIES SERVER_CPU DB_CPU GEN_CPU
-#   fan KIND SUBSCRIBERS P50_MS P99_MS MAX_MS OPS DELIVERIES RSS_BEFORE_KB RSS_AFTER_KB RSS_PER_CONN_KB SERVER_CPU DB_CPU GEN_CPU
+#   val GEN KIND OPS_PER_S ACK_P50_MS ACK_P99_MS DEL_P50_MS DEL_P99_MS GEN_CPU SERVER_CPU
+#   tput KIND OPS_PER_S ACK_P50_MS ACK_P99_MS SERVER_CPU DB_CPU GEN_CPU SERVER_US DB_US GEN_US
+#   hot KIND OPS ACK_P50_MS ACK_P99_MS DEL_P50_MS DEL_P99_MS DELIVERIES SERVER_CPU DB_CPU GEN_CPU SERVER_US DB_US GEN_US OPS_PER_S
+#   fan KIND SUBSCRIBERS P50_MS P99_MS MAX_MS OPS DELIVERIES RSS_BEFORE_KB RSS_AFTER_KB RSS_PER_CONN_KB SERVER_CPU DB_CPU GEN_CPU SERVER_US DB_US GEN_US
 #   na KIND REASON...                    a server that could not run
 #
-# (SERVER_CPU, DB_CPU and GEN_CPU: cores busy in the server process, in the
-# cluster's processes and in the generator's processes during the
-# measurement) and its progress on stderr.
+# (GEN is c or js; SERVER_CPU, DB_CPU and GEN_CPU: cores busy in the server
+# process, in the cluster's processes (the postmaster and its children: every
+# backend, the WAL writer...) and in the generator during the measurement,
+# from /proc/PID/stat utime + stime; SERVER_US, DB_US and GEN_US: the same
+# CPU in microseconds per acked op) and its progress on stderr.
 #
 #   test/bench/compare.sh               # after make and make install
 #   BENCH_CMP_SECONDS=3 BENCH_FANOUT_SUBSCRIBERS="100 1000" test/bench/compare.sh
@@ -31,11 +42,14 @@
 #   BENCH_HOT_EDITORS (100), BENCH_HOT_RATE (5), BENCH_HOT_SECONDS (8)
 #   BENCH_HOT_SERVERS ("gw_on sdb_mem sdb_pg")
 #   BENCH_FANOUT_SUBSCRIBERS ("1000 10000"), BENCH_FANOUT_RATE (2 ops/s),
-#   BENCH_FANOUT_SECONDS (5), BENCH_FANOUT_SERVERS ("gw_on sdb_mem")
-#   BENCH_CMP_PROCS (4)                   generator processes
-#   GATEWAY_BIN (gateway/pg_ot_gateway)
-# Ports: the cluster 54730 (a Unix socket in its own directory), the servers
-# the first free port of 54731-54799 on 127.0.0.1.
+#   BENCH_FANOUT_SECONDS (5), BENCH_FANOUT_SERVERS ("gw_on sdb_mem sdb_pg")
+#   BENCH_VAL_EDITORS (20), BENCH_VAL_RATE (5), BENCH_VAL_SECONDS (5),
+#   BENCH_VAL_SERVERS ("gw_on sdb_mem")   the validation ("" skips it)
+#   BENCH_CMP_PROCS (4)                   loadgen.js's processes (validation)
+#   GATEWAY_BIN (gateway/pg_ot_gateway), LOADGEN_BIN (built from loadgen.c)
+# Ports: the cluster BENCH_CMP_PORT (54730; a Unix socket in its own
+# directory), the servers the first free port of BENCH_CMP_SERVER_PORTS
+# (54731-54799) on 127.0.0.1.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,9 +67,17 @@ hot_servers=${BENCH_HOT_SERVERS-gw_on sdb_mem sdb_pg}
 fan_subs=${BENCH_FANOUT_SUBSCRIBERS-1000 10000}
 fan_rate=${BENCH_FANOUT_RATE:-2}
 fan_seconds=${BENCH_FANOUT_SECONDS:-5}
-fan_servers=${BENCH_FANOUT_SERVERS-gw_on sdb_mem}
+fan_servers=${BENCH_FANOUT_SERVERS-gw_on sdb_mem sdb_pg}
+val_editors=${BENCH_VAL_EDITORS:-20}
+val_rate=${BENCH_VAL_RATE:-5}
+val_seconds=${BENCH_VAL_SECONDS:-5}
+val_servers=${BENCH_VAL_SERVERS-gw_on sdb_mem}
 procs=${BENCH_CMP_PROCS:-4}
-pgport=54730
+pgport=${BENCH_CMP_PORT:-54730}
+# The servers listen on the first free port of this range.
+srv_first=${BENCH_CMP_SERVER_PORTS:-54731-54799}
+srv_last=${srv_first#*-}
+srv_first=${srv_first%-*}
 gateway_bin=${GATEWAY_BIN:-$root/gateway/pg_ot_gateway}
 collection=bench
 
@@ -81,6 +103,14 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pg_ot_bench_compare.XXXXXX")
 chmod 755 "$tmp"
+loadgen=${LOADGEN_BIN:-}
+if [ -z "$loadgen" ]; then
+	echo "== compare: building loadgen.c (-O2)" >&2
+	loadgen=$tmp/loadgen
+	"${CC:-cc}" -O2 -std=gnu99 -Wall -Wextra -Werror -o "$loadgen" "$here/loadgen.c" \
+		-lwebsockets -ljansson -luv -lm ||
+		{ echo "compare.sh: loadgen.c failed to build (it needs libwebsockets-dev, libjansson-dev, libuv1-dev)" >&2; exit 1; }
+fi
 server_pid=
 cleanup() {
 	if [ -n "$server_pid" ]; then
@@ -111,7 +141,7 @@ fi
 me=compare.sh
 . "$here/server.sh"
 
-# start_server KIND NAME: on the first free port of 54731-54799; sets srv_url.
+# start_server KIND NAME: on the first free port of $srv_first-$srv_last; sets srv_url.
 start_server() {
 	local kind=$1 db="host=$PGHOST port=$PGPORT dbname=pgot user=postgres" batch=64
 	case $kind in
@@ -120,15 +150,15 @@ start_server() {
 		# Every generator connection comes from 127.0.0.1: no per-address cap;
 		# the fan-out's subscribers and its writer are more than the default
 		# --max-connections (10,000).
-		server_start "$2" 54731 54799 sh -c 'exec "$0" --db "$1" --listen 127.0.0.1 --port "$SERVER_PORT" \
+		server_start "$2" "$srv_first" "$srv_last" sh -c 'exec "$0" --db "$1" --listen 127.0.0.1 --port "$SERVER_PORT" \
 			--allow-anonymous --batch-max "$2" --max-connections-per-ip 0 --max-connections "$3"' \
 			"$gateway_bin" "$db" "$batch" $((max_subs + 100))
 		;;
 	sdb_mem)
-		server_start "$2" 54731 54799 sh -c 'exec node "$0" --port "$SERVER_PORT"' "$here/sharedb_server.js"
+		server_start "$2" "$srv_first" "$srv_last" sh -c 'exec node "$0" --port "$SERVER_PORT"' "$here/sharedb_server.js"
 		;;
 	sdb_pg)
-		PGDATABASE=sharedb server_start "$2" 54731 54799 \
+		PGDATABASE=sharedb server_start "$2" "$srv_first" "$srv_last" \
 			sh -c 'exec node "$0" --port "$SERVER_PORT" --db postgres' "$here/sharedb_server.js"
 		;;
 	esac
@@ -137,8 +167,16 @@ start_server() {
 
 stop_server() { server_stop; }
 
-# run_gen NAME ARGS...: loadgen.js against the running server.
+# run_gen NAME ARGS...: loadgen.c against the running server; run_gen_js
+# NAME ARGS...: loadgen.js (ARGS then end with its number of processes).
 run_gen() {
+	local name=$1
+	shift
+	SERVER_PID=$server_pid DB_PID=$(head -1 "$PGHOST/data/postmaster.pid") "$loadgen" "$@" >"$tmp/$name.out" ||
+		{ echo "compare.sh: the $name run failed; last lines of the server log:" >&2
+		  tail -n 20 "$tmp/$server_name.log" >&2; exit 1; }
+}
+run_gen_js() {
 	local name=$1
 	shift
 	SERVER_PID=$server_pid DB_PID=$(head -1 "$PGHOST/data/postmaster.pid") node "$here/loadgen.js" "$@" >"$tmp/$name.out" ||
@@ -155,6 +193,28 @@ available() {
 	fi
 }
 
+# 0. Validation: the C generator against the stock-client one, one low load.
+for kind in $val_servers; do
+	available "$kind" || continue
+	for gen in c js; do
+		name=val-$gen-$kind
+		start_server "$kind" "$name"
+		if [ "$gen" = c ]; then
+			run_gen "$name" hot "$srv_url" "$collection" "val-$gen-$kind" "$val_editors" "$val_rate" \
+				"$warmup" "$val_seconds"
+		else
+			run_gen_js "$name" hot "$srv_url" "$collection" "val-$gen-$kind" "$val_editors" "$val_rate" \
+				"$warmup" "$val_seconds" "$procs"
+		fi
+		stop_server
+		ops_s=$(awk -v o="$(f "$name" ops)" -v s="$val_seconds" 'BEGIN { printf "%.1f", o / s }')
+		echo "== validation $gen $kind: $ops_s ops/s, ack p50 $(f "$name" ack_p50_ms) p99 $(f "$name" ack_p99_ms) ms," \
+			"delivery p50 $(f "$name" del_p50_ms) p99 $(f "$name" del_p99_ms) ms, generator $(f "$name" gen_cpu) cores" >&2
+		echo "val $gen $kind $ops_s $(f "$name" ack_p50_ms) $(f "$name" ack_p99_ms)" \
+			"$(f "$name" del_p50_ms) $(f "$name" del_p99_ms) $(f "$name" gen_cpu) $(f "$name" server_cpu)"
+	done
+done
+
 # 1. Throughput: DOCS × EDITORS, closed loop.
 for kind in $tput_servers; do
 	available "$kind" || continue
@@ -162,7 +222,7 @@ for kind in $tput_servers; do
 	ops0=$(applied)
 	start_server "$kind" "$name"
 	run_gen "$name" throughput "$srv_url" "$collection" "t-$kind" "$docs" "$editors" \
-		"$warmup" "$seconds" "$procs"
+		"$warmup" "$seconds"
 	stop_server
 	if [ "${kind#gw_}" != "$kind" ]; then
 		# Every acknowledged op (and create) must be in the database, and nothing else.
@@ -176,7 +236,8 @@ for kind in $tput_servers; do
 	echo "== throughput $kind: $(f "$name" ops_per_s) ops/s, ack p50 $(f "$name" ack_p50_ms) ms," \
 		"server $(f "$name" server_cpu) cores, database $(f "$name" db_cpu), generator $(f "$name" gen_cpu)" >&2
 	echo "tput $kind $(f "$name" ops_per_s) $(f "$name" ack_p50_ms) $(f "$name" ack_p99_ms)" \
-		"$(f "$name" server_cpu) $(f "$name" db_cpu) $(f "$name" gen_cpu)"
+		"$(f "$name" server_cpu) $(f "$name" db_cpu) $(f "$name" gen_cpu)" \
+		"$(f "$name" server_us_per_op) $(f "$name" db_us_per_op) $(f "$name" gen_us_per_op)"
 done
 
 # 2. One hot document.
@@ -185,14 +246,15 @@ for kind in $hot_servers; do
 	name=hot-$kind
 	start_server "$kind" "$name"
 	run_gen "$name" hot "$srv_url" "$collection" "hot-$kind" "$hot_editors" "$hot_rate" \
-		"$warmup" "$hot_seconds" "$procs"
+		"$warmup" "$hot_seconds"
 	stop_server
 	echo "== hot document $kind: ack p50 $(f "$name" ack_p50_ms) p99 $(f "$name" ack_p99_ms) ms," \
 		"delivery p50 $(f "$name" del_p50_ms) p99 $(f "$name" del_p99_ms) ms," \
 		"server $(f "$name" server_cpu) cores, database $(f "$name" db_cpu), generator $(f "$name" gen_cpu)" >&2
 	echo "hot $kind $(f "$name" ops) $(f "$name" ack_p50_ms) $(f "$name" ack_p99_ms)" \
 		"$(f "$name" del_p50_ms) $(f "$name" del_p99_ms) $(f "$name" deliveries)" \
-		"$(f "$name" server_cpu) $(f "$name" db_cpu) $(f "$name" gen_cpu)"
+		"$(f "$name" server_cpu) $(f "$name" db_cpu) $(f "$name" gen_cpu)" \
+		"$(f "$name" server_us_per_op) $(f "$name" db_us_per_op) $(f "$name" gen_us_per_op) $(f "$name" ops_per_s)"
 done
 
 # 3. Fan-out, and the server's memory per idle connection.
@@ -202,7 +264,7 @@ for subs in $fan_subs; do
 		name=fan$subs-$kind
 		start_server "$kind" "$name"
 		run_gen "$name" fanout "$srv_url" "$collection" "fan$subs-$kind" "$subs" "$fan_rate" \
-			"$fan_seconds" "$procs"
+			"$fan_seconds"
 		stop_server
 		echo "== fan-out $subs $kind: p50 $(f "$name" p50_ms) p99 $(f "$name" p99_ms) ms," \
 			"RSS $(f "$name" rss_per_conn_kb) KB per connection," \
@@ -210,6 +272,7 @@ for subs in $fan_subs; do
 		echo "fan $kind $subs $(f "$name" p50_ms) $(f "$name" p99_ms) $(f "$name" max_ms)" \
 			"$(f "$name" ops) $(f "$name" deliveries) $(f "$name" rss_before_kb)" \
 			"$(f "$name" rss_after_kb) $(f "$name" rss_per_conn_kb)" \
-			"$(f "$name" server_cpu) $(f "$name" db_cpu) $(f "$name" gen_cpu)"
+			"$(f "$name" server_cpu) $(f "$name" db_cpu) $(f "$name" gen_cpu)" \
+			"$(f "$name" server_us_per_op) $(f "$name" db_us_per_op) $(f "$name" gen_us_per_op)"
 	done
 done

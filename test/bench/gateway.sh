@@ -17,8 +17,9 @@
 # BENCH_GATEWAY_CLIENTS (50), BENCH_GATEWAY_SUBSCRIBERS (100),
 # BENCH_GATEWAY_RATE (50 ops/s) and BENCH_GATEWAY_FANOUT_SECONDS (5).
 # GATEWAY_BIN (gateway/pg_ot_gateway) is the binary.
-# Ports: the cluster 54700 (a Unix socket in its own directory), the gateways
-# the first free port of 54701-54719 on 127.0.0.1.
+# Ports: the cluster BENCH_GATEWAY_PORT (54700; a Unix socket in its own
+# directory), the gateways the first free port of BENCH_GATEWAY_SERVER_PORTS
+# (54701-54719) on 127.0.0.1.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,7 +32,11 @@ subscribers=${BENCH_GATEWAY_SUBSCRIBERS:-100}
 rate=${BENCH_GATEWAY_RATE:-50}
 fan_seconds=${BENCH_GATEWAY_FANOUT_SECONDS:-5}
 warmup=1
-pgport=54700
+pgport=${BENCH_GATEWAY_PORT:-54700}
+# The gateways listen on the first free port of this range.
+gw_first=${BENCH_GATEWAY_SERVER_PORTS:-54701-54719}
+gw_last=${gw_first#*-}
+gw_first=${gw_first%-*}
 gateway_bin=${GATEWAY_BIN:-$root/gateway/pg_ot_gateway}
 collection=bench
 
@@ -74,11 +79,11 @@ sql "SELECT pg_reload_conf()" >/dev/null
 me=gateway.sh
 . "$here/server.sh"
 
-# start_gateway NAME [OPTIONS]: a gateway on a free port of 54701-54719; sets gw_url.
+# start_gateway NAME [OPTIONS]: a gateway on a free port of $gw_first-$gw_last; sets gw_url.
 start_gateway() {
 	local name=$1
 	shift
-	server_start "$name" 54701 54719 sh -c 'exec "$0" --listen 127.0.0.1 --port "$SERVER_PORT" "$@"' \
+	server_start "$name" "$gw_first" "$gw_last" sh -c 'exec "$0" --listen 127.0.0.1 --port "$SERVER_PORT" "$@"' \
 		"$gateway_bin" --db "host=$PGHOST port=$PGPORT dbname=postgres user=postgres" --allow-anonymous "$@"
 	gw_url="ws://127.0.0.1:$server_port"
 }

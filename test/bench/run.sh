@@ -11,10 +11,12 @@
 # - what a gateway spends on a signed op notification against parsing the
 #   whole payload as before (bench_notify.c; BENCH_NOTIFY=0 leaves it out);
 # - pg_ot (gateway + extension) against a stock ShareDB 7 server, in-memory
-#   and with sharedb-postgres, driven by the same load generator: throughput
-#   with 1,000 docs × 2 editors, one hot document, fan-out to 1,000 and
-#   10,000 subscribers, memory per idle connection (compare.sh;
-#   BENCH_COMPARE=0 leaves it out).
+#   and with sharedb-postgres, driven by the same wire-level load generator
+#   in C (loadgen.c, validated against the stock-client one, loadgen.js, at
+#   a low load): throughput with 1,000 docs × 2 editors, one hot document,
+#   fan-out to 1,000 and 10,000 subscribers, memory per idle connection, and
+#   each process's CPU in every one of them (compare.sh; BENCH_COMPARE=0
+#   leaves it out).
 #
 # The table is also written, with a description of the machine and the three
 # figures where pg_ot is weakest against its reference or limit, to
@@ -141,7 +143,7 @@ if [ "$with_db" != 0 ]; then
 	title="$title; database (fsync on, ${BENCH_CLIENTS:-4} connections)"
 fi
 if [ "$with_compare" != 0 ]; then
-	title="$title; pg_ot against ShareDB (fsync on, stock clients in ${BENCH_CMP_PROCS:-4} processes)"
+	title="$title; pg_ot against ShareDB (fsync on, the C generator loadgen.c in one process)"
 fi
 if [ "$with_gateway" != 0 ]; then
 	title="$title; gateway (fsync on, ${BENCH_GATEWAY_CLIENTS:-50} clients, ${BENCH_GATEWAY_SUBSCRIBERS:-100} subscribers)"
@@ -247,12 +249,32 @@ if [ "$with_compare" != 0 ]; then
 			crow "$key-$kind" "$dir" "$desc: pg_ot against $refname" "$a" "$b" "$d"
 		fi
 	}
+	# The generator's validation: loadgen.c (A) against loadgen.js (B), one low load.
+	val() { awk -v g="$1" -v s="$2" -v n="$3" '$1 == "val" && $2 == g && $3 == s { print $n }' "$tmp/compare.out"; }
+	for ref in ${BENCH_VAL_SERVERS-gw_on sdb_mem}; do
+		[ -n "$(val c "$ref" 4)" ] && [ -n "$(val js "$ref" 4)" ] || continue
+		[ "$ref" = sdb_mem ] && refname=$sdb_mem || refname="pg_ot_gateway"
+		v="generator validation, $refname, one doc, ${BENCH_VAL_EDITORS:-20} editors × ${BENCH_VAL_RATE:-5} ops/s: loadgen.c (C, 1 process) against loadgen.js (stock clients, ${BENCH_CMP_PROCS:-4} processes)"
+		row "$v, ops/s acked" "$(val c "$ref" 4)" "$(val js "$ref" 4)" 2
+		row "$v, ms submit → ack p50" "$(val c "$ref" 5)" "$(val js "$ref" 5)" 2
+		row "$v, ms submit → arrival at the other editors p50" "$(val c "$ref" 7)" "$(val js "$ref" 7)" 2
+	done
 	t="acked ops/s, $(fmt "$docs_n") docs × $ed_n editors (own connections, closed loop), fsync on"
-	ref_row tput hi "$t" sdb_mem "$sdb_mem (nothing durable)" "$(cmp tput gw_on 3)" "$(cmp tput sdb_mem 3)"
-	ref_row tput hi "$t" sdb_pg "$sdb_pg (durable)" "$(cmp tput gw_on 3)" "$(cmp tput sdb_pg 3)"
+	ref_row tput hi "$t" sdb_mem "$sdb_mem (nothing durable; issue 16's target ≥ 1.0×)" "$(cmp tput gw_on 3)" "$(cmp tput sdb_mem 3)"
+	ref_row tput hi "$t" sdb_pg "$sdb_pg (durable; issue 16's target ≥ 8×)" "$(cmp tput gw_on 3)" "$(cmp tput sdb_pg 3)"
 	[ -n "$(cmp tput gw_off 3)" ] &&
 		row "$t: pg_ot batching on (--batch-max 64) against off (--batch-max 1)" \
 			"$(cmp tput gw_on 3)" "$(cmp tput gw_off 3)" 2
+	if [ -n "$(cmp tput gw_on 10)" ]; then
+		crow db-us lo "database CPU µs per acked op (all the cluster's processes), $(fmt "$docs_n") × $ed_n through the gateway (lower is better): pg_ot against issue 16's target" \
+			"$(cmp tput gw_on 10)" 60 2
+		[ -n "$(cmp tput sdb_mem 9)" ] &&
+			crow gw-us lo "server CPU µs per acked op, $(fmt "$docs_n") × $ed_n: pg_ot_gateway against the $sdb_mem node process" \
+				"$(cmp tput gw_on 9)" "$(cmp tput sdb_mem 9)" 2
+		[ -n "$(cmp tput sdb_pg 10)" ] &&
+			crow db-us-sdb_pg lo "database CPU µs per acked op, $(fmt "$docs_n") × $ed_n: pg_ot against $sdb_pg" \
+				"$(cmp tput gw_on 10)" "$(cmp tput sdb_pg 10)" 2
+	fi
 	[ "$with_db" != 0 ] && [ -n "$(cmp tput gw_on 3)" ] &&
 		crow ceiling hi "the ceiling: pg_ot acked ops/s ($(fmt "$docs_n") × $ed_n through the gateway) against commits/s of a bare UPDATE + INSERT + NOTIFY (pgbench, 4 connections)" \
 			"$(cmp tput gw_on 3)" "$(ops bare)" 2
@@ -260,7 +282,8 @@ if [ "$with_compare" != 0 ]; then
 	for ref in sdb_mem sdb_pg; do
 		[ "$ref" = sdb_mem ] && refname=$sdb_mem || refname=$sdb_pg
 		ref_row hot-ack-p50 lo "$h, ms submit → ack p50 (lower is better)" "$ref" "$refname" "$(cmp hot gw_on 4)" "$(cmp hot "$ref" 4)"
-		ref_row hot-ack-p99 lo "$h, ms submit → ack p99" "$ref" "$refname" "$(cmp hot gw_on 5)" "$(cmp hot "$ref" 5)"
+		[ "$ref" = sdb_mem ] && tgt=" (issue 16's target ≤ 1.0×)" || tgt=
+		ref_row hot-ack-p99 lo "$h, ms submit → ack p99$tgt" "$ref" "$refname" "$(cmp hot gw_on 5)" "$(cmp hot "$ref" 5)"
 		ref_row hot-del-p50 lo "$h, ms submit → arrival at the other editors p50" "$ref" "$refname" "$(cmp hot gw_on 6)" "$(cmp hot "$ref" 6)"
 		ref_row hot-del-p99 lo "$h, ms submit → arrival p99" "$ref" "$refname" "$(cmp hot gw_on 7)" "$(cmp hot "$ref" 7)"
 	done
@@ -286,7 +309,53 @@ if [ "$with_compare" != 0 ]; then
 	fi
 fi
 } >"$tmp/table.md"
-cat "$tmp/table.md"
+# Each measurement of compare.sh with every process's CPU, and the
+# generator's validation in full.
+: >"$tmp/cpu.md"
+if [ "$with_compare" != 0 ] && [ -s "$tmp/compare.out" ]; then
+	name_of() {
+		case $1 in
+		gw_on) echo "pg_ot (gateway --batch-max 64)" ;;
+		gw_off) echo "pg_ot (gateway --batch-max 1)" ;;
+		sdb_mem) echo "$sdb_mem" ;;
+		sdb_pg) echo "$sdb_pg" ;;
+		*) echo "$1" ;;
+		esac
+	}
+	{
+		echo
+		echo "### CPU of every process in each comparison measurement"
+		echo
+		echo "Cores busy over the measured window (utime + stime from \`/proc/PID/stat\`): the generator (loadgen.c, one process), the server process (pg_ot_gateway or node), the database (the cluster's postmaster and all its children: every backend summed, WAL writer, checkpointer...; for ShareDB in-memory the idle cluster), and the same CPU in microseconds per acked op (in the fan-out rows per delivery: per op over the subscribers)."
+		echo
+		echo "| load | server | acked ops/s | ack p50 / p99 ms | generator cores | server cores | database cores | server µs/op | database µs/op | generator µs/op |"
+		echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+		awk '$1 == "tput"' "$tmp/compare.out" | while read -r _ k ops p50 p99 sc dc gc su du gu; do
+			echo "| throughput $(fmt "$docs_n") × $ed_n | $(name_of "$k") | $(fmt "$ops") | $p50 / $p99 | $gc | $sc | $dc | $su | $du | $gu |"
+		done
+		awk '$1 == "hot"' "$tmp/compare.out" | while read -r _ k ops p50 p99 _ _ _ sc dc gc su du gu ops_s; do
+			echo "| hot doc, ${BENCH_HOT_EDITORS:-100} editors | $(name_of "$k") | $ops_s | $p50 / $p99 | $gc | $sc | $dc | $su | $du | $gu |"
+		done
+		awk '$1 == "fan"' "$tmp/compare.out" | while read -r _ k subs p50 p99 _ ops _ _ _ _ sc dc gc su du gu; do
+			per() { awk -v x="$1" -v n="$subs" 'BEGIN { printf "%.2f", x / n }'; }
+			echo "| fan-out to $(fmt "$subs") (delivery p50 / p99; µs per delivery) | $(name_of "$k") | ${BENCH_FANOUT_RATE:-2} | $p50 / $p99 | $gc | $sc | $dc | $(per "$su") | $(per "$du") | $(per "$gu") |"
+		done
+		if awk '$1 == "val"' "$tmp/compare.out" | grep -q .; then
+			echo
+			echo "### Generator validation"
+			echo
+			echo "The same low load (one document, ${BENCH_VAL_EDITORS:-20} editors × ${BENCH_VAL_RATE:-5} ops/s, ${BENCH_VAL_SECONDS:-5} s) driven by loadgen.c and by loadgen.js (stock sharedb 7 clients over ws in ${BENCH_CMP_PROCS:-4} Node processes), each against a fresh server."
+			echo
+			echo "| server | generator | acked ops/s | ack p50 / p99 ms | arrival p50 / p99 ms | generator cores | server cores |"
+			echo "|---|---|---:|---:|---:|---:|---:|"
+			awk '$1 == "val"' "$tmp/compare.out" | while read -r _ gen k ops p50 p99 d50 d99 gc sc; do
+				[ "$gen" = c ] && gen="loadgen.c" || gen="loadgen.js"
+				echo "| $(name_of "$k") | $gen | $ops | $p50 / $p99 | $d50 / $d99 | $gc | $sc |"
+			done
+		fi
+	} >"$tmp/cpu.md"
+fi
+cat "$tmp/table.md" "$tmp/cpu.md"
 
 [ -n "$bench_out" ] || exit 0
 
@@ -304,6 +373,8 @@ note_group() {
 	single-bare | wal-bare) echo bare ;;
 	batch-bare | batch-bare-cpu) echo batch-bare ;;
 	core-*) echo core ;;
+	db-us | db-us-*) echo db-us ;;
+	gw-us) echo gw-us ;;
 	*) echo "$1" ;;
 	esac
 }
@@ -312,19 +383,23 @@ gw_off_note=
 limit_note() {
 	case $1 in
 	tput-sdb_mem | ceiling)
-		echo "Every acknowledged op is a PostgreSQL transaction whose commit waits for its WAL flush (fsync on), plus the op's row lock, the op row, the snapshot rule and a NOTIFY; PostgreSQL serializes the commits of transactions that NOTIFY. During the run the cluster's processes kept $(cpu tput gw_on 7) of the 2 cores busy and the gateway $(cpu tput gw_on 6): pg_ot is bound by the database's CPU and WAL flushes, not by the gateway. ShareDB in-memory writes nothing anywhere: its one Node thread ($(cpu tput sdb_mem 6) cores) is its limit, and it loses every op on a restart. Batching (one ot.submit_batch transaction for the ops waiting while the pool is busy) is what keeps pg_ot within this factor${gw_off_note}." ;;
+		echo "Every acknowledged op is a PostgreSQL transaction whose commit waits for its WAL flush (fsync on), plus the op's row lock, the op row, the snapshot rule and a NOTIFY; PostgreSQL serializes the commits of transactions that NOTIFY. During the run the cluster's processes kept $(cpu tput gw_on 7) cores busy ($(cpu tput gw_on 10) µs of database CPU per acked op), the gateway $(cpu tput gw_on 6) ($(cpu tput gw_on 9) µs/op) and the generator $(cpu tput gw_on 8): pg_ot is bound by the database's CPU, today spent in the PL/pgSQL write path (ot.submit_batch; issue 16 moves it to C), and by its WAL flushes, not by the gateway or the generator. ShareDB in-memory writes nothing anywhere: its one Node thread ($(cpu tput sdb_mem 6) cores, $(cpu tput sdb_mem 9) µs/op) is its limit, and it loses every op on a restart. Batching (one ot.submit_batch transaction for the ops waiting while the pool is busy) is what keeps pg_ot within this factor${gw_off_note}." ;;
 	tput-sdb_pg)
 		echo "Both commit durably into the same kind of cluster. The cluster kept $(cpu tput gw_on 7) cores busy for pg_ot and $(cpu tput sdb_pg 7) for sharedb-postgres; sharedb-postgres pays one transaction per op (no batching) while pg_ot shares a commit among the ops of a batch." ;;
 	hot-ack-p50-* | hot-ack-p99-* | hot-del-p50-* | hot-del-p99-*)
-		echo "One document serializes its ops: in pg_ot each op (or each batch of ops) on it waits for the document's row lock and a durable commit, and the clients compose what waits behind their op in flight. ShareDB in-memory applies an op in memory with no I/O; ShareDB + sharedb-postgres commits each op in a transaction of its own and, when another op took the version first, fetches the ops it missed and commits again. The generator is the other limit here: ${BENCH_HOT_EDITORS:-100} editors each receive every other editor's op (about $(fmt $(( ${BENCH_HOT_EDITORS:-100} * ${BENCH_HOT_RATE:-5} * (${BENCH_HOT_EDITORS:-100} - 1) ))) 'op' events/s at the offered rate), and the generator's processes kept $(cpu hot gw_on 11) cores busy for pg_ot and $(cpu hot sdb_mem 11) for ShareDB in-memory (of 2): latencies include the time the generator's processes take to get to their sockets. The gateway itself used $(cpu hot gw_on 9) cores, the cluster $(cpu hot gw_on 10)." ;;
+		echo "One document serializes its ops: in pg_ot each op (or each batch of ops) on it waits for the document's row lock and a durable commit, and the clients compose what waits behind their op in flight. ShareDB in-memory applies an op in memory with no I/O; ShareDB + sharedb-postgres commits each op in a transaction of its own and, when another op took the version first, fetches the ops it missed and commits again. ${BENCH_HOT_EDITORS:-100} editors each receive every other editor's op (about $(fmt $(( ${BENCH_HOT_EDITORS:-100} * ${BENCH_HOT_RATE:-5} * (${BENCH_HOT_EDITORS:-100} - 1) ))) messages/s at the offered rate); the generator (loadgen.c) kept $(cpu hot gw_on 11) cores busy for pg_ot and $(cpu hot sdb_mem 11) for ShareDB in-memory, the gateway $(cpu hot gw_on 9) and the cluster $(cpu hot gw_on 10) ($(cpu hot gw_on 13) µs of database CPU per op), the ShareDB process $(cpu hot sdb_mem 9). What is left is the durable commit on the document's row: each of its batches waits for the one before it." ;;
 	fan-p50-* | fan-p99-*)
-		echo "Each op reaches the gateway's subscribers after a durable commit and a NOTIFY that the gateway's listener connection receives; the gateway builds the frame once and writes it to every socket. ShareDB in-memory does no I/O before its broadcast. With $(fmt "${subs:-10000}") subscribers, the generator (the stock client parsing and applying every op in every connection) does most of the work: its processes kept $(fancpu gw_on 14) cores busy against $(fancpu gw_on 12) for the gateway and $(fancpu gw_on 13) for the cluster, so a delivery's latency includes its wait for a generator process to get to its socket." ;;
+		echo "Each op reaches the gateway's subscribers after a durable commit and a NOTIFY that the gateway's listener connection receives; the gateway builds the frame once and writes it to every socket. ShareDB in-memory does no I/O before its broadcast. With $(fmt "${subs:-10000}") subscribers the generator (loadgen.c, one process, every socket in one event loop) kept $(fancpu gw_on 14) cores busy against $(fancpu gw_on 12) for the gateway and $(fancpu gw_on 13) for the cluster: the spread between p50 and p99 is mostly the time to write (gateway) and read (generator) $(fmt "${subs:-10000}") sockets one after the other on a shared 2-core machine. The gateway spent $(fancpu gw_on 15 | awk -v n="${subs:-10000}" '{ printf "%.1f", $1 / n }') µs of CPU per delivery: a profile of it at 10,000 subscribers (perf, while this load ran) showed about 30% in poll() over every socket (gateway/main.c runs lws's default poll loop) and 20-45% in lws_dll2_add_sorted, lws re-inserting a per-connection timer into its sorted list of all of them (O(connections) each)." ;;
 	rss-conn-* | rss-total-*)
 		echo "The gateway's memory per idle connection is libwebsockets' per-connection state, the session and its subscription; ShareDB's is a Node agent, stream and socket objects on V8's heap." ;;
 	single-bare | wal-bare)
 		echo "ot.submit does more than the bare statement: it checks the principal's grant, reads and locks the document row, transforms a stale op against the ops since its base version, validates and applies the op, stores a snapshot when the snapshot rule says so, and builds the ShareDB message it NOTIFYs; the bare transaction only updates a version, inserts a row and notifies." ;;
 	batch-bare | batch-bare-cpu)
 		echo "Both do per op one row lock or update of the document, one op row with its indexes, foreign key check and NOTIFY trigger, in one transaction of 50 whose commit waits for its WAL flush; ot.submit_batch also checks each op and its grant, transforms and fits it, and builds its ack. Since 0.2.0 it is C (extension/submit.c, store.c, batch.c: statements prepared once per backend, no subtransaction per op). Before, in PL/pgSQL (0.1.0), measured on this machine interleaved on one cluster, it did 0.41-0.48× of the bare SQL (2,142 against 5,198 ops/s; 240-292 against 78-86 CPU µs per op)." ;;
+	db-us | db-us-*)
+		echo "What the database spends per acknowledged op with the write path in C (0.2.0): per op the document's row lock, the op row with its indexes and foreign key check (still a statement, the largest part left), the NOTIFY trigger, a snapshot row for small documents on nearly every op, and per batch the commit, its WAL flush and the NOTIFY queue (profile in test/bench/README.md). Issue 16's target (60 µs) is for the write path in C; sharedb-postgres spends $(cpu tput sdb_pg 10) µs per op (one transaction per op, no batching)." ;;
+	gw-us)
+		echo "The gateway's CPU per op: reading the client's frame, the batch's ot.submit_batch call and its result over libpq, the op's notification from the listener connection (signature, meta), the ack and the frame to the document's other subscriber; ShareDB in-memory does the same in one process without a database round trip." ;;
 	core-*)
 		echo "Both run the same algorithm on the same corpus; C avoids V8's allocation and string handling. No external limit: this is CPU and memory bandwidth." ;;
 	*) echo "(no note)" ;;
@@ -353,8 +428,8 @@ git_rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 	echo
 	echo "## Results"
 	echo
-	echo "pg_ot is the extension, and in the rows against ShareDB \`pg_ot_gateway\` on it (a cluster with fsync and \`synchronous_commit\` on); ShareDB is npm \`sharedb\` 7.0.0 with the same two types, over \`ws\` and \`@teamwork/websocket-json-stream\`. The clients are the stock \`sharedb\` client over \`ws\` in ${BENCH_CMP_PROCS:-4} Node processes, the same for every server. \"lower is better\" marks rows where a smaller A wins; the ratio is always A/B."
-	cat "$tmp/table.md"
+	echo "pg_ot is the extension, and in the rows against ShareDB \`pg_ot_gateway\` on it (a cluster with fsync and \`synchronous_commit\` on); ShareDB is npm \`sharedb\` 7.0.0 with the same two types, over \`ws\` and \`@teamwork/websocket-json-stream\`. The load generator of those rows, the same for every server, is \`test/bench/loadgen.c\`: the ShareDB protocol at the wire level in C (libwebsockets on libuv, jansson), every connection in one process, so that the rows measure the servers rather than the generator; the validation rows check it against the stock \`sharedb\` client (\`loadgen.js\`, ${BENCH_CMP_PROCS:-4} Node processes) at a low load. The gateway's own rows (batching, fan-out to 100) still use stock clients (\`bench_gateway.js\`). \"lower is better\" marks rows where a smaller A wins; the ratio is always A/B."
+	cat "$tmp/table.md" "$tmp/cpu.md"
 	echo
 	echo "## Where pg_ot is weakest"
 	echo

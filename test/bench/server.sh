@@ -3,7 +3,8 @@
 #
 #   server_start NAME FIRST LAST CMD...   starts CMD with "$port" free in
 #       FIRST-LAST exported as SERVER_PORT (CMD reads it), its output in
-#       $tmp/NAME.log; sets server_pid and server_port once the port listens
+#       $tmp/NAME.log; sets server_pid and server_port once the port listens;
+#       a CMD that cannot bind its port is tried again on the next one
 #   server_stop [STRICT]                   SIGTERM, then waits up to 15 s;
 #       with STRICT a non-zero exit fails the run
 #
@@ -24,17 +25,25 @@ server_start() {
 	shift 3
 	server_port=
 	for p in $(seq "$first" "$last"); do
-		if port_free "$p"; then server_port=$p; break; fi
+		port_free "$p" || continue
+		server_port=$p
+		SERVER_PORT=$server_port "$@" >"$tmp/$server_name.log" 2>&1 &
+		server_pid=$!
+		for _ in $(seq 300); do
+			if ! kill -0 "$server_pid" 2>/dev/null; then
+				# The port can be taken by a client socket's ephemeral port
+				# (net.ipv4.ip_local_port_range covers the bench ports): the next.
+				wait "$server_pid" 2>/dev/null || true
+				grep -Eqi 'EADDRINUSE|address already in use|binding' "$tmp/$server_name.log" && continue 2
+				server_fail "exited during startup"
+			fi
+			port_free "$server_port" || return 0
+			sleep 0.1
+		done
+		server_fail "did not listen on port $server_port within 30 s"
 	done
-	[ -n "$server_port" ] || { echo "$me: no free port in $first-$last" >&2; exit 1; }
-	SERVER_PORT=$server_port "$@" >"$tmp/$server_name.log" 2>&1 &
-	server_pid=$!
-	for _ in $(seq 300); do
-		kill -0 "$server_pid" 2>/dev/null || server_fail "exited during startup"
-		port_free "$server_port" || return 0
-		sleep 0.1
-	done
-	server_fail "did not listen on port $server_port within 30 s"
+	echo "$me: no free port in $first-$last" >&2
+	exit 1
 }
 
 server_stop() {
