@@ -83,6 +83,14 @@ const counters = {
 	reconnections: 0,	// handshakes after the first one
 	attempts: 0,		// sockets opened to reconnect
 };
+// How long each op waited for its ack (submitOp to its callback): the
+// longest, and every wait of 100 ms or more as [submitted at (ms), waited (ms)].
+let longestWait = 0;
+const longWaits = [];
+function noteWait(t, ms) {
+	if (ms > longestWait) longestWait = ms;
+	if (ms >= 100 && longWaits.length < 200000) longWaits.push([t, ms]);
+}
 const closeCodes = {};		// close codes of the sockets the client did not close, counted
 const count = (o, k) => { o[k] = (o[k] || 0) + 1; };
 const errorSamples = [];	// the first few client errors, as text
@@ -171,9 +179,11 @@ class Client {
 		if (!doc.type || doc.data === undefined) return;
 		const op = randomEdit(this.typeName, this.rand, doc.data, this.target);
 		counters.submitted++;
+		const t = Date.now();
 		try {
 			doc.submitOp(op, (err) => {
 				if (err) { counters.callbackErrors++; noteError('submit', err); } else counters.callbacksOk++;
+				noteWait(t, Date.now() - t);
 			});
 		} catch (e) {
 			noteError('submitOp threw', e);
@@ -279,6 +289,7 @@ const handlers = {
 			(acks[c.docName] = acks[c.docName] || []).push(...c.acks);
 		}
 		return { type: 'drained', reconnected, drained, stuck, acks, status: status(), errorSamples, errorCodes, closeCodes,
+			longestWait, longWaits,
 			warnings: warnings.slice(0, 20), warningCount: warnings.length };
 	},
 	async verify(m) {
