@@ -15,6 +15,8 @@
  * and reports, per failover, the client-visible stall: the longest time an
  * op waited for its ack among the ops answered after the primary was lost
  * (and submitted before the next failover), and when acks came again.
+ * At each failover one more document goes quiet (no more edits): its last
+ * ops reach the other gateway's clients only through the gap fill.
  *
  * FAILOVER_LOSS_OK=1 (asynchronous replication): lost acknowledged ops and
  * diverged clients are counted and reported, not failures.
@@ -194,6 +196,10 @@ async function failover(n) {
 		}
 		return { first503, back };
 	})();
+	// One document goes quiet as the primary is lost: its last ops (in flight,
+	// resent by their gateway) reach the other gateway's clients only if that
+	// gateway fills its gaps from the op log; no later op would bring them.
+	if (n <= DOCS - 1) await askAll(() => ({ cmd: 'quiet', docs: [docName(DOCS - n)] }));
 	const r = await ctlAsync('failover', DIR, String(n));
 	const ctlMs = Date.now() - t;
 	if (r.code !== 0) throw new Error(`failover ${n} failed: ${r.err || r.out}`);

@@ -9,6 +9,7 @@
  *        disconnectMean, target}
  *        opens the connections (a few at a time), subscribes; replies 'ready'
  *   {cmd: 'start'}    starts the edits and the random disconnects
+ *   {cmd: 'quiet', docs: [name]}   no more edits on those documents
  *   {cmd: 'stop'}     stops both; every client reconnects if it is not
  *                     connected, and waits (up to drainMs) for nothing pending;
  *                     replies 'drained' with the counters and every ack
@@ -102,6 +103,7 @@ function noteError(kind, err) {
 }
 
 let url = null;
+const quietDocs = new Set();	// documents no client edits any more ({cmd: 'quiet'})
 let running = false;		// edits and random drops on
 let closing = false;		// close: no more reconnects
 const clients = [];
@@ -176,7 +178,7 @@ class Client {
 
 	edit() {
 		const doc = this.doc;
-		if (!doc.type || doc.data === undefined) return;
+		if (!doc.type || doc.data === undefined || quietDocs.has(this.docName)) return;
 		const op = randomEdit(this.typeName, this.rand, doc.data, this.target);
 		counters.submitted++;
 		const t = Date.now();
@@ -270,6 +272,10 @@ const handlers = {
 		running = true;
 		for (const c of clients) { c.loopEdits(); c.loopDrops(); }
 		return { type: 'started' };
+	},
+	async quiet(m) {
+		for (const d of m.docs) quietDocs.add(d);
+		return { type: 'quiet' };
 	},
 	async stop(m) {
 		running = false;
