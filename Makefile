@@ -5,6 +5,7 @@
 #   make bench   benchmarks against the JavaScript references
 #   make fuzz    libFuzzer on the OT core and the gateway input (FUZZ_SECONDS=60)
 #   make soak    200 clients, restarts, 10 minutes; not in CI (SOAK_SECONDS=600)
+#   make failover  pg_auto_failover, 100 clients, two failovers, 5 minutes; not in CI (FAILOVER_SECONDS=300)
 
 # make run's DATA (its folder) from the environment, before PGXS's DATA below
 # takes the name.
@@ -47,7 +48,7 @@ PG_CONFIG ?= pg_config
 
 # check, run, bench, fuzz and soak first install what a fresh machine lacks, so
 # they must not need pg_config before they start.
-SELF_CONTAINED_GOALS = check run bench fuzz soak deps
+SELF_CONTAINED_GOALS = check run bench fuzz soak failover deps
 ifeq ($(filter $(SELF_CONTAINED_GOALS),$(MAKECMDGOALS)),)
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -78,4 +79,8 @@ bench: deps
 soak: deps
 	$(MAKE) all install
 	SOAK_SECONDS=$(or $(SOAK_SECONDS),600) test/soak/soak.sh
+
+failover: deps
+	$(MAKE) all install
+	FAILOVER_SECONDS=$(or $(FAILOVER_SECONDS),300) test/failover/failover_soak.sh
 endif
