@@ -1033,7 +1033,9 @@ BEGIN
 		EXCEPTION WHEN OTHERS THEN
 			GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
 			-- A failing system, not a rejected op: the whole batch fails.
-			IF left(state, 2) IN ('40', '53', '57', '58', 'XX') THEN
+			-- So does a read-only server (25006: a standby, or a primary being
+			-- demoted): the gateway sends the batch again to the primary.
+			IF left(state, 2) IN ('40', '53', '57', '58', 'XX') OR state = '25006' THEN
 				RAISE;
 			END IF;
 			results[item.i] := jsonb_build_object('error', jsonb_build_object(
