@@ -138,8 +138,9 @@ metrics_render(size_t *len)
 	counter(&t, "db_outages_total", "times the database (a primary) became unreachable", metrics.db_outages);
 	gauge(&t, "db_unreachable_seconds", "how long the database (a primary) has been unreachable, 0 while reachable",
 		  outage_seconds());
-	gauge(&t, "db_unreachable_seconds_total", "seconds without a reachable primary since the gateway started",
-		  outage_seconds_total());
+	put(&t, "# HELP pg_ot_gateway_db_unreachable_seconds_total seconds without a reachable primary since the gateway started\n"
+		"# TYPE pg_ot_gateway_db_unreachable_seconds_total counter\npg_ot_gateway_db_unreachable_seconds_total %g\n",
+		outage_seconds_total());
 	counter(&t, "batches_resent_total", "submit batches sent again after their connection broke or passed its deadline",
 			metrics.batches_resent);
 	counter(&t, "closed_db_unavailable_total", "clients closed with 1013 when the database stayed unreachable past the grace",
