@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 #   test/deps.sh        everything (make check, bench, fuzz)
 #   test/deps.sh run    what make run needs: no test tools, no browser
 packages=(make gcc postgresql-15 postgresql-server-dev-15 libpq-dev libjansson-dev libwebsockets-dev libjwt-dev)
-[ "${1:-}" = run ] || packages+=(clang libclang-rt-14-dev postgresql-15-pgtap pgtap chromium openssl)
+[ "${1:-}" = run ] || packages+=(clang libclang-rt-14-dev postgresql-15-pgtap pgtap chromium openssl postgresql-15-auto-failover)
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()

@@ -8,7 +8,9 @@
 #                                            through test/failover/delay_proxy.js on P3, which
 #                                            holds every byte FAILOVER_LAG_MS, 200 by default)
 #   streaming.sh failover DIR N              the primary stopped with pg_ctl -m immediate, the
-#                                            standby promoted (pg_ctl promote -w); prints JSON
+#                                            standby promoted (pg_ctl promote -w); prints JSON.
+#                                            In sync mode the primary is read-only for 1 s first
+#                                            and the standby's WAL receiver frozen for 1 s (below)
 #   streaming.sh primary DIR                 the port of the node that is primary now
 #   streaming.sh stop DIR                    stops both (and the proxy)
 #
@@ -90,6 +92,20 @@ failover)
 	if [ "$(cat "$dir/mode")" = sync ] && [ "${FAILOVER_FREEZE_MS:-1000}" != 0 ]; then
 		receiver=$(psql -X -At -h 127.0.0.1 -p "$newport" -U postgres -d postgres -c "SELECT pid FROM pg_stat_wal_receiver")
 	fi
+	# First the primary turns read-only for FAILOVER_READ_ONLY_MS (1000), as
+	# one being demoted does: writes fail with SQLSTATE 25006, which the
+	# gateways must take for "not the primary" (drop, reconnect, resend),
+	# never for a rejection.
+	ro=${FAILOVER_READ_ONLY_MS:-1000}
+	if [ "$(cat "$dir/mode")" = sync ] && [ "$ro" != 0 ]; then
+		psql -X -q -h 127.0.0.1 -p "$p" -U postgres -d postgres \
+			-c "ALTER SYSTEM SET default_transaction_read_only = on" -c "SELECT pg_reload_conf()" >/dev/null
+		sleep "$(awk -v ms="$ro" 'BEGIN { print ms / 1000 }')"
+		psql -X -q -h 127.0.0.1 -p "$p" -U postgres -d postgres \
+			-c "ALTER SYSTEM RESET default_transaction_read_only" -c "SELECT pg_reload_conf()" >/dev/null
+	else
+		ro=0
+	fi
 	t0=$(date +%s%N)
 	if [ -n "$receiver" ]; then
 		kill -STOP "$receiver"
@@ -102,7 +118,7 @@ failover)
 	ctl -D "$dir/$new" -w promote >/dev/null
 	t2=$(date +%s%N)
 	echo "$newport" >"$dir/primary"
-	printf '{"standby_frozen_ms": %d, "stopped_ms": %d, "promoted_ms": %d, "old": "%s", "new": "%s", "port": %d}\n' \
+	printf '{"read_only_ms": %d, "standby_frozen_ms": %d, "stopped_ms": %d, "promoted_ms": %d, "old": "%s", "new": "%s", "port": %d}\n' "$ro" \
 		"$([ -n "$receiver" ] && echo "${FAILOVER_FREEZE_MS:-1000}" || echo 0)" \
 		$(((t1 - t0) / 1000000)) $(((t2 - t1) / 1000000)) "$old" "$new" "$newport"
 	;;
