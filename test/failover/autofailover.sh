@@ -17,8 +17,8 @@
 #   autofailover.sh primary DIR         the port of the node that is primary now
 #   autofailover.sh stop DIR            stops the keepers, the nodes and the monitor
 #
-# pg_autoctl, like PostgreSQL, will not run as root: as root everything runs
-# as the "postgres" system user.  Its configuration and state go under
+# pg_autoctl create fails as root (the initdb it runs refuses root): as root
+# everything runs as the "postgres" system user.  Its configuration and state go under
 # DIR (XDG_CONFIG_HOME, XDG_DATA_HOME).  The monitor checks the nodes every
 # second and calls a node unhealthy after 3 s without news
 # (pgautofailover.health_check_period, node_considered_unhealthy_timeout;
