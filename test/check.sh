@@ -107,6 +107,8 @@ echo "# failover"
 # the primary stopped with -m immediate, the standby promoted (FAILOVER_PORTS moves the ports).
 FAILOVER_MODES=sync test/failover/run.sh
 record "failover: primary lost (immediate stop), synchronous standby promoted: every acknowledged op once in the op log, clients converge" $?
+FAILOVER_MODES=partition test/failover/run.sh
+record "failover: primary frozen (SIGSTOP, a partition), synchronous standby promoted: the gateways leave the silent host, nothing acknowledged lost" $?
 # The same with an asynchronous standby 200 ms behind: the acknowledged ops lost are counted, not judged.
 FAILOVER_MODES=async-lag FAILOVER_DRAIN=20 test/failover/run.sh
 record "failover: the same with an asynchronous standby 200 ms behind runs (acknowledged ops lost: counted above)" $?

@@ -14,7 +14,8 @@
  *
  * and reports, per failover, the client-visible stall: the longest time an
  * op waited for its ack among the ops answered after the primary was lost
- * (and submitted before the next failover), and when acks came again.
+ * (and submitted before the next failover), and when each gateway's /healthz
+ * went 503 and came back.
  * At each failover one more document goes quiet (no more edits): its last
  * ops reach the other gateway's clients only through the gap fill.
  *
@@ -184,7 +185,8 @@ async function failover(n) {
 		// When each gateway said 503, and when it said 200 again.
 		const first503 = [null, null];
 		const back = [null, null];
-		while (!done || back.some((b, i) => b === null && first503[i] !== null)) {
+		// At least 10 s: a gateway may notice a silent primary only after its deadlines.
+		while (!done || Date.now() - t < 10000 || back.some((b, i) => b === null && first503[i] !== null)) {
 			for (let i = 0; i < 2; i++) {
 				const r = await get(PORTS[i], 'healthz');
 				healthSeen[i] = r.status;
@@ -210,7 +212,7 @@ async function failover(n) {
 	const health = await healthLoop;
 	const acksBack = resumed === null ? null : (resumed - t) / 1000;
 	if (resumed === null) problems.push(`failover ${n}: no op was acknowledged within 90 s`);
-	log(`failover ${n}: done by the script in ${(ctlMs / 1000).toFixed(1)} s ${JSON.stringify(info)}; acks again after ${acksBack === null ? 'never' : `${acksBack.toFixed(1)} s`}`);
+	log(`failover ${n}: done by the script in ${(ctlMs / 1000).toFixed(1)} s ${JSON.stringify(info)}`);
 	return { n, t, at: since(t), ctlMs, info, acksBack, health };
 }
 
@@ -370,7 +372,7 @@ async function main() {
 	for (const e of events) {
 		const h = e.health;
 		const h503 = h.first503.map((x, i) => (x === null ? `gw${i + 1} never 503` : `gw${i + 1} 503→200 ${h.back[i] === null ? 'never' : `${((h.back[i] - e.t) / 1000).toFixed(1)} s`}`)).join(', ');
-		row(`failover ${e.n} at ${e.at.toFixed(0)} s`, `script ${(e.ctlMs / 1000).toFixed(1)} s ${JSON.stringify(e.info)}; acks again after ${e.acksBack === null ? 'never' : `${e.acksBack.toFixed(1)} s`}; ` +
+		row(`failover ${e.n} at ${e.at.toFixed(0)} s`, `script ${(e.ctlMs / 1000).toFixed(1)} s ${JSON.stringify(e.info)}; ` +
 			`stall (longest wait for an ack) ${e.stall.toFixed(1)} s, ops that waited 1 s or more ${e.over1s}; /healthz ${h503}`);
 	}
 	row('longest wait for an ack in the whole run', `${(longest / 1000).toFixed(1)} s`);
@@ -395,7 +397,7 @@ async function main() {
 	console.log(lines.join('\n'));
 	fs.writeFileSync(path.join(WORK, 'figures.txt'), `${lines.join('\n')}\n`);
 	fs.writeFileSync(path.join(WORK, 'result.json'), JSON.stringify({ acked, lost: missing + wrongVersion, mismatches: mismatches.length,
-		stalls: events.map((e) => e.stall), acksBack: events.map((e) => e.acksBack), pass: !problems.length }));
+		stalls: events.map((e) => e.stall), pass: !problems.length }));
 	return problems.length ? 1 : 0;
 }
 

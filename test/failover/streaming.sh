@@ -6,7 +6,9 @@
 #                                            a standby on P2 (MODE sync: synchronous_standby_names
 #                                            names it; async: not; async-lag: not, and it streams
 #                                            through test/failover/delay_proxy.js on P3, which
-#                                            holds every byte FAILOVER_LAG_MS, 200 by default)
+#                                            holds every byte FAILOVER_LAG_MS, 200 by default;
+#                                            partition: sync, and the failover freezes the
+#                                            primary instead of stopping it)
 #   streaming.sh failover DIR N              the primary stopped with pg_ctl -m immediate, the
 #                                            standby promoted (pg_ctl promote -w); prints JSON.
 #                                            In sync mode the primary is read-only for 1 s first
@@ -59,7 +61,7 @@ setup)
 		as_owner tee -a "$dir/n2/postgresql.auto.conf" >/dev/null
 	ctl -D "$dir/n2" -l "$dir/n2.log" -w -o "-p $p2" start >/dev/null || { cat "$dir/n2.log" >&2; exit 1; }
 	# Only the primary waits for its standby: the copy, once promoted, has none to wait for.
-	if [ "$mode" = sync ]; then
+	if [ "$mode" = sync ] || [ "$mode" = partition ]; then
 		echo "synchronous_standby_names = 'standby'" >>"$dir/n1/postgresql.conf"
 		ctl -D "$dir/n1" reload >/dev/null
 	fi
@@ -68,7 +70,7 @@ setup)
 	echo "$p1" >"$dir/primary"
 	echo "$mode" >"$dir/mode"
 	# Streaming (and, for sync, synchronous) before the load starts.
-	want=$([ "$mode" = sync ] && echo sync || echo async)
+	want=$([ "$mode" = sync ] || [ "$mode" = partition ] && echo sync || echo async)
 	for _ in $(seq 100); do
 		state=$(psql -X -At -h 127.0.0.1 -p "$p1" -U postgres -d postgres \
 			-c "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby'" 2>/dev/null || true)
@@ -106,6 +108,23 @@ failover)
 	else
 		ro=0
 	fi
+	if [ "$(cat "$dir/mode")" = partition ]; then
+		# The primary's host stops answering (SIGSTOP to the postmaster and
+		# every child: its sockets stay open, nothing comes back), as a
+		# frozen machine or a partition would; the standby is promoted.  The
+		# gateways must notice the silence, and not keep trying the silent
+		# host first.  It stays frozen until stop, which kills it.
+		t0=$(date +%s%N)
+		pm=$(head -1 "$dir/$old/postmaster.pid")
+		{ echo "$pm"; ps -o pid= --ppid "$pm"; } | tr -d ' ' >"$dir/frozen.pids"
+		while read -r pid; do kill -STOP "$pid" 2>/dev/null || true; done <"$dir/frozen.pids"
+		t1=$(date +%s%N)
+		ctl -D "$dir/$new" -w promote >/dev/null
+		t2=$(date +%s%N)
+		echo "$newport" >"$dir/primary"
+		printf '{"frozen": "%s", "promoted_ms": %d, "new": "%s", "port": %d}\n' "$old" $(((t2 - t1) / 1000000)) "$new" "$newport"
+		exit 0
+	fi
 	t0=$(date +%s%N)
 	if [ -n "$receiver" ]; then
 		kill -STOP "$receiver"
@@ -127,6 +146,12 @@ primary)
 	;;
 stop)
 	[ -f "$dir/proxy.pid" ] && { kill "$(cat "$dir/proxy.pid")" 2>/dev/null || true; }
+	if [ -f "$dir/frozen.pids" ]; then
+		# The frozen primary never comes back.
+		while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done <"$dir/frozen.pids"
+		sleep 0.5
+		rm -f "$dir/frozen.pids"
+	fi
 	for n in n1 n2; do
 		[ -f "$dir/$n/postmaster.pid" ] && { ctl -D "$dir/$n" -m immediate -w stop >/dev/null 2>&1 || true; }
 	done
