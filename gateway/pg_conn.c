@@ -270,12 +270,14 @@ pg_conn_init(PgConn *conn, struct lws_context *context, struct lws_vhost *vhost,
 void
 pg_conn_start(PgConn *conn)
 {
-	/* Defaults first: the conninfo in dbname overrides them; options includes its own. */
-	/* A multi-host conninfo looks for the primary unless it says otherwise. */
-	const char *keys[11] = {"keepalives_idle", "keepalives_interval", "keepalives_count",
-	"target_session_attrs", "dbname", "options", "fallback_application_name"};
-	const char *values[11] = {"30", "10", "3", conn->hosts > 1 ? "read-write" : "any",
-	conn->conninfo, conn->options, conn->name};
+	/*
+	 * Defaults first: the conninfo in dbname overrides them; options
+	 * includes its own.  A multi-host conninfo looks for the primary unless
+	 * it says otherwise (target_session_attrs, passed only then).
+	 */
+	const char *keys[11] = {"target_session_attrs", "keepalives_idle", "keepalives_interval",
+	"keepalives_count", "dbname", "options", "fallback_application_name"};
+	const char *values[11] = {"read-write", "30", "10", "3", conn->conninfo, conn->options, conn->name};
 	int			n = 7;
 
 	if (conn->stopped || conn->state != PG_CONN_DOWN)
@@ -293,7 +295,8 @@ pg_conn_start(PgConn *conn)
 	}
 	keys[n] = values[n] = NULL;
 	conn->host_tried = 0;
-	conn->pg = PQconnectStartParams(keys, values, 1);
+	/* One host: no default, so PGTARGETSESSIONATTRS still applies. */
+	conn->pg = PQconnectStartParams(conn->hosts > 1 ? keys : keys + 1, conn->hosts > 1 ? values : values + 1, 1);
 	if (conn->pg == NULL || PQstatus(conn->pg) == CONNECTION_BAD)
 	{
 		lost(conn, conn->pg ? PQerrorMessage(conn->pg) : "out of memory");
