@@ -8,6 +8,8 @@
 #   make deb     the Debian packages postgresql-15-pg-ot and pg-ot-gateway, into deb/
 #   make dist    the PGXN archive dist/pg_ot-VERSION.zip of HEAD, META.json validated
 
+#   make failover  pg_auto_failover, 100 clients, two failovers, 5 minutes; not in CI (FAILOVER_SECONDS=300)
+
 # make run's DATA (its folder) from the environment, before PGXS's DATA below
 # takes the name.
 RUN_DATA := $(DATA)
@@ -53,7 +55,7 @@ PG_CONFIG ?= pg_config
 
 # check, run, bench, fuzz and soak first install what a fresh machine lacks, so
 # they must not need pg_config before they start.
-SELF_CONTAINED_GOALS = check run bench fuzz soak deps deb dist
+SELF_CONTAINED_GOALS = check run bench fuzz soak failover deps deb dist
 ifeq ($(filter $(SELF_CONTAINED_GOALS),$(MAKECMDGOALS)),)
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -91,4 +93,8 @@ deb: deps
 dist:
 	test/deps.sh run
 	scripts/dist.sh dist
+
+failover: deps
+	$(MAKE) all install
+	FAILOVER_SECONDS=$(or $(FAILOVER_SECONDS),300) test/failover/failover_soak.sh
 endif

@@ -239,9 +239,12 @@ respond(struct lws *wsi, HttpResponse *r)
 	else
 	{
 		/* A load balancer stops sending clients to a gateway that is going. */
+		char		down[96];
 		const char *problem = sessions_draining() ? "unavailable: shutting down\n" :
-			!database_reachable() ? "unavailable: PostgreSQL does not answer\n" : NULL;
+			!database_reachable() ? down : NULL;
 
+		snprintf(down, sizeof(down), "unavailable: PostgreSQL (a primary) does not answer, for %.1f s\n",
+				 outage_seconds());
 		status = problem ? HTTP_STATUS_SERVICE_UNAVAILABLE : HTTP_STATUS_OK;
 		r->body = text_body(problem ? problem : "ok\n", &r->len);
 	}

@@ -72,6 +72,7 @@ static struct
 	lws_sorted_usec_list_t resume;
 	struct lws_context *context;
 	void		(*on_silence) (void);
+	char		server[256];	/* host and port the LISTEN connection last reached */
 } listener;
 
 static void sync_channels(void);
@@ -266,9 +267,26 @@ heartbeat(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(listener.context, 0, &listener.heartbeat, heartbeat, HEARTBEAT_US);
 }
 
+/* Counts (and logs) a LISTEN connection that came back on another server: a failover. */
+static void
+note_server(PgConn *conn)
+{
+	char		server[256];
+
+	snprintf(server, sizeof(server), "%s port %s", PQhost(conn->pg), PQport(conn->pg));
+	if (listener.server[0] && strcmp(server, listener.server) != 0)
+	{
+		metrics.db_server_changes++;
+		lwsl_user("listener: the primary is now %s (was %s)\n", server, listener.server);
+	}
+	memcpy(listener.server, server, sizeof(server));
+}
+
 static void
 listener_ready(PgConn *conn)
 {
+	if (conn->pg && (!listener.ever_connected || listener.restored_pending))
+		note_server(conn);
 	if (!listener.ever_connected)
 		lwsl_user("listener: connected\n");
 	else if (listener.channels.count == 0)

@@ -13,6 +13,7 @@
 #include "alloc.h"
 #include "document.h"
 #include "listener.h"
+#include "outage.h"
 #include "pool.h"
 #include "session.h"
 #include "submit.h"
@@ -127,6 +128,19 @@ metrics_render(size_t *len)
 			metrics.db_timeouts);
 	counter(&t, "db_silent_total", "times the listener's heartbeat found the database silent (every connection dropped)",
 			metrics.db_silent);
+	counter(&t, "pool_reconnects_total", "times a query connection broke or failed to connect",
+			metrics.pool_reconnects);
+	counter(&t, "db_read_only_total",
+			"connections dropped because the server was read-only (SQLSTATE 25006: a standby); their work ran again",
+			metrics.db_read_only);
+	counter(&t, "db_server_changes_total", "times the LISTEN connection came back on another host or port (a failover)",
+			metrics.db_server_changes);
+	counter(&t, "db_outages_total", "times the database (a primary) became unreachable", metrics.db_outages);
+	gauge(&t, "db_unreachable_seconds", "how long the database (a primary) has been unreachable, 0 while reachable",
+		  outage_seconds());
+	put(&t, "# HELP pg_ot_gateway_db_unreachable_seconds_total seconds without a reachable primary since the gateway started\n"
+		"# TYPE pg_ot_gateway_db_unreachable_seconds_total counter\npg_ot_gateway_db_unreachable_seconds_total %g\n",
+		outage_seconds_total());
 	counter(&t, "batches_resent_total", "submit batches sent again after their connection broke or passed its deadline",
 			metrics.batches_resent);
 	counter(&t, "closed_db_unavailable_total", "clients closed with 1013 when the database stayed unreachable past the grace",

@@ -6,6 +6,7 @@
 #include <libwebsockets.h>
 
 #include "listener.h"
+#include "metrics.h"
 #include "pool.h"
 #include "session.h"
 
@@ -16,6 +17,7 @@ static struct
 	struct lws_context *context;
 	lws_usec_t	grace;
 	lws_usec_t	down_since;		/* 0 while reachable */
+	lws_usec_t	down_total;		/* the outages that ended */
 	bool		sent_away;		/* sessions closed, handshakes refused */
 	lws_sorted_usec_list_t tick;
 } outage;
@@ -43,11 +45,19 @@ tick(lws_sorted_usec_list_t *sul)
 		if (outage.sent_away)
 			lwsl_user("PostgreSQL answers again after %.1f s: accepting sessions\n",
 					  (double) (now - outage.down_since) / LWS_US_PER_SEC);
+		else if (outage.down_since)
+			lwsl_user("PostgreSQL answers again after %.1f s\n",
+					  (double) (now - outage.down_since) / LWS_US_PER_SEC);
+		if (outage.down_since)
+			outage.down_total += now - outage.down_since;
 		outage.down_since = 0;
 		outage.sent_away = false;
 	}
 	else if (outage.down_since == 0)
+	{
 		outage.down_since = now;
+		metrics.db_outages++;
+	}
 	else if (!outage.sent_away && now - outage.down_since >= outage.grace)
 	{
 		lwsl_warn("PostgreSQL unreachable for %.0f s: closing %d sessions (%d), refusing handshakes (503) until it is back\n",
@@ -56,6 +66,18 @@ tick(lws_sorted_usec_list_t *sul)
 		sessions_close_all(CLOSE_TRY_AGAIN_LATER);
 	}
 	lws_sul_schedule(outage.context, 0, &outage.tick, tick, TICK_US);
+}
+
+double
+outage_seconds(void)
+{
+	return outage.down_since ? (double) (lws_now_usecs() - outage.down_since) / LWS_US_PER_SEC : 0;
+}
+
+double
+outage_seconds_total(void)
+{
+	return (double) outage.down_total / LWS_US_PER_SEC + outage_seconds();
 }
 
 void

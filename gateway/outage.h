@@ -8,7 +8,8 @@
  * (--db-grace), every session is closed with 1013 (try again later) and new
  * WebSocket handshakes are answered HTTP 503 until it is back, so clients
  * reconnect, perhaps to another gateway, and resend what is pending (the
- * database recognises a resend by (src, seq)).
+ * database recognises a resend by (src, seq)).  A failover is such an outage:
+ * it lasts until the connections find the new primary.
  */
 #ifndef PG_OT_GATEWAY_OUTAGE_H
 #define PG_OT_GATEWAY_OUTAGE_H
@@ -20,5 +21,9 @@ struct lws_context;
 void		outage_init(struct lws_context *context, int grace_seconds);
 void		outage_stop(void);
 bool		database_reachable(void);
+
+/* Seconds unreachable now (0 while reachable), and in all; in steps of 0.25 s. */
+double		outage_seconds(void);
+double		outage_seconds_total(void);
 
 #endif

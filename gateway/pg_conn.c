@@ -150,6 +150,104 @@ options_value(const char *conninfo)
 	return value;
 }
 
+/* The conninfo keywords of a multi-host list, in PgConn.host_lists' order. */
+static const char *const host_keys[3] = {"host", "hostaddr", "port"};
+
+static int
+list_length(const char *list)
+{
+	int			n = 1;
+
+	for (const char *c = list; *c; c++)
+		n += *c == ',';
+	return n;
+}
+
+/* Entry i of a comma-separated list, copied (lists are short: a conninfo). */
+static char *
+list_entry(const char *list, int i)
+{
+	const char *start = list;
+	size_t		len;
+	char	   *out;
+
+	while (i-- > 0)
+		start = strchr(start, ',') + 1;
+	len = strcspn(start, ",");
+	out = xmalloc(len + 1);
+	memcpy(out, start, len);
+	out[len] = '\0';
+	return out;
+}
+
+/* The list begun at entry first; one of another length (one port for all) as it is. */
+static char *
+list_turned(const char *list, int n, int first)
+{
+	char	   *out;
+	size_t		len = 0;
+
+	if (list == NULL || list_length(list) != n)
+		return list ? xstrdup(list) : NULL;
+	out = xmalloc(strlen(list) + 2);
+	for (int k = 0; k < n; k++)
+	{
+		char	   *e = list_entry(list, (first + k) % n);
+
+		len += (size_t) sprintf(out + len, "%s%s", k ? "," : "", e);
+		free(e);
+	}
+	return out;
+}
+
+static void
+hosts_parse(PgConn *conn)
+{
+	PQconninfoOption *parsed = PQconninfoParse(conn->conninfo, NULL);
+
+	for (PQconninfoOption *o = parsed; o && o->keyword; o++)
+		for (int k = 0; k < 3; k++)
+			if (strcmp(o->keyword, host_keys[k]) == 0 && o->val && o->val[0])
+				conn->host_lists[k] = xstrdup(o->val);
+	PQconninfoFree(parsed);
+	conn->hosts = conn->host_lists[0] ? list_length(conn->host_lists[0]) :
+		conn->host_lists[1] ? list_length(conn->host_lists[1]) : 0;
+}
+
+/* Which entry of the lists a connection that is up reached (-1: not found). */
+static int
+host_reached(const PgConn *conn)
+{
+	const char *host = PQhost(conn->pg);
+	const char *port = PQport(conn->pg);
+	const char *names = conn->host_lists[0] ? conn->host_lists[0] : conn->host_lists[1];
+	bool		ports = conn->host_lists[2] && list_length(conn->host_lists[2]) == conn->hosts;
+
+	for (int i = 0; i < conn->hosts && host; i++)
+	{
+		char	   *h = list_entry(names, i);
+		char	   *p = ports ? list_entry(conn->host_lists[2], i) : NULL;
+		bool		same = strcmp(h, host) == 0 && (p == NULL || (port && strcmp(p, port) == 0));
+
+		free(h);
+		free(p);
+		if (same)
+			return i;
+	}
+	return -1;
+}
+
+static void
+hosts_free(PgConn *conn)
+{
+	for (int k = 0; k < 3; k++)
+	{
+		free(conn->host_lists[k]);
+		free(conn->host_values[k]);
+		conn->host_lists[k] = conn->host_values[k] = NULL;
+	}
+}
+
 void
 pg_conn_init(PgConn *conn, struct lws_context *context, struct lws_vhost *vhost,
 			 const char *conninfo, const PgConnDeadlines *deadlines,
@@ -166,19 +264,39 @@ pg_conn_init(PgConn *conn, struct lws_context *context, struct lws_vhost *vhost,
 	conn->owner = owner;
 	conn->adopted_socket = -1;
 	conn->state = PG_CONN_DOWN;
+	hosts_parse(conn);
 }
 
 void
 pg_conn_start(PgConn *conn)
 {
-	/* Defaults first: the conninfo in dbname overrides them; options includes its own. */
-	const char *keys[] = {"keepalives_idle", "keepalives_interval", "keepalives_count",
-	"dbname", "options", "fallback_application_name", NULL};
-	const char *values[] = {"30", "10", "3", conn->conninfo, conn->options, conn->name, NULL};
+	/*
+	 * Defaults first: the conninfo in dbname overrides them; options
+	 * includes its own.  A multi-host conninfo looks for the primary unless
+	 * it says otherwise (target_session_attrs, passed only then).
+	 */
+	const char *keys[11] = {"target_session_attrs", "keepalives_idle", "keepalives_interval",
+	"keepalives_count", "dbname", "options", "fallback_application_name"};
+	const char *values[11] = {"read-write", "30", "10", "3", conn->conninfo, conn->options, conn->name};
+	int			n = 7;
 
 	if (conn->stopped || conn->state != PG_CONN_DOWN)
 		return;
-	conn->pg = PQconnectStartParams(keys, values, 1);
+	/* Several hosts: the lists begin at host_first (later keywords override the conninfo's). */
+	for (int k = 0; k < 3 && conn->hosts > 1; k++)
+	{
+		free(conn->host_values[k]);
+		conn->host_values[k] = list_turned(conn->host_lists[k], conn->hosts, conn->host_first);
+		if (conn->host_values[k])
+		{
+			keys[n] = host_keys[k];
+			values[n++] = conn->host_values[k];
+		}
+	}
+	keys[n] = values[n] = NULL;
+	conn->host_tried = 0;
+	/* One host: no default, so PGTARGETSESSIONATTRS still applies. */
+	conn->pg = PQconnectStartParams(conn->hosts > 1 ? keys : keys + 1, conn->hosts > 1 ? values : values + 1, 1);
 	if (conn->pg == NULL || PQstatus(conn->pg) == CONNECTION_BAD)
 	{
 		lost(conn, conn->pg ? PQerrorMessage(conn->pg) : "out of memory");
@@ -209,6 +327,7 @@ connect_step(PgConn *conn)
 			return;
 		}
 		deadline_arm(conn, conn->deadlines.connect);
+		conn->host_tried++;
 	}
 	switch (conn->polling)
 	{
@@ -223,8 +342,15 @@ connect_step(PgConn *conn)
 			}
 			lws_sul_cancel(&conn->deadline);
 			conn->state = PG_CONN_IDLE;
+			if (conn->hosts > 1)
+			{
+				int			reached = host_reached(conn);
+
+				if (reached >= 0)
+					conn->host_first = reached; /* the next attempt begins there */
+			}
 			if (conn->retries)
-				lwsl_user("%s: connected again\n", conn->name);
+				lwsl_user("%s: connected again (%s port %s)\n", conn->name, PQhost(conn->pg), PQport(conn->pg));
 			conn->retries = 0;
 			conn->hooks->ready(conn);
 			break;
@@ -289,6 +415,9 @@ deadline_due(lws_sorted_usec_list_t *sul)
 	char		why[128];
 
 	metrics.db_timeouts++;
+	/* The host that did not answer: the next attempt begins at the one after it. */
+	if (!querying && conn->hosts > 1)
+		conn->host_first = (conn->host_first + conn->host_tried + 1) % conn->hosts;
 	snprintf(why, sizeof(why), "the server did not answer within %g s (%s): dropping the connection",
 			 (double) us / LWS_US_PER_SEC, querying ? "a query" : "connecting");
 	lost(conn, why);
@@ -358,6 +487,14 @@ flush(PgConn *conn)
 	return true;
 }
 
+static bool
+read_only(const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return state && strcmp(state, "25006") == 0;
+}
+
 /* Hands over what libpq has parsed: results, then notifications. */
 static void
 deliver(PgConn *conn)
@@ -370,6 +507,15 @@ deliver(PgConn *conn)
 
 		if (res == NULL)
 		{
+			if (read_only(conn->result))
+			{
+				/* A standby (or a primary demoted under us): find the primary, run it there. */
+				metrics.db_read_only++;
+				if (conn->hosts > 1)
+					conn->host_first = (conn->host_first + 1) % conn->hosts;
+				lost(conn, "the server is read-only (SQLSTATE 25006: a standby): dropping the connection");
+				return;
+			}
 			finish_query(conn, conn->result);
 			break;				/* the callback may have sent the next query */
 		}
@@ -495,6 +641,7 @@ pg_conn_stop(PgConn *conn)
 	conn->result = NULL;
 	free(conn->options);
 	conn->options = NULL;
+	hosts_free(conn);
 }
 
 const char *

@@ -12,6 +12,15 @@
  * that passes one is dropped (PQfinish) as if it broke: its query's callback
  * gets NULL and the reconnect follows, so a silent server is never waited on
  * for ever.
+ *
+ * Failover: a conninfo may name several hosts (host=a,b port=p,q
+ * target_session_attrs=read-write), which libpq tries in turn.  Each new
+ * attempt begins at the host that answered last, and one whose connecting
+ * passed its deadline moves on to the next, so a host that swallows packets
+ * does not hide the others.  A query that fails with SQLSTATE 25006
+ * (read_only_sql_transaction: the node is, or has become, a standby) drops
+ * the connection as if it broke: its callback gets NULL, and what it carried
+ * is run again on the primary the reconnect finds.
  */
 #ifndef PG_OT_GATEWAY_PG_CONN_H
 #define PG_OT_GATEWAY_PG_CONN_H
@@ -79,6 +88,12 @@ struct PgConn
 	struct lws *in_writable;	/* the wsi whose WRITEABLE callback runs */
 	uint16_t	retries;
 	bool		stopped;
+	/* A multi-host conninfo: its host, hostaddr and port lists, from the first to try. */
+	char	   *host_lists[3];	/* as in the conninfo (NULL: not given) */
+	int			hosts;			/* entries in the host list (0 or 1: nothing to turn) */
+	int			host_first;		/* the entry each attempt starts at */
+	int			host_tried;		/* addresses this attempt moved past */
+	char	   *host_values[3]; /* the lists turned to begin at host_first */
 };
 
 /* The lws protocol the adopted sockets use; put it in the vhost's list. */

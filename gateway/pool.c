@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "metrics.h"
 
 typedef struct PoolSlot
 {
@@ -162,6 +163,7 @@ slot_lost(PgConn *conn)
 {
 	PoolSlot   *slot = conn->owner;
 
+	metrics.pool_reconnects++;
 	free(slot->user);			/* a new session has no settings */
 	slot->user = NULL;
 	pool_kick();				/* its read, if any, went back to the queue */

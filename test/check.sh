@@ -109,6 +109,16 @@ fi
 GATEWAY_DB_VIA=tls TARGET=pg_ot test/gateway/run.sh tests/basic.test.js tests/network.test.js \
 	tests/reconnect.test.js tests/operations.test.js tests/pg_ot.test.js
 record "gateway e2e: basic, network, reconnect, operations and pg_ot tests, PostgreSQL over TLS (verify-full)" $?
+echo "# failover"
+# Two clusters, a synchronous standby, two gateways on one multi-host conninfo;
+# the primary stopped with -m immediate, the standby promoted (FAILOVER_PORTS moves the ports).
+FAILOVER_MODES=sync test/failover/run.sh
+record "failover: primary lost (immediate stop), synchronous standby promoted: every acknowledged op once in the op log, clients converge" $?
+FAILOVER_MODES=partition test/failover/run.sh
+record "failover: primary frozen (SIGSTOP, a partition), synchronous standby promoted: the gateways leave the silent host, nothing acknowledged lost" $?
+# The same with an asynchronous standby 200 ms behind: the acknowledged ops lost are counted, not judged.
+FAILOVER_MODES=async-lag FAILOVER_DRAIN=20 test/failover/run.sh
+record "failover: the same with an asynchronous standby 200 ms behind runs (acknowledged ops lost: counted above)" $?
 echo "# browser"
 test/browser/run.sh
 record "browser: the demo page in chromium (Quill and plain text converge, cursors, gateway restart, screenshot)" $?

@@ -9,6 +9,7 @@
  *        disconnectMean, target}
  *        opens the connections (a few at a time), subscribes; replies 'ready'
  *   {cmd: 'start'}    starts the edits and the random disconnects
+ *   {cmd: 'quiet', docs: [name]}   no more edits on those documents
  *   {cmd: 'stop'}     stops both; every client reconnects if it is not
  *                     connected, and waits (up to drainMs) for nothing pending;
  *                     replies 'drained' with the counters and every ack
@@ -83,6 +84,14 @@ const counters = {
 	reconnections: 0,	// handshakes after the first one
 	attempts: 0,		// sockets opened to reconnect
 };
+// How long each op waited for its ack (submitOp to its callback): the
+// longest, and every wait of 100 ms or more as [submitted at (ms), waited (ms)].
+let longestWait = 0;
+const longWaits = [];
+function noteWait(t, ms) {
+	if (ms > longestWait) longestWait = ms;
+	if (ms >= 100 && longWaits.length < 200000) longWaits.push([t, ms]);
+}
 const closeCodes = {};		// close codes of the sockets the client did not close, counted
 const count = (o, k) => { o[k] = (o[k] || 0) + 1; };
 const errorSamples = [];	// the first few client errors, as text
@@ -94,6 +103,7 @@ function noteError(kind, err) {
 }
 
 let url = null;
+const quietDocs = new Set();	// documents no client edits any more ({cmd: 'quiet'})
 let running = false;		// edits and random drops on
 let closing = false;		// close: no more reconnects
 const clients = [];
@@ -168,12 +178,14 @@ class Client {
 
 	edit() {
 		const doc = this.doc;
-		if (!doc.type || doc.data === undefined) return;
+		if (!doc.type || doc.data === undefined || quietDocs.has(this.docName)) return;
 		const op = randomEdit(this.typeName, this.rand, doc.data, this.target);
 		counters.submitted++;
+		const t = Date.now();
 		try {
 			doc.submitOp(op, (err) => {
 				if (err) { counters.callbackErrors++; noteError('submit', err); } else counters.callbacksOk++;
+				noteWait(t, Date.now() - t);
 			});
 		} catch (e) {
 			noteError('submitOp threw', e);
@@ -261,6 +273,10 @@ const handlers = {
 		for (const c of clients) { c.loopEdits(); c.loopDrops(); }
 		return { type: 'started' };
 	},
+	async quiet(m) {
+		for (const d of m.docs) quietDocs.add(d);
+		return { type: 'quiet' };
+	},
 	async stop(m) {
 		running = false;
 		for (const c of clients) {
@@ -279,6 +295,7 @@ const handlers = {
 			(acks[c.docName] = acks[c.docName] || []).push(...c.acks);
 		}
 		return { type: 'drained', reconnected, drained, stuck, acks, status: status(), errorSamples, errorCodes, closeCodes,
+			longestWait, longWaits,
 			warnings: warnings.slice(0, 20), warningCount: warnings.length };
 	},
 	async verify(m) {
