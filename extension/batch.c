@@ -9,7 +9,7 @@
  * (submit.c) raises every rejection before it writes and outside the
  * store's statements, so the rejection is caught here without a
  * subtransaction.  An error from inside a statement, or of a class that
- * says the system is failing (40, 53, 57, 58, XX), fails the whole batch.
+ * says the system is failing (25 read-only, 40, 53, 57, 58, XX), fails the whole batch.
  * A document's grant is checked once per principal per batch, and a grant
  * on a whole collection once per principal per batch.
  *

@@ -97,6 +97,9 @@ ot_fails_the_batch(int sqlerrcode)
 {
 	switch (ERRCODE_TO_CATEGORY(sqlerrcode))
 	{
+		case ERRCODE_TO_CATEGORY(ERRCODE_READ_ONLY_SQL_TRANSACTION):	/* 25: a standby or a
+																		 * demoted primary; the
+																		 * gateway resends */
 		case ERRCODE_TO_CATEGORY(ERRCODE_T_R_SERIALIZATION_FAILURE):	/* 40 */
 		case ERRCODE_TO_CATEGORY(ERRCODE_INSUFFICIENT_RESOURCES):	/* 53 */
 		case ERRCODE_TO_CATEGORY(ERRCODE_OPERATOR_INTERVENTION):	/* 57 */
