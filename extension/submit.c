@@ -151,6 +151,31 @@ create_snapshot(Creation *c, Jsonb *data)
 	ot_work_drop(&w);
 }
 
+/* {"type": type[, "data": data]}: a create as a message carries it and its op row holds it. */
+static Jsonb *
+create_record(const char *type, Jsonb *data)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue	key = jsonb_string_value("type", 4);
+	JsonbValue	t = jsonb_string_value(type, strlen(type));
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	pushJsonbValue(&state, WJB_KEY, &key);
+	pushJsonbValue(&state, WJB_VALUE, &t);
+	if (data)
+	{
+		JsonbValue	dkey = jsonb_string_value("data", 4);
+		JsonbValue	dv;
+
+		dv.type = jbvBinary;
+		dv.val.binary.data = &data->root;
+		dv.val.binary.len = VARSIZE(data) - VARHDRSZ;
+		pushJsonbValue(&state, WJB_KEY, &dkey);
+		pushJsonbValue(&state, WJB_VALUE, &dv);
+	}
+	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
+}
+
 /* The create's snapshot and shape; the type's refusal is kept, not raised. */
 static void
 prepare_creation(Jsonb *created, const char *uri, Creation *c)
@@ -163,29 +188,7 @@ prepare_creation(Jsonb *created, const char *uri, Creation *c)
 	c->uri = uri;
 	if (field(created, "data", &v) != NULL && v.type != jbvNull)
 		data = value_jsonb(&v);
-	{
-		JsonbParseState *state = NULL;
-		JsonbValue	key = jsonb_string_value("type", 4);
-		JsonbValue	u = jsonb_string_value(uri, strlen(uri));
-		JsonbValue *result;
-
-		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-		pushJsonbValue(&state, WJB_KEY, &key);
-		pushJsonbValue(&state, WJB_VALUE, &u);
-		if (data)
-		{
-			JsonbValue	dkey = jsonb_string_value("data", 4);
-			JsonbValue	dv;
-
-			dv.type = jbvBinary;
-			dv.val.binary.data = &data->root;
-			dv.val.binary.len = VARSIZE(data) - VARHDRSZ;
-			pushJsonbValue(&state, WJB_KEY, &dkey);
-			pushJsonbValue(&state, WJB_VALUE, &dv);
-		}
-		result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-		c->stored = JsonbValueToJsonb(result);
-	}
+	c->stored = create_record(uri, data);
 
 	/* Pure work (the type's create and measure): it holds no resources. */
 	PG_TRY();
@@ -464,28 +467,7 @@ pg_ot_create_document(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(2))
 		reject(ERRCODE_INVALID_PARAMETER_VALUE, "type must not be null", NULL);
 	type = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	{
-		JsonbParseState *state = NULL;
-		JsonbValue	key = jsonb_string_value("type", 4);
-		JsonbValue	t = jsonb_string_value(type, strlen(type));
-
-		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-		pushJsonbValue(&state, WJB_KEY, &key);
-		pushJsonbValue(&state, WJB_VALUE, &t);
-		if (!PG_ARGISNULL(3))
-		{
-			Jsonb	   *data = PG_GETARG_JSONB_P(3);
-			JsonbValue	dkey = jsonb_string_value("data", 4);
-			JsonbValue	dv;
-
-			dv.type = jbvBinary;
-			dv.val.binary.data = &data->root;
-			dv.val.binary.len = VARSIZE(data) - VARHDRSZ;
-			pushJsonbValue(&state, WJB_KEY, &dkey);
-			pushJsonbValue(&state, WJB_VALUE, &dv);
-		}
-		s.created = JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
-	}
+	s.created = create_record(type, PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3));
 	s.src = arg_cstring(fcinfo, 4);
 	s.has_seq = !PG_ARGISNULL(5);
 	s.seq = s.has_seq ? PG_GETARG_INT64(5) : 0;
