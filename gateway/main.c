@@ -18,6 +18,7 @@
 
 #include "auth.h"
 #include "document.h"
+#include "ext_version.h"
 #include "http.h"
 #include "listener.h"
 #include "metrics.h"
@@ -210,6 +211,7 @@ check_database(const GatewayOptions *opt)
 	const char *values[] = {timeout, opt->db, "pg_ot_gateway", NULL};
 	PGconn	   *conn;
 	char		version[64];
+	char		why[256];
 
 	snprintf(timeout, sizeof(timeout), "%d", opt->db_timeout);	/* the conninfo's own wins */
 	conn = PQconnectdbParams(keys, values, 1);
@@ -217,10 +219,9 @@ check_database(const GatewayOptions *opt)
 	if (PQstatus(conn) != CONNECTION_OK)
 		fail(conn, "could not connect to the database: %s", PQerrorMessage(conn));
 	snprintf(version, sizeof(version), "%s",
-			 single_value(conn, "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_ot'"));
-	if (*version == '\0')
-		fail(conn, "the extension pg_ot is not installed in database \"%s\" (CREATE EXTENSION pg_ot)",
-			 PQdb(conn));
+			 single_value(conn, EXT_VERSION_QUERY));
+	if (!ext_version_supported(*version ? version : NULL, PQdb(conn), why, sizeof(why)))
+		fail(conn, "%s", why);
 	if (strcmp(single_value(conn, "SELECT pg_catalog.pg_has_role('ot_gateway', 'MEMBER')"), "t") != 0)
 		fail(conn, "role \"%s\" is not a member of ot_gateway (GRANT ot_gateway TO it)", PQuser(conn));
 	load_secrets(conn);

@@ -133,6 +133,9 @@ metrics_render(size_t *len)
 	counter(&t, "db_read_only_total",
 			"connections dropped because the server was read-only (SQLSTATE 25006: a standby); their work ran again",
 			metrics.db_read_only);
+	counter(&t, "db_version_refused_total",
+			"connections dropped because the server's pg_ot was missing or a version this gateway does not support",
+			metrics.db_version_refused);
 	counter(&t, "db_server_changes_total", "times the LISTEN connection came back on another host or port (a failover)",
 			metrics.db_server_changes);
 	counter(&t, "db_outages_total", "times the database (a primary) became unreachable", metrics.db_outages);

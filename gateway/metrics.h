@@ -36,6 +36,7 @@ typedef struct Metrics
 	uint64_t	batches_resent;		/* submit batches sent again after their connection went */
 	uint64_t	pool_reconnects;	/* query connections that broke or failed to connect */
 	uint64_t	db_read_only;		/* connections dropped on SQLSTATE 25006: a standby */
+	uint64_t	db_version_refused; /* connections dropped: pg_ot missing or unsupported */
 	uint64_t	db_outages;			/* times the database became unreachable (outage.h) */
 	uint64_t	db_server_changes;	/* the listener came back on another host or port */
 	uint64_t	closed_db_unavailable;	/* sessions closed with 1013 */

@@ -97,8 +97,11 @@ static const char usage[] =
 "                        (default 64); past it, every new channel is refused\n"
 "\n"
 "  --help                this text\n"
+"  --version             print the version (" PG_OT_VERSION ") and exit\n"
 "\n"
-"The database role needs membership in ot_gateway (CREATE EXTENSION pg_ot makes it).\n";
+"The database role needs membership in ot_gateway (CREATE EXTENSION pg_ot makes it).\n"
+"pg_ot_gateway " PG_OT_VERSION " works with the extension pg_ot " PG_OT_VERSION " and refuses a\n"
+"database with another version (ALTER EXTENSION pg_ot UPDATE).\n";
 
 static void
 bad(const char *what, const char *value)
@@ -209,7 +212,7 @@ void
 options_parse(int argc, char **argv, GatewayOptions *opt)
 {
 	enum { O_DB = 1, O_LISTEN, O_WWW, O_ANON, O_HELP, O_SECRET, O_PUBKEY, O_COOKIE, O_QUERY,
-		O_TLS_CERT, O_TLS_KEY, O_ORIGINS, O_NUMERIC };
+		O_TLS_CERT, O_TLS_KEY, O_ORIGINS, O_VERSION, O_NUMERIC };
 	struct option longopts[16 + NUMERIC_FLAGS + 1] = {
 		{"db", required_argument, NULL, O_DB},
 		{"listen", required_argument, NULL, O_LISTEN},
@@ -223,9 +226,10 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 		{"tls-cert", required_argument, NULL, O_TLS_CERT},
 		{"tls-key", required_argument, NULL, O_TLS_KEY},
 		{"allowed-origins", required_argument, NULL, O_ORIGINS},
+		{"version", no_argument, NULL, O_VERSION},
 	};
 	const char *anon = env_or("PG_OT_GATEWAY_ALLOW_ANONYMOUS", "0");
-	int			nopts = 12;
+	int			nopts = 13;
 	int			c;
 
 	memset(opt, 0, sizeof(*opt));
@@ -264,6 +268,7 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 			case O_TLS_KEY: opt->tls_key = optarg; break;
 			case O_ORIGINS: opt->allowed_origins = optarg; break;
 			case O_HELP: fputs(usage, stdout); exit(0);
+			case O_VERSION: puts("pg_ot_gateway " PG_OT_VERSION); exit(0);
 			default:
 				if (c >= O_NUMERIC && c < O_NUMERIC + (int) NUMERIC_FLAGS)
 				{

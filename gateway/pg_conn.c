@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "ext_version.h"
 #include "metrics.h"
 
 /*
@@ -42,6 +43,7 @@ static const lws_retry_bo_t backoff = {
 };
 
 static void connect_step(PgConn *conn);
+static void version_checked(PgConn *conn, PGresult *res, void *arg);
 static void lost(PgConn *conn, const char *why);
 static void deadline_due(lws_sorted_usec_list_t *sul);
 
@@ -349,10 +351,9 @@ connect_step(PgConn *conn)
 				if (reached >= 0)
 					conn->host_first = reached; /* the next attempt begins there */
 			}
-			if (conn->retries)
-				lwsl_user("%s: connected again (%s port %s)\n", conn->name, PQhost(conn->pg), PQport(conn->pg));
-			conn->retries = 0;
-			conn->hooks->ready(conn);
+			/* Not ready until the server's pg_ot is one this gateway speaks: version_checked(). */
+			if (!pg_conn_query(conn, EXT_VERSION_QUERY, 0, NULL, version_checked, NULL))
+				return;			/* lost() ran */
 			break;
 		case PGRES_POLLING_FAILED:
 			lost(conn, PQerrorMessage(conn->pg));
@@ -360,6 +361,48 @@ connect_step(PgConn *conn)
 		default:				/* READING: the RX callback comes */
 			break;
 	}
+}
+
+/*
+ * The first query of every connection, before the owner hears it is ready:
+ * a server whose pg_ot is missing or of another version (a failover or a
+ * restore onto a server not yet updated) is dropped as if it broke, so the
+ * owner never sends it a statement, the outage counters see it down, and the
+ * reconnect (with backoff, beginning at the next host of a multi-host
+ * conninfo) tries again until one that passes is found.  No exit: the other
+ * hosts, or an ALTER EXTENSION pg_ot UPDATE, may end it.
+ */
+static void
+version_checked(PgConn *conn, PGresult *res, void *arg)
+{
+	char		why[512];
+	char		message[256];
+	const char *version;
+
+	if (res == NULL)
+		return;					/* lost() ran */
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		snprintf(why, sizeof(why), "could not read the pg_ot version: %s",
+				 pg_result_message(res, message, sizeof(message)));
+		lost(conn, why);
+		return;
+	}
+	version = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : NULL;
+	if (!ext_version_supported(version, PQdb(conn->pg), message, sizeof(message)))
+	{
+		metrics.db_version_refused++;
+		if (conn->hosts > 1)
+			conn->host_first = (conn->host_first + 1) % conn->hosts;
+		snprintf(why, sizeof(why), "%s port %s refused: %s", PQhost(conn->pg), PQport(conn->pg), message);
+		lwsl_err("%s: %s\n", conn->name, why);
+		lost(conn, why);
+		return;
+	}
+	if (conn->retries)
+		lwsl_user("%s: connected again (%s port %s)\n", conn->name, PQhost(conn->pg), PQport(conn->pg));
+	conn->retries = 0;
+	/* deliver() calls the ready hook once this returns (idle, no query waited on). */
 }
 
 static void

@@ -88,6 +88,10 @@ echo "# gateway unit"
 test/gateway/unit/table_seed.sh
 record "gateway: two processes hash the same table keys differently (SipHash keyed per process)" $?
 
+echo "# gateway version"
+test/gateway/version.sh
+record "gateway version: --version is the control file's; refuses pg_ot 0.1.0 and a database without pg_ot, naming both; refuses a reconnect to one and keeps running" $?
+
 echo "# gateway e2e"
 # The tests themselves, against a real ShareDB server: what they demand is ShareDB's behaviour.
 TARGET=reference test/gateway/run.sh
