@@ -16,7 +16,10 @@
 #   a low load): throughput with 1,000 docs × 2 editors, one hot document,
 #   fan-out to 1,000 and 10,000 subscribers, memory per idle connection, and
 #   each process's CPU in every one of them (compare.sh; BENCH_COMPARE=0
-#   leaves it out).
+#   leaves it out);
+# - growth: the bytes pg_ot's tables (heap, TOAST) and indexes take per op
+#   of each type, typed into documents of 10,000 characters (growth.sh;
+#   BENCH_GROWTH=0 leaves it out).
 #
 # The table is also written, with a description of the machine and the three
 # figures where pg_ot is weakest against its reference or limit, to
@@ -42,6 +45,7 @@ with_db=${BENCH_DB:-1}
 with_gateway=${BENCH_GATEWAY:-1}
 with_notify=${BENCH_NOTIFY:-1}
 with_compare=${BENCH_COMPARE:-1}
+with_growth=${BENCH_GROWTH:-1}
 bench_out=${BENCH_OUT-$root/BENCHMARKS.md}
 started=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -118,6 +122,9 @@ if [ "$with_notify" != 0 ]; then
 fi
 if [ "$with_compare" != 0 ]; then
 	"$here/compare.sh" >"$tmp/compare.out"
+fi
+if [ "$with_growth" != 0 ]; then
+	"$here/growth.sh" >"$tmp/growth.out"
 fi
 
 # Thousands separators; a ratio with one or two decimals.
@@ -355,7 +362,23 @@ if [ "$with_compare" != 0 ] && [ -s "$tmp/compare.out" ]; then
 		fi
 	} >"$tmp/cpu.md"
 fi
-cat "$tmp/table.md" "$tmp/cpu.md"
+# Growth: bytes per op in schema ot's tables (growth.sh).
+: >"$tmp/growth.md"
+if [ "$with_growth" != 0 ] && [ -s "$tmp/growth.out" ]; then
+	{
+		echo
+		echo "### Growth: bytes per op"
+		echo
+		echo "What the op log costs on disk (\`test/bench/growth.sh\`): per type, ${BENCH_GROWTH_DOCS:-100} documents of 10,000 characters, then one character typed at a random place of a random document per op, each op an \`ot.submit\` with a src and seq (as the gateway submits), over 4 connections, autovacuum on as by default. The sizes of every table in schema \`ot\` (documents, operations, snapshots, grants, secrets) summed, after the ops less before, over the ops: heap is \`pg_relation_size\`, TOAST and maps the rest of \`pg_total_relation_size\` less the indexes, indexes \`pg_indexes_size\`."
+		echo
+		echo "| type | ops | heap bytes/op | TOAST and maps bytes/op | index bytes/op | total bytes/op |"
+		echo "|---|---:|---:|---:|---:|---:|"
+		while read -r type n h o i t; do
+			echo "| $type | $(fmt "$n") | $h | $o | $i | $t |"
+		done <"$tmp/growth.out"
+	} >"$tmp/growth.md"
+fi
+cat "$tmp/table.md" "$tmp/cpu.md" "$tmp/growth.md"
 
 [ -n "$bench_out" ] || exit 0
 
@@ -429,7 +452,7 @@ git_rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 	echo "## Results"
 	echo
 	echo "pg_ot is the extension, and in the rows against ShareDB \`pg_ot_gateway\` on it (a cluster with fsync and \`synchronous_commit\` on); ShareDB is npm \`sharedb\` 7.0.0 with the same two types, over \`ws\` and \`@teamwork/websocket-json-stream\`. The load generator of those rows, the same for every server, is \`test/bench/loadgen.c\`: the ShareDB protocol at the wire level in C (libwebsockets on libuv, jansson), every connection in one process, so that the rows measure the servers rather than the generator; the validation rows check it against the stock \`sharedb\` client (\`loadgen.js\`, ${BENCH_CMP_PROCS:-4} Node processes) at a low load. The gateway's own rows (batching, fan-out to 100) still use stock clients (\`bench_gateway.js\`). \"lower is better\" marks rows where a smaller A wins; the ratio is always A/B."
-	cat "$tmp/table.md" "$tmp/cpu.md"
+	cat "$tmp/table.md" "$tmp/cpu.md" "$tmp/growth.md"
 	echo
 	echo "## Where pg_ot is weakest"
 	echo

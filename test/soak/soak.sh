@@ -3,13 +3,16 @@
 # for 10 minutes with random disconnects, one gateway restart and one
 # PostgreSQL restart; then every client's document must equal the
 # database's, every acknowledged op must be in the op log, and the gateway's
-# RSS must not grow after warm-up.  See README.md; soak.js runs the load and
+# RSS must not grow after warm-up.  It also reports schema ot's tables over
+# the run: dead tuples, size, and whether autovacuum kept up (tables.sh).  See README.md; soak.js runs the load and
 # prints the figures.
 #
 #   test/soak/soak.sh                    # 600 s
 #   SOAK_SECONDS=120 test/soak/soak.sh   # a short run
 #
-# Environment: SOAK_SECONDS (600), SOAK_GATEWAY_BIN (default
+# Environment: SOAK_SECONDS (600), SOAK_TABLES_INTERVAL (30: seconds between
+# samples of the tables' dead tuples and sizes, tables.sh), SOAK_PG_PORT
+# (54600), SOAK_PORTS (the gateway's, 54601-54699), SOAK_GATEWAY_BIN (default
 # gateway/pg_ot_gateway: the plain build, since its RSS is measured;
 # gateway/pg_ot_gateway-asan runs it under ASan and UBSan, and any report
 # fails the run), and the SOAK_* settings soak.js describes.  FSYNC=on for
@@ -49,7 +52,9 @@ work=$(mktemp -d /tmp/pg_ot_soak.XXXXXX)
 chmod 755 "$work"
 cluster=
 status=2
+sampler=
 cleanup() {
+	[ -n "$sampler" ] && kill "$sampler" 2>/dev/null
 	# The gateway soak.js started, if it is still there.
 	if [ -s "$work/gateway.pid" ]; then
 		pid=$(cat "$work/gateway.pid")
@@ -78,12 +83,13 @@ exec 9>/tmp/pg_ot_soak.ports.lock
 flock -n 9 || die "another soak is running (/tmp/pg_ot_soak.ports.lock)"
 
 port=
-for p in $(seq 54601 54699); do
+ports=${SOAK_PORTS:-54601-54699}
+for p in $(seq "${ports%-*}" "${ports#*-}"); do
 	if port_free "$p"; then port=$p; break; fi
 done
-[ -n "$port" ] || die "no free port in 54601-54699"
+[ -n "$port" ] || die "no free port in $ports"
 
-pgport=54600
+pgport=${SOAK_PG_PORT:-54600}
 cluster="$work/pg"
 env_out=$("$root/test/cluster.sh" start "$cluster" "$pgport") || { cluster=; die "the throwaway cluster did not start"; }
 eval "$env_out"
@@ -108,8 +114,13 @@ export CLUSTER_DIR="$cluster" CLUSTER_PORT="$pgport"
 export SOAK_SECONDS=${SOAK_SECONDS:-600}
 
 echo "soak: cluster $cluster port $pgport, gateway $gateway_bin on port $port, $SOAK_SECONDS s" >&2
+"$here/tables.sh" sample "$work/tables.txt" "${SOAK_TABLES_INTERVAL:-30}" &
+sampler=$!
 node soak.js
 status=$?
+kill "$sampler" 2>/dev/null
+wait "$sampler" 2>/dev/null
+"$here/tables.sh" report "$work/tables.txt"
 [ "$status" = 0 ] || [ "$status" = 1 ] || status=1
 if [ "$status" != 0 ] && [ -f "$work/gateway.log" ]; then
 	echo "# last lines of the gateway log:"
