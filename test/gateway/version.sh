@@ -11,13 +11,13 @@
 #
 # Environment: GATEWAY_BIN (default gateway/pg_ot_gateway); VERSION_TEST_PORT
 # (the throwaway cluster's, default 54470, a Unix socket in its own
-# directory); VERSION_TEST_GATEWAY_PORT (default 28478, on 127.0.0.1).
+# directory); VERSION_TEST_GATEWAY_PORT (default 28465, on 127.0.0.1).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 export PATH="$(pg_config --bindir):$PATH"
 gateway=${GATEWAY_BIN:-$root/gateway/pg_ot_gateway}
-gw_port=${VERSION_TEST_GATEWAY_PORT:-28478}
+gw_port=${VERSION_TEST_GATEWAY_PORT:-28465}
 [ -x "$gateway" ] || { echo "version: no gateway binary at $gateway (make)" >&2; exit 2; }
 
 failed=0
