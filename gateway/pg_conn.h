@@ -21,6 +21,12 @@
  * (read_only_sql_transaction: the node is, or has become, a standby) drops
  * the connection as if it broke: its callback gets NULL, and what it carried
  * is run again on the primary the reconnect finds.
+ *
+ * A new connection's first query asks for the server's pg_ot version
+ * (ext_version.h); the owner's ready hook runs only once it is one this
+ * gateway supports.  A server without pg_ot, or with another version, is
+ * dropped the same way (logged, counted), and retried with backoff from the
+ * next host.
  */
 #ifndef PG_OT_GATEWAY_PG_CONN_H
 #define PG_OT_GATEWAY_PG_CONN_H
