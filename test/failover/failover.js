@@ -9,7 +9,8 @@
  *
  *   - every acknowledged op is in the new primary's op log, once, at the
  *     version its ack named, and the log holds nothing else (creates + acked);
- *   - every client converges to ot.fetch;
+ *   - every client converges to ot.fetch, and every op it got came at its
+ *     version (none skipped, none twice);
  *   - no op was rejected, the stock client logged no warning, no gateway exited;
  *
  * and reports, per failover, the client-visible stall: the longest time an
@@ -17,7 +18,10 @@
  * (and submitted before the next failover), and when each gateway's /healthz
  * went 503 and came back.
  * At each failover one more document goes quiet (no more edits): its last
- * ops reach the other gateway's clients only through the gap fill.
+ * ops reach the other gateway's clients only through the gap fill; and
+ * FAILOVER_OUTAGE_OPS (3) ops written to it by SQL while the promoted node
+ * still rejects the gateways (streaming.sh's FAILOVER_OUTAGE_SQL) reach
+ * every client of it only through the gap fill after the reconnect.
  *
  * FAILOVER_LOSS_OK=1 (asynchronous replication): lost acknowledged ops and
  * diverged clients are counted and reported, not failures.
