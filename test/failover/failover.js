@@ -9,7 +9,8 @@
  *
  *   - every acknowledged op is in the new primary's op log, once, at the
  *     version its ack named, and the log holds nothing else (creates + acked);
- *   - every client converges to ot.fetch;
+ *   - every client converges to ot.fetch, and every op it got came at its
+ *     version (none skipped, none twice);
  *   - no op was rejected, the stock client logged no warning, no gateway exited;
  *
  * and reports, per failover, the client-visible stall: the longest time an
@@ -17,7 +18,10 @@
  * (and submitted before the next failover), and when each gateway's /healthz
  * went 503 and came back.
  * At each failover one more document goes quiet (no more edits): its last
- * ops reach the other gateway's clients only through the gap fill.
+ * ops reach the other gateway's clients only through the gap fill; and
+ * FAILOVER_OUTAGE_OPS (3) ops written to it by SQL while the promoted node
+ * still rejects the gateways (streaming.sh's FAILOVER_OUTAGE_SQL) reach
+ * every client of it only through the gap fill after the reconnect.
  *
  * FAILOVER_LOSS_OK=1 (asynchronous replication): lost acknowledged ops and
  * diverged clients are counted and reported, not failures.
@@ -57,6 +61,8 @@ const PORTS = (env.FAILOVER_GATEWAY_PORTS || '').split(',').map(Number);
 const GATEWAY_ARGS = (env.FAILOVER_GATEWAY_ARGS === undefined ? '--max-connections-per-ip 0' : env.FAILOVER_GATEWAY_ARGS)
 	.split(/\s+/).filter(Boolean);
 const COLLECTION = env.SOAK_COLLECTION || 'soak';
+const OUTAGE_OPS = num('FAILOVER_OUTAGE_OPS', 3);
+const OUTAGE_SRC = 'outage-writer';		// the src of the ops written by SQL during a failover
 const TYPES = { 'text-unicode': 'http://sharejs.org/types/text-unicode', 'rich-text': 'http://sharejs.org/types/rich-text/v1' };
 const WORKER = path.resolve(__dirname, '..', 'soak', 'worker.js');
 
@@ -74,9 +80,9 @@ for (const [k, v] of Object.entries({ FAILOVER_WORK: WORK, FAILOVER_CTL: CTL, FA
 if (PORTS.length !== 2 || PORTS.some((p) => !p)) { console.error('failover.js: FAILOVER_GATEWAY_PORTS must be "P1,P2"'); process.exit(2); }
 
 const ctl = (...args) => execFileSync(CTL, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-function ctlAsync(...args) {
+function ctlAsync(args, extraEnv = {}) {
 	return new Promise((resolve) => {
-		const p = spawn(CTL, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+		const p = spawn(CTL, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extraEnv } });
 		let out = '';
 		let err = '';
 		p.stdout.on('data', (d) => { out += d; });
@@ -201,8 +207,21 @@ async function failover(n) {
 	// One document goes quiet as the primary is lost: its last ops (in flight,
 	// resent by their gateway) reach the other gateway's clients only if that
 	// gateway fills its gaps from the op log; no later op would bring them.
-	if (n <= DOCS - 1) await askAll(() => ({ cmd: 'quiet', docs: [docName(DOCS - n)] }));
-	const r = await ctlAsync('failover', DIR, String(n));
+	// And while no gateway can reach the new primary, a direct SQL writer
+	// commits OUTAGE_OPS ops to that quiet document (FAILOVER_OUTAGE_SQL: the
+	// node script runs it on the promoted node before it lets the gateways
+	// in, where it can): no notification of them ever reaches a gateway, so
+	// its clients, which submit nothing more, see them only by the gap fill
+	// after the reconnect.
+	const outage = {};
+	if (n <= DOCS - 1) {
+		const i = DOCS - n;
+		await askAll(() => ({ cmd: 'quiet', docs: [docName(i)] }));
+		const op = docType(i) === 'text-unicode' ? ['O'] : [{ insert: 'O' }];
+		outage.FAILOVER_OUTAGE_SQL = Array.from({ length: OUTAGE_OPS }, (_, k) =>
+			`SELECT ot.submit('${COLLECTION}', '${docName(i)}', NULL, '${JSON.stringify(op)}'::jsonb, '${OUTAGE_SRC}', ${n * 1000 + k + 1});`).join('\n');
+	}
+	const r = await ctlAsync(['failover', DIR, String(n)], outage);
 	const ctlMs = Date.now() - t;
 	if (r.code !== 0) throw new Error(`failover ${n} failed: ${r.err || r.out}`);
 	let info = {};
@@ -275,6 +294,11 @@ async function main() {
 	});
 	const verified = await askAll(() => ({ cmd: 'verify', docs, waitMs: LOSS_OK ? 5000 : 30000 }));
 	const mismatches = verified.flatMap((v) => v.mismatches || []);
+	const versionGaps = verified.reduce((a, v) => a + (v.versionGaps || 0), 0);
+	const versionDups = verified.reduce((a, v) => a + (v.versionDups || 0), 0);
+	const versionSamples = verified.flatMap((v) => v.versionSamples || []);
+	if (versionGaps) (LOSS_OK ? notes : problems).push(`${versionGaps} ops reached a client past a version it never received (first: ${versionSamples.slice(0, 3).join('; ')})`);
+	if (versionDups) (LOSS_OK ? notes : problems).push(`${versionDups} ops reached a client at a version it already had`);
 	if (mismatches.length) {
 		(LOSS_OK ? notes : problems).push(`${mismatches.length} clients hold a document that differs from ot.fetch on the new primary`);
 		fs.writeFileSync(path.join(WORK, 'mismatches.json'), JSON.stringify(mismatches, null, 1));
@@ -288,11 +312,12 @@ async function main() {
 	let duplicatesInLog = 0;
 	for (const r of rows) {
 		let d = byDoc.get(r.name);
-		if (!d) byDoc.set(r.name, d = { rows: 0, creates: 0, docVersion: Number(r.doc_version), versions: [], keys: new Map() });
+		if (!d) byDoc.set(r.name, d = { rows: 0, creates: 0, outage: 0, docVersion: Number(r.doc_version), versions: [], keys: new Map() });
 		d.rows++;
 		if (r.is_create) d.creates++;
 		d.versions.push(Number(r.version));
-		if (r.src !== null) {
+		if (r.src === OUTAGE_SRC) d.outage++;
+		else if (r.src !== null) {
 			const k = `${r.src}\u0000${r.seq}`;
 			if (d.keys.has(k)) duplicatesInLog++;
 			d.keys.set(k, Number(r.version));
@@ -321,12 +346,14 @@ async function main() {
 	}
 	let unacked = 0;
 	let logOps = 0;
+	let outageOps = 0;
 	let gaps = 0;
 	for (let i = 0; i < DOCS; i++) {
 		const name = docName(i);
-		const d = byDoc.get(name) || { rows: 0, creates: 0, docVersion: 0, versions: [] };
+		const d = byDoc.get(name) || { rows: 0, creates: 0, outage: 0, docVersion: 0, versions: [] };
 		logOps += d.rows;
-		unacked += d.rows - d.creates - (acksByDoc.get(name) || new Set()).size;
+		outageOps += d.outage;
+		unacked += d.rows - d.creates - d.outage - (acksByDoc.get(name) || new Set()).size;
 		if (d.versions.some((v, k) => v !== k) || d.rows !== d.docVersion || d.rows !== docs[name].v) gaps++;
 	}
 	if (lostAt.length) fs.writeFileSync(path.join(WORK, 'lost.json'), JSON.stringify(lostAt.slice(0, 200), null, 1));
@@ -377,7 +404,8 @@ async function main() {
 	}
 	row('longest wait for an ack in the whole run', `${(longest / 1000).toFixed(1)} s`);
 	row('acknowledged ops lost (not in the op log)', `${missing + wrongVersion}${LOSS_OK ? '' : ' (must be 0)'}`);
-	row('ops in the op log (creates + edits)', `${logOps} (${DOCS} + ${logOps - DOCS}); never acknowledged ${unacked}${LOSS_OK ? '' : ' (must be 0)'}`);
+	row('ops in the op log (creates + edits)', `${logOps} (${DOCS} + ${logOps - DOCS}, of which ${outageOps} written by SQL during a failover); never acknowledged ${unacked}${LOSS_OK ? '' : ' (must be 0)'}`);
+	row('ops a client got out of order: gaps / repeats', `${versionGaps} / ${versionDups}${LOSS_OK ? '' : ' (must be 0)'}`);
 	row('acked twice / in the log twice (must be 0)', `${duplicateAcks} / ${duplicatesInLog}`);
 	row('clients that differ from ot.fetch', `${mismatches.length}${LOSS_OK ? '' : ' (must be 0)'}`);
 	row('client errors / warnings', `${Object.entries(errorCodes).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none'} / ${warningCount}`);

@@ -30,6 +30,27 @@ as_owner() {
 }
 ctl() { as_owner "$bindir/pg_ctl" "$@"; }
 
+# FAILOVER_OUTAGE_SQL (set by failover.js): SQL run on the promoted node, as
+# postgres in the soak database, while its pg_hba.conf still rejects every
+# other user on TCP: ops committed that no gateway can hear of, because none
+# is connected, let alone listening; only the gap fill after their
+# reconnects brings them to the clients.  Then the gateways are let in.
+outage_close() {	# before the promotion: only postgres may connect to node $1
+	[ -n "${FAILOVER_OUTAGE_SQL:-}" ] || return 0
+	as_owner cp "$dir/$1/pg_hba.conf" "$dir/$1/pg_hba.conf.open"
+	{ echo "host all postgres 127.0.0.1/32 trust"; echo "host all all 127.0.0.1/32 reject"; cat "$dir/$1/pg_hba.conf.open"; } |
+		as_owner tee "$dir/$1/pg_hba.conf" >/dev/null
+	ctl -D "$dir/$1" reload >/dev/null
+	sleep 0.2
+}
+outage_ops=0
+outage_write_open() {	# after it: the writes, then everyone may connect again
+	[ -n "${FAILOVER_OUTAGE_SQL:-}" ] || return 0
+	outage_ops=$(printf '%s\n' "$FAILOVER_OUTAGE_SQL" | psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$2" -U postgres -d "${PGDATABASE:-soak}" | wc -l)
+	as_owner cp "$dir/$1/pg_hba.conf.open" "$dir/$1/pg_hba.conf"
+	ctl -D "$dir/$1" reload >/dev/null
+}
+
 case $action in
 setup)
 	mode=$3 p1=$4 p2=$5 p3=${6:-}
@@ -119,10 +140,12 @@ failover)
 		{ echo "$pm"; ps -o pid= --ppid "$pm"; } | tr -d ' ' >"$dir/frozen.pids"
 		while read -r pid; do kill -STOP "$pid" 2>/dev/null || true; done <"$dir/frozen.pids"
 		t1=$(date +%s%N)
+		outage_close "$new"
 		ctl -D "$dir/$new" -w promote >/dev/null
 		t2=$(date +%s%N)
+		outage_write_open "$new" "$newport"
 		echo "$newport" >"$dir/primary"
-		printf '{"frozen": "%s", "promoted_ms": %d, "new": "%s", "port": %d}\n' "$old" $(((t2 - t1) / 1000000)) "$new" "$newport"
+		printf '{"frozen": "%s", "promoted_ms": %d, "outage_ops": %d, "new": "%s", "port": %d}\n' "$old" $(((t2 - t1) / 1000000)) "$outage_ops" "$new" "$newport"
 		exit 0
 	fi
 	t0=$(date +%s%N)
@@ -134,12 +157,14 @@ failover)
 	[ -n "$receiver" ] && { kill -CONT "$receiver" || true; }
 	[ -f "$dir/proxy.pid" ] && { kill "$(cat "$dir/proxy.pid")" 2>/dev/null || true; }
 	t1=$(date +%s%N)
+	outage_close "$new"
 	ctl -D "$dir/$new" -w promote >/dev/null
 	t2=$(date +%s%N)
+	outage_write_open "$new" "$newport"
 	echo "$newport" >"$dir/primary"
-	printf '{"read_only_ms": %d, "standby_frozen_ms": %d, "stopped_ms": %d, "promoted_ms": %d, "old": "%s", "new": "%s", "port": %d}\n' "$ro" \
+	printf '{"read_only_ms": %d, "standby_frozen_ms": %d, "stopped_ms": %d, "promoted_ms": %d, "outage_ops": %d, "old": "%s", "new": "%s", "port": %d}\n' "$ro" \
 		"$([ -n "$receiver" ] && echo "${FAILOVER_FREEZE_MS:-1000}" || echo 0)" \
-		$(((t1 - t0) / 1000000)) $(((t2 - t1) / 1000000)) "$old" "$new" "$newport"
+		$(((t1 - t0) / 1000000)) $(((t2 - t1) / 1000000)) "$outage_ops" "$old" "$new" "$newport"
 	;;
 primary)
 	cat "$dir/primary"

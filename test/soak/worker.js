@@ -15,7 +15,9 @@
  *                     replies 'drained' with the counters and every ack
  *   {cmd: 'verify', docs: {name: {v, type, data}}, waitMs}
  *                     waits for every client to reach the database's version,
- *                     compares its data; replies 'verified'
+ *                     compares its data; replies 'verified' (with the ops each
+ *                     client got past a version it never received, or at one
+ *                     it already had: versionGaps, versionDups)
  *   {cmd: 'close'}    closes every connection and exits
  *
  * and it sends {type: 'status', ...} every second.
@@ -107,6 +109,7 @@ const quietDocs = new Set();	// documents no client edits any more ({cmd: 'quiet
 let running = false;		// edits and random drops on
 let closing = false;		// close: no more reconnects
 const clients = [];
+const versionSamples = [];	// the first ops that came out of order
 
 class Client {
 	constructor(spec, opts) {
@@ -118,6 +121,8 @@ class Client {
 		this.disconnectMean = opts.disconnectMean;
 		this.target = opts.target;
 		this.acks = [];		// [src, seq, v]
+		this.versionGaps = 0;	// ops that came past a version never received
+		this.versionDups = 0;	// ops at a version already received
 		this.backoffStep = 0;
 		this.everConnected = false;
 		this.reconnectTimer = null;
@@ -130,6 +135,16 @@ class Client {
 			const m = req.data;
 			if (m && m.a === 'op' && !m.error && !('op' in m) && !m.create && !m.del && m.d === this.docName) {
 				this.acks.push([String(m.src).split('.')[0], m.seq, m.v]);	// the op log keeps the public part
+			}
+			// Every version once and in order: an op (or an ack) of a
+			// subscribed document comes at exactly the client's version.
+			if (m && m.a === 'op' && !m.error && m.d === this.docName && typeof m.v === 'number' &&
+				this.doc.subscribed && typeof this.doc.version === 'number') {
+				if (m.v < this.doc.version) this.versionDups++;
+				else if (m.v > this.doc.version) {
+					this.versionGaps++;
+					if (versionSamples.length < 10) versionSamples.push(`client ${this.index} (${this.docName}): op at v${m.v} while at v${this.doc.version}`);
+				}
 			}
 		});
 		this.lastState = this.connection.state;
@@ -315,7 +330,9 @@ const handlers = {
 					client: canonical(got).slice(0, 300), db: canonical(want.data).slice(0, 300) });
 			}
 		}
-		return { type: 'verified', compared: clients.length, mismatches: results };
+		return { type: 'verified', compared: clients.length, mismatches: results,
+			versionGaps: clients.reduce((a, c) => a + c.versionGaps, 0),
+			versionDups: clients.reduce((a, c) => a + c.versionDups, 0), versionSamples };
 	},
 	async close() {
 		closing = true;
