@@ -58,6 +58,7 @@ typedef enum
 	Q_APPEND_SNAPSHOT,
 	Q_APPEND_DELETE,
 	Q_ERROR_CODE,
+	Q_FIRST_VERSION,
 	Q_COUNT
 } StoreQuery;
 
@@ -115,6 +116,8 @@ static const Statement statements[Q_COUNT] = {
 		" updated_at = clock_timestamp() WHERE id = $1",
 	5, {INT8OID, INT8OID, TEXTOID, INT8OID, TEXTOID}},
 	[Q_ERROR_CODE] = {"SELECT ot.sharedb_error_code($1)", 1, {TEXTOID}},
+	[Q_FIRST_VERSION] = {"SELECT first_version FROM ot.retention_cuts WHERE doc_id = $1",
+	1, {INT8OID}},
 };
 
 static SPIPlanPtr plans[Q_COUNT];
@@ -919,4 +922,17 @@ ot_store_sharedb_error_code(int sqlerrcode)
 	code = get_text(0, 1);
 	SPI_freetuptable(SPI_tuptable);
 	return code ? code : pstrdup("ERR_UNKNOWN_ERROR");
+}
+
+int64
+ot_store_first_version(int64 doc_id)
+{
+	Datum		values[1] = {Int64GetDatum(doc_id)};
+	int64		first = 0;
+
+	execute(Q_FIRST_VERSION, values, NULL, 1);
+	if (SPI_processed > 0)
+		first = get_int8(0, 1);
+	SPI_freetuptable(SPI_tuptable);
+	return first;
 }
