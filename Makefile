@@ -39,7 +39,7 @@ REGRESS = text_unicode text_unicode_errors rich_text rich_text_errors \
 REGRESS := $(filter-out $(REGRESS_SKIP),$(REGRESS))
 REGRESS_OPTS = --load-extension=pg_ot
 # Concurrency: pg_isolation_regress runs test/isolation/specs/*.spec into output_iso/.
-ISOLATION = concurrent_submit resend_race create_race delete_race notifications
+ISOLATION = concurrent_submit resend_race create_race delete_race notifications compact_race
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=pg_ot
 
 WERROR ?=

@@ -73,7 +73,7 @@ typedef struct Statement
 
 static const Statement statements[Q_COUNT] = {
 	[Q_LOCK] = {"SELECT ctid, id, type, version, length, astral, snapshot_version, snapshot_bytes,"
-		" tail_bytes FROM ot.documents WHERE collection = $1 AND name = $2 FOR UPDATE",
+		" tail_bytes FROM ot.documents WHERE collection = $1 AND name = $2 FOR NO KEY UPDATE",
 	2, {TEXTOID, TEXTOID}},
 	[Q_INSERT_DOCUMENT] = {"INSERT INTO ot.documents (collection, name) VALUES ($1, $2)"
 		" ON CONFLICT DO NOTHING",
@@ -498,7 +498,7 @@ lock_directly(Writer *w, const char *collection, const char *name, OtDoc *d)
 	if (found)
 	{
 		switch (table_tuple_lock(rel, &tid, snap, slot, GetCurrentCommandId(true),
-								 LockTupleExclusive, LockWaitBlock,
+								 LockTupleNoKeyExclusive, LockWaitBlock,
 								 IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
 								 &tmfd))
 		{
