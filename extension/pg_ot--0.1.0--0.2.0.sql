@@ -261,3 +261,57 @@ REVOKE EXECUTE ON FUNCTION ot.set_retention(text, interval, bigint), ot.compact(
 GRANT EXECUTE ON FUNCTION ot.set_retention(text, interval, bigint), ot.compact(text, text, bigint),
 	ot.apply_retention(integer) TO ot_admin;
 GRANT SELECT ON ot.retention_policies, ot.retention_cuts TO ot_admin;
+
+-- Presence from a version before the cut raises OT007 too.
+CREATE OR REPLACE FUNCTION ot.presence_at(collection text, id text, range jsonb, base_version bigint,
+							   src text DEFAULT NULL)
+RETURNS TABLE (version bigint, presence jsonb)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	d record;
+	o record;
+BEGIN
+	PERFORM ot._authorize($1, $2, 'read');
+	IF $4 IS NULL OR $4 < 0 THEN
+		PERFORM ot._reject('22023', 'base_version must be a version, 0 or more');
+	END IF;
+	-- STABLE: the row and the ops below are read in one snapshot.
+	SELECT x.id, x.type, x.version INTO d FROM ot.documents x WHERE x.collection = $1 AND x.name = $2;
+	version := coalesce(d.version, 0);
+	IF $4 > version THEN
+		PERFORM ot._reject('OT003', format('version %s is newer than the document''s version %s',
+										   $4, version),
+			format('Document "%s" of collection "%s".', $2, $1));
+	END IF;
+	IF d.id IS NOT NULL AND $4 < version THEN
+		PERFORM ot._check_cut(d.id, $4, $1, $2);
+	END IF;
+	IF EXISTS (SELECT FROM ot.operations x
+			   WHERE x.doc_id = d.id AND x.version >= $4 AND x.version < presence_at.version
+				 AND (x.del OR x.create_data IS NOT NULL)) THEN
+		presence := 'null';
+		RETURN NEXT;
+		RETURN;
+	END IF;
+	IF d.type IS NULL THEN
+		PERFORM ot._reject('OT004', format('document "%s" of collection "%s" does not exist', $2, $1),
+			CASE WHEN version > 0 THEN format('It was deleted at version %s.', version - 1) END);
+	END IF;
+	IF d.type <> 'http://sharejs.org/types/rich-text/v1' THEN
+		PERFORM ot._reject('0A000', format('documents of type %s do not support presence',
+			CASE d.type WHEN 'http://sharejs.org/types/text-unicode' THEN 'text-unicode' ELSE d.type END),
+			format('Document "%s" of collection "%s"; only rich-text has presence.', $2, $1));
+	END IF;
+	presence := coalesce($3, 'null');
+	IF presence = 'null' THEN
+		RETURN NEXT;
+		RETURN;
+	END IF;
+	FOR o IN SELECT x.op, x.src FROM ot.operations x
+			 WHERE x.doc_id = d.id AND x.version >= $4 AND x.version < presence_at.version
+			 ORDER BY x.version LOOP
+		presence := ot.transform_presence(d.type, presence, o.op, coalesce(o.src = $5, false));
+	END LOOP;
+	RETURN NEXT;
+END
+$$;

@@ -584,6 +584,9 @@ BEGIN
 										   $4, version),
 			format('Document "%s" of collection "%s".', $2, $1));
 	END IF;
+	IF d.id IS NOT NULL AND $4 < version THEN
+		PERFORM ot._check_cut(d.id, $4, $1, $2);
+	END IF;
 	IF EXISTS (SELECT FROM ot.operations x
 			   WHERE x.doc_id = d.id AND x.version >= $4 AND x.version < presence_at.version
 				 AND (x.del OR x.create_data IS NOT NULL)) THEN

@@ -92,3 +92,9 @@ SELECT ot.apply_retention(0);
 SELECT ot.set_retention('ret');
 SELECT ot.set_retention('other');
 SELECT count(*) FROM ot.retention_policies;
+-- Presence from a version before the cut: OT007 as well.
+SELECT ot.create('ret', 'p', 'rich-text', '{"ops": [{"insert": "ab\n"}]}');
+SELECT * FROM ot.submit('ret', 'p', 1, '{"ops": [{"insert": "x"}]}');
+SELECT ot.compact('ret', 'p', 2);
+SELECT * FROM ot.presence_at('ret', 'p', '{"index": 1, "length": 0}', 1);
+SELECT * FROM ot.presence_at('ret', 'p', '{"index": 1, "length": 0}', 2);
