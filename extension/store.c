@@ -467,7 +467,8 @@ text_column_is(TupleTableSlot *slot, int attnum, const char *s)
 }
 
 /*
- * The document row locked FOR UPDATE as the executor's LockRows does it:
+ * The document row locked FOR NO KEY UPDATE (KEY SHARE, which the foreign
+ * keys of ot.compact's inserts take, does not wait for it) as the executor's LockRows does it:
  * under READ COMMITTED a row updated meanwhile is followed to its latest
  * version (which must still have the names), under REPEATABLE READ it fails
  * with 40001.
