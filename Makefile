@@ -33,13 +33,13 @@ DATA = $(EXT_DATA)
 MODULEDIR = extension
 
 REGRESS = text_unicode text_unicode_errors rich_text rich_text_errors \
-	documents documents_errors notify presence input_limits acting_user
+	documents documents_errors notify presence input_limits acting_user retention
 # debian/rules' test leaves out what its cluster cannot run (acting_user
 # connects as roles without a password; pg_virtualenv asks for one).
 REGRESS := $(filter-out $(REGRESS_SKIP),$(REGRESS))
 REGRESS_OPTS = --load-extension=pg_ot
 # Concurrency: pg_isolation_regress runs test/isolation/specs/*.spec into output_iso/.
-ISOLATION = concurrent_submit resend_race create_race delete_race notifications
+ISOLATION = concurrent_submit resend_race create_race delete_race notifications compact_race
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=pg_ot
 
 WERROR ?=

@@ -26,6 +26,8 @@
 #define ERRCODE_OT_EXISTS				MAKE_SQLSTATE('O','T','0','0','5')
 /* OT006: the document was deleted (ERR_DOC_WAS_DELETED). */
 #define ERRCODE_OT_DELETED				MAKE_SQLSTATE('O','T','0','0','6')
+/* OT007: the version was compacted away (ERR_SUBMIT_TRANSFORM_OPS_NOT_FOUND). */
+#define ERRCODE_OT_COMPACTED			MAKE_SQLSTATE('O','T','0','0','7')
 
 /* Raises err (which is not OT_OK) as an ERROR with its SQLSTATE. */
 void		pg_ot_raise(const OtError *err) pg_attribute_noreturn();

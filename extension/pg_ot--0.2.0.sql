@@ -322,6 +322,7 @@ RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 		WHEN 'OT004' THEN 'ERR_DOC_DOES_NOT_EXIST'
 		WHEN 'OT005' THEN 'ERR_DOC_ALREADY_CREATED'
 		WHEN 'OT006' THEN 'ERR_DOC_WAS_DELETED'
+		WHEN 'OT007' THEN 'ERR_SUBMIT_TRANSFORM_OPS_NOT_FOUND'
 		WHEN '42704' THEN 'ERR_DOC_TYPE_NOT_RECOGNIZED'
 		WHEN '0A000' THEN 'ERR_TYPE_DOES_NOT_SUPPORT_PRESENCE'
 		WHEN '22023' THEN 'ERR_MESSAGE_BADLY_FORMED'
@@ -482,6 +483,7 @@ BEGIN
 			format('Document "%s" of collection "%s".', $2, $1));
 	END IF;
 	IF d.id IS NOT NULL THEN
+		PERFORM ot._check_cut(d.id, version, $1, $2);
 		s := ot._snapshot_at(d.id, version);
 		type := s.type;
 		data := s.data;
@@ -516,6 +518,8 @@ BEGIN
 	IF since IS NULL OR since < 0 THEN
 		PERFORM ot._reject('22023', 'from_version must be a version, 0 or more');
 	END IF;
+	PERFORM ot._check_cut(d.id, since, c, n) FROM ot.documents d
+	WHERE d.collection = c AND d.name = n;
 	RETURN QUERY
 		SELECT o.* FROM ot.operations o JOIN ot.documents d ON d.id = o.doc_id
 		WHERE d.collection = c AND d.name = n AND o.version >= since
@@ -579,6 +583,9 @@ BEGIN
 		PERFORM ot._reject('OT003', format('version %s is newer than the document''s version %s',
 										   $4, version),
 			format('Document "%s" of collection "%s".', $2, $1));
+	END IF;
+	IF d.id IS NOT NULL AND $4 < version THEN
+		PERFORM ot._check_cut(d.id, $4, $1, $2);
 	END IF;
 	IF EXISTS (SELECT FROM ot.operations x
 			   WHERE x.doc_id = d.id AND x.version >= $4 AND x.version < presence_at.version
@@ -716,3 +723,150 @@ GRANT EXECUTE ON FUNCTION
 	ot.revoke(text, text, text)
 	TO ot_admin;
 GRANT SELECT ON ot.documents, ot.operations, ot.snapshots, ot.grants TO ot_admin;
+
+-----------------------------------------------------------------------------
+-- Retention.  A policy per collection bounds the op log; ot.compact cuts one
+-- document's log at a version, keeping a snapshot there, so every version
+-- from the cut on reads as before and earlier ones raise OT007.  A submit
+-- based before the cut is refused (submit.c), as its resend could not be
+-- recognised among the deleted ops.  Compaction does not lock the document
+-- row: it deletes only ops and snapshots older than the cut and than the
+-- document's latest snapshot, which no submit reads or writes.
+-----------------------------------------------------------------------------
+
+CREATE TABLE ot.retention_policies (
+	collection text PRIMARY KEY
+		CHECK (collection <> '' AND octet_length(collection) <= 1024),
+	keep_interval interval,		-- keep the ops newer than this ...
+	keep_versions bigint		-- ... or the last this many versions
+		CHECK (keep_versions >= 0),
+	CHECK ((keep_interval IS NULL) <> (keep_versions IS NULL))
+);
+COMMENT ON TABLE ot.retention_policies IS
+	'how much op log each collection keeps (no row: everything)';
+
+CREATE TABLE ot.retention_cuts (
+	doc_id bigint PRIMARY KEY REFERENCES ot.documents ON DELETE CASCADE,
+	first_version bigint NOT NULL CHECK (first_version > 0),	-- the earliest readable version
+	cut_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
+);
+COMMENT ON TABLE ot.retention_cuts IS
+	'per compacted document, its earliest readable version (a snapshot is kept there)';
+
+-- Raises OT007 when version v of document doc_id was compacted away.
+CREATE FUNCTION ot._check_cut(doc_id bigint, v bigint, c text, n text)
+RETURNS void LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	first bigint;
+BEGIN
+	SELECT r.first_version INTO first FROM ot.retention_cuts r WHERE r.doc_id = $1;
+	IF first IS NOT NULL AND v < first THEN
+		PERFORM ot._reject('OT007', format('version %s of document "%s" of collection "%s" was compacted',
+										   v, n, c),
+			format('The earliest readable version is %s.', first));
+	END IF;
+END
+$$;
+
+CREATE FUNCTION ot.set_retention(collection text, keep_interval interval DEFAULT NULL,
+								 keep_versions bigint DEFAULT NULL)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF $2 IS NOT NULL AND $3 IS NOT NULL THEN
+		PERFORM ot._reject('22023', 'give keep_interval or keep_versions, not both');
+	END IF;
+	IF $2 IS NOT NULL AND $2 < interval '0' OR $3 < 0 THEN
+		PERFORM ot._reject('22023', 'a retention must not be negative');
+	END IF;
+	IF $2 IS NULL AND $3 IS NULL THEN
+		DELETE FROM ot.retention_policies p WHERE p.collection = $1;
+	ELSE
+		INSERT INTO ot.retention_policies VALUES ($1, $2, $3)
+		ON CONFLICT ON CONSTRAINT retention_policies_pkey DO UPDATE
+			SET keep_interval = excluded.keep_interval, keep_versions = excluded.keep_versions;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION ot.set_retention(text, interval, bigint) IS
+	'sets a collection''s retention: ops newer than keep_interval, or the last keep_versions versions; neither: everything';
+
+CREATE FUNCTION ot.compact(collection text, id text, before_version bigint)
+RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	d record;
+	s record;
+	cut bigint;
+	keep bigint;
+BEGIN
+	SELECT o.id, o.version, o.snapshot_version INTO d
+	FROM ot.documents o WHERE o.collection = $1 AND o.name = $2;
+	IF NOT FOUND OR d.version = 0 THEN
+		PERFORM ot._reject('OT004', format('document "%s" of collection "%s" does not exist', $2, $1));
+	END IF;
+	IF $3 IS NULL OR $3 < 1 OR $3 > d.version THEN
+		PERFORM ot._reject('22023', format('before_version must be from 1 to the document''s version %s',
+										   d.version));
+	END IF;
+	cut := coalesce((SELECT r.first_version FROM ot.retention_cuts r WHERE r.doc_id = d.id), 0);
+	IF $3 <= cut THEN
+		RETURN cut;
+	END IF;
+	s := ot._snapshot_at(d.id, $3);
+	IF s.type IS NOT NULL THEN
+		INSERT INTO ot.snapshots (doc_id, version, type, data) VALUES (d.id, $3, s.type, s.data)
+		ON CONFLICT DO NOTHING;
+	END IF;
+	-- The latest snapshot and the ops after it are what submits replay.
+	keep := least($3, d.snapshot_version);
+	DELETE FROM ot.operations o WHERE o.doc_id = d.id AND o.version < keep;
+	DELETE FROM ot.snapshots o WHERE o.doc_id = d.id AND o.version < keep;
+	INSERT INTO ot.retention_cuts (doc_id, first_version) VALUES (d.id, $3)
+	ON CONFLICT (doc_id) DO UPDATE
+		SET first_version = greatest(ot.retention_cuts.first_version, excluded.first_version),
+			cut_at = pg_catalog.clock_timestamp();
+	RETURN $3;
+END
+$$;
+COMMENT ON FUNCTION ot.compact(text, text, bigint) IS
+	'deletes a document''s ops before a version, keeping a snapshot there; returns its earliest readable version';
+
+CREATE FUNCTION ot.apply_retention(max_documents integer DEFAULT 100)
+RETURNS TABLE (collection text, id text, first_version bigint)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	r record;
+BEGIN
+	IF $1 IS NULL OR $1 < 1 THEN
+		PERFORM ot._reject('22023', 'max_documents must be 1 or more');
+	END IF;
+	FOR r IN
+		SELECT t.collection, t.name, t.want FROM (
+			SELECT d.collection, d.name, coalesce(c.first_version, 0) AS cut,
+				CASE WHEN p.keep_versions IS NOT NULL THEN d.version - p.keep_versions
+					 ELSE coalesce((SELECT min(o.version) FROM ot.operations o
+									WHERE o.doc_id = d.id
+									  AND o.created_at > pg_catalog.clock_timestamp() - p.keep_interval),
+								   d.version) END AS want
+			FROM ot.retention_policies p
+			JOIN ot.documents d ON d.collection = p.collection
+			LEFT JOIN ot.retention_cuts c ON c.doc_id = d.id) t
+		WHERE t.want > t.cut AND t.want >= 1
+		ORDER BY t.want - t.cut DESC
+		LIMIT $1
+	LOOP
+		collection := r.collection;
+		id := r.name;
+		first_version := ot.compact(r.collection, r.name, r.want);
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION ot.apply_retention(integer) IS
+	'compacts at most max_documents documents as their collections'' policies say; returns what it cut';
+
+REVOKE ALL ON FUNCTION ot._check_cut(bigint, bigint, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION ot.set_retention(text, interval, bigint), ot.compact(text, text, bigint),
+	ot.apply_retention(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ot.set_retention(text, interval, bigint), ot.compact(text, text, bigint),
+	ot.apply_retention(integer) TO ot_admin;
+GRANT SELECT ON ot.retention_policies, ot.retention_cuts TO ot_admin;

@@ -58,6 +58,7 @@ typedef enum
 	Q_APPEND_SNAPSHOT,
 	Q_APPEND_DELETE,
 	Q_ERROR_CODE,
+	Q_FIRST_VERSION,
 	Q_COUNT
 } StoreQuery;
 
@@ -72,7 +73,7 @@ typedef struct Statement
 
 static const Statement statements[Q_COUNT] = {
 	[Q_LOCK] = {"SELECT ctid, id, type, version, length, astral, snapshot_version, snapshot_bytes,"
-		" tail_bytes FROM ot.documents WHERE collection = $1 AND name = $2 FOR UPDATE",
+		" tail_bytes FROM ot.documents WHERE collection = $1 AND name = $2 FOR NO KEY UPDATE",
 	2, {TEXTOID, TEXTOID}},
 	[Q_INSERT_DOCUMENT] = {"INSERT INTO ot.documents (collection, name) VALUES ($1, $2)"
 		" ON CONFLICT DO NOTHING",
@@ -115,6 +116,8 @@ static const Statement statements[Q_COUNT] = {
 		" updated_at = clock_timestamp() WHERE id = $1",
 	5, {INT8OID, INT8OID, TEXTOID, INT8OID, TEXTOID}},
 	[Q_ERROR_CODE] = {"SELECT ot.sharedb_error_code($1)", 1, {TEXTOID}},
+	[Q_FIRST_VERSION] = {"SELECT first_version FROM ot.retention_cuts WHERE doc_id = $1",
+	1, {INT8OID}},
 };
 
 static SPIPlanPtr plans[Q_COUNT];
@@ -464,7 +467,8 @@ text_column_is(TupleTableSlot *slot, int attnum, const char *s)
 }
 
 /*
- * The document row locked FOR UPDATE as the executor's LockRows does it:
+ * The document row locked FOR NO KEY UPDATE (KEY SHARE, which the foreign
+ * keys of ot.compact's inserts take, does not wait for it) as the executor's LockRows does it:
  * under READ COMMITTED a row updated meanwhile is followed to its latest
  * version (which must still have the names), under REPEATABLE READ it fails
  * with 40001.
@@ -495,7 +499,7 @@ lock_directly(Writer *w, const char *collection, const char *name, OtDoc *d)
 	if (found)
 	{
 		switch (table_tuple_lock(rel, &tid, snap, slot, GetCurrentCommandId(true),
-								 LockTupleExclusive, LockWaitBlock,
+								 LockTupleNoKeyExclusive, LockWaitBlock,
 								 IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
 								 &tmfd))
 		{
@@ -919,4 +923,17 @@ ot_store_sharedb_error_code(int sqlerrcode)
 	code = get_text(0, 1);
 	SPI_freetuptable(SPI_tuptable);
 	return code ? code : pstrdup("ERR_UNKNOWN_ERROR");
+}
+
+int64
+ot_store_first_version(int64 doc_id)
+{
+	Datum		values[1] = {Int64GetDatum(doc_id)};
+	int64		first = 0;
+
+	execute(Q_FIRST_VERSION, values, NULL, 1);
+	if (SPI_processed > 0)
+		first = get_int8(0, 1);
+	SPI_freetuptable(SPI_tuptable);
+	return first;
 }

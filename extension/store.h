@@ -96,4 +96,10 @@ void		ot_store_append(const OtDoc *d, Jsonb *op, Jsonb *create_data, bool del,
 /* The ShareDB error code of a SQLSTATE (ot.sharedb_error_code). */
 char	   *ot_store_sharedb_error_code(int sqlerrcode);
 
+/*
+ * The earliest readable version of document doc_id (ot.retention_cuts), 0
+ * when it was never compacted.
+ */
+int64		ot_store_first_version(int64 doc_id);
+
 #endif							/* PG_OT_STORE_H */

@@ -7,7 +7,8 @@
  * 2. Lock the document row: the lock is the document's sequencer.
  * 3. A resend (same src, seq) returns the original and changes nothing.
  * 4. Reject a version from the future; transform the op against every op
- *	  committed since its version, incoming op on side left, op by op.
+ *	  committed since its version, incoming op on side left, op by op;
+ *	  a version before the document's retention cut is refused (OT007).
  * 5. Fit the op to the document's shape (document_shape.c), replaying the
  *	  text only when the shape cannot tell.
  * 6. Append: one statement writes the op row, the document row and, when
@@ -304,6 +305,25 @@ append_edit(const OtDoc *d, const OtSubmit *s, Jsonb *op)
 	}
 }
 
+/*
+ * Refuses a version v older than the document's cut (ot.compact): the ops
+ * since v, which the op would be transformed against and its resend
+ * recognised among, are gone.  Called only for v < the document's version,
+ * and after those ops were read, so that a compaction committed before
+ * that read is seen here (the cut commits with the delete).
+ */
+static void
+check_cut(const OtDoc *d, int64 v)
+{
+	int64		first = ot_store_first_version(d->id);
+
+	if (v < first)
+		reject(ERRCODE_OT_COMPACTED,
+			   psprintf("version " INT64_FORMAT " of document \"%s\" of collection \"%s\" was compacted",
+						v, s_(d->name), s_(d->collection)),
+			   psprintf("The earliest readable version is " INT64_FORMAT ".", first));
+}
+
 static void
 sequence(const OtSubmit *s, const OtDoc *d, Creation *c, bool want_since, OtApplied *out)
 {
@@ -335,14 +355,20 @@ sequence(const OtSubmit *s, const OtDoc *d, Creation *c, bool want_since, OtAppl
 			out->since = NULL;
 			out->nsince = 0;
 			if (want_since && s->has_version && s->version < past.version)
+			{
 				out->since = ot_store_ops(d->id, s->version, past.version, &out->nsince);
+				check_cut(d, s->version);
+			}
 			return;
 		}
 	}
 	v = s->has_version ? s->version : d->version;
 	check_version(d, v);
 	if (d->exists && v < d->version)
+	{
 		since = ot_store_ops(d->id, v, d->version, &nsince);
+		check_cut(d, v);
+	}
 	for (int i = 0; i < nsince; i++)
 	{
 		if (since[i].del && !s->del)

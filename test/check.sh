@@ -65,6 +65,12 @@ record "crash: acknowledged ops (submit, batch, live client) survive kill -9" $?
 echo "# upgrade"
 test/upgrade/run.sh
 record "upgrade: 0.1.0's documents edited and read after ALTER EXTENSION pg_ot UPDATE; its schema is a fresh install's (pg_dump)" $?
+echo "# pg_upgrade"
+test/pg_upgrade/run.sh
+record "pg_upgrade: a cluster with documents (both types, a retention cut) upgraded into a new one reads and edits the same" $?
+echo "# retention with pg_cron"
+test/retention/cron.sh
+record "retention: pg_cron runs ot.apply_retention() on its schedule and the cut moves" $?
 
 echo "# pgTAP"
 test/pgtap/run.sh

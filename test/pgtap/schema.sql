@@ -1,7 +1,7 @@
 -- The schema contract of pg_ot: tables, trigger, functions, roles and
 -- privileges.  Run by test/pgtap/run.sh; changes nothing (rolled back).
 BEGIN;
-SELECT plan(394);
+SELECT plan(449);
 
 -- The C module is loaded (pg_ot.* settings exist once it is).
 SELECT lives_ok($$SELECT ot.type_uri('text-unicode')$$, 'pg_ot loads');
@@ -11,7 +11,8 @@ SELECT lives_ok($$SELECT ot.type_uri('text-unicode')$$, 'pg_ot loads');
 ---------------------------------------------------------------------------
 
 SELECT has_schema('ot');
-SELECT tables_are('ot', ARRAY['documents', 'operations', 'snapshots', 'grants', 'secrets']);
+SELECT tables_are('ot', ARRAY['documents', 'operations', 'snapshots', 'grants', 'secrets',
+	'retention_policies', 'retention_cuts']);
 SELECT sequences_are('ot', ARRAY['documents_id_seq', 'notify_revoke_seq', 'notify_presence_seq']);
 
 -- Every column: type and nullability (table, column, type, not null).
@@ -48,7 +49,13 @@ INSERT INTO expected_columns SELECT *, row_number() OVER () FROM (VALUES
 	('grants', 'principal', 'text', true),
 	('grants', 'access', 'text', true),
 	('secrets', 'purpose', 'text', true),
-	('secrets', 'secret', 'bytea', true)
+	('secrets', 'secret', 'bytea', true),
+	('retention_policies', 'collection', 'text', true),
+	('retention_policies', 'keep_interval', 'interval', false),
+	('retention_policies', 'keep_versions', 'bigint', false),
+	('retention_cuts', 'doc_id', 'bigint', true),
+	('retention_cuts', 'first_version', 'bigint', true),
+	('retention_cuts', 'cut_at', 'timestamp with time zone', true)
 ) v;
 
 SELECT columns_are('ot', t, array_agg(c ORDER BY ord))
@@ -68,6 +75,9 @@ SELECT col_is_pk('ot', 'documents', ARRAY['id'], 'ot.documents PK (id)');
 SELECT col_is_pk('ot', 'operations', ARRAY['doc_id', 'version'], 'ot.operations PK (doc_id, version)');
 SELECT col_is_pk('ot', 'snapshots', ARRAY['doc_id', 'version'], 'ot.snapshots PK (doc_id, version)');
 SELECT hasnt_pk('ot', 'grants', 'ot.grants has no PK');
+SELECT col_is_pk('ot', 'retention_policies', ARRAY['collection'], 'ot.retention_policies PK (collection)');
+SELECT col_is_pk('ot', 'retention_cuts', ARRAY['doc_id'], 'ot.retention_cuts PK (doc_id)');
+SELECT fk_ok('ot', 'retention_cuts', 'doc_id', 'ot', 'documents', 'id');
 SELECT col_is_unique('ot', 'documents', ARRAY['collection', 'name'],
 	'ot.documents UNIQUE (collection, name)');
 SELECT col_is_unique('ot', 'grants', ARRAY['collection', 'name', 'principal'],
@@ -88,7 +98,7 @@ SELECT fk_ok('ot', 'snapshots', 'doc_id', 'ot', 'documents', 'id');
 SELECT results_eq(
 	$$SELECT conrelid::regclass::text, confdeltype::text FROM pg_constraint
 	  WHERE connamespace = 'ot'::regnamespace AND contype = 'f' ORDER BY 1$$,
-	$$VALUES ('ot.operations', 'c'), ('ot.snapshots', 'c')$$,
+	$$VALUES ('ot.operations', 'c'), ('ot.retention_cuts', 'c'), ('ot.snapshots', 'c')$$,
 	'the only foreign keys are ON DELETE CASCADE to ot.documents');
 SELECT set_eq(
 	$$SELECT conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint
@@ -99,7 +109,11 @@ SELECT set_eq(
 	  ('ot.grants', 'CHECK ((access = ANY (ARRAY[''read''::text, ''write''::text])))'),
 	  ('ot.operations', 'CHECK (((src IS NULL) = (seq IS NULL)))'),
 	  ('ot.operations', 'CHECK ((((((op IS NOT NULL))::integer + ((create_data IS NOT NULL))::integer) + (del)::integer) = 1))'),
-	  ('ot.secrets', 'CHECK ((octet_length(secret) >= 32))')$$,
+	  ('ot.secrets', 'CHECK ((octet_length(secret) >= 32))'),
+	  ('ot.retention_policies', 'CHECK (((collection <> ''''::text) AND (octet_length(collection) <= 1024)))'),
+	  ('ot.retention_policies', 'CHECK ((keep_versions >= 0))'),
+	  ('ot.retention_policies', 'CHECK (((keep_interval IS NULL) <> (keep_versions IS NULL)))'),
+	  ('ot.retention_cuts', 'CHECK ((first_version > 0))')$$,
 	'check constraints');
 
 -- The trigger that announces each op.
@@ -193,7 +207,14 @@ INSERT INTO expected_functions VALUES
 	('grant', '{text,text,text,text}', 'collection text, id text, principal text, access text',
 	 'void', 'void', 'volatile', true, false, false, true, false),
 	('revoke', '{text,text,text}', 'collection text, id text, principal text',
-	 'boolean', 'boolean', 'volatile', true, false, false, true, false);
+	 'boolean', 'boolean', 'volatile', true, false, false, true, false),
+	('set_retention', '{text,interval,bigint}',
+	 'collection text, keep_interval interval DEFAULT NULL::interval, keep_versions bigint DEFAULT NULL::bigint',
+	 'void', 'void', 'volatile', true, false, false, true, false),
+	('compact', '{text,text,bigint}', 'collection text, id text, before_version bigint',
+	 'bigint', 'bigint', 'volatile', true, false, false, true, false),
+	('apply_retention', '{integer}', 'max_documents integer DEFAULT 100',
+	 'setof record', 'TABLE(collection text, id text, first_version bigint)', 'volatile', true, false, false, true, false);
 
 -- The oid of an expected function, or NULL when it is missing.
 CREATE FUNCTION pg_temp.oid_of(f name, args name[]) RETURNS oid LANGUAGE sql AS $$
@@ -303,11 +324,12 @@ SELECT is_empty(
 SELECT table_privs_are('ot', t, r,
 		CASE WHEN r = 'ot_admin' THEN ARRAY['SELECT'] ELSE '{}' END::name[],
 		format('%s has %s on ot.%s', r, CASE WHEN r = 'ot_admin' THEN 'only SELECT' ELSE 'no privileges' END, t))
-FROM unnest(ARRAY['documents', 'operations', 'snapshots', 'grants']) t,
+FROM unnest(ARRAY['documents', 'operations', 'snapshots', 'grants', 'retention_policies', 'retention_cuts']) t,
 	unnest(ARRAY['public', 'ot_user', 'ot_gateway', 'ot_admin']) r
 ORDER BY t, r;
 SELECT is_empty(
-	$$SELECT t, r, p FROM unnest(ARRAY['ot.documents', 'ot.operations', 'ot.snapshots', 'ot.grants']) t,
+	$$SELECT t, r, p FROM unnest(ARRAY['ot.documents', 'ot.operations', 'ot.snapshots', 'ot.grants',
+			'ot.retention_policies', 'ot.retention_cuts']) t,
 		unnest(ARRAY['public', 'ot_user', 'ot_gateway', 'ot_admin']) r,
 		unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'REFERENCES']) p
 	  WHERE has_any_column_privilege(r, t, p) AND NOT (r = 'ot_admin' AND p = 'SELECT')$$,
