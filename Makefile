@@ -33,7 +33,8 @@ DATA = $(EXT_DATA)
 MODULEDIR = extension
 
 REGRESS = text_unicode text_unicode_errors rich_text rich_text_errors \
-	documents documents_errors notify presence input_limits acting_user retention
+	documents documents_errors notify presence input_limits acting_user retention \
+	foreign_keys nested_calls
 # debian/rules' test leaves out what its cluster cannot run (acting_user
 # connects as roles without a password; pg_virtualenv asks for one).
 REGRESS := $(filter-out $(REGRESS_SKIP),$(REGRESS))

@@ -10,7 +10,9 @@
  * executor state for all the ops of a call, so that neither a plan nor the
  * tables' CHECK constraints are set up again per op.  A delete is one
  * statement: the op row and the document row in a data-modifying CTE; so
- * is every append if the tables are not as the install script makes them.
+ * is every append if the tables are not as the install script makes them
+ * (columns and their types) or have statement triggers or transition
+ * tables, which the single-row routines do not fire.
  * Either way the NOTIFY is the AFTER INSERT trigger on ot.operations
  * (notify.c), and the foreign keys' checks are their triggers.
  *
@@ -25,6 +27,7 @@
 #include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "utils/relcache.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -159,6 +162,15 @@ static const char *const document_columns[] = {"id", "collection", "name", "type
 static const char *const op_columns[] = {"doc_id", "version", "op", "create_data", "del", "src",
 "seq", "user_id", "created_at"};
 static const char *const snapshot_columns[] = {"doc_id", "version", "type", "data", "created_at"};
+/* Their types: the direct path stores Datums of these. */
+static const Oid document_types[] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID,
+	INT8ARRAYOID, INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+static const Oid op_types[] = {INT8OID, INT8OID, JSONBOID, JSONBOID, BOOLOID, TEXTOID, INT8OID,
+TEXTOID, TIMESTAMPTZOID};
+static const Oid snapshot_types[] = {INT8OID, INT8OID, TEXTOID, JSONBOID, TIMESTAMPTZOID};
+StaticAssertDecl(lengthof(document_types) == lengthof(document_columns), "document_types");
+StaticAssertDecl(lengthof(op_types) == lengthof(op_columns), "op_types");
+StaticAssertDecl(lengthof(snapshot_types) == lengthof(snapshot_columns), "snapshot_types");
 
 enum
 {
@@ -199,8 +211,46 @@ typedef struct Writer
 static Writer *writer;
 static MemoryContext writer_cxt;
 
+/*
+ * Whether a call is between ot_store_connect and ot_store_finish, and the
+ * subtransaction it began in.  The state above is one call's, not stacked:
+ * a call inside another (a trigger on the op log, or a function it calls,
+ * running ot.submit while ot.submit appends) would leave the outer one a
+ * writer in the inner one's freed memory, so it is refused (0A000).  An
+ * error that ends the call ends it here too (the callbacks below).
+ */
+static bool in_call;
+static SubTransactionId call_subxact;
+static bool callbacks_registered;
+
+static void
+call_ended(void)
+{
+	in_call = false;
+	writer = NULL;
+	ot_store_busy = false;
+}
+
+static void
+store_xact_callback(XactEvent event, void *arg)
+{
+	if (event != XACT_EVENT_PRE_COMMIT && event != XACT_EVENT_PARALLEL_PRE_COMMIT &&
+		event != XACT_EVENT_PRE_PREPARE)
+		call_ended();
+}
+
+static void
+store_subxact_callback(SubXactEvent event, SubTransactionId subid, SubTransactionId parent,
+					   void *arg)
+{
+	/* A call that began in the aborted subtransaction or in one below it. */
+	if (event == SUBXACT_EVENT_ABORT_SUB && in_call && call_subxact >= subid)
+		call_ended();
+}
+
+/* Whether rel's columns are names, of types, in this order (and nothing computes them). */
 static bool
-columns_are(Relation rel, const char *const *names, int n)
+columns_are(Relation rel, const char *const *names, const Oid *types, int n)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 
@@ -209,7 +259,8 @@ columns_are(Relation rel, const char *const *names, int n)
 		return false;
 	for (int i = 0; i < n; i++)
 		if (TupleDescAttr(desc, i)->attisdropped ||
-			strcmp(NameStr(TupleDescAttr(desc, i)->attname), names[i]) != 0)
+			strcmp(NameStr(TupleDescAttr(desc, i)->attname), names[i]) != 0 ||
+			TupleDescAttr(desc, i)->atttypid != types[i])
 			return false;
 	return true;
 }
@@ -248,6 +299,61 @@ index_named(ResultRelInfo *rri, const char *name, const int16 *columns, int n)
 	return NULL;
 }
 
+/*
+ * Whether the executor's single-row routines fire all of rri's triggers:
+ * they fire row triggers, neither statement triggers nor transition tables.
+ */
+static bool
+row_triggers_only(ResultRelInfo *rri)
+{
+	TriggerDesc *td = rri->ri_TrigDesc;
+
+	return td == NULL ||
+		!(td->trig_insert_before_statement || td->trig_insert_after_statement ||
+		  td->trig_update_before_statement || td->trig_update_after_statement ||
+		  td->trig_insert_new_table || td->trig_update_old_table || td->trig_update_new_table);
+}
+
+/*
+ * Drops from rri's triggers (a copy: the relcache's stay) the check of its
+ * foreign key doc_id -> ot.documents (id), which would look the document row
+ * up again and lock it FOR KEY SHARE per op (a statement each: an eighth of
+ * the database's CPU per op under load).  It is redundant here: every op is
+ * appended after ot_store_lock has locked that row FOR NO KEY UPDATE, which
+ * conflicts with any delete of the row and any change of its key, in this
+ * transaction (or after this transaction inserted it), so the row and its
+ * key exist until commit; a delete of it by this transaction later
+ * cascades to the op.  Any other foreign key keeps its check.
+ */
+static void
+skip_document_key_check(ResultRelInfo *rri, Oid documents)
+{
+	TriggerDesc *td = rri->ri_TrigDesc;
+	Oid			conoid = InvalidOid;
+	ListCell   *lc;
+	int			n = 0;
+
+	if (td == NULL)
+		return;
+	foreach(lc, RelationGetFKeyList(rri->ri_RelationDesc))
+	{
+		ForeignKeyCacheInfo *fk = lfirst(lc);
+
+		if (fk->confrelid == documents && fk->nkeys == 1 && fk->conkey[0] == 1 &&
+			fk->confkey[0] == 1)
+			conoid = fk->conoid;
+	}
+	if (!OidIsValid(conoid))
+		return;
+	td = CopyTriggerDesc(td);
+	for (int i = 0; i < td->numtriggers; i++)
+		if (td->triggers[i].tgconstraint != conoid ||
+			RI_FKey_trigger_type(td->triggers[i].tgfoid) != RI_TRIGGER_FK)
+			td->triggers[n++] = td->triggers[i];
+	td->numtriggers = n;
+	rri->ri_TrigDesc = td;
+}
+
 static Writer *
 open_writer(void)
 {
@@ -274,10 +380,18 @@ open_writer(void)
 	w->documents = open_result_relation(w->estate, "documents", 1);
 	w->operations = open_result_relation(w->estate, "operations", 2);
 	w->snapshots = open_result_relation(w->estate, "snapshots", 3);
-	w->usable = columns_are(w->documents->ri_RelationDesc, document_columns,
+	w->usable = columns_are(w->documents->ri_RelationDesc, document_columns, document_types,
 							lengthof(document_columns)) &&
-		columns_are(w->operations->ri_RelationDesc, op_columns, lengthof(op_columns)) &&
-		columns_are(w->snapshots->ri_RelationDesc, snapshot_columns, lengthof(snapshot_columns));
+		columns_are(w->operations->ri_RelationDesc, op_columns, op_types, lengthof(op_columns)) &&
+		columns_are(w->snapshots->ri_RelationDesc, snapshot_columns, snapshot_types,
+					lengthof(snapshot_columns)) &&
+		row_triggers_only(w->documents) && row_triggers_only(w->operations) &&
+		row_triggers_only(w->snapshots);
+	if (w->usable)
+	{
+		skip_document_key_check(w->operations, documents);
+		skip_document_key_check(w->snapshots, documents);
+	}
 	w->old_document = table_slot_create(w->documents->ri_RelationDesc, &w->estate->es_tupleTable);
 	w->new_document = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(w->documents->ri_RelationDesc),
 											 &TTSOpsVirtual);
@@ -637,6 +751,20 @@ ot_store_connect(void)
 {
 	int			level;
 
+	if (!callbacks_registered)
+	{
+		RegisterXactCallback(store_xact_callback, NULL);
+		RegisterSubXactCallback(store_subxact_callback, NULL);
+		callbacks_registered = true;
+	}
+	if (in_call)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("ot.create, ot.submit, ot.delete and ot.submit_batch cannot run inside one another"),
+				 errdetail("One of them was called while another was writing, by a trigger or a function it calls."),
+				 errhint("Write to pg_ot after the statement that called it, not from a trigger on its tables.")));
+	in_call = true;
+	call_subxact = GetCurrentSubTransactionId();
 	ot_store_busy = false;
 	writer = NULL;
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -654,6 +782,7 @@ ot_store_finish(int guc_level)
 	if (writer)
 		close_writer(writer);
 	writer = NULL;
+	in_call = false;
 	AtEOXact_GUC(true, guc_level);
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed");

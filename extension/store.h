@@ -25,7 +25,8 @@ extern volatile bool ot_store_busy;
  * Connects to SPI for the store's statements; returns what ot_store_finish
  * needs.  Within, the planner takes the tables' indexes: a generic plan for
  * a small ot.documents would scan the table, HOT chains and all, for every
- * op.
+ * op.  One call at a time: a call inside another (from a trigger) fails
+ * with 0A000.
  */
 int			ot_store_connect(void);
 void		ot_store_finish(int guc_level);

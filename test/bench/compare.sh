@@ -29,7 +29,8 @@
 # (GEN is c or js; SERVER_CPU, DB_CPU and GEN_CPU: cores busy in the server
 # process, in the cluster's processes (the postmaster and its children: every
 # backend, the WAL writer...) and in the generator during the measurement,
-# from /proc/PID/stat utime + stime; SERVER_US, DB_US and GEN_US: the same
+# from /proc/PID/stat utime + stime, the postmaster's cutime + cstime adding
+# the cluster's processes that exited in the window; SERVER_US, DB_US and GEN_US: the same
 # CPU in microseconds per acked op) and its progress on stderr.
 #
 #   test/bench/compare.sh               # after make and make install

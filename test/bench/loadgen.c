@@ -38,7 +38,8 @@
  * window ends when the last delivery arrives.  Extra keys: errors, and per
  * row gen_cpu (this process), server_cpu (SERVER_PID), db_cpu (DB_PID and
  * its children: the postmaster, every backend and the auxiliary processes,
- * summed; from /proc/PID/stat utime + stime), server_us_per_op and
+ * summed; from /proc/PID/stat utime + stime, and the postmaster's cutime +
+ * cstime: its children that exited in the window), server_us_per_op and
  * db_us_per_op (CPU microseconds per acked op in the window).
  *
  * Fails (exit 1) on an error from the server, a socket the server closes, a
@@ -58,6 +59,7 @@
 #include <math.h>
 #include <dirent.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,14 +220,20 @@ hist_ms(const struct hist *h, double p)
 
 static long clk_tck;
 
-/* utime + stime of a process, in seconds; its parent in *ppid. */
+/*
+ * utime + stime of a process, in seconds; its parent in *ppid.  With
+ * reaped, cutime + cstime too: the CPU of its children that have exited and
+ * been waited for (a backend or an autovacuum worker that ends within the
+ * window would otherwise take its CPU with it, and the sum could fall).
+ */
 static double
-proc_cpu(int pid, int *ppid)
+proc_cpu_of(int pid, int *ppid, bool reaped)
 {
 	char		path[64], buf[1024], *p;
 	FILE	   *f;
 	size_t		n;
 	unsigned long utime = 0, stime = 0;
+	long		cutime = 0, cstime = 0;
 	int			parent = 0;
 
 	if (pid <= 0)
@@ -239,12 +247,20 @@ proc_cpu(int pid, int *ppid)
 	/* After "pid (comm) ": state ppid ... utime is field 14, stime 15. */
 	if (!(p = strrchr(buf, ')')))
 		return 0;
-	if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-			   &parent, &utime, &stime) != 3)
+	if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld",
+			   &parent, &utime, &stime, &cutime, &cstime) != 5)
 		return 0;
 	if (ppid)
 		*ppid = parent;
-	return (double) (utime + stime) / (double) clk_tck;
+	if (!reaped)
+		cutime = cstime = 0;
+	return (double) (utime + stime + cutime + cstime) / (double) clk_tck;
+}
+
+static double
+proc_cpu(int pid, int *ppid)
+{
+	return proc_cpu_of(pid, ppid, false);
 }
 
 /* The cluster's CPU: the postmaster and its children. */
@@ -265,7 +281,7 @@ db_cpu(int postmaster)
 		if (!isdigit((unsigned char) e->d_name[0]))
 			continue;
 		pid = atoi(e->d_name);
-		c = proc_cpu(pid, &parent);
+		c = proc_cpu_of(pid, &parent, pid == postmaster);
 		if (pid == postmaster || parent == postmaster)
 			total += c;
 	}
