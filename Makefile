@@ -33,7 +33,7 @@ EXT_DATA = extension/pg_ot.control extension/pg_ot--$(EXTVERSION).sql \
 DATA = $(EXT_DATA)
 MODULEDIR = extension
 
-REGRESS = text_unicode text_unicode_errors rich_text rich_text_errors \
+REGRESS = text_unicode text_unicode_errors rich_text rich_text_errors json0 json0_errors \
 	documents documents_errors notify presence input_limits acting_user
 # debian/rules' test leaves out what its cluster cannot run (acting_user
 # connects as roles without a password; pg_virtualenv asks for one).

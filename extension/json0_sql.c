@@ -114,9 +114,10 @@ run(Json0Fn fn, Jsonb *a_jb, Jsonb *b_jb, bool left, const OtAllocator *alloc)
 						size_t		len;
 
 						ereport(ERROR,
-								errcode(ERRCODE_OT_BAD_OP),
-								errmsg("Invalid path segment %s", j0_print(cx, bad, false, &len)),
-								errdetail("ShareDB refuses __proto__ and the Object.prototype names in a json0 path."));
+								errcode(ERRCODE_OT_NOT_APPLIED),
+								errmsg("Invalid path segment"),
+								errdetail("ShareDB refuses the path segment %s (__proto__ and the Object.prototype names) in a json0 op.",
+										  j0_print(cx, bad, false, &len)));
 					}
 					result = a;
 				}

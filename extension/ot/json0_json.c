@@ -464,10 +464,16 @@ read_number(Reader *r)
 	d = strtod(buf, NULL);
 	if (d > 1.7976931348623157e308 || d < -1.7976931348623157e308)
 		j0_fail(r->cx, J0_ERR_UNSUPPORTED, "number %s is out of range for JavaScript", buf);
-	if ((d > J0_MAX_SAFE || d < -J0_MAX_SAFE) && d == (double) (long double) d &&
-		strpbrk(buf, ".eE") == NULL)
-		j0_fail(r->cx, J0_ERR_UNSUPPORTED,
-				"integer %s is beyond JavaScript's exact integers (2^53)", buf);
+	if ((d >= J0_MAX_SAFE || d <= -J0_MAX_SAFE) && strpbrk(buf, ".eE") == NULL)
+	{
+		char		exact[400];
+
+		/* an integer the double does not hold exactly (2^53 + 1, say) */
+		snprintf(exact, sizeof exact, "%.0f", d);
+		if (strcmp(exact, buf) != 0)
+			j0_fail(r->cx, J0_ERR_UNSUPPORTED,
+					"integer %s is beyond JavaScript's exact integers (2^53)", buf);
+	}
 	return j0_number(r->cx, d);
 }
 
