@@ -97,7 +97,7 @@ function utf16Offsets(s) {
 }
 
 /*
- * json0 on {l: [...], o: {...}, n: number, s: "text"}: li, ld, ld+li, lm on
+ * json0 on {l: [...], o: {...}, n: number, s: "text", t: "text"}: li, ld, ld+li, lm on
  * the list, oi, od, od+oi on the object, na on the number, and text edits
  * as si/sd and as the text0 subtype.
  */
@@ -118,15 +118,19 @@ function json0Edit(rand, d) {
 		return [{ p: ['o', key], od: d.o[key] }];
 	}
 	if (k === 5) return [{ p: ['n'], na: int(rand, 11) - 3 }];
-	const offs = utf16Offsets(d.s);
+	// 1.1.0 does not transform a legacy si/sd against a text0 op on the same
+	// string (nor the reverse), so, as applications do, each string keeps to
+	// one form: s takes si/sd (sharedb-string-binding), t the subtype.
+	const key = k === 6 ? 's' : 't';
+	const offs = utf16Offsets(d[key]);
 	const at = pick(rand, offs);
 	const ends = offs.filter((o) => o > at);
 	if (ends.length && rand() < 0.4) {
-		const text = d.s.slice(at, pick(rand, ends));
-		return k === 6 ? [{ p: ['s', at], sd: text }] : [{ p: ['s'], t: 'text0', o: [{ p: at, d: text }] }];
+		const text = d[key].slice(at, pick(rand, ends));
+		return k === 6 ? [{ p: ['s', at], sd: text }] : [{ p: ['t'], t: 'text0', o: [{ p: at, d: text }] }];
 	}
 	const text = randomText(rand, 3);
-	return k === 6 ? [{ p: ['s', at], si: text }] : [{ p: ['s'], t: 'text0', o: [{ p: at, i: text }] }];
+	return k === 6 ? [{ p: ['s', at], si: text }] : [{ p: ['t'], t: 'text0', o: [{ p: at, i: text }] }];
 }
 
 function randomEdit(typeName, rand, snapshot) {
