@@ -201,6 +201,8 @@ j0_get_key(const J0 *obj, const J0 *key)
 	return i < 0 ? NULL : obj->items[i];
 }
 
+static void remove_member(J0 *obj, long i);
+
 static void
 reserve(J0Ctx *cx, J0 *v)
 {
@@ -230,6 +232,14 @@ j0_set_key(J0Ctx *cx, J0 *obj, const J0 *key, J0 *v)
 {
 	long		i = find_key(obj, key);
 
+	/* JavaScript's undefined: JSON drops the member */
+	if (v == NULL)
+	{
+		if (i >= 0)
+			remove_member(obj, i);
+		return;
+	}
+
 	if (i >= 0)
 	{
 		obj->items[i] = v;
@@ -245,6 +255,12 @@ j0_set(J0Ctx *cx, J0 *obj, const char *k, J0 *v)
 {
 	long		i = find_ascii(obj, k);
 
+	if (v == NULL)
+	{
+		if (i >= 0)
+			remove_member(obj, i);
+		return;
+	}
 	if (i >= 0)
 	{
 		obj->items[i] = v;
@@ -278,6 +294,8 @@ j0_delete_key(J0 *obj, const J0 *key)
 void
 j0_push(J0Ctx *cx, J0 *arr, J0 *v)
 {
+	if (v == NULL)				/* undefined in a list is written null */
+		v = j0_new(cx, J0_NULL);
 	reserve(cx, arr);
 	arr->items[arr->n++] = v;
 }
