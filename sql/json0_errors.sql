@@ -29,6 +29,8 @@ SELECT err($$SELECT ot.transform('json0', '[]', '[]', 'middle')$$);
 SELECT err($$SELECT ot.apply('json0', '{"s": "😀"}', '[{"p": ["s", 1], "si": "x"}]')$$);
 -- integers beyond 2^53 that JavaScript cannot hold exactly
 SELECT err($$SELECT ot.apply('json0', '[1]', '[{"p": [0], "na": 9007199254740993}]')$$);
+SELECT err($$SELECT ot.apply('json0', '[909007199227370496]', '[]')$$);
+SELECT err($$SELECT ot.apply('json0', '[909007199227370500]', '[]')$$);
 -- a list index past the end that JavaScript would leave as a hole
 SELECT err($$SELECT ot.apply('json0', '[1]', '[{"p": [3], "li": 1, "ld": 0}]')$$);
 -- od of the whole document

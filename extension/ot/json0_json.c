@@ -441,6 +441,35 @@ read_string(Reader *r)
 
 static J0  *read_value(Reader *r);
 
+/*
+ * Whether integer text beyond 2^53 has the significant digits JavaScript
+ * writes for its double: then the value reads and writes back unchanged
+ * (1e20, 909007199227370500); 9007199254740993 and 909007199227370496,
+ * which JavaScript would write otherwise, are refused.
+ */
+static bool
+integer_is_shortest(const char *text, double d)
+{
+	char		js[40],
+				a[40],
+				b[400];
+	size_t		na = 0,
+				nb = 0;
+
+	js_number_format(d < 0 ? -d : d, js);
+	for (const char *c = js; *c && *c != 'e'; c++)
+		if (*c >= '0' && *c <= '9')
+			a[na++] = *c;
+	for (const char *c = text; *c && nb < sizeof b - 1; c++)
+		if (*c >= '0' && *c <= '9')
+			b[nb++] = *c;
+	while (na > 1 && a[na - 1] == '0')
+		na--;
+	while (nb > 1 && b[nb - 1] == '0')
+		nb--;
+	return na == nb && memcmp(a, b, na) == 0;
+}
+
 static J0 *
 read_number(Reader *r)
 {
@@ -482,16 +511,10 @@ read_number(Reader *r)
 	d = strtod(buf, NULL);
 	if (d > 1.7976931348623157e308 || d < -1.7976931348623157e308)
 		j0_fail(r->cx, J0_ERR_UNSUPPORTED, "number %s is out of range for JavaScript", buf);
-	if ((d >= J0_MAX_SAFE || d <= -J0_MAX_SAFE) && strpbrk(buf, ".eE") == NULL)
-	{
-		char		exact[400];
-
-		/* an integer the double does not hold exactly (2^53 + 1, say) */
-		snprintf(exact, sizeof exact, "%.0f", d);
-		if (strcmp(exact, buf) != 0)
-			j0_fail(r->cx, J0_ERR_UNSUPPORTED,
-					"integer %s is beyond JavaScript's exact integers (2^53)", buf);
-	}
+	if ((d >= J0_MAX_SAFE || d <= -J0_MAX_SAFE) && strpbrk(buf, ".eE") == NULL &&
+		!integer_is_shortest(buf, d))
+		j0_fail(r->cx, J0_ERR_UNSUPPORTED,
+				"integer %s is beyond JavaScript's exact integers (2^53)", buf);
 	return j0_number(r->cx, d);
 }
 
