@@ -57,8 +57,19 @@ check_roundtrip(J0Ctx *cx, const J0 *v)
 {
 	size_t		len;
 	char	   *s = j0_print(cx, v, false, &len);
-	J0		   *back = j0_parse(cx, s, len);
+	J0Ctx		reader;
+	J0		   *back;
 
+	/* a printed value that does not read back is a failure, not an error */
+	memset(&reader, 0, sizeof reader);
+	reader.a = cx->a;
+	if (setjmp(reader.fail) != 0)
+	{
+		fprintf(stderr, "PROPERTY FAILED: printed value does not read back (%s): %s\n",
+				reader.message, s);
+		abort();
+	}
+	back = j0_parse(&reader, s, len);
 	if (!j0_equal(v, back))
 	{
 		fprintf(stderr, "PROPERTY FAILED: printed value reads back different: %s\n", s);
