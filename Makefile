@@ -19,11 +19,12 @@ EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" extension/pg_o
 MODULE_big = pg_ot
 OT_CORE = extension/ot/ot_alloc.o extension/ot/ot_error.o extension/ot/utf8.o extension/ot/json_value.o \
 	extension/ot/attribute_map.o extension/ot/compose_all.o extension/ot/text_unicode.o \
-	extension/ot/rich_text.o
+	extension/ot/rich_text.o extension/ot/js_number.o extension/ot/json0_json.o extension/ot/text0.o \
+	extension/ot/json0.o
 OBJS = $(OT_CORE) \
 	extension/pg_ot.o extension/functions.o extension/json_jsonb.o extension/json_limits.o extension/ot_errors.o \
 	extension/ot_type.o extension/pg_alloc.o extension/work.o \
-	extension/text_unicode_sql.o extension/rich_text_sql.o \
+	extension/text_unicode_sql.o extension/rich_text_sql.o extension/json0_sql.o \
 	extension/document_shape.o extension/notify.o extension/principal.o \
 	extension/store.o extension/grants.o extension/submit.o extension/batch.o
 # Every released install script stays, with the update script from each to the next.
@@ -32,7 +33,7 @@ EXT_DATA = extension/pg_ot.control extension/pg_ot--$(EXTVERSION).sql \
 DATA = $(EXT_DATA)
 MODULEDIR = extension
 
-REGRESS = text_unicode text_unicode_errors rich_text rich_text_errors \
+REGRESS = text_unicode text_unicode_errors rich_text rich_text_errors json0 json0_errors \
 	documents documents_errors notify presence input_limits acting_user retention \
 	foreign_keys nested_calls
 # debian/rules' test leaves out what its cluster cannot run (acting_user

@@ -11,6 +11,7 @@
 static const OtType *const ot_types[] = {
 	&ot_text_unicode_type,
 	&ot_rich_text_type,
+	&ot_json0_type,
 };
 
 static bool
@@ -36,7 +37,7 @@ ot_type_lookup(const text *name)
 	ereport(ERROR,
 			errcode(ERRCODE_UNDEFINED_OBJECT),
 			errmsg("OT type \"%s\" does not exist", text_to_cstring(name)),
-			errhint("Known types are \"text-unicode\" and \"rich-text\", by name or URI."));
+			errhint("Known types are \"text-unicode\", \"rich-text\" and \"json0\", by name or URI."));
 	pg_unreachable();
 }
 

@@ -52,6 +52,7 @@ typedef struct OtType
 
 extern const OtType ot_text_unicode_type;	/* text_unicode_sql.c */
 extern const OtType ot_rich_text_type;	/* rich_text_sql.c */
+extern const OtType ot_json0_type;	/* json0_sql.c */
 
 /* The type named by name or URI; an unknown one raises 42704. */
 const OtType *ot_type_lookup(const text *name);

@@ -73,7 +73,7 @@ SELECT * FROM ot.submit_batch('[
 	{"message": {"c": "e", "d": 7, "v": 1, "op": ["x"]}},
 	{"message": {"c": "e", "d": "doc", "v": 1, "src": 5, "seq": 1, "op": ["x"]}},
 	{"message": {"c": "e", "d": "doc", "v": 1, "create": {"data": "x"}}},
-	{"message": {"c": "e", "d": "doc2", "v": 0, "create": {"type": "json0"}}},
+	{"message": {"c": "e", "d": "doc2", "v": 0, "create": {"type": "json1"}}},
 	{"message": {"c": "e", "d": "rich", "v": 1, "op": [{"retain": 2}, {"insert": "x"}]}},
 	{"message": {"c": "e", "d": "doc", "v": 1, "op": ["ok"]}}
 ]');

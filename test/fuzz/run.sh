@@ -43,7 +43,7 @@ fi
 
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
-	harnesses=(fuzz_text_unicode fuzz_rich_text fuzz_utf8 fuzz_gateway_request fuzz_gateway_token
+	harnesses=(fuzz_text_unicode fuzz_rich_text fuzz_json0 fuzz_utf8 fuzz_gateway_request fuzz_gateway_token
 		fuzz_gateway_notification)
 fi
 
@@ -55,7 +55,8 @@ read -ra extra <<<"${FUZZ_CFLAGS:-}"
 common+=("${extra[@]}")
 cflags=("${common[@]}" "-fsanitize=fuzzer,$sanitizers")
 sources=("$core/ot_alloc.c" "$core/text_unicode.c" "$core/rich_text.c" "$core/attribute_map.c" "$core/compose_all.c"
-	"$core/json_value.c" "$core/ot_error.c")
+	"$core/json_value.c" "$core/ot_error.c" "$core/json0.c" "$core/json0_json.c" "$core/text0.c"
+	"$core/js_number.c")
 
 for h in "${harnesses[@]}"; do
 	if [ ! -f "$here/$h.c" ]; then

@@ -22,6 +22,7 @@ const { prng, int, randomEdit } = require('./edits');
 const INITIAL = {
 	'text-unicode': 'Hello, wörld 😀',
 	'rich-text': [{ insert: 'Hello, ' }, { insert: 'wörld', attributes: { bold: true } }, { insert: ' 😀\n' }],
+	json0: { l: ['a', 'b', 'ü'], o: { k0: 1 }, n: 0, s: 'Hello, wörld 😀', t: 'Quill 😀 text' },
 };
 
 async function converge(t, { typeName, clients: k, opsPerClient, urls, collection, seed }) {

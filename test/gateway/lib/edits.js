@@ -85,7 +85,56 @@ function richEdit(rand, snapshot) {
 	return rand() < 0.5 ? ops : new Delta(ops);
 }
 
+/* UTF-16 offsets of s that do not split a surrogate pair. */
+function utf16Offsets(s) {
+	const out = [];
+	for (let i = 0; i <= s.length; i++) {
+		const c = s.charCodeAt(i - 1);
+		if (i > 0 && i < s.length && c >= 0xD800 && c <= 0xDBFF) continue;
+		out.push(i);
+	}
+	return out;
+}
+
+/*
+ * json0 on {l: [...], o: {...}, n: number, s: "text", t: "text"}: li, ld, ld+li, lm on
+ * the list, oi, od, od+oi on the object, na on the number, and text edits
+ * as si/sd and as the text0 subtype.
+ */
+function json0Edit(rand, d) {
+	const k = int(rand, 9);
+	const l = d.l;
+	if (k === 0 || (k <= 2 && l.length === 0)) return [{ p: ['l', int(rand, l.length + 1)], li: randomText(rand, 2) }];
+	if (k === 1) { const i = int(rand, l.length); return [{ p: ['l', i], ld: l[i] }]; }
+	if (k === 2) { const i = int(rand, l.length); return [{ p: ['l', i], lm: int(rand, l.length) }]; }
+	if (k === 3) {
+		const key = `k${int(rand, 4)}`;
+		return key in d.o ? [{ p: ['o', key], od: d.o[key], oi: int(rand, 100) }] : [{ p: ['o', key], oi: [int(rand, 9)] }];
+	}
+	if (k === 4) {
+		const keys = Object.keys(d.o);
+		if (keys.length === 0) return [{ p: ['n'], na: 1 }];
+		const key = pick(rand, keys);
+		return [{ p: ['o', key], od: d.o[key] }];
+	}
+	if (k === 5) return [{ p: ['n'], na: int(rand, 11) - 3 }];
+	// 1.1.0 does not transform a legacy si/sd against a text0 op on the same
+	// string (nor the reverse), so, as applications do, each string keeps to
+	// one form: s takes si/sd (sharedb-string-binding), t the subtype.
+	const key = k === 6 ? 's' : 't';
+	const offs = utf16Offsets(d[key]);
+	const at = pick(rand, offs);
+	const ends = offs.filter((o) => o > at);
+	if (ends.length && rand() < 0.4) {
+		const text = d[key].slice(at, pick(rand, ends));
+		return k === 6 ? [{ p: ['s', at], sd: text }] : [{ p: ['t'], t: 'text0', o: [{ p: at, d: text }] }];
+	}
+	const text = randomText(rand, 3);
+	return k === 6 ? [{ p: ['s', at], si: text }] : [{ p: ['t'], t: 'text0', o: [{ p: at, i: text }] }];
+}
+
 function randomEdit(typeName, rand, snapshot) {
+	if (typeName === 'json0') return json0Edit(rand, snapshot);
 	return typeName === 'text-unicode' ? textEdit(rand, snapshot) : richEdit(rand, snapshot);
 }
 

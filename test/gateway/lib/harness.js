@@ -51,6 +51,8 @@ const { COLLECTIONS, UNGRANTED } = require('./collections');
 const TYPES = {
 	'text-unicode': { name: 'text-unicode', uri: textUnicode.uri, type: textUnicode },
 	'rich-text': { name: 'rich-text', uri: richText.type.uri, type: richText.type },
+	// ShareDB's default type, registered by the client itself
+	json0: { name: 'json0', uri: ShareDB.types.defaultType.uri, type: ShareDB.types.defaultType },
 };
 function typeUri(t) {
 	for (const k in TYPES) if (TYPES[k].name === t || TYPES[k].uri === t) return TYPES[k].uri;

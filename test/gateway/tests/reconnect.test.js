@@ -154,12 +154,20 @@ test('request lost: the op never arrived, the resend is applied once', { timeout
 
 // The socket closes right behind the op: whether the server applied it
 // before it noticed is a race; either way it must be applied exactly once.
-for (const typeName of ['text-unicode', 'rich-text']) {
+// How each type starts, inserts s at the front, and what it then holds.
+const FRONT = {
+	'text-unicode': { C: 'gw_text', empty: '', op: (s) => [s], after: (s, e) => s + e },
+	'rich-text': { C: 'gw_rich', empty: [], op: (s) => [{ insert: s }],
+		after: (s, e) => [{ insert: s + (e[0] ? e[0].insert : '') }] },
+	json0: { C: 'gw_json0', empty: { l: [] }, op: (s) => [{ p: ['l', 0], li: s }], after: (s, e) => ({ l: [s, ...e.l] }) },
+};
+for (const typeName of ['text-unicode', 'rich-text', 'json0']) {
 	test(`socket closed under an op in flight, five times: each op applied once (${typeName})`, { timeout: 120000 }, async () => {
 		const mark = h.clientWarnings.length;
-		const C = typeName === 'text-unicode' ? 'gw_text' : 'gw_rich';
-		const { id, A, docA, O, docO } = await setup(C, typeName, typeName === 'text-unicode' ? '' : []);
-		let expected = typeName === 'text-unicode' ? '' : [];
+		const F = FRONT[typeName];
+		const C = F.C;
+		const { id, A, docA, O, docO } = await setup(C, typeName, F.empty);
+		let expected = F.empty;
 		const ids = [];
 		for (let i = 0; i < 5; i++) {
 			const v = docA.version;
@@ -171,7 +179,7 @@ for (const typeName of ['text-unicode', 'rich-text']) {
 				return false;
 			};
 			const s = `${i}😀`;
-			const op = typeName === 'text-unicode' ? [s] : [{ insert: s }];
+			const op = F.op(s);
 			const sent0 = A.sent.length;
 			const x = submitCounting(docA, op);
 			const sent = await h.until(() => A.sent.slice(sent0).find((m) => m.a === 'op' && m.d === id), 'the op sent');
@@ -182,7 +190,7 @@ for (const typeName of ['text-unicode', 'rich-text']) {
 			await h.nothingPending(docA);
 			assert.deepEqual([x.calls, x.errors], [1, []], `round ${i}: callback once, no error`);
 			assert.equal(docA.version, v + 1, `round ${i}: one op`);
-			expected = typeName === 'text-unicode' ? s + expected : [{ insert: s + (expected[0] ? expected[0].insert : '') }];
+			expected = F.after(s, expected);
 		}
 		const want = h.normalData(h.TYPES[typeName].uri, expected);
 		assert.deepEqual(h.dataOf(docA), want, 'every op applied once');
