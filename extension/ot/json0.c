@@ -682,6 +682,9 @@ json0_normalize(J0Ctx *cx, J0 *op)
 J0 *
 json0_invert(J0Ctx *cx, J0 *op)
 {
+	static const char *const swapped[][2] = {
+		{"si", "sd"}, {"sd", "si"}, {"oi", "od"}, {"od", "oi"}, {"li", "ld"}, {"ld", "li"},
+	};
 	J0		   *r = j0_new(cx, J0_ARRAY);
 
 	if (op == NULL || op->kind != J0_ARRAY)
@@ -698,18 +701,10 @@ json0_invert(J0Ctx *cx, J0 *op)
 			j0_set(cx, i, "t", G(c, "t"));
 			j0_set(cx, i, "o", text0_invert(cx, G(c, "o")));
 		}
-		if (HAS(c, "si"))
-			j0_set(cx, i, "sd", G(c, "si"));
-		if (HAS(c, "sd"))
-			j0_set(cx, i, "si", G(c, "sd"));
-		if (HAS(c, "oi"))
-			j0_set(cx, i, "od", G(c, "oi"));
-		if (HAS(c, "od"))
-			j0_set(cx, i, "oi", G(c, "od"));
-		if (HAS(c, "li"))
-			j0_set(cx, i, "ld", G(c, "li"));
-		if (HAS(c, "ld"))
-			j0_set(cx, i, "li", G(c, "ld"));
+		/* each insert becomes its delete and back, in the reference's order */
+		for (size_t s = 0; s < sizeof(swapped) / sizeof(swapped[0]); s++)
+			if (HAS(c, swapped[s][0]))
+				j0_set(cx, i, swapped[s][1], G(c, swapped[s][0]));
 		if (HAS(c, "na"))
 		{
 			J0		   *na = G(c, "na");

@@ -227,27 +227,30 @@ reserve(J0Ctx *cx, J0 *v)
 	}
 }
 
-void
-j0_set_key(J0Ctx *cx, J0 *obj, const J0 *key, J0 *v)
+/* Sets member i of obj (i < 0: none yet, appended under key); v NULL is
+ * JavaScript's undefined, which JSON drops. */
+static void
+set_member(J0Ctx *cx, J0 *obj, long i, const J0 *key, J0 *v)
 {
-	long		i = find_key(obj, key);
-
-	/* JavaScript's undefined: JSON drops the member */
 	if (v == NULL)
 	{
 		if (i >= 0)
 			remove_member(obj, i);
-		return;
 	}
-
-	if (i >= 0)
-	{
+	else if (i >= 0)
 		obj->items[i] = v;
-		return;
+	else
+	{
+		reserve(cx, obj);
+		obj->keys[obj->n] = (J0 *) key;
+		obj->items[obj->n++] = v;
 	}
-	reserve(cx, obj);
-	obj->keys[obj->n] = (J0 *) key;
-	obj->items[obj->n++] = v;
+}
+
+void
+j0_set_key(J0Ctx *cx, J0 *obj, const J0 *key, J0 *v)
+{
+	set_member(cx, obj, find_key(obj, key), key, v);
 }
 
 void
@@ -255,18 +258,8 @@ j0_set(J0Ctx *cx, J0 *obj, const char *k, J0 *v)
 {
 	long		i = find_ascii(obj, k);
 
-	if (v == NULL)
-	{
-		if (i >= 0)
-			remove_member(obj, i);
-		return;
-	}
-	if (i >= 0)
-	{
-		obj->items[i] = v;
-		return;
-	}
-	j0_set_key(cx, obj, j0_string_ascii(cx, k), v);
+	/* the key string is made only when the member is new */
+	set_member(cx, obj, i, i < 0 && v != NULL ? j0_string_ascii(cx, k) : NULL, v);
 }
 
 static void
