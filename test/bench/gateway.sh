@@ -73,7 +73,7 @@ sql 'CREATE EXTENSION pg_ot' >/dev/null ||
 sql "SELECT ot.grant('$collection', NULL, 'anonymous', 'write')" >/dev/null
 # Calls of ot.submit_batch, the gateway's one transaction per batch, are
 # counted in pg_stat_user_functions.
-sql "ALTER SYSTEM SET track_functions = 'pl'" >/dev/null
+sql "ALTER SYSTEM SET track_functions = 'all'" >/dev/null
 sql "SELECT pg_reload_conf()" >/dev/null
 
 me=gateway.sh
