@@ -10,7 +10,7 @@
 // until the calls have taken MIN_SECONDS (default 2).  Prints the same
 // checksums and figures as bench_core.c.  ot-json0's apply modifies the
 // document it is given (it copies the op itself), so json0's apply runs on
-// copies of the documents (json0Copy) made before each chunk of 1,000 cases
+// copies of the documents (json0Copy) made before each chunk of 10 cases
 // and not timed, as bench_core.c copies what the C core modifies.
 'use strict';
 
@@ -233,7 +233,7 @@ const CALLS = {
 
 let sink = null; // keeps the latest result alive
 
-const CHUNK = 1000;
+const CHUNK = 10;
 
 // One pass of call over the cases, in chunks of CHUNK copies made by prep
 // when the call modifies its arguments (a whole pass otherwise); returns the
