@@ -1,7 +1,7 @@
 /*
  * bench_core.c
- *	  Throughput of the OT core (extension/ot) on a corpus: text-unicode or
- *	  rich-text.
+ *	  Throughput of the OT core (extension/ot) on a corpus: text-unicode,
+ *	  rich-text or json0.
  *
  *	 bench_core CORPUS.jsonl [MIN_SECONDS]
  *
@@ -9,9 +9,13 @@
  * documents, then cases {"doc_index", "op", "other"}.  Everything is parsed
  * and converted to the core's ops first; then, timed with CLOCK_MONOTONIC,
  * whole passes over the corpus of transform(op, other, 'left') and of
- * apply(doc, op) run until MIN_SECONDS (default 2) have passed, after one
- * untimed warm-up pass.  Results go to a bump arena that is reset after each
- * call, as a PostgreSQL memory context would be.
+ * apply(doc, op) run until the calls have taken MIN_SECONDS (default 2),
+ * after one untimed warm-up pass.  Results go to a bump arena that is reset after each
+ * call, as a PostgreSQL memory context would be.  json0's core modifies its
+ * arguments (json0.h), so json0's calls run on copies (j0_clone) of op and
+ * other, or of document and op, made before each chunk of 10 cases and not
+ * timed: the calls get fresh arguments, still in the cache, as the
+ * extension's do (it reads them from jsonb for every call).
  *
  * Prints checksums of the results (compared with bench_core.js by run.sh)
  * and then "transform/s N" and "apply/s N".
@@ -27,6 +31,7 @@
 
 #include <jansson.h>
 
+#include "json0.h"
 #include "rich_text.h"
 #include "rt_json.h"
 #include "text_unicode.h"
@@ -139,12 +144,14 @@ typedef union Doc
 		size_t		bytes;
 	}			tu;
 	RtOp		rt;				/* a delta of inserts */
+	J0		   *j0;
 } Doc;
 
 typedef union Op
 {
 	TuOp		tu;
 	RtOp		rt;
+	J0		   *j0;
 } Op;
 
 typedef struct Case
@@ -339,13 +346,18 @@ typedef bool (*ReadOpFn) (const json_t *j, const OtAllocator *a, Op *op,
 						  char *msg, size_t msg_len);
 typedef OtStatus (*CallFn) (const Case *c, const OtAllocator *a, Result *out,
 							OtError *err);
+typedef void (*PrepFn) (const Case *c, const OtAllocator *a, Case *copy);
 
-/* A benchmarked call: transform or apply. */
+/*
+ * A benchmarked call: transform or apply.  prep, when the call modifies its
+ * arguments, copies a case before the call (untimed).
+ */
 typedef struct Call
 {
 	const char *name;
 	CallFn		call;
 	SumFn		sum;
+	PrepFn		prep;
 } Call;
 
 typedef struct OtTypeBench
@@ -456,11 +468,204 @@ rt_call_apply(const Case *c, const OtAllocator *a, Result *out, OtError *err)
 	return rt_apply(&c->doc->rt, &c->op.rt, a, &out->doc.rt, err);
 }
 
+/* A json0 value of the corpus, read by the core's own JSON reader. */
+static bool
+j0_read(const json_t *j, const OtAllocator *a, J0 **out, char *msg, size_t msg_len)
+{
+	char	   *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	J0Ctx		cx;
+
+	if (text == NULL)
+	{
+		snprintf(msg, msg_len, "json0 value does not print");
+		return false;
+	}
+	cx.a = a;
+	if (setjmp(cx.fail) != 0)
+	{
+		snprintf(msg, msg_len, "json0 value: %s", cx.message);
+		free(text);
+		return false;
+	}
+	*out = j0_parse(&cx, text, strlen(text));
+	free(text);
+	return true;
+}
+
+static bool
+j0_read_doc(const json_t *j, const OtAllocator *a, Doc *doc, char *msg, size_t msg_len)
+{
+	return j0_read(j, a, &doc->j0, msg, msg_len);
+}
+
+static bool
+j0_read_op(const json_t *j, const OtAllocator *a, Op *op, char *msg, size_t msg_len)
+{
+	return j0_read(j, a, &op->j0, msg, msg_len);
+}
+
+/* A core error as an OtError. */
+static OtStatus
+j0_error(const J0Ctx *cx, OtError *err)
+{
+	err->status = cx->code == J0_ERR_BAD_OP ? OT_ERR_BAD_OP : OT_ERR_BAD_ARGUMENT;
+	snprintf(err->message, sizeof(err->message), "%.*s", (int) sizeof(err->message) - 1,
+			 cx->message);
+	return err->status;
+}
+
+/* Copies of what transform modifies: op and other. */
+static void
+j0_prep_transform(const Case *c, const OtAllocator *a, Case *copy)
+{
+	J0Ctx		cx;
+
+	cx.a = a;
+	copy->doc = c->doc;
+	copy->op.j0 = j0_clone(&cx, c->op.j0);
+	copy->other.j0 = j0_clone(&cx, c->other.j0);
+}
+
+/* Copies of what apply modifies: the document and op. */
+static void
+j0_prep_apply(const Case *c, const OtAllocator *a, Case *copy)
+{
+	J0Ctx		cx;
+	Doc		   *doc = ot_alloc(a, sizeof(Doc));
+
+	cx.a = a;
+	doc->j0 = j0_clone(&cx, c->doc->j0);
+	copy->doc = doc;
+	copy->op.j0 = j0_clone(&cx, c->op.j0);
+	copy->other.j0 = c->other.j0;
+}
+
+static OtStatus
+j0_call_transform(const Case *c, const OtAllocator *a, Result *out, OtError *err)
+{
+	J0Ctx		cx;
+
+	cx.a = a;
+	if (setjmp(cx.fail) != 0)
+		return j0_error(&cx, err);
+	out->op.j0 = json0_transform(&cx, c->op.j0, c->other.j0, true);
+	return OT_OK;
+}
+
+static OtStatus
+j0_call_apply(const Case *c, const OtAllocator *a, Result *out, OtError *err)
+{
+	J0Ctx		cx;
+
+	cx.a = a;
+	if (setjmp(cx.fail) != 0)
+		return j0_error(&cx, err);
+	out->doc.j0 = json0_apply(&cx, c->doc->j0, c->op.j0);
+	return OT_OK;
+}
+
+static int
+j0_unit_cmp(const uint16_t *a, size_t an, const uint16_t *b, size_t bn)
+{
+	for (size_t i = 0; i < an && i < bn; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return (an > bn) - (an < bn);
+}
+
+/* A member of an object being sorted: its key and value. */
+typedef struct J0Member
+{
+	J0		   *key;
+	J0		   *value;
+} J0Member;
+
+static int
+j0_member_cmp(const void *x, const void *y)
+{
+	const J0   *a = ((const J0Member *) x)->key;
+	const J0   *b = ((const J0Member *) y)->key;
+
+	return j0_unit_cmp(a->s, a->n, b->s, b->n);
+}
+
+/*
+ * Sorts the members of every object in v by key, in UTF-16 code units as
+ * JavaScript's sort() compares strings (v is a result, ours to change).
+ */
+static void
+j0_sort_keys(J0 *v)
+{
+	if (v->kind == J0_ARRAY)
+		for (size_t i = 0; i < v->n; i++)
+			j0_sort_keys(v->items[i]);
+	else if (v->kind == J0_OBJECT && v->n > 0)
+	{
+		J0Member	m[v->n];
+
+		for (size_t i = 0; i < v->n; i++)
+		{
+			m[i].key = v->keys[i];
+			m[i].value = v->items[i];
+			j0_sort_keys(v->items[i]);
+		}
+		qsort(m, v->n, sizeof(m[0]), j0_member_cmp);
+		for (size_t i = 0; i < v->n; i++)
+		{
+			v->keys[i] = m[i].key;
+			v->items[i] = m[i].value;
+		}
+	}
+}
+
+/*
+ * The canonical JSON of a result (keys sorted, printed as JSON.stringify
+ * prints, lone surrogates as \uXXXX): its bytes, and their number as the
+ * size.
+ */
+static int64_t
+j0_sum(J0 *v, uint32_t *hash)
+{
+	Arena		ar = {NULL, NULL, 1 << 16};
+	OtAllocator a = {arena_alloc, arena_grow, &ar};
+	J0Ctx		cx;
+	char	   *text;
+	size_t		len;
+
+	cx.a = &a;
+	if (setjmp(cx.fail) != 0)
+	{
+		fprintf(stderr, "bench_core: json0 result does not print: %s\n", cx.message);
+		exit(1);
+	}
+	j0_sort_keys(v);
+	text = j0_print(&cx, v, false, &len);
+	*hash = hash_bytes(*hash, text, len);
+	arena_reset(&ar);
+	free(ar.head);
+	return len;
+}
+
+static int64_t
+j0_sum_op(const Result *r, uint32_t *hash)
+{
+	return j0_sum(r->op.j0, hash);
+}
+
+static int64_t
+j0_sum_doc(const Result *r, uint32_t *hash)
+{
+	return j0_sum(r->doc.j0, hash);
+}
+
 static const OtTypeBench TYPES[] = {
 	{"text-unicode", tu_read_doc, tu_read_op,
-	{{"transform", tu_call_transform, tu_sum_op}, {"apply", tu_call_apply, tu_sum_doc}}},
+	{{"transform", tu_call_transform, tu_sum_op, NULL}, {"apply", tu_call_apply, tu_sum_doc, NULL}}},
 	{"rich-text", rt_read_doc, rt_read_op,
-	{{"transform", rt_call_transform, rt_sum_op}, {"apply", rt_call_apply, rt_sum_doc}}},
+	{{"transform", rt_call_transform, rt_sum_op, NULL}, {"apply", rt_call_apply, rt_sum_doc, NULL}}},
+	{"json0", j0_read_doc, j0_read_op,
+	{{"transform", j0_call_transform, j0_sum_op, j0_prep_transform},
+	{"apply", j0_call_apply, j0_sum_doc, j0_prep_apply}}},
 };
 
 /* ---------------------------------------------------------------- corpus */
@@ -543,7 +748,7 @@ load_corpus(const char *path, const OtAllocator *keep, Corpus *corpus)
 		if (type && strcmp(type, TYPES[t].name) == 0)
 			corpus->type = &TYPES[t];
 	if (corpus->type == NULL)
-		die_at(&r, "type is neither text-unicode nor rich-text");
+		die_at(&r, "type is not text-unicode, rich-text or json0");
 	corpus->n_docs = json_integer_value(member(&r, j, "docs"));
 	corpus->n_cases = json_integer_value(member(&r, j, "cases"));
 	json_decref(j);
@@ -599,57 +804,101 @@ die_call(const Call *call, size_t i, const OtError *err)
 	exit(1);
 }
 
-/* One pass of call over the corpus. */
-static void
-pass(const Call *call, const Corpus *corpus, Arena *ar, const OtAllocator *a)
+/* Where calls allocate, and where prep puts the copies of a chunk. */
+typedef struct Bench
 {
-	for (size_t i = 0; i < corpus->n_cases; i++)
-	{
-		Result		out;
-		OtError		err;
+	Arena	   *work_arena;
+	const OtAllocator *work;
+	Arena	   *prep_arena;
+	const OtAllocator *prep;
+	Case	   *copies;			/* CHUNK of them */
+} Bench;
 
-		if (call->call(&corpus->cases[i], a, &out, &err) != OT_OK)
-			die_call(call, i, &err);
-		arena_reset(ar);
-	}
+/*
+ * Cases per chunk of copies: 10 keep a chunk's copies in the cache (with
+ * 1,000, C's json0 apply ran at a third of the rate, on copies evicted by
+ * the others) and the clock's cost under 1% of the calls'.
+ */
+#define CHUNK 10
+
+/*
+ * The cases start .. start + n of the corpus as call gets them: the corpus'
+ * own, or copies made by prep.
+ */
+static const Case *
+chunk(const Call *call, const Corpus *corpus, size_t start, size_t n, Bench *b)
+{
+	if (call->prep == NULL)
+		return corpus->cases + start;
+	arena_reset(b->prep_arena);
+	for (size_t i = 0; i < n; i++)
+		call->prep(&corpus->cases[start + i], b->prep, &b->copies[i]);
+	return b->copies;
 }
 
-/* Calls per second over whole passes lasting at least min_seconds. */
+/*
+ * One pass of call over the corpus, in chunks of CHUNK cases when it needs
+ * copies (a whole pass otherwise); returns the seconds the calls took.
+ */
 static double
-measure(const Call *call, const Corpus *corpus, double min_seconds,
-		Arena *ar, const OtAllocator *a)
+pass(const Call *call, const Corpus *corpus, Bench *b)
 {
-	double		start,
-				elapsed;
+	size_t		step = call->prep ? CHUNK : corpus->n_cases;
+	double		seconds = 0;
+
+	for (size_t start = 0; start < corpus->n_cases; start += step)
+	{
+		size_t		n = corpus->n_cases - start < step ? corpus->n_cases - start : step;
+		const Case *cases = chunk(call, corpus, start, n, b);
+		double		t0 = now();
+
+		for (size_t i = 0; i < n; i++)
+		{
+			Result		out;
+			OtError		err;
+
+			if (call->call(&cases[i], b->work, &out, &err) != OT_OK)
+				die_call(call, start + i, &err);
+			arena_reset(b->work_arena);
+		}
+		seconds += now() - t0;
+	}
+	return seconds;
+}
+
+/* Calls per second over whole passes whose calls took at least min_seconds. */
+static double
+measure(const Call *call, const Corpus *corpus, double min_seconds, Bench *b)
+{
+	double		elapsed = 0;
 	size_t		passes = 0;
 
-	pass(call, corpus, ar, a);	/* warm-up */
-	start = now();
+	pass(call, corpus, b);		/* warm-up */
 	do
 	{
-		pass(call, corpus, ar, a);
+		elapsed += pass(call, corpus, b);
 		passes++;
-		elapsed = now() - start;
 	} while (elapsed < min_seconds);
 	return (double) passes * corpus->n_cases / elapsed;
 }
 
 /* Checksums of call's results, outside the timing. */
 static void
-print_checksum(const Call *call, const Corpus *corpus, Arena *ar, const OtAllocator *a)
+print_checksum(const Call *call, const Corpus *corpus, Bench *b)
 {
 	uint32_t	hash = FNV_OFFSET;
 	int64_t		size = 0;
 
 	for (size_t i = 0; i < corpus->n_cases; i++)
 	{
+		const Case *c = chunk(call, corpus, i, 1, b);
 		Result		out;
 		OtError		err;
 
-		if (call->call(&corpus->cases[i], a, &out, &err) != OT_OK)
+		if (call->call(c, b->work, &out, &err) != OT_OK)
 			die_call(call, i, &err);
 		size += call->sum(&out, &hash);
-		arena_reset(ar);
+		arena_reset(b->work_arena);
 	}
 	printf("check %s size %" PRId64 " hash %" PRIu32 "\n", call->name, size, hash);
 }
@@ -661,6 +910,9 @@ main(int argc, char **argv)
 	Arena		work_arena = {NULL, NULL, 1 << 20};
 	OtAllocator keep = {arena_alloc, arena_grow, &keep_arena};
 	OtAllocator work = {arena_alloc, arena_grow, &work_arena};
+	Arena		prep_arena = {NULL, NULL, 8 << 20};
+	OtAllocator prep = {arena_alloc, arena_grow, &prep_arena};
+	Bench		bench = {&work_arena, &work, &prep_arena, &prep, xmalloc(CHUNK * sizeof(Case))};
 	double		min_seconds = 2.0;
 	double		rate[2];
 	Corpus		corpus;
@@ -683,9 +935,9 @@ main(int argc, char **argv)
 	printf("cases %zu\n", corpus.n_cases);
 	printf("docs %zu\n", corpus.n_docs);
 	for (int k = 0; k < 2; k++)
-		print_checksum(&corpus.type->calls[k], &corpus, &work_arena, &work);
+		print_checksum(&corpus.type->calls[k], &corpus, &bench);
 	for (int k = 0; k < 2; k++)
-		rate[k] = measure(&corpus.type->calls[k], &corpus, min_seconds, &work_arena, &work);
+		rate[k] = measure(&corpus.type->calls[k], &corpus, min_seconds, &bench);
 	for (int k = 0; k < 2; k++)
 		printf("%s/s %.0f\n", corpus.type->calls[k].name, rate[k]);
 	return 0;

@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 // Throughput of the JavaScript reference types on the corpus bench_core.c
-// reads: ot-text-unicode 4.0.0 or rich-text 4.1.0, as the corpus header says.
+// reads: ot-text-unicode 4.0.0, rich-text 4.1.0 or ot-json0 1.1.0, as the
+// corpus header says.
 //
 //   node bench_core.js CORPUS.jsonl [MIN_SECONDS]
 //
 // Parses every line first; then, after one untimed warm-up pass, times whole
 // passes of type.transform(op, other, 'left') and of type.apply(doc, op)
-// until MIN_SECONDS (default 2) have passed.  Prints the same checksums and
-// figures as bench_core.c.
+// until the calls have taken MIN_SECONDS (default 2).  Prints the same
+// checksums and figures as bench_core.c.  ot-json0's apply modifies the
+// document it is given (it copies the op itself), so json0's apply runs on
+// copies of the documents (json0Copy) made before each chunk of 10 cases
+// and not timed, as bench_core.c copies what the C core modifies.
 'use strict';
 
 const fs = require('fs');
@@ -150,7 +154,39 @@ function rtSumDelta(delta, hash) {
   return ops.length;
 }
 
+// The canonical JSON of a json0 result: JSON.stringify's, with the members
+// of every object in key order (UTF-16 code units, as sort() compares).
+function canonical(v) {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+// Its UTF-8 bytes; the size is their number.
+function j0Sum(v, hash) {
+  const buf = Buffer.from(canonical(v), 'utf8');
+  hash.bytes(buf);
+  return buf.length;
+}
+
 // ----------------------------------------------------------------- types
+
+// A deep copy of a JSON value.
+function json0Copy(v) {
+  if (Array.isArray(v)) {
+    const a = new Array(v.length);
+    for (let i = 0; i < v.length; i++) a[i] = json0Copy(v[i]);
+    return a;
+  }
+  if (v !== null && typeof v === 'object') {
+    const o = {};
+    for (const k of Object.keys(v)) o[k] = json0Copy(v[k]);
+    return o;
+  }
+  return v;
+}
 
 const TYPES = {
   'text-unicode': {
@@ -160,6 +196,11 @@ const TYPES = {
   'rich-text': {
     type: require('rich-text').type,
     sum: { transform: rtSumDelta, apply: rtSumDelta },
+  },
+  json0: {
+    type: require('ot-json0').type,
+    sum: { transform: j0Sum, apply: j0Sum },
+    prep: { apply: (c) => ({ doc: json0Copy(c.doc), op: c.op, other: c.other }) },
   },
 };
 
@@ -192,19 +233,30 @@ const CALLS = {
 
 let sink = null; // keeps the latest result alive
 
-function pass(call, type, cases) {
-  for (let i = 0; i < cases.length; i++) sink = call(type, cases[i]);
+const CHUNK = 10;
+
+// One pass of call over the cases, in chunks of CHUNK copies made by prep
+// when the call modifies its arguments (a whole pass otherwise); returns the
+// seconds the calls took.
+function pass(call, type, cases, prep) {
+  const step = prep ? CHUNK : cases.length;
+  let ns = 0n;
+  for (let start = 0; start < cases.length; start += step) {
+    const chunk = prep ? cases.slice(start, start + step).map(prep) : cases;
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < chunk.length; i++) sink = call(type, chunk[i]);
+    ns += process.hrtime.bigint() - t0;
+  }
+  return Number(ns) / 1e9;
 }
 
-function measure(call, type, cases, minSeconds) {
-  pass(call, type, cases); // warm-up
-  const start = process.hrtime.bigint();
+function measure(call, type, cases, prep, minSeconds) {
+  pass(call, type, cases, prep); // warm-up
   let passes = 0;
-  let elapsed;
+  let elapsed = 0;
   do {
-    pass(call, type, cases);
+    elapsed += pass(call, type, cases, prep);
     passes++;
-    elapsed = Number(process.hrtime.bigint() - start) / 1e9;
   } while (elapsed < minSeconds);
   return (passes * cases.length) / elapsed;
 }
@@ -219,6 +271,7 @@ function main() {
   const t0 = Date.now();
   const corpus = loadCorpus(path);
   const { type, sum } = TYPES[corpus.type];
+  const prep = TYPES[corpus.type].prep || {};
   const cases = corpus.cases;
   process.stderr.write(`bench_core.js: ${cases.length} ${corpus.type} cases over ${corpus.docs.length} ` +
     `documents parsed in ${((Date.now() - t0) / 1000).toFixed(1)} s (not timed)\n`);
@@ -230,11 +283,12 @@ function main() {
   for (const name of Object.keys(CALLS)) {
     const hash = new Hash();
     let size = 0;
-    for (const c of cases) size += sum[name](CALLS[name](type, c), hash);
+    const copy = prep[name] || ((c) => c);
+    for (const c of cases) size += sum[name](CALLS[name](type, copy(c)), hash);
     console.log(`check ${name} size ${size} hash ${hash.h}`);
   }
   const rates = {};
-  for (const name of Object.keys(CALLS)) rates[name] = measure(CALLS[name], type, cases, minSeconds);
+  for (const name of Object.keys(CALLS)) rates[name] = measure(CALLS[name], type, cases, prep[name], minSeconds);
   for (const name of Object.keys(CALLS)) console.log(`${name}/s ${rates[name].toFixed(0)}`);
   if (sink === undefined) console.log(''); // the results are used
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Writes a seeded corpus of text-unicode or rich-text cases as JSON lines:
+// Writes a seeded corpus of text-unicode, rich-text or json0 cases as JSON
+// lines:
 //
 //   {"type": "rich-text", "seed": 42, "docs": 2000, "cases": 100000}
 //   {"doc": DOCUMENT}                                  x docs
@@ -20,8 +21,17 @@
 //     and formatted text (bold, italic, color, link...), a few line formats
 //     on newlines and a few embeds ({image}, {video}, {formula}).  Positions
 //     and lengths are UTF-16 units and never split a surrogate pair.
+//   json0: an application's record, as a ShareDB app keeps one (a title,
+//     an owner, settings, tags, and a list of items each with text, flags,
+//     counters, labels and notes), of that many bytes of JSON (at least
+//     the record without items, about 150); ops are one component, or a
+//     quarter of them two or three made one after the other, of the kinds
+//     test/differential/lib/json0_gen.js makes (li, ld, ld+li, lm, oi, od,
+//     od+oi, na, si, sd and the text0 subtype), at a random place of the
+//     document; a case is kept only if ot-json0 applies and transforms it
+//     without an error.
 //
-//   node gen_corpus.js --out corpus.jsonl [--type text-unicode|rich-text]
+//   node gen_corpus.js --out corpus.jsonl [--type text-unicode|rich-text|json0]
 //                      [--seed 42] [--cases 100000] [--docs 2000]
 //
 // The same arguments give the same file byte for byte.
@@ -29,7 +39,7 @@
 
 const fs = require('fs');
 
-const TYPES = ['text-unicode', 'rich-text'];
+const TYPES = ['text-unicode', 'rich-text', 'json0'];
 
 function parseArgs(argv) {
   const args = { type: 'text-unicode', seed: 42, cases: 100000, docs: 2000, out: null };
@@ -71,6 +81,16 @@ function makeRng(seed) {
     int: (n) => Math.floor(next() * n), // 0 .. n-1
     range: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)), // lo .. hi
     pick: (arr) => arr[Math.floor(next() * arr.length)],
+    // as test/differential/lib/harness.js's, for json0_gen.js
+    float: next,
+    chance: (p) => next() < p,
+    weighted: (pairs) => {
+      let total = 0;
+      for (const [w] of pairs) total += w;
+      let x = next() * total;
+      for (const [w, v] of pairs) if ((x -= w) < 0) return v;
+      return pairs[pairs.length - 1][1];
+    },
   };
 }
 
@@ -337,11 +357,81 @@ const richText = {
   },
 };
 
+
+// ----------------------------------------------------------------- json0
+
+const json0Type = require('ot-json0').type;
+const json0Gen = require('../differential/lib/json0_gen')(json0Type);
+
+const NAMES = ['Ada', 'Grace', 'Linus', 'Zoë', 'José', '李雷', 'Mia', 'Noah'];
+const LABELS = ['bug', 'ui', 'backend', 'urgent', 'later', 'docs', '設計', '🚀'];
+const THEMES = ['light', 'dark', 'solarized'];
+
+// prose of lo..hi code points in a profile
+const prose = (rng, profile, lo, hi) => text(rng, profile, rng.range(lo, hi), []).join('');
+
+function json0Item(rng, profile, id) {
+  const item = { id, text: prose(rng, profile, 5, 200), done: rng.chance(0.3), votes: rng.range(0, 50) };
+  if (rng.chance(0.3)) item.due = rng.chance(0.2) ? null : 1767225600000 + rng.int(365) * 86400000;
+  if (rng.chance(0.5)) item.labels = Array.from({ length: rng.range(1, 3) }, () => rng.pick(LABELS));
+  if (rng.chance(0.3)) {
+    item.notes = Array.from({ length: rng.range(1, 3) },
+      () => ({ author: rng.pick(NAMES), text: prose(rng, profile, 3, 80) }));
+  }
+  if (rng.chance(0.1)) item.estimate = rng.range(1, 80) / 4;
+  return item;
+}
+
+const json0 = {
+  makeDoc(rng) {
+    const bytes = docSize(rng);
+    const profile = rng.pick(PROFILES);
+    const doc = {
+      title: prose(rng, profile, 3, 40),
+      owner: { name: rng.pick(NAMES), id: rng.range(1, 100000) },
+      version: rng.range(1, 500),
+      settings: { public: rng.chance(0.5), theme: rng.pick(THEMES), limit: rng.range(10, 1000) },
+      tags: Array.from({ length: rng.range(0, 4) }, () => rng.pick(LABELS)),
+      items: [],
+    };
+    let json = JSON.stringify(doc);
+    while (json.length < bytes) {
+      doc.items.push(json0Item(rng, profile, doc.items.length + 1));
+      json = JSON.stringify(doc);
+    }
+    return { value: doc, json };
+  },
+
+  // One component (three quarters), or two or three made one after the
+  // other; retried until it is not empty and ot-json0 applies it.
+  makeOp(rng, doc) {
+    for (;;) {
+      const op = rng.chance(0.75) ? [json0Gen.randComponent(rng, doc.value)].filter((c) => c)
+        : json0Gen.randOp(rng, doc.value, 3).op;
+      if (op.length > 0) return op;
+    }
+  },
+
+  // ot-json0 must apply op and transform it by other (and apply the result
+  // on doc after other): cases it refuses are left out.
+  valid(doc, op, other) {
+    try {
+      const clone = json0Gen.clone;
+      json0Type.apply(clone(doc.value), op);
+      const after = json0Type.apply(clone(doc.value), other);
+      json0Type.apply(after, json0Type.transform(op, other, 'left'));
+      return true;
+    } catch (e) {
+      return false;
+    }
+  },
+};
+
 // ------------------------------------------------------------------ main
 
 function main() {
   const args = parseArgs(process.argv);
-  const gen = args.type === 'rich-text' ? richText : textUnicode;
+  const gen = { 'text-unicode': textUnicode, 'rich-text': richText, json0 }[args.type];
   const rng = makeRng(args.seed);
   const docs = [];
   for (let i = 0; i < args.docs; i++) docs.push(gen.makeDoc(rng));
@@ -359,8 +449,12 @@ function main() {
   for (const doc of docs) write(`{"doc":${doc.json}}`);
   for (let i = 0; i < args.cases; i++) {
     const k = rng.int(docs.length);
-    const op = gen.makeOp(rng, docs[k]);
-    const other = gen.makeOp(rng, docs[k]);
+    let op;
+    let other;
+    do {
+      op = gen.makeOp(rng, docs[k]);
+      other = gen.makeOp(rng, docs[k]);
+    } while (gen.valid && !gen.valid(docs[k], op, other));
     write(`{"doc_index":${k},"op":${JSON.stringify(op)},"other":${JSON.stringify(other)}}`);
   }
   if (chunk.length) bytes += fs.writeSync(fd, chunk.join('\n') + '\n');

@@ -2,7 +2,7 @@
 # Benchmarks, printed as one Markdown table:
 # - the pg_ot OT core in C against the JavaScript reference types in Node, on
 #   the same seeded corpora: text-unicode against ot-text-unicode 4.0.0,
-#   rich-text against rich-text 4.1.0;
+#   rich-text against rich-text 4.1.0, json0 against ot-json0 1.1.0;
 # - the installed extension on a throwaway cluster with durable commits
 #   (db.sh; BENCH_DB=0 leaves it out);
 # - gateway/pg_ot_gateway on another such cluster, driven by stock sharedb
@@ -50,7 +50,7 @@ bench_out=${BENCH_OUT-$root/BENCHMARKS.md}
 started=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 CC=${CC:-cc}
-types="text-unicode rich-text"
+types="text-unicode rich-text json0"
 
 for tool in node npm "$CC"; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
@@ -59,6 +59,7 @@ for tool in node npm "$CC"; do
 	fi
 done
 if [ ! -d "$here/node_modules/ot-text-unicode" ] || [ ! -d "$here/node_modules/rich-text" ] ||
+	[ ! -d "$here/node_modules/ot-json0" ] ||
 	[ ! -d "$here/node_modules/sharedb" ] || [ ! -d "$here/node_modules/ws" ] ||
 	[ ! -d "$here/node_modules/@teamwork/websocket-json-stream" ] ||
 	[ ! -d "$here/node_modules/sharedb-postgres" ] || [ ! -d "$here/node_modules/pg" ]; then
@@ -81,6 +82,7 @@ if ! "$CC" -O2 -std=gnu99 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare 
 	"$here/bench_core.c" "$here/tu_json.c" "$here/rt_json.c" \
 	"$core/text_unicode.c" "$core/rich_text.c" "$core/attribute_map.c" "$core/compose_all.c" \
 	"$core/json_value.c" "$core/utf8.c" "$core/ot_alloc.c" "$core/ot_error.c" \
+	"$core/json0.c" "$core/json0_json.c" "$core/text0.c" "$core/js_number.c" \
 	-ljansson; then
 	echo "run.sh: bench_core failed to build (it needs libjansson-dev)" >&2
 	exit 1
@@ -132,8 +134,13 @@ fmt() { echo "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' 
 ratio() { awk -v a="$1" -v b="$2" -v d="${3:-1}" 'BEGIN { if (b > 0) printf "%.*f×", d, a / b; else print "n/a" }'; }
 version() { node -p "require('$here/node_modules/$1/package.json').version"; }
 row() { echo "| $1 | $(fmt "$2") | $(fmt "$3") | $(ratio "$2" "$3" "${4:-1}") |"; }
-ref() { [ "$1" = text-unicode ] && echo "ot-text-unicode $(version ot-text-unicode)" ||
-	echo "rich-text $(version rich-text)"; }
+ref() {
+	case $1 in
+	text-unicode) echo "ot-text-unicode $(version ot-text-unicode)" ;;
+	rich-text) echo "rich-text $(version rich-text)" ;;
+	json0) echo "ot-json0 $(version ot-json0)" ;;
+	esac
+}
 # Ops/s and WAL bytes/op of a database load.
 ops() { awk -v k="$1" '$1 == k { print $2 }' "$tmp/db.out"; }
 wal() { awk -v k="$1" '$1 == k { print $3 }' "$tmp/db.out"; }
@@ -141,10 +148,14 @@ dbcpu() { awk -v k="$1" '$1 == k { print $4 }' "$tmp/db.out"; }
 # Field N of the gateway's line KEY.
 gw() { awk -v k="$1" -v n="$2" '$1 == k { print $n }' "$tmp/gateway.out"; }
 
+# "N text-unicode, N rich-text and N json0"
 title=""
+last=""
 for type in $types; do
-	title="$title${title:+ and }$(fmt "$(field cases "$tmp/c.$type.out")") $type"
+	[ -n "$last" ] && title="$title${title:+, }$last"
+	last="$(fmt "$(field cases "$tmp/c.$type.out")") $type"
 done
+title="$title${title:+ and }$last"
 title="OT core ($title cases, each on a pool of $(fmt "$docs") documents, seed $seed)"
 if [ "$with_db" != 0 ]; then
 	title="$title; database (fsync on, ${BENCH_CLIENTS:-4} connections)"
