@@ -130,8 +130,10 @@ record "failover: primary frozen (SIGSTOP, a partition), synchronous standby pro
 FAILOVER_MODES=async-lag FAILOVER_DRAIN=20 test/failover/run.sh
 record "failover: the same with an asynchronous standby 200 ms behind runs (acknowledged ops lost: counted above)" $?
 echo "# browser"
-test/browser/run.sh
+test/browser/run.sh tests/demo.test.js
 record "browser: the demo page in chromium (Quill and plain text converge, cursors, gateway restart, screenshot)" $?
+test/browser/run.sh tests/examples.test.js
+record "browser: ShareDB's textarea (sharedb-string-binding, json0 si/sd) and counter (na) examples, unchanged, against pg_ot_gateway and against ShareDB 7" $?
 echo "# delivery gate"
 test/gate/run.sh
 record "delivery gate: every version once, in order, the session's own ops only as their acks (property test, ASan/UBSan)" $?

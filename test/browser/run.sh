@@ -4,7 +4,9 @@
 # gateway/www/dist (built by gateway/www/build.sh when missing or out of
 # date) on a throwaway cluster.  The tests start, stop and restart the gateway
 # themselves (tests/*.test.js); screenshots go to artifacts/ (two-pages.png,
-# and the pages of a test that failed, with the gateway log).
+# and the pages of a test that failed, with the gateway log).  ShareDB's own
+# textarea and counter examples (examples/) run against the gateway and
+# against a ShareDB server (tests/examples.test.js).
 #
 #   test/browser/run.sh [node --test options] [tests/FILE.test.js ...]
 #
@@ -12,7 +14,8 @@
 # (default /usr/bin/chromium), WAIT_MS (how long a wait may last, default
 # 30000).  Ports: cluster 54800 (a Unix socket in its own directory), the
 # gateway the first free port in 54810-54819, the next free one a proxy that
-# serves the page with a stricter Content-Security-Policy.
+# serves the page with a stricter Content-Security-Policy, the next the
+# reference ShareDB server of tests/examples.test.js.
 #
 # Exit status: 0 passed, 1 a test failed, 2 the tests could not run.
 set -uo pipefail
@@ -63,23 +66,37 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# ShareDB's textarea and counter examples (examples/, their client code as
+# sharedb ships it), bundled the way their package.json does with browserify:
+# esbuild, with browserify's `global` (the counter assigns global.increment).
+export EXAMPLES="$work/examples"
+for ex in textarea counter; do
+	mkdir -p "$EXAMPLES/$ex/dist"
+	cp "$here/examples/$ex/index.html" "$EXAMPLES/$ex/"
+	npx --no-install esbuild "$here/examples/$ex/client.js" --bundle --target=es2020 --define:global=window \
+		--external:util --log-level=warning --outfile="$EXAMPLES/$ex/dist/bundle.js" >>"$here/artifacts/build.log" 2>&1 ||
+		{ cat "$here/artifacts/build.log" >&2; die "ShareDB's $ex example did not build"; }
+done
 env_out=$("$root/test/cluster.sh" start "$cluster" 54800) || die "the throwaway cluster did not start"
 eval "$env_out"
 psql -Xq -v ON_ERROR_STOP=1 >"$work/psql.log" 2>&1 <<'SQL' || { cat "$work/psql.log" >&2; die "setting up pg_ot failed"; }
 CREATE EXTENSION pg_ot;
 CREATE ROLE ot_demo_gateway LOGIN IN ROLE ot_gateway;
 SELECT ot.grant('demo', NULL, 'anonymous', 'write');
+-- ShareDB's examples edit collection 'examples' with no token.
+SELECT ot.grant('examples', NULL, 'anonymous', 'write');
 SQL
 export GATEWAY_DB="host=$cluster port=54800 dbname=postgres user=ot_demo_gateway"
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-# The gateway's port, and one for the tests' CSP-rewriting proxy.
+# The gateway's port, one for the tests' CSP-rewriting proxy and one for the
+# reference ShareDB server of the examples' test.
 ports=()
 for p in $(seq 54810 54819); do
 	port_free "$p" && ports+=("$p")
-	[ ${#ports[@]} = 2 ] && break
+	[ ${#ports[@]} = 3 ] && break
 done
-[ ${#ports[@]} = 2 ] || die "no two free ports in 54810-54819"
-export GATEWAY_PORT=${ports[0]} PROXY_PORT=${ports[1]}
+[ ${#ports[@]} = 3 ] || die "no three free ports in 54810-54819"
+export GATEWAY_PORT=${ports[0]} PROXY_PORT=${ports[1]} REFERENCE_PORT=${ports[2]}
 export GATEWAY_LOG="$work/gateway.log"
 
 args=()
