@@ -16,7 +16,7 @@ const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { Client } = require('pg');
 
-const WAIT_MS = Number(process.env.WAIT_MS || 30000);
+const { WAIT_MS, until, portOpen } = require('../lib/wait');
 const PORT = Number(process.env.GATEWAY_PORT);
 const ORIGIN = `http://127.0.0.1:${PORT}`;
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
@@ -24,25 +24,6 @@ const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
 let gateway = null;
 let browser = null;
 let pg = null;
-
-function portOpen() {
-	return new Promise((resolve) => {
-		const s = net.connect(PORT, '127.0.0.1', () => { s.destroy(); resolve(true); });
-		s.on('error', () => resolve(false));
-	});
-}
-
-async function until(what, fn, describe) {
-	const deadline = Date.now() + WAIT_MS;
-	for (;;) {
-		const v = await fn();
-		if (v) return v;
-		if (Date.now() > deadline) {
-			throw new Error(`timed out after ${WAIT_MS} ms waiting for ${what}${describe ? `: ${await describe()}` : ''}`);
-		}
-		await new Promise((r) => setTimeout(r, 50));
-	}
-}
 
 async function startGateway() {
 	const log = fs.openSync(process.env.GATEWAY_LOG, 'a');
@@ -56,7 +37,7 @@ async function startGateway() {
 	const g = gateway;
 	await until('the gateway to listen', async () => {
 		if (g.exitCode !== null) throw new Error(`the gateway exited (${g.exitCode}); see its log`);
-		return portOpen();
+		return portOpen(PORT);
 	});
 }
 

@@ -17,7 +17,6 @@ const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
-const net = require('node:net');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { Client } = require('pg');
@@ -25,30 +24,11 @@ const ShareDB = require('sharedb');
 const WebSocket = require('ws');
 const WebSocketJSONStream = require('@teamwork/websocket-json-stream');
 
-const WAIT_MS = Number(process.env.WAIT_MS || 30000);
+const { until, portOpen } = require('../lib/wait');
 const EXAMPLES = process.env.EXAMPLES;
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
 
 let browser = null;
-
-async function until(what, fn, describe) {
-	const deadline = Date.now() + WAIT_MS;
-	for (;;) {
-		const v = await fn();
-		if (v) return v;
-		if (Date.now() > deadline) {
-			throw new Error(`timed out after ${WAIT_MS} ms waiting for ${what}${describe ? `: ${await describe()}` : ''}`);
-		}
-		await new Promise((r) => setTimeout(r, 50));
-	}
-}
-
-function portOpen(port) {
-	return new Promise((resolve) => {
-		const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-		s.on('error', () => resolve(false));
-	});
-}
 
 // pg_ot_gateway on the throwaway cluster; documents are made and read in SQL.
 function pgOtServer() {
