@@ -74,8 +74,8 @@ for ex in textarea counter; do
 	mkdir -p "$EXAMPLES/$ex/dist"
 	cp "$here/examples/$ex/index.html" "$EXAMPLES/$ex/"
 	npx --no-install esbuild "$here/examples/$ex/client.js" --bundle --target=es2020 --define:global=window \
-		--external:util --log-level=warning --outfile="$EXAMPLES/$ex/dist/bundle.js" >>"$here/artifacts/build.log" 2>&1 ||
-		{ cat "$here/artifacts/build.log" >&2; die "ShareDB's $ex example did not build"; }
+		--external:util --log-level=warning --outfile="$EXAMPLES/$ex/dist/bundle.js" >"$work/examples-build.log" 2>&1 ||
+		{ cat "$work/examples-build.log" >&2; die "ShareDB's $ex example did not build"; }
 done
 env_out=$("$root/test/cluster.sh" start "$cluster" 54800) || die "the throwaway cluster did not start"
 eval "$env_out"
