@@ -57,6 +57,7 @@ function pgOtServer() {
 		},
 		async stop() {
 			if (pg) await pg.end();
+			pg = null;
 			if (!gateway) return;
 			gateway.kill('SIGTERM');
 			assert.equal(await gateway.exited, 0, 'the gateway exits cleanly on SIGTERM');
@@ -92,7 +93,8 @@ function shareDbServer() {
 		async stop() {
 			for (const ws of wss.clients) ws.terminate();
 			await new Promise((resolve) => wss.close(resolve));
-			await new Promise((resolve) => server.close(resolve));
+			// An error here is a server that never started listening.
+			await new Promise((resolve) => server.close(() => resolve()));
 			await new Promise((resolve) => backend.close(resolve));
 		},
 		create: (id, data) => call(connection.get('examples', id), 'create', data),
@@ -147,8 +149,8 @@ function scenario(name, fn) {
 		const server = make();
 		test(`${name}, against ${server.name}`, { timeout: 180000 }, async () => {
 			const pages = [];
-			await server.start();
 			try {
+				await server.start();
 				await fn(server, pages);
 				for (const page of pages) assert.deepEqual(page.problems, [], `${page.who}'s page logged no error`);
 			} catch (err) {
