@@ -300,10 +300,13 @@ test('replayed authentic presence changes nothing a subscriber sees: no cursor t
 	const sc = await scene('replay-presence');
 	const spy = await eavesdrop([sc.presenceChannel]);
 	const cursor = sc.pW.create('w');
-	await h.call('W at 1', (cb) => cursor.submit({ index: 1, length: 0 }, cb));
-	await h.call('W at 3', (cb) => cursor.submit({ index: 3, length: 0 }, cb));
-	// (Gateway A publishes through several connections, so the two may cross.)
 	const fromW = () => presenceSeen(sc).filter((m) => m.id === 'w').map((m) => m.p && m.p.index);
+	// Gateway A publishes through several connections, so two presences sent
+	// at once may cross, and gateway B then drops the older one as stale: the
+	// second is sent only once S has the first.
+	await h.call('W at 1', (cb) => cursor.submit({ index: 1, length: 0 }, cb));
+	await h.until(() => fromW().length === 1, 'S receives W at 1', [[sc.pS, 'receive']]);
+	await h.call('W at 3', (cb) => cursor.submit({ index: 3, length: 0 }, cb));
 	await h.until(() => fromW().length === 2, 'S receives both of W\'s', [[sc.pS, 'receive']]);
 	const first = await spy.heard((n) => n.ch === sc.presenceChannel && n.payload.includes('"index":1'), 'presence heard');
 	for (let i = 0; i < 5; i++) await notify(sc.presenceChannel, first);
