@@ -38,6 +38,9 @@
 'use strict';
 
 const fs = require('fs');
+// The differential tests' PRNG (mulberry32): float, int, range, chance, pick,
+// weighted; json0_gen.js takes it too.
+const { makeRng } = require('../differential/lib/harness');
 
 const TYPES = ['text-unicode', 'rich-text', 'json0'];
 
@@ -66,34 +69,6 @@ function parseArgs(argv) {
   return args;
 }
 
-// mulberry32: a small seeded PRNG, 32-bit state.
-function makeRng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (n) => Math.floor(next() * n), // 0 .. n-1
-    range: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)), // lo .. hi
-    pick: (arr) => arr[Math.floor(next() * arr.length)],
-    // as test/differential/lib/harness.js's, for json0_gen.js
-    float: next,
-    chance: (p) => next() < p,
-    weighted: (pairs) => {
-      let total = 0;
-      for (const [w] of pairs) total += w;
-      let x = next() * total;
-      for (const [w, v] of pairs) if ((x -= w) < 0) return v;
-      return pairs[pairs.length - 1][1];
-    },
-  };
-}
-
 // ------------------------------------------------------------------ text
 
 const ACCENTED = Array.from('éèêëàâäçôöûüùîïñíóúßÉÀÇœæ');
@@ -118,15 +93,15 @@ const PROFILES = [
 function text(rng, profile, n, out) {
   let word = 0;
   while (n-- > 0) {
-    const r = rng.next();
+    const r = rng.float();
     if (r < profile[0]) {
       // Latin prose: words of 1-10 letters with spaces, punctuation, newlines.
-      if (word > 0 && rng.next() < 0.18) {
-        const s = rng.next();
+      if (word > 0 && rng.float() < 0.18) {
+        const s = rng.float();
         out.push(s < 0.85 ? ' ' : s < 0.97 ? rng.pick(PUNCT) : '\n');
         word = 0;
       } else {
-        out.push(rng.next() < 0.05 ? lower(rng).toUpperCase() : lower(rng));
+        out.push(rng.float() < 0.05 ? lower(rng).toUpperCase() : lower(rng));
         word++;
       }
     } else if (r < profile[0] + profile[1]) {
@@ -142,7 +117,7 @@ function text(rng, profile, n, out) {
 }
 
 // log-uniform document size in 100 .. 20,000
-const docSize = (rng) => Math.min(20000, Math.round(100 * Math.pow(200, rng.next())));
+const docSize = (rng) => Math.min(20000, Math.round(100 * Math.pow(200, rng.float())));
 
 // ---------------------------------------------------------- text-unicode
 
@@ -158,9 +133,9 @@ const textUnicode = {
   makeOp(rng, doc) {
     // An op at pos: [pos, ...components] (no leading skip at 0).
     const at = (pos, ...components) => (pos > 0 ? [pos, ...components] : components);
-    const del = (pos, n) => (rng.next() < 0.5 ? { d: n } : { d: doc.cps.slice(pos, pos + n).join('') });
+    const del = (pos, n) => (rng.float() < 0.5 ? { d: n } : { d: doc.cps.slice(pos, pos + n).join('') });
     const len = doc.cps.length;
-    const r = rng.next();
+    const r = rng.float();
     if (r < 0.55) {
       // type 1-10 code points
       const pos = rng.int(len + 1);
@@ -177,7 +152,7 @@ const textUnicode = {
       const n = rng.range(1, 30);
       const pos = rng.int(len - n + 1);
       const ins = text(rng, doc.profile, rng.range(1, 10), []).join('');
-      return rng.next() < 0.5 ? at(pos, del(pos, n), ins) : at(pos, ins, del(pos, n));
+      return rng.float() < 0.5 ? at(pos, del(pos, n), ins) : at(pos, ins, del(pos, n));
     }
     if (r < 0.98) {
       // paste 50-500 code points
@@ -222,7 +197,7 @@ function attributes(rng, formats, max, removal) {
   const n = rng.range(1, max);
   for (let i = 0; i < n; i++) {
     const [key, value] = rng.pick(formats);
-    map[key] = removal && rng.next() < 0.3 ? null : value(rng);
+    map[key] = removal && rng.float() < 0.3 ? null : value(rng);
   }
   // written in the order of formats
   const out = {};
@@ -231,7 +206,7 @@ function attributes(rng, formats, max, removal) {
 }
 
 function embed(rng) {
-  const r = rng.next();
+  const r = rng.float();
   if (r < 0.6) return { image: `https://example.com/img/${rng.int(10000)}.png` };
   if (r < 0.8) return { video: `https://example.com/video/${rng.int(1000)}` };
   return { formula: rng.pick(['e=mc^2', 'a^2+b^2=c^2', '\\sum_{i=1}^n i']) };
@@ -259,7 +234,7 @@ const richText = {
   makeDoc(rng) {
     const units = docSize(rng);
     const profile = rng.pick(PROFILES);
-    const embeds = Math.floor(units / 3000) + (rng.next() < 0.3 ? 1 : 0);
+    const embeds = Math.floor(units / 3000) + (rng.float() < 0.3 ? 1 : 0);
     // text of units - embeds UTF-16 units (one less if an emoji would cross)
     const cps = text(rng, profile, units - embeds, []);
     let n = 0;
@@ -270,8 +245,8 @@ const richText = {
     const chars = [];
     const runAttrs = [];
     for (let i = 0; i < cps.length;) {
-      const len = Math.round(3 * Math.pow(200, rng.next()));
-      const attrs = rng.next() < 0.35 ? attributes(rng, INLINE, 3, false) : null;
+      const len = Math.round(3 * Math.pow(200, rng.float()));
+      const attrs = rng.float() < 0.35 ? attributes(rng, INLINE, 3, false) : null;
       for (const end = Math.min(cps.length, i + len); i < end; i++) {
         chars.push(cps[i]);
         runAttrs.push(attrs);
@@ -279,12 +254,12 @@ const richText = {
     }
     // Line formats on one newline in five.
     for (let i = 0; i < chars.length; i++) {
-      if (chars[i] === '\n' && rng.next() < 0.2) runAttrs[i] = attributes(rng, LINE, 2, false);
+      if (chars[i] === '\n' && rng.float() < 0.2) runAttrs[i] = attributes(rng, LINE, 2, false);
     }
     // Embeds between characters, some with attributes.
     for (let e = 0; e < embeds; e++) {
       const at = rng.int(chars.length + 1);
-      const attrs = rng.next() < 0.3 ? { width: String(rng.range(100, 800)) } : null;
+      const attrs = rng.float() < 0.3 ? { width: String(rng.range(100, 800)) } : null;
       chars.splice(at, 0, embed(rng));
       runAttrs.splice(at, 0, attrs);
     }
@@ -308,12 +283,12 @@ const richText = {
     const typed = (n) => text(rng, doc.profile, n, []).join('');
     // What typing at pos is formatted with: mostly the character before it.
     const typedAttrs = (pos) => {
-      const r = rng.next();
+      const r = rng.float();
       if (r < 0.8) return pos > 0 ? doc.inline[pos - 1] : null;
       return r < 0.9 ? attributes(rng, INLINE, 2, false) : null;
     };
     const del = (pos, n) => ({ delete: doc.off[pos + n] - doc.off[pos] });
-    const r = rng.next();
+    const r = rng.float();
     if (r < 0.53) {
       // type 1-10 characters
       const pos = rng.int(len + 1);
@@ -329,9 +304,9 @@ const richText = {
     }
     if (r < 0.92) {
       // format a selection of 1-200 characters, or clear a format
-      const n = Math.min(len, Math.round(Math.pow(200, rng.next())));
+      const n = Math.min(len, Math.round(Math.pow(200, rng.float())));
       const pos = rng.int(len - n + 1);
-      const attrs = attributes(rng, rng.next() < 0.85 ? INLINE : LINE, 2, true);
+      const attrs = attributes(rng, rng.float() < 0.85 ? INLINE : LINE, 2, true);
       return at(pos, { retain: doc.off[pos + n] - doc.off[pos], attributes: attrs });
     }
     if (r < 0.97) {
@@ -351,12 +326,11 @@ const richText = {
     const pos = rng.int(len + 1);
     const ops = [];
     for (let runs = rng.range(1, 3); runs > 0; runs--) {
-      pushInsert(ops, typed(rng.range(20, 170)), rng.next() < 0.5 ? attributes(rng, INLINE, 2, false) : null);
+      pushInsert(ops, typed(rng.range(20, 170)), rng.float() < 0.5 ? attributes(rng, INLINE, 2, false) : null);
     }
     return at(pos, ...ops);
   },
 };
-
 
 // ----------------------------------------------------------------- json0
 

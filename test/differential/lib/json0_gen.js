@@ -16,8 +16,11 @@
  *   gen.randOp(r, doc, 4)  // {op, doc: doc after op}
  *
  * r is a seeded PRNG with float, int, range, chance, pick and weighted (as
- * lib/harness.js's makeRng).  Owns: the generators.  May call: json0.apply.
+ * lib/harness.js's makeRng).  Owns: the generators.  May call: json0.apply,
+ * lib/harness.js's clone.
  */
+
+const { clone } = require('./harness');
 
 module.exports = function json0Generators(json0) {
   const ATOMS = ['a', 'b', 'é', 'ü', '中', '文', '😀', '👍🏽', '🎉', ' ', 'x', 'y', '\n', '"'];
@@ -56,8 +59,6 @@ module.exports = function json0Generators(json0) {
       }
     }
   }
-
-  const clone = (v) => JSON.parse(JSON.stringify(v));
 
   /* UTF-16 offsets of s that do not split a surrogate pair. */
   function offsets(s) {
