@@ -20,7 +20,7 @@ MODULE_big = pg_ot
 OT_CORE = extension/ot/ot_alloc.o extension/ot/ot_error.o extension/ot/utf8.o extension/ot/json_value.o \
 	extension/ot/attribute_map.o extension/ot/compose_all.o extension/ot/text_unicode.o \
 	extension/ot/rich_text.o extension/ot/js_number.o extension/ot/json0_json.o extension/ot/text0.o \
-	extension/ot/json0.o
+	extension/ot/json0.o extension/ot/json0_subtype.o
 OBJS = $(OT_CORE) \
 	extension/pg_ot.o extension/functions.o extension/json_jsonb.o extension/json_limits.o extension/ot_errors.o \
 	extension/ot_type.o extension/pg_alloc.o extension/work.o \

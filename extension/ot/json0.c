@@ -13,7 +13,11 @@
  * index that is not a whole number) the op is refused instead
  * (J0_ERR_UNSUPPORTED).
  *
- * Owns: json0's semantics.  May call: json0_json.c, text0.c, js_number.c.
+ * Subtype components {p, t, o} go to the subtype table (json0_subtype.c):
+ * text0, text-unicode and rich-text.
+ *
+ * Owns: json0's semantics.  May call: json0_json.c, json0_subtype.c,
+ * text0.c (bootstrapTransform), js_number.c.
  */
 #include "json0.h"
 
@@ -21,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json0_subtype.h"
 #include "text0.h"
 
 #define FAIL(...) j0_fail(cx, J0_ERR_BAD_OP, __VA_ARGS__)
@@ -57,10 +62,13 @@ legacy(const J0 *c)
 	return NN(c, "si") || NN(c, "sd");
 }
 
-static bool
-is_subtype(const J0 *t)
+/* subtypes[c.t] for a component whose t is truthy */
+static const J0Subtype *
+subtype_of(const J0 *c)
 {
-	return j0_str_is(t, "text0");
+	const J0   *t = G(c, "t");
+
+	return truthy(t) ? j0_subtype(t) : NULL;
 }
 
 static J0 *
@@ -412,10 +420,11 @@ check_list(J0Ctx *cx, const J0 *elem)
 		FAIL("Referenced element not a list");
 }
 
+/* isObject: a plain Object, not a Delta rich-text's apply made in this apply */
 static void
 check_obj(J0Ctx *cx, const J0 *elem)
 {
-	if (elem == NULL || elem->kind != J0_OBJECT)
+	if (elem == NULL || elem->kind != J0_OBJECT || (elem->delta && elem->delta == cx->apply_id))
 		FAIL("Referenced element not an object");
 }
 
@@ -427,6 +436,7 @@ json0_apply(J0Ctx *cx, J0 *snapshot, J0 *op)
 	J0		   *result;
 
 	check_op(cx, op);
+	cx->apply_id++;
 	op = j0_clone(cx, op);
 	j0_set_key(cx, container, data_key, snapshot);
 	for (size_t i = 0; i < op->n; i++)
@@ -451,15 +461,11 @@ json0_apply(J0Ctx *cx, J0 *snapshot, J0 *op)
 		if (nullish(elem))
 			FAIL("Cannot read properties of %s", elem ? "null" : "undefined");
 
-		if (truthy(G(c, "t")) && HAS(c, "o") && is_subtype(G(c, "t")))
+		if (HAS(c, "o") && subtype_of(c))
 		{
-			J0		   *o = G(c, "o");
-
-			if (o->kind != J0_ARRAY)
-				REFUSE("json0 subtype op is not a list");
 			if (elem->kind != J0_ARRAY && elem->kind != J0_OBJECT)
 				REFUSE("json0 would set a property of a string, a number or a boolean");
-			assign(cx, elem, key, text0_apply(cx, index_of(cx, elem, key, false), o));
+			assign(cx, elem, key, subtype_of(c)->apply(cx, index_of(cx, elem, key, false), G(c, "o")));
 		}
 		else if (HAS(c, "na"))
 		{
@@ -568,9 +574,9 @@ append(J0Ctx *cx, J0 *dest, J0 *c)
 	if (path_matches(path(cx, c), path(cx, last)))
 	{
 		if (truthy(G(c, "t")) && truthy(G(last, "t")) && seq(G(c, "t"), G(last, "t")) &&
-			is_subtype(G(c, "t")))
+			subtype_of(c))
 		{
-			j0_set(cx, last, "o", text0_compose(cx, G(last, "o"), G(c, "o")));
+			j0_set(cx, last, "o", subtype_of(c)->compose(cx, G(last, "o"), G(c, "o")));
 			if (legacy(c))
 			{
 				J0		   *p = path(cx, c);
@@ -696,10 +702,12 @@ json0_invert(J0Ctx *cx, J0 *op)
 		J0		   *p = path(cx, c);
 
 		j0_set(cx, i, "p", p);
-		if (truthy(G(c, "t")) && is_subtype(G(c, "t")))
+		if (subtype_of(c))
 		{
+			if (subtype_of(c)->invert == NULL)
+				FAIL("subtypes[c.t].invert is not a function (%s has no invert)", subtype_of(c)->name);
 			j0_set(cx, i, "t", G(c, "t"));
-			j0_set(cx, i, "o", text0_invert(cx, G(c, "o")));
+			j0_set(cx, i, "o", subtype_of(c)->invert(cx, G(c, "o")));
 		}
 		/* each insert becomes its delete and back, in the reference's order */
 		for (size_t s = 0; s < sizeof(swapped) / sizeof(swapped[0]); s++)
@@ -819,18 +827,13 @@ json0_tc(J0Ctx *cx, J0 *dest, J0 *c, J0 *other, bool left)
 		}
 		cp = path(cx, c);
 
-		if (truthy(G(oc, "t")) && is_subtype(G(oc, "t")))
+		if (subtype_of(oc))
 		{
 			if (truthy(G(c, "t")) && seq(G(c, "t"), G(oc, "t")))
 			{
-				J0		   *co = G(c, "o"),
-						   *oco = G(oc, "o");
-				J0		   *res;
+				J0		   *res = subtype_of(c)->transform(cx, G(c, "o"), G(oc, "o"), left);
 
-				if (co == NULL || co->kind != J0_ARRAY || oco == NULL || oco->kind != J0_ARRAY)
-					REFUSE("json0 subtype op is not a list");
-				res = text0_transform(cx, co, oco, left);
-				if (legacy(c))
+				if (legacy(c) && res->kind == J0_ARRAY)
 				{
 					J0		   *p = cp;
 
@@ -845,7 +848,9 @@ json0_tc(J0Ctx *cx, J0 *dest, J0 *c, J0 *other, bool left)
 						append(cx, dest, c);
 					}
 				}
-				else if (res->n > 0)
+				else if (legacy(c))
+					 /* res.length is undefined: nothing */ ;
+				else if (res->kind != J0_ARRAY || res->n > 0)
 				{
 					j0_set(cx, c, "o", res);
 					append(cx, dest, c);

@@ -356,6 +356,78 @@ hex4(Reader *r)
 	return v;
 }
 
+/*
+ * The rest of a UTF-8 character whose lead byte is *c (>= 0x80), at *p:
+ * the code point in *c and *p past it, or false when it is not valid UTF-8
+ * (overlong, a surrogate, past U+10FFFF, cut short).
+ */
+static bool
+utf8_rest(const unsigned char **p, const unsigned char *end, uint32_t *c)
+{
+	int			extra = *c >= 0xF0 ? 3 : *c >= 0xE0 ? 2 : *c >= 0xC0 ? 1 : -1;
+	uint32_t	v;
+
+	if (extra < 0 || *c >= 0xF8 || end - *p < extra)
+		return false;
+	v = *c & (0x3F >> extra);
+	for (int i = 0; i < extra; i++)
+	{
+		if ((**p & 0xC0) != 0x80)
+			return false;
+		v = (v << 6) | (*(*p)++ & 0x3F);
+	}
+	if ((extra == 1 && v < 0x80) || (extra == 2 && v < 0x800) ||
+		(extra == 3 && (v < 0x10000 || v > 0x10FFFF)) ||
+		(v >= 0xD800 && v <= 0xDFFF))
+		return false;
+	*c = v;
+	return true;
+}
+
+/* Appends code point c to string v as UTF-16. */
+static void
+push_unit(J0Ctx *cx, J0 *v, uint32_t c)
+{
+	if (v->n + 2 > v->cap)
+	{
+		size_t		cap = v->cap ? v->cap * 2 : 16;
+		uint16_t   *s = ot_alloc(cx->a, cap * 2);
+
+		if (v->n)
+			memcpy(s, v->s, v->n * 2);
+		v->s = s;
+		v->cap = cap;
+	}
+	if (c >= 0x10000)
+	{
+		c -= 0x10000;
+		v->s[v->n++] = 0xD800 | (c >> 10);
+		v->s[v->n++] = 0xDC00 | (c & 0x3FF);
+	}
+	else
+		v->s[v->n++] = (uint16_t) c;
+}
+
+J0 *
+j0_string_utf8(J0Ctx *cx, const char *text, size_t len)
+{
+	const unsigned char *p = (const unsigned char *) text,
+			   *end = p + len;
+	J0		   *v = j0_new(cx, J0_STRING);
+
+	while (p < end)
+	{
+		uint32_t	c = *p++;
+
+		if (c >= 0x80 && !utf8_rest(&p, end, &c))
+			j0_fail(cx, J0_ERR_BAD_VALUE, "invalid UTF-8");
+		push_unit(cx, v, c);
+	}
+	if (v->s == NULL)
+		v->s = ot_alloc(cx->a, 1);
+	return v;
+}
+
 static J0 *
 read_string(Reader *r)
 {
@@ -390,42 +462,9 @@ read_string(Reader *r)
 				default: bad(r, "bad escape");
 			}
 		}
-		else if (c >= 0x80)
-		{
-			int			extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : -1;
-
-			if (extra < 0 || c >= 0xF8 || r->end - r->p < extra)
-				bad(r, "invalid UTF-8");
-			c &= (0x3F >> extra);
-			for (int i = 0; i < extra; i++)
-			{
-				if ((*r->p & 0xC0) != 0x80)
-					bad(r, "invalid UTF-8");
-				c = (c << 6) | (*r->p++ & 0x3F);
-			}
-			if ((extra == 1 && c < 0x80) || (extra == 2 && c < 0x800) ||
-				(extra == 3 && (c < 0x10000 || c > 0x10FFFF)) ||
-				(c >= 0xD800 && c <= 0xDFFF))
-				bad(r, "invalid UTF-8");
-		}
-		if (v->n + 2 > v->cap)
-		{
-			size_t		cap = v->cap ? v->cap * 2 : 16;
-			uint16_t   *s = ot_alloc(r->cx->a, cap * 2);
-
-			if (v->n)
-				memcpy(s, v->s, v->n * 2);
-			v->s = s;
-			v->cap = cap;
-		}
-		if (c >= 0x10000)
-		{
-			c -= 0x10000;
-			v->s[v->n++] = 0xD800 | (c >> 10);
-			v->s[v->n++] = 0xDC00 | (c & 0x3FF);
-		}
-		else
-			v->s[v->n++] = (uint16_t) c;
+		else if (c >= 0x80 && !utf8_rest(&r->p, r->end, &c))
+			bad(r, "invalid UTF-8");
+		push_unit(r->cx, v, c);
 	}
 	if (v->s == NULL)
 		v->s = ot_alloc(r->cx->a, 1);
@@ -636,6 +675,7 @@ typedef struct Out
 	size_t		len,
 				cap;
 	bool		strict;
+	bool		raw;			/* the characters only: no quotes, no escapes */
 } Out;
 
 static void
@@ -665,7 +705,8 @@ put_string(Out *o, const J0 *s)
 {
 	char		b[8];
 
-	put(o, "\"", 1);
+	if (!o->raw)
+		put(o, "\"", 1);
 	for (size_t i = 0; i < s->n; i++)
 	{
 		uint32_t	c = s->s[i];
@@ -686,6 +727,11 @@ put_string(Out *o, const J0 *s)
 						"the result would hold a lone UTF-16 surrogate (an offset splits a character)");
 			snprintf(b, sizeof b, "\\u%04x", (unsigned) c);
 			put(o, b, 6);
+		}
+		else if (o->raw && c < 0x80)
+		{
+			b[0] = (char) c;
+			put(o, b, 1);
 		}
 		else if (c == '"' || c == '\\')
 		{
@@ -724,7 +770,8 @@ put_string(Out *o, const J0 *s)
 			put(o, b, 3);
 		}
 	}
-	put(o, "\"", 1);
+	if (!o->raw)
+		put(o, "\"", 1);
 }
 
 static void
@@ -775,11 +822,22 @@ put_value(Out *o, const J0 *v)
 char *
 j0_print(J0Ctx *cx, const J0 *v, bool strict, size_t *len)
 {
-	Out			o = {cx, NULL, 0, 0, strict};
+	Out			o = {cx, NULL, 0, 0, strict, false};
 
 	put(&o, "", 0);
 	put_value(&o, v);
 	if (len)
 		*len = o.len;
+	return o.buf;
+}
+
+char *
+j0_utf8(J0Ctx *cx, const J0 *s, size_t *len)
+{
+	Out			o = {cx, NULL, 0, 0, true, true};
+
+	put(&o, "", 0);
+	put_string(&o, s);
+	*len = o.len;
 	return o.buf;
 }

@@ -35,6 +35,10 @@ struct J0
 	size_t		cap;
 	J0		  **items;			/* J0_ARRAY items; J0_OBJECT values */
 	J0		  **keys;			/* J0_OBJECT keys (J0_STRING), in insertion order */
+	unsigned	delta;			/* J0_OBJECT: made a quill-delta Delta (not a plain
+								 * Object, which json0's checkObj wants) by the
+								 * json0_apply numbered so in its J0Ctx; j0_clone
+								 * drops it, as JSON copies do */
 };
 
 /* Where an operation's allocations and its error exit live. */
@@ -44,6 +48,7 @@ typedef struct J0Ctx
 	jmp_buf		fail;
 	char		message[256];
 	int			code;			/* J0_ERR_* */
+	unsigned	apply_id;		/* json0_apply calls so far (J0.delta) */
 } J0Ctx;
 
 #define J0_ERR_BAD_OP 1			/* the op is malformed or does not apply */
@@ -79,6 +84,15 @@ void		j0_delete_key(J0 *obj, const J0 *key);
 void		j0_push(J0Ctx *cx, J0 *arr, J0 *v);
 void		j0_insert_at(J0Ctx *cx, J0 *arr, size_t i, J0 *v);
 void		j0_remove_at(J0 *arr, size_t i);
+
+/* A string from valid UTF-8 text (J0_ERR_BAD_VALUE otherwise). */
+J0		   *j0_string_utf8(J0Ctx *cx, const char *text, size_t len);
+
+/*
+ * The UTF-8 text of string s, NUL-terminated, *len its length; a lone
+ * surrogate fails (J0_ERR_UNSUPPORTED), as it does for j0_print's strict.
+ */
+char	   *j0_utf8(J0Ctx *cx, const J0 *s, size_t *len);
 
 /* Parses UTF-8 JSON text (the whole of it). */
 J0		   *j0_parse(J0Ctx *cx, const char *text, size_t len);

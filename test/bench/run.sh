@@ -82,7 +82,7 @@ if ! "$CC" -O2 -std=gnu99 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare 
 	"$here/bench_core.c" "$here/tu_json.c" "$here/rt_json.c" \
 	"$core/text_unicode.c" "$core/rich_text.c" "$core/attribute_map.c" "$core/compose_all.c" \
 	"$core/json_value.c" "$core/utf8.c" "$core/ot_alloc.c" "$core/ot_error.c" \
-	"$core/json0.c" "$core/json0_json.c" "$core/text0.c" "$core/js_number.c" \
+	"$core/json0.c" "$core/json0_subtype.c" "$core/json0_json.c" "$core/text0.c" "$core/js_number.c" \
 	-ljansson; then
 	echo "run.sh: bench_core failed to build (it needs libjansson-dev)" >&2
 	exit 1

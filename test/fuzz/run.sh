@@ -55,7 +55,7 @@ read -ra extra <<<"${FUZZ_CFLAGS:-}"
 common+=("${extra[@]}")
 cflags=("${common[@]}" "-fsanitize=fuzzer,$sanitizers")
 sources=("$core/ot_alloc.c" "$core/text_unicode.c" "$core/rich_text.c" "$core/attribute_map.c" "$core/compose_all.c"
-	"$core/json_value.c" "$core/ot_error.c" "$core/json0.c" "$core/json0_json.c" "$core/text0.c"
+	"$core/json_value.c" "$core/ot_error.c" "$core/json0.c" "$core/json0_subtype.c" "$core/json0_json.c" "$core/text0.c"
 	"$core/js_number.c")
 
 for h in "${harnesses[@]}"; do
