@@ -18,7 +18,8 @@
  * (text_unicode_sql.c, rich_text_sql.c): where those refuse input the
  * reference takes (booleans in a text-unicode op, a retain of 0, a
  * rich-text snapshot that is not a document, retaining past its end), so
- * do these, as J0_ERR_BAD_OP.
+ * do these, as J0_ERR_BAD_OP; but text-unicode's apply is the reference's
+ * (deletes unchecked, see tu_apply_j0).
  *
  * Owns: the adapters.  May call: text0.c, text_unicode.c, rich_text.c,
  * json0_json.c.
@@ -31,6 +32,7 @@
 #include "rich_text.h"
 #include "text0.h"
 #include "text_unicode.h"
+#include "utf8.h"
 
 #define FAIL(...) j0_fail(cx, J0_ERR_BAD_OP, __VA_ARGS__)
 #define REFUSE(...) j0_fail(cx, J0_ERR_UNSUPPORTED, __VA_ARGS__)
@@ -146,22 +148,63 @@ tu_to_j0(J0Ctx *cx, const TuOp *op)
 	return r;
 }
 
+/*
+ * apply as ot-text-unicode's string builder: checkOp, then a skip past the
+ * end throws, a delete removes up to n code points whatever they are (its
+ * text is not compared) and stops at the end.  json0's transform applies the
+ * other op to the value an ld / od removes, which may not be the text the op
+ * was made on; the standalone text-unicode type refuses such deletes.
+ */
 static J0 *
 tu_apply_j0(J0Ctx *cx, J0 *snapshot, J0 *o)
 {
 	TuOp		op;
 	OtError		err;
-	char	   *doc,
-			   *out;
+	const char *doc;
+	char	   *out;
 	size_t		len,
-				out_len;
+				at = 0,
+				n = 0,
+				cap;
 
 	tu_of(cx, o, &op);
+	check_status(cx, tu_check(&op, &err), &err);
 	if (snapshot == NULL || snapshot->kind != J0_STRING)
 		FAIL("Invalid document snapshot: text-unicode edits a string");
 	doc = j0_utf8(cx, snapshot, &len);
-	check_status(cx, tu_apply(doc, len, &op, cx->a, &out, &out_len, &err), &err);
-	return j0_string_utf8(cx, out, out_len);
+	cap = len + 1;
+	for (size_t i = 0; i < op.len; i++)
+		if (op.items[i].kind == TU_INSERT)
+			cap += op.items[i].bytes;
+	out = ot_alloc(cx->a, cap);
+	for (size_t i = 0; i < op.len; i++)
+	{
+		const TuComponent *c = &op.items[i];
+		int64_t		passed;
+		size_t		b;
+
+		switch (c->kind)
+		{
+			case TU_SKIP:
+				b = ot_utf8_advance(doc + at, len - at, c->count, &passed);
+				if (passed < c->count)
+					FAIL("The op is too long for this document");
+				memcpy(out + n, doc + at, b);
+				n += b;
+				at += b;
+				break;
+			case TU_INSERT:
+				memcpy(out + n, c->text, c->bytes);
+				n += c->bytes;
+				break;
+			case TU_DELETE:
+				at += ot_utf8_advance(doc + at, len - at, c->count, &passed);
+				break;
+		}
+	}
+	memcpy(out + n, doc + at, len - at);
+	n += len - at;
+	return j0_string_utf8(cx, out, n);
 }
 
 static J0 *

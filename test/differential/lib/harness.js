@@ -20,9 +20,14 @@
  *   extraCases    [[origin, () => cases], ...], added after the random ones
  *   sabotage(parts)   parts of a valid apply case changed so that the
  *                 result must differ (--sabotage)
+ *   plainJson     true when args hold no RawNum: written by JSON.stringify
+ *                 (the same text, faster)
+ *   predict(c, ref)   optional: sets c.reasons from the reference's result
+ *                 (called once the references are in, before comparing)
  *
  * A case is { fn, args, variant, kind?, typ?, reasons?, strict?, sqlstate?,
- * expect? }.  fn is the ot.* function (apply, transform, compose, normalize,
+ * expect?, tags? }.  tags (strings) are tallied per kind in the report, as
+ * rows "kind + tag" under the totals.  fn is the ot.* function (apply, transform, compose, normalize,
  * transform_cursor, transform_presence, invert, create_data, presence_at);
  * args are its JSON arguments (RawNum writes a number verbatim).  presence_at
  * runs on a document the case builds from args.doc and args.history (see
@@ -569,7 +574,7 @@ async function main(spec) {
       c.variant = `unknown-type(${c.variant})`;
     }
     c.parts = {};
-    for (const k of Object.keys(c.args)) c.parts[k] = toJson(c.args[k]);
+    for (const k of Object.keys(c.args)) c.parts[k] = spec.plainJson ? JSON.stringify(c.args[k]) : toJson(c.args[k]);
     c.json = partsJson(c.parts);
     c.sendJson = c.json;
     delete c.args;
@@ -596,6 +601,7 @@ async function main(spec) {
     const c = cases[i];
     const ref = refList[i];
     refs.set(c.id, ref);
+    if (spec.predict) spec.predict(c, ref);
     if (c.expect) {
       const good = c.expect.error ? 'error' in ref : 'ok' in ref && deepEqual(ref.ok, c.expect.ok);
       if (!good) selfCheck.push(`case ${c.id} ${c.kind} ${c.sendJson}: reference gave ${JSON.stringify(ref)}, expected ${JSON.stringify(c.expect)}`);
@@ -644,6 +650,7 @@ async function main(spec) {
 
   // 4. compare
   const stats = new Map();
+  const tagStats = new Map();
   const reasonTotals = new Map();
   const mismatches = [];
   let rejected = 0;
@@ -663,6 +670,13 @@ async function main(spec) {
       s.rejected.set(v.reason, (s.rejected.get(v.reason) || 0) + 1);
       reasonTotals.set(v.reason, (reasonTotals.get(v.reason) || 0) + 1);
     } else { s.mismatch++; mismatches.push({ c, ref, pg, v }); }
+    for (const tag of c.tags || []) {
+      const key = `${group} + ${tag}`;
+      if (!tagStats.has(key)) tagStats.set(key, { cases: 0, ok: 0, err: 0, rej: 0, mismatch: 0 });
+      const t = tagStats.get(key);
+      t.cases++;
+      if (v.cls === 'match') { if (v.sub === 'ok') t.ok++; else t.err++; } else if (v.cls === 'rejected') t.rej++; else t.mismatch++;
+    }
     if (opt.only) console.log(describe(c, ref, pg, v, opt.seed, true));
   }
 
@@ -682,6 +696,18 @@ async function main(spec) {
     console.log(`${k.padEnd(26)}${pad(s.cases, 8)}${pad(s.ok, 10)}${pad(s.err, 10)}${pad(rej, 10)}${pad(s.mismatch, 10)}  ${reasons}`);
   }
   console.log(`${'total'.padEnd(26)}${pad(tot.cases, 8)}${pad(tot.ok, 10)}${pad(tot.err, 10)}${pad(tot.rej, 10)}${pad(tot.mis, 10)}`);
+  if (tagStats.size) {
+    console.log('of which, by tag:');
+    const tagOrder = [...tagStats.keys()].sort((a, b) => {
+      const ka = spec.kinds.indexOf(a.split(' + ')[0]);
+      const kb = spec.kinds.indexOf(b.split(' + ')[0]);
+      return ka !== kb ? ka - kb : a < b ? -1 : 1;
+    });
+    for (const k of tagOrder) {
+      const t = tagStats.get(k);
+      console.log(`${`  ${k}`.padEnd(26)}${pad(t.cases, 8)}${pad(t.ok, 10)}${pad(t.err, 10)}${pad(t.rej, 10)}${pad(t.mismatch, 10)}`);
+    }
+  }
   if (reasonTotals.size) {
     console.log(`rejected by design: ${[...reasonTotals].sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
   }
