@@ -13,6 +13,10 @@
  * JavaScript's formatting).  json0 has no TP1 (ot-json0 1.1.0 does not
  * converge in general), so convergence is the differential's concern.
  *
+ * The seeds include the subtypes text-unicode and rich-text (both on one
+ * document, the ld / od rewriting through them, rich-text on a missing key
+ * and on a string, an oi inside a Delta the same apply made).
+ *
  * One malloc block per allocation, freed after each input.
  */
 #include <stdbool.h>

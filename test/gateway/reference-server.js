@@ -20,6 +20,9 @@ const WebSocketJSONStream = require('@teamwork/websocket-json-stream');
 
 ShareDB.types.register(require('ot-text-unicode').type);
 ShareDB.types.register(require('rich-text').type);
+// json0's subtypes, as ShareDB applications register them (json0 keys them by name)
+ShareDB.types.defaultType.registerSubtype(require('ot-text-unicode').type);
+ShareDB.types.defaultType.registerSubtype(require('rich-text').type);
 
 let port = 0;
 for (let i = 2; i < process.argv.length; i++) {

@@ -22,7 +22,12 @@ const { prng, int, randomEdit } = require('./edits');
 const INITIAL = {
 	'text-unicode': 'Hello, wörld 😀',
 	'rich-text': [{ insert: 'Hello, ' }, { insert: 'wörld', attributes: { bold: true } }, { insert: ' 😀\n' }],
-	json0: { l: ['a', 'b', 'ü'], o: { k0: 1 }, n: 0, s: 'Hello, wörld 😀', t: 'Quill 😀 text' },
+	json0: {
+		l: ['a', 'b', 'ü'], o: { k0: 1 }, n: 0, s: 'Hello, wörld 😀', t: 'Quill 😀 text',
+		// the subtypes text-unicode (a string) and rich-text (a delta)
+		u: 'Unicode 😀 text',
+		r: { ops: [{ insert: 'Rich ' }, { insert: 'wörld 👍🏽', attributes: { bold: true } }, { insert: '\n' }] },
+	},
 };
 
 async function converge(t, { typeName, clients: k, opsPerClient, urls, collection, seed }) {
@@ -74,6 +79,11 @@ async function converge(t, { typeName, clients: k, opsPerClient, urls, collectio
 
 	const final = await h.fetchFresh(collection, id, urls[0]);
 	h.assert.equal(final.type, h.TYPES[typeName].uri, 'type of the fetched document');
+	if (typeName === 'json0') {
+		// the embedded subtypes were edited (and so transformed, composed and applied)
+		h.assert.notEqual(final.data.u, INITIAL.json0.u, 'the text-unicode string was edited');
+		h.assert.notDeepEqual(final.data.r, INITIAL.json0.r, 'the rich-text delta was edited');
+	}
 	for (const cl of [...clients, ...listeners]) await h.waitVersion(cl.doc, final.v);
 	for (const [i, cl] of clients.entries()) {
 		h.assert.equal(cl.doc.type.uri, final.type, `client ${i} type`);

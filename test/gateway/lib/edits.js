@@ -97,12 +97,16 @@ function utf16Offsets(s) {
 }
 
 /*
- * json0 on {l: [...], o: {...}, n: number, s: "text", t: "text"}: li, ld, ld+li, lm on
- * the list, oi, od, od+oi on the object, na on the number, and text edits
- * as si/sd and as the text0 subtype.
+ * json0 on {l: [...], o: {...}, n: number, s: "text", t: "text", u: "text",
+ * r: {ops: [...]}}: li, ld, ld+li, lm on the list, oi, od, od+oi on the
+ * object, na on the number, text edits as si/sd and as the text0 subtype,
+ * text-unicode edits of u and rich-text edits of r (embedded subtypes, as
+ * textEdit and richEdit make them).
  */
 function json0Edit(rand, d) {
-	const k = int(rand, 9);
+	const k = int(rand, 13);
+	if (k >= 11) return [{ p: ['r'], t: 'rich-text', o: richEdit(rand, d.r) }];
+	if (k >= 9) return [{ p: ['u'], t: 'text-unicode', o: textEdit(rand, d.u) }];
 	const l = d.l;
 	if (k === 0 || (k <= 2 && l.length === 0)) return [{ p: ['l', int(rand, l.length + 1)], li: randomText(rand, 2) }];
 	if (k === 1) { const i = int(rand, l.length); return [{ p: ['l', i], ld: l[i] }]; }

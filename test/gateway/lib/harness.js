@@ -28,6 +28,9 @@ const richText = require('rich-text');
 
 ShareDB.types.register(textUnicode);
 ShareDB.types.register(richText.type);
+// json0 documents embed both, as subtypes (reference-server.js registers them too)
+ShareDB.types.defaultType.registerSubtype(textUnicode);
+ShareDB.types.defaultType.registerSubtype(richText.type);
 
 const TARGET = process.env.TARGET || 'reference';
 const URLS = (process.env.GATEWAY_URLS || '').split(',').filter(Boolean);
