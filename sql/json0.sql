@@ -70,3 +70,27 @@ SELECT version FROM ot.submit('j', 'd', 1, '[{"p": ["l", 0], "li": "second"}]');
 SELECT version FROM ot.submit('j', 'd', 1, '[{"p": ["k"], "od": null, "oi": "later wins"}]');
 SELECT version FROM ot.submit('j', 'd', 1, '[{"p": ["k"], "od": null, "oi": "latest wins"}]');
 SELECT data FROM ot.fetch('j', 'd');
+
+-- the subtypes text-unicode (a string) and rich-text (a delta), as ShareDB
+-- applications register them with json0.registerSubtype
+SELECT ot.apply('json0', '{"u": "a😀b", "r": {"ops": [{"insert": "hi\n"}]}}',
+  '[{"p": ["u"], "t": "text-unicode", "o": [1, "x", {"d": "😀"}]},
+    {"p": ["r"], "t": "rich-text", "o": {"ops": [{"retain": 2, "attributes": {"bold": true}}, {"insert": {"image": "i.png"}}]}}]');
+-- rich-text takes a missing value, or one that is not a delta, for an empty delta
+SELECT ot.apply('json0', '{"s": "text"}', '[{"p": ["new"], "t": "rich-text", "o": [{"insert": "a"}]}, {"p": ["s"], "t": "rich-text", "o": [{"insert": "b"}]}]');
+-- rich-text's results are deltas {"ops": [...]}, also from a bare array
+SELECT ot.compose('json0', '[{"p": ["r"], "t": "rich-text", "o": [{"insert": "a"}]}]', '[{"p": ["r"], "t": "rich-text", "o": [{"retain": 1, "attributes": {"b": 1}}]}]');
+-- an empty transformed delta stays (a Delta is not a list); text-unicode's empty op goes
+SELECT ot.transform('json0', '[{"p": ["r"], "t": "rich-text", "o": [{"delete": 1}]}]', '[{"p": ["r"], "t": "rich-text", "o": [{"delete": 1}]}]', 'left');
+SELECT ot.transform('json0', '[{"p": ["u"], "t": "text-unicode", "o": [{"d": "a"}]}]', '[{"p": ["u"], "t": "text-unicode", "o": [{"d": "a"}]}]', 'left');
+-- text-unicode inserts at one place: left goes first; rich-text: right's goes first on the left side
+SELECT ot.transform('json0', '[{"p": ["u"], "t": "text-unicode", "o": [1, "x"]}]', '[{"p": ["u"], "t": "text-unicode", "o": [1, "y"]}]', 'left');
+SELECT ot.transform('json0', '[{"p": ["r"], "t": "rich-text", "o": [{"retain": 1}, {"insert": "x"}]}]', '[{"p": ["r"], "t": "rich-text", "o": [{"retain": 1}, {"insert": "y"}]}]', 'left');
+-- an od against an edit inside what it deletes takes the edit; text-unicode's
+-- delete inside json0 is the reference's: its text is not compared
+SELECT ot.transform('json0', '[{"p": ["u"], "t": "text0", "o": [{"p": 0, "i": "z"}]}, {"p": ["u"], "od": "zab"}]', '[{"p": ["u"], "t": "text-unicode", "o": [{"d": "a"}]}]', 'left');
+SELECT ot.apply('json0', '{"u": "ab"}', '[{"p": ["u"], "t": "text-unicode", "o": [1, {"d": "zzz"}]}]');
+-- a text0 op and a text-unicode op on one string do not see each other (different t)
+SELECT ot.transform('json0', '[{"p": ["u"], "t": "text0", "o": [{"p": 0, "i": "x"}]}]', '[{"p": ["u"], "t": "text-unicode", "o": ["y"]}]', 'left');
+-- invert: text-unicode's deletes by text become inserts
+SELECT ot.invert('json0', '[{"p": ["u"], "t": "text-unicode", "o": [1, "x", {"d": "q"}]}]', '{}');

@@ -44,3 +44,21 @@ SELECT err($$SELECT * FROM ot.submit('j', 'e', 1, '[{"p": ["__proto__"], "oi": {
 SELECT err($$SELECT * FROM ot.submit('j', 'e', 1, '[{"p": ["constructor"], "oi": 1}]')$$);
 SELECT err($$SELECT * FROM ot.submit('j', 'e', 1, '[{"p": ["a", "toString"], "oi": 1}]')$$);
 SELECT data FROM ot.fetch('j', 'e');
+
+-- the subtypes text-unicode and rich-text: refused where the reference throws
+-- rich-text has no invert (subtypes[c.t].invert is not a function)
+SELECT err($$SELECT ot.invert('json0', '[{"p": ["r"], "t": "rich-text", "o": [{"insert": "a"}]}]', '{}')$$);
+-- text-unicode cannot invert a delete by count
+SELECT err($$SELECT ot.invert('json0', '[{"p": ["u"], "t": "text-unicode", "o": [1, {"d": 3}]}]', '{}')$$);
+-- text-unicode edits strings; a skip past the end
+SELECT err($$SELECT ot.apply('json0', '{"u": 5}', '[{"p": ["u"], "t": "text-unicode", "o": ["x"]}]')$$);
+SELECT err($$SELECT ot.apply('json0', '{"u": "ab"}', '[{"p": ["u"], "t": "text-unicode", "o": [5, "x"]}]')$$);
+-- a delta rich-text's apply made is no plain Object for the rest of that op
+SELECT err($$SELECT ot.apply('json0', '{}', '[{"p": ["r"], "t": "rich-text", "o": [{"insert": "a"}]}, {"p": ["r", "k"], "oi": 1}]')$$);
+-- and in a later op it is
+SELECT ot.apply('json0', '{"r": {"ops": [{"insert": "a"}]}}', '[{"p": ["r", "k"], "oi": 1}]');
+-- refused as the standalone types refuse them: a boolean in a text-unicode op,
+-- retaining past the end of a delta, a snapshot delta with a retain
+SELECT err($$SELECT ot.apply('json0', '{"u": "ab"}', '[{"p": ["u"], "t": "text-unicode", "o": [true, "x"]}]')$$);
+SELECT err($$SELECT ot.apply('json0', '{"r": {"ops": [{"insert": "a"}]}}', '[{"p": ["r"], "t": "rich-text", "o": [{"retain": 5, "attributes": {"b": true}}]}]')$$);
+SELECT err($$SELECT ot.apply('json0', '{"r": {"ops": [{"retain": 1}]}}', '[{"p": ["r"], "t": "rich-text", "o": [{"insert": "a"}]}]')$$);
