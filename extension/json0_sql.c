@@ -1,6 +1,7 @@
 /*
  * json0_sql.c
- *	  The json0 type (ot/json0.c) over jsonb.
+ *	  The json0 type (ot/json0.c, with its subtypes ot/json0_subtype.c) over
+ *	  jsonb.
  *
  * Arguments are read from their jsonb text into J0 trees and results are
  * written as JSON text read back by jsonb_in, so numbers keep the digits

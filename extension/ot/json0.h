@@ -2,9 +2,11 @@
  * json0.h
  *	  The json0 type, identical to npm ot-json0 1.1.0 (ShareDB's default
  *	  type), over J0 values: apply, transform (left/right), compose,
- *	  normalize and invert, with the subtype text0 and the legacy si / sd.
+ *	  normalize and invert, with the subtypes text0, text-unicode and
+ *	  rich-text (json0_subtype.h) and the legacy si / sd.
  *
- * Owns: json0's semantics.  May call: json0_json.c, text0.c.  Every function
+ * Owns: json0's semantics.  May call: json0_json.c, json0_subtype.c,
+ * text0.c.  Every function
  * longjmps through cx on an error; inputs may be modified (pass copies).
  */
 #ifndef OT_JSON0_H
