@@ -16,7 +16,10 @@ mkdir -p "$build/src" "$out"
 git ls-files --cached --others --exclude-standard | grep -v '/node_modules/' |
 	while read -r f; do [ -e "$f" ] && printf '%s\n' "$f"; done |
 	tar -cf - -T - | tar -xf - -C "$build/src"
-(cd "$build/src" && dpkg-buildpackage -us -uc -b) >"$build/build.log" 2>&1 || {
+# The build's pg_virtualenv picks its own port and host: a PGPORT left by
+# the caller (make check's throwaway cluster) could name another server.
+(cd "$build/src" && env -u PGPORT -u PGHOST -u PGHOSTADDR -u PGDATABASE -u PGUSER -u PGSERVICE \
+	dpkg-buildpackage -us -uc -b) >"$build/build.log" 2>&1 || {
 	tail -60 "$build/build.log" >&2
 	echo "deb: dpkg-buildpackage failed" >&2
 	exit 1
