@@ -16,22 +16,22 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "auth.h"
-#include "document.h"
-#include "ext_version.h"
-#include "http.h"
-#include "listener.h"
-#include "metrics.h"
-#include "options.h"
-#include "origin.h"
-#include "outage.h"
-#include "pg_conn.h"
-#include "pool.h"
-#include "presence.h"
-#include "revocation.h"
-#include "secrets.h"
-#include "session.h"
-#include "submit.h"
+#include "edge/auth.h"
+#include "docs/document.h"
+#include "base/ext_version.h"
+#include "edge/http.h"
+#include "db/listener.h"
+#include "base/metrics.h"
+#include "edge/options.h"
+#include "edge/origin.h"
+#include "edge/outage.h"
+#include "db/pg_conn.h"
+#include "db/pool.h"
+#include "actions/presence.h"
+#include "actions/revocation.h"
+#include "base/secrets.h"
+#include "client/client.h"
+#include "actions/submit.h"
 
 /* How long a shutdown waits for submits in flight, then for queues to go out. */
 #define DRAIN_SUBMITS_US (10 * LWS_USEC_PER_SEC)

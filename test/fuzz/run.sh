@@ -65,13 +65,14 @@ for h in "${harnesses[@]}"; do
 	fi
 	echo "== building $h"
 	if [[ $h == fuzz_gateway_* ]]; then
-		# gateway/<name>.c (and what it needs of the gateway's base: the
+		# gateway/<layer>/<name>.c (and what it needs of the gateway's base: the
 		# notification harness takes secrets.c and alloc.c): jansson, libjwt
 		# and OpenSSL (for the RS256 key the token harness makes, and HMAC)
 		# come from the system, uninstrumented.
-		gateway_sources=("$root/gateway/${h#fuzz_gateway_}.c")
+		unit=${h#fuzz_gateway_}
+		gateway_sources=("$(ls "$root"/gateway/*/"$unit.c")")
 		[ "$h" = fuzz_gateway_notification ] &&
-			gateway_sources+=("$root/gateway/secrets.c" "$root/gateway/alloc.c")
+			gateway_sources+=("$root/gateway/base/secrets.c" "$root/gateway/base/alloc.c")
 		if ! "$CC" "${cflags[@]}" -I"$root/gateway" -o "$build/$h" "$here/$h.c" \
 			"${gateway_sources[@]}" -ljansson -ljwt -lcrypto; then
 			echo "run.sh: $h failed to build" >&2

@@ -1,0 +1,476 @@
+/*
+ * listener.c: the LISTEN connection (see listener.h).
+ */
+#include "db/listener.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/metrics.h"
+#include "base/notification.h"
+#include "db/pg_conn.h"
+#include "actions/presence.h"
+#include "actions/revocation.h"
+#include "base/secrets.h"
+
+/* With the default --db-timeout of 5 s, silence shows within 7 s. */
+#define HEARTBEAT_US (2 * LWS_USEC_PER_SEC)
+/* At most one log line per reason in this time: a forger must not fill the log. */
+#define DROP_LOG_US (10 * LWS_USEC_PER_SEC)
+
+/*
+ * Each LISTEN batch first reads the server's clock, in the unit of the
+ * stamps notify.c signs: what is stamped before it cannot be new to us.
+ */
+#define CLOCK_SQL "SELECT (EXTRACT(epoch FROM pg_catalog.clock_timestamp()) * 1000000)::int8;"
+
+typedef enum ChannelState
+{
+	CHANNEL_OFF,				/* not listened on this connection */
+	CHANNEL_SENT,				/* in the LISTEN or UNLISTEN in flight */
+	CHANNEL_ON
+} ChannelState;
+
+struct Channel
+{
+	lws_dll2_t	link;
+	char	   *name;			/* ot.channel()'s result: a plain identifier */
+	lws_dll2_owner_t docs;		/* Doc.channel_link */
+	ChannelState state;
+	bool		sent_listen;	/* the command in flight is LISTEN (or UNLISTEN) */
+	bool		to_wake;		/* just turned on: its documents are told */
+	ReplayWindow presence;		/* what was admitted since the channel turned on */
+	ReplayWindow revoke;
+};
+
+/* Why a notification was dropped: counted, and logged now and then. */
+typedef struct DropLog
+{
+	const char *why;
+	uint64_t   *counter;
+	lws_usec_t	last;			/* when it was last logged */
+	uint64_t	unlogged;		/* dropped since */
+} DropLog;
+
+static DropLog dropped_unsigned = {"not signed by pg_ot (forged, or another database's key)",
+&metrics.notifications_forged};
+static DropLog dropped_invalid = {"signed, but not one this gateway can read",
+&metrics.notifications_invalid};
+static DropLog dropped_replayed = {"a replay, or signed before this gateway listened",
+&metrics.notifications_replayed};
+
+static struct
+{
+	PgConn		conn;
+	lws_dll2_owner_t channels;
+	bool		restored_pending;	/* a reconnect: fill gaps after the LISTENs */
+	bool		ever_connected;
+	bool		paused;			/* after a failed LISTEN: wait before retrying */
+	lws_sorted_usec_list_t heartbeat;
+	lws_sorted_usec_list_t resume;
+	struct lws_context *context;
+	void		(*on_silence) (void);
+	char		server[256];	/* host and port the LISTEN connection last reached */
+} listener;
+
+static void sync_channels(void);
+
+static void
+drop(DropLog *log, const PGnotify *n)
+{
+	lws_usec_t	now = lws_now_usecs();
+
+	(*log->counter)++;
+	if (log->last != 0 && now - log->last < DROP_LOG_US)
+	{
+		log->unlogged++;
+		return;
+	}
+	lwsl_warn("listener: dropped a notification on %s from server process %d: %s"
+			  " (and %llu more since the last such line)\n", n->relname, n->be_pid, log->why,
+			  (unsigned long long) log->unlogged);
+	log->last = now;
+	log->unlogged = 0;
+}
+
+static Channel *
+channel_find(const char *name)
+{
+	lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
+	{
+		Channel    *ch = lws_container_of(p, Channel, link);
+
+		if (strcmp(ch->name, name) == 0)
+			return ch;
+	}
+	lws_end_foreach_dll(p);
+	return NULL;
+}
+
+static void
+channel_free(Channel *ch)
+{
+	lws_dll2_remove(&ch->link);
+	free(ch->name);
+	free(ch);
+}
+
+/* Frees the channels no document uses and nothing is listened on. */
+static void
+prune_channels(void)
+{
+	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, listener.channels.head)
+	{
+		Channel    *ch = lws_container_of(p, Channel, link);
+
+		if (ch->docs.count == 0 && ch->state == CHANNEL_OFF)
+			channel_free(ch);
+	}
+	lws_end_foreach_dll_safe(p, p1);
+}
+
+/*
+ * Tells the documents of the channels that turned on.  What they do next
+ * (reads, replies, releasing themselves) may change the lists, so each
+ * channel is looked up afresh, and a document is kept while it is told.
+ */
+static void
+wake_docs(void)
+{
+	for (;;)
+	{
+		Channel    *ch = NULL;
+
+		lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
+		{
+			Channel    *c = lws_container_of(p, Channel, link);
+
+			if (c->to_wake && ch == NULL)
+				ch = c;
+		}
+		lws_end_foreach_dll(p);
+		if (ch == NULL)
+			return;
+		ch->to_wake = false;
+		lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, ch->docs.head)
+		{
+			Doc		   *doc = lws_container_of(p, Doc, channel_link);
+
+			doc->refs++;
+			doc_channel_ready(doc);
+			doc_release(doc);
+		}
+		lws_end_foreach_dll_safe(p, p1);
+	}
+}
+
+static void
+resume(lws_sorted_usec_list_t *sul)
+{
+	listener.paused = false;
+	sync_channels();
+}
+
+static void
+synced(PgConn *conn, PGresult *res, void *arg)
+{
+	bool		ok = res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	int64_t		since = ok ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : -1;
+	bool		restored = false;
+	char		buf[256];
+
+	if (res && !ok)
+	{
+		lwsl_err("listener: %s\n", pg_result_message(res, buf, sizeof(buf)));
+		listener.paused = true;
+		lws_sul_schedule(listener.context, 0, &listener.resume, resume, LWS_USEC_PER_SEC);
+	}
+	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, listener.channels.head)
+	{
+		Channel    *ch = lws_container_of(p, Channel, link);
+
+		/* (no "continue" in these loops: the macros advance at the end) */
+		if (ch->state == CHANNEL_SENT)
+		{
+			ch->state = ok == ch->sent_listen ? CHANNEL_ON : CHANNEL_OFF;
+			ch->to_wake = ch->state == CHANNEL_ON;
+			if (ch->state == CHANNEL_ON)
+			{
+				replay_listening(&ch->presence, since);
+				replay_listening(&ch->revoke, since);
+			}
+			else
+			{
+				replay_deaf(&ch->presence);
+				replay_deaf(&ch->revoke);
+			}
+		}
+	}
+	lws_end_foreach_dll_safe(p, p1);
+	wake_docs();
+	prune_channels();
+	if (ok && listener.restored_pending)
+	{
+		listener.restored_pending = false;
+		restored = true;
+	}
+	if (restored)
+		docs_listener_restored();
+}
+
+/*
+ * LISTENs what has documents and UNLISTENs what lost them, in one query,
+ * after reading the server's clock (synced() takes it as the channels'
+ * "since").
+ */
+static void
+sync_channels(void)
+{
+	size_t		cap = 256,
+				len;
+	char	   *sql;
+	bool		any = false;
+
+	if (!pg_conn_idle(&listener.conn) || listener.paused)
+		return;
+	sql = xmalloc(cap);
+	len = (size_t) sprintf(sql, "%s", CLOCK_SQL);
+	lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
+	{
+		Channel    *ch = lws_container_of(p, Channel, link);
+		bool		want = ch->docs.count > 0;
+
+		if (want != (ch->state == CHANNEL_ON))
+		{
+			while (len + strlen(ch->name) + 16 > cap)
+				sql = xrealloc(sql, cap *= 2);
+			len += (size_t) sprintf(sql + len, "%sLISTEN %s;", want ? "" : "UN", ch->name);
+			ch->state = CHANNEL_SENT;
+			ch->sent_listen = want;
+			any = true;
+		}
+	}
+	lws_end_foreach_dll(p);
+	if (any)
+		pg_conn_query_simple(&listener.conn, sql, synced, NULL);
+	free(sql);
+}
+
+/* A server that went away silently shows up as a failed query. */
+static void
+heartbeat(lws_sorted_usec_list_t *sul)
+{
+	if (pg_conn_idle(&listener.conn))
+		pg_conn_query_simple(&listener.conn, "SELECT 1", NULL, NULL);
+	lws_sul_schedule(listener.context, 0, &listener.heartbeat, heartbeat, HEARTBEAT_US);
+}
+
+/* Counts (and logs) a LISTEN connection that came back on another server: a failover. */
+static void
+note_server(PgConn *conn)
+{
+	char		server[256];
+
+	snprintf(server, sizeof(server), "%s port %s", PQhost(conn->pg), PQport(conn->pg));
+	if (listener.server[0] && strcmp(server, listener.server) != 0)
+	{
+		metrics.db_server_changes++;
+		lwsl_user("listener: the primary is now %s (was %s)\n", server, listener.server);
+	}
+	memcpy(listener.server, server, sizeof(server));
+}
+
+static void
+listener_ready(PgConn *conn)
+{
+	if (conn->pg && (!listener.ever_connected || listener.restored_pending))
+		note_server(conn);
+	if (!listener.ever_connected)
+		lwsl_user("listener: connected\n");
+	else if (listener.channels.count == 0)
+		listener.restored_pending = false;	/* nothing to fill */
+	listener.ever_connected = true;
+	sync_channels();
+	if (listener.restored_pending && pg_conn_idle(conn))
+	{
+		listener.restored_pending = false;
+		docs_listener_restored();
+	}
+}
+
+static void
+listener_lost(PgConn *conn)
+{
+	metrics.listener_reconnects++;
+	lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
+	{
+		Channel    *ch = lws_container_of(p, Channel, link);
+
+		ch->state = CHANNEL_OFF;
+		replay_deaf(&ch->presence);
+		replay_deaf(&ch->revoke);
+	}
+	lws_end_foreach_dll(p);
+	listener.restored_pending = true;
+}
+
+/*
+ * A stamped notification's message, if its channel admits the stamp (else
+ * it is dropped as a replay) and it is a JSON object whose "a" is one of
+ * the two actions given.
+ */
+static json_t *
+admitted_message(const PGnotify *n, const Note *note, ReplayWindow *window,
+				 const char *a1, const char *a2)
+{
+	json_t	   *m;
+	const char *a;
+
+	if (!replay_admit(window, note->t, note->n, note->i))
+	{
+		drop(&dropped_replayed, n);
+		return NULL;
+	}
+	m = json_loadb(note->body, note->body_len, 0, NULL);
+	a = json_string_value(json_object_get(m, "a"));
+	if (!json_is_object(m) || a == NULL || (strcmp(a, a1) != 0 && strcmp(a, a2) != 0))
+	{
+		drop(&dropped_invalid, n);
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
+/*
+ * Only what the extension signed is acted on: ops go to their document
+ * (routed by the signed header; the body is forwarded as it is), presence
+ * to its channel and revocations to the sessions, each once.
+ */
+static void
+listener_notify(PgConn *conn, const PGnotify *n)
+{
+	Channel    *ch = channel_find(n->relname);
+	Note		note;
+	json_t	   *m;
+
+	metrics.notifications++;
+	switch (note_read(secret_get("notify"), n->relname, n->extra, strlen(n->extra), &note))
+	{
+		case NOTE_OK:
+			break;
+		case NOTE_UNSIGNED:
+			drop(&dropped_unsigned, n);
+			return;
+		case NOTE_INVALID:
+			drop(&dropped_invalid, n);
+			return;
+	}
+	if (note.kind == NOTE_OP)
+		docs_notification(&note);
+	else if (ch == NULL)
+		;						/* just UNLISTENed: no window to admit it */
+	else if (note.kind == NOTE_PRESENCE &&
+			 (m = admitted_message(n, &note, &ch->presence, "p", "pr")) != NULL)
+	{
+		presence_notification(m);
+		json_decref(m);
+	}
+	else if (note.kind == NOTE_REVOKE &&
+			 (m = admitted_message(n, &note, &ch->revoke, "revoke", "revoke")) != NULL)
+	{
+		revocation_notification(m);
+		json_decref(m);
+	}
+	note_clear(&note);
+}
+
+/* The connection was dropped for a deadline; its reconnect is scheduled. */
+static void
+listener_silent(PgConn *conn)
+{
+	metrics.db_silent++;
+	lwsl_warn("listener: the database went silent: dropping the query connections too\n");
+	if (listener.on_silence)
+		listener.on_silence();
+}
+
+static const PgConnHooks listener_hooks = {listener_ready, listener_lost, listener_notify, listener_silent};
+
+void
+listener_on_silence(void (*fn) (void))
+{
+	listener.on_silence = fn;
+}
+
+void
+listener_init(struct lws_context *context, struct lws_vhost *vhost, const char *conninfo,
+			  const PgConnDeadlines *deadlines)
+{
+	listener.context = context;
+	pg_conn_init(&listener.conn, context, vhost, conninfo, deadlines, "pg_ot_gateway listener",
+				 &listener_hooks, NULL);
+	pg_conn_start(&listener.conn);
+	lws_sul_schedule(listener.context, 0, &listener.heartbeat, heartbeat, HEARTBEAT_US);
+}
+
+void
+listener_stop(void)
+{
+	lws_sul_cancel(&listener.heartbeat);
+	lws_sul_cancel(&listener.resume);
+	pg_conn_stop(&listener.conn);
+	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, listener.channels.head)
+	{
+		Channel    *ch = lws_container_of(p, Channel, link);
+
+		channel_free(ch);
+	}
+	lws_end_foreach_dll_safe(p, p1);
+}
+
+void
+listener_join(Doc *doc, const char *name)
+{
+	Channel    *ch = channel_find(name);
+
+	if (ch == NULL)
+	{
+		ch = xcalloc(1, sizeof(Channel));
+		ch->name = xstrdup(name);
+		lws_dll2_add_tail(&ch->link, &listener.channels);
+	}
+	doc->channel = ch;
+	lws_dll2_add_tail(&doc->channel_link, &ch->docs);
+	if (ch->state == CHANNEL_ON)
+		doc_channel_ready(doc);
+	else
+		sync_channels();
+}
+
+void
+listener_leave(Doc *doc)
+{
+	Channel    *ch = doc->channel;
+
+	if (ch == NULL)
+		return;
+	lws_dll2_remove(&doc->channel_link);
+	doc->channel = NULL;
+	if (ch->docs.count > 0)
+		return;
+	if (ch->state == CHANNEL_OFF)
+	{
+		channel_free(ch);
+	}
+	else
+		sync_channels();
+}
+
+bool
+listener_up(void)
+{
+	return listener.conn.state >= PG_CONN_IDLE;
+}
