@@ -31,7 +31,9 @@
 #include "actions/revocation.h"
 #include "base/secrets.h"
 #include "client/client.h"
+#include "edge/ws_session.h"
 #include "actions/submit.h"
+#include "db/queries.h"
 
 /* How long a shutdown waits for submits in flight, then for queues to go out. */
 #define DRAIN_SUBMITS_US (10 * LWS_USEC_PER_SEC)
@@ -189,7 +191,7 @@ check_listen(const char *listen)
 static void
 load_secrets(PGconn *conn)
 {
-	PGresult   *res = PQexec(conn, "SELECT purpose, secret FROM ot.secrets");
+	PGresult   *res = PQexec(conn, SECRETS_SQL);
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		fail(conn, "could not read ot.secrets: %s", PQresultErrorMessage(res));
@@ -222,7 +224,7 @@ check_database(const GatewayOptions *opt)
 			 single_value(conn, EXT_VERSION_QUERY));
 	if (!ext_version_supported(*version ? version : NULL, PQdb(conn), why, sizeof(why)))
 		fail(conn, "%s", why);
-	if (strcmp(single_value(conn, "SELECT pg_catalog.pg_has_role('ot_gateway', 'MEMBER')"), "t") != 0)
+	if (strcmp(single_value(conn, GATEWAY_ROLE_SQL), "t") != 0)
 		fail(conn, "role \"%s\" is not a member of ot_gateway (GRANT ot_gateway TO it)", PQuser(conn));
 	load_secrets(conn);
 	lwsl_user("database \"%s\" on %s, pg_ot %s\n", PQdb(conn), PQhost(conn), version);

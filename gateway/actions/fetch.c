@@ -13,27 +13,12 @@
 #include "base/metrics.h"
 #include "db/pool.h"
 #include "client/reads.h"
+#include "db/queries.h"
 
-/*
- * Snapshots come as the text PostgreSQL prints and go into the reply as
- * they are (json_text.h): the gateway never parses document data.
- */
-static const char snapshot_sql[] =
-"SELECT (pg_catalog.jsonb_build_object('v', f.version, 'type', f.type)"
-" || CASE WHEN f.data IS NULL THEN '{}' ELSE pg_catalog.jsonb_build_object('data', f.data) END)::text,"
-" f.version FROM ot.fetch($1, $2) f";
-
+static const char snapshot_sql[] = SNAPSHOT_SQL;
 static const char ops_sql[] = OP_ROWS_SQL;
-
-#define SNAPSHOT_AT_SQL(from) \
-"SELECT (pg_catalog.jsonb_build_object('v', f.version, 'type', f.type, 'm', NULL)" \
-" || CASE WHEN f.data IS NULL THEN '{}' ELSE pg_catalog.jsonb_build_object('data', f.data) END)::text" \
-" FROM " from " f"
-
-static const char snapshot_at_version_sql[] = SNAPSHOT_AT_SQL("ot.fetch($1, $2, $3::bigint)");
-
-static const char snapshot_at_time_sql[] =
-SNAPSHOT_AT_SQL("ot.fetch_at($1, $2, pg_catalog.to_timestamp($3::float8 / 1000))");
+static const char snapshot_at_version_sql[] = SNAPSHOT_AT_VERSION_SQL;
+static const char snapshot_at_time_sql[] = SNAPSHOT_AT_TIME_SQL;
 
 /*
  * The fields of a request its reply and errors need: what is held while

@@ -11,10 +11,12 @@
 #include "docs/document.h"
 #include "db/error_codes.h"
 #include "base/metrics.h"
+#include "db/listener.h"
 #include "db/pool.h"
 #include "actions/presence_rate.h"
 #include "client/reads.h"
 #include "base/table.h"
+#include "db/queries.h"
 
 #define RICH_TEXT_URI "http://sharejs.org/types/rich-text/v1"
 /* The collection whose ot.channel() a presence channel is published on. */
@@ -89,12 +91,20 @@ static Table channels;			/* key -> PresenceChannel */
 static char gateway_id[33];		/* tells this gateway's own NOTIFYs apart */
 static char placeholder;		/* presence_refused values */
 
+/* Presence another gateway published (the listener's NOTE_PRESENCE handler). */
+static void
+presence_noted(const Note *note, json_t *m)
+{
+	presence_notification(m);
+}
+
 void
 presence_init(struct lws_context *context)
 {
 	unsigned char random[16];
 
 	table_init(&channels);
+	listener_on(NOTE_PRESENCE, presence_noted);
 	lws_get_random(context, random, sizeof(random));
 	for (size_t i = 0; i < sizeof(random); i++)
 		snprintf(gateway_id + 2 * i, 3, "%02x", random[i]);
@@ -197,10 +207,7 @@ publish_remote(const json_t *m, const PresenceUse *use)
 	params[0] = use->key;
 	params[1] = payload;
 	if (strlen(payload) <= NOTIFY_MAX)
-		pool_read(db_read_new(
-			"WITH s AS MATERIALIZED (SELECT pg_catalog.set_config('synchronous_commit', 'off', true))"
-			" SELECT ot.publish_presence($1, $2) FROM s",
-			NULL, published, NULL, 2, params));
+		pool_read(db_read_new(PUBLISH_PRESENCE_SQL, NULL, published, NULL, 2, params));
 	else
 		lwsl_warn("presence on %s too large for other gateways (%zu bytes)\n", use->name, strlen(payload));
 	free(payload);
@@ -523,7 +530,7 @@ with_access(Session *s, json_t *request, const char *c, const char *d, PresenceS
 	a->collection_len = c ? strlen(c) : 0;
 	a->next = next;
 	ticket_attach_read(&a->ticket, s);
-	pool_read(db_read_new("SELECT collection, id FROM ot.authorize_presence($1, $2, $3)", s->user,
+	pool_read(db_read_new(AUTHORIZE_PRESENCE_SQL, s->user,
 						  access_checked, a, 3, params));
 }
 
@@ -726,7 +733,7 @@ transform_then_publish(Session *s, PresenceUse *use, json_t *record)
 	r->record = record;
 	r->epoch = use->epoch;
 	ticket_attach_read(&r->ticket, s);
-	pool_read(db_read_new("SELECT version, presence::text FROM ot.presence_at($1, $2, $3::jsonb, $4, $5)",
+	pool_read(db_read_new(PRESENCE_AT_SQL,
 						  s->user, transformed, r, 5, params));
 	free(p);
 }

@@ -11,24 +11,15 @@
 #include "db/error_codes.h"
 #include "base/metrics.h"
 #include "db/pool.h"
+#include "db/queries.h"
 
 #define BATCH_LIMIT 64			/* ot.submit_batch's own limit */
 /* A batch is one jsonb value (at most 255 MiB): ops past this go in the next one. */
 #define BATCH_BYTES (64 * 1024 * 1024)
 #define RETRIES_ON_CONFLICT 5
 
-/*
- * One row per op a batch's item was transformed against, in OP_ROWS_SQL's
- * columns (its text forwarded as it is, never parsed), then one row with
- * the item's result without those ops (its ack or error; k is NULL): what
- * PostgreSQL holds reaches clients whatever jansson could parse.
- */
-static const char batch_sql[] =
-"SELECT x.t, x.v, x.src, x.seq, x.k FROM ot.submit_batch($1::jsonb) WITH ORDINALITY AS b(r, i),"
-" LATERAL (SELECT e.m::text AS t, e.m->>'v' AS v, e.m->>'src' AS src, e.m->>'seq' AS seq, e.k"
-"          FROM pg_catalog.jsonb_array_elements(b.r->'ops') WITH ORDINALITY AS e(m, k)"
-"          UNION ALL SELECT (b.r - 'ops')::text, NULL, NULL, NULL, NULL) x"
-" ORDER BY b.i, x.k NULLS LAST";
+/* One row per op each item was transformed against, then its result (queries.h). */
+static const char batch_sql[] = SUBMIT_BATCH_SQL;
 
 struct Submit
 {

@@ -19,10 +19,6 @@
 #error "PG_OT_VERSION comes from extension/pg_ot.control (gateway/gateway.mk)"
 #endif
 
-/* One row (the installed version) or none (not installed). */
-#define EXT_VERSION_QUERY \
-	"SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_ot'"
-
 /*
  * Whether version (NULL: the extension is not installed) is one this gateway
  * supports; if not, why (naming both versions and the database) goes in why.

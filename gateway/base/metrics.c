@@ -232,7 +232,7 @@ sampled(DbRead *read, PGresult *res)
 static void
 sample(lws_sorted_usec_list_t *sul)
 {
-	pool_read(db_read_new("SELECT pg_catalog.pg_notification_queue_usage()", NULL, sampled, NULL, 0, NULL));
+	pool_read(db_read_new(NOTIFICATION_QUEUE_SQL, NULL, sampled, NULL, 0, NULL));
 	lws_sul_schedule(sample_context, 0, &sample_timer, sample, SAMPLE_US);
 }
 

@@ -1,5 +1,6 @@
 /*
- * session.h: one WebSocket client speaking the ShareDB protocol.
+ * client.h: one WebSocket client speaking the ShareDB protocol (Session),
+ * its outbound queue, the tickets of its requests and the registry of them.
  *
  * A session owns its outbound queue (references to shared frames, written one
  * per WRITEABLE callback), its subscriptions (one Sub per document), its
@@ -7,9 +8,16 @@
  * tickets of its requests still in flight:
  * when the client goes, every ticket forgets it, so late database results
  * are dropped instead of touching a freed session.
+ *
+ * The edge (edge/ws_session.c) opens and closes sessions and runs their
+ * messages; every layer above this one queues frames with session_send.
+ * The modules that keep something per session register a close hook
+ * (client_on_close) rather than being named here.
+ *
+ * May include: base.
  */
-#ifndef PG_OT_GATEWAY_SESSION_H
-#define PG_OT_GATEWAY_SESSION_H
+#ifndef PG_OT_GATEWAY_CLIENT_H
+#define PG_OT_GATEWAY_CLIENT_H
 
 #include <jansson.h>
 #include <libwebsockets.h>
@@ -19,10 +27,30 @@
 #include "base/bucket.h"
 #include "base/client_id.h"
 #include "base/frame.h"
-#include "edge/options.h"
 #include "base/table.h"
 
 typedef struct Session Session;
+
+/* What one client may do; 0 in a count means no limit where said. */
+typedef struct ClientLimits
+{
+	int			max_message;	/* bytes of one reassembled client message */
+	int			queue_max;		/* frames queued to one client before it is closed */
+	int			queue_max_bytes;	/* bytes of frames queued to one client, likewise */
+	int			ops_waiting_max_bytes;	/* bytes of one client's ops not answered yet */
+	int			rate;			/* messages per second (bursts of twice that) */
+	int			presence_rate;	/* presence updates per second; more are merged */
+	int			max_subscriptions;	/* documents, and presence channels, per connection */
+	int			max_connections;	/* accepted connections on the gateway, sessions or not */
+	int			max_connections_per_ip; /* WebSocket sessions per address; 0 = any */
+	int			max_pending_per_ip; /* connections per address that are not sessions; 0 = any
+									 * (-1 on the command line: as max_connections_per_ip) */
+	int			handshake_timeout;	/* seconds from accept to the ShareDB hs */
+	int			max_reads;		/* database reads in flight per connection */
+	int			max_presence;	/* bytes of one presence update, names aside */
+	int			max_presences;	/* (channel, presence id) one connection sends on */
+	int			max_refusals;	/* presence channels refused, remembered per connection */
+} ClientLimits;
 
 /* Links a request in flight to the session that asked for it. */
 typedef struct Ticket
@@ -94,11 +122,6 @@ struct Session
 	lws_sorted_usec_list_t reads_wake;
 };
 
-#define SHAREDB_PROTOCOL_NAME "sharedb"
-
-int			session_callback(struct lws *wsi, enum lws_callback_reasons reason,
-							 void *user, void *in, size_t len);
-
 /* What a queued frame counts against --queue-max-bytes. */
 size_t		session_frame_cost(const Frame *f);
 
@@ -115,24 +138,26 @@ void		ticket_detach(Ticket *t);
 /* The limits every session keeps (set once at startup). */
 extern ClientLimits client_limits;
 
-void		sessions_configure(const ClientLimits *limits);
-
-/* The client sent hs: it keeps its connection past --handshake-timeout. */
-void		session_handshaken(Session *s);
-
-/* Shutdown: no new sessions, no more reading; then each goes with 1001 once its queue is out. */
-void		sessions_drain(void);
+/*
+ * Closes s with code: at once for a client too slow to read (its queue is
+ * dropped), after its queue is out otherwise.
+ */
+void		session_close(Session *s, int code);
 void		sessions_close_all(int code);
-
-/* While refuse() says so, WebSocket handshakes are answered HTTP 503 (the database is away). */
-void		sessions_refuse_when(bool (*refuse) (void));
 int			sessions_count(void);
-bool		sessions_draining(void);
+
+/* The socket may take a frame: writes the next, or the close once the queue is out. -1: close it. */
+int			session_writeable(Session *s);
+
+/* The registry: the edge adds an opened session and removes it at its close. */
+void		client_opened(Session *s);
+void		clients_each(void (*fn) (Session *s, void *arg), void *arg);
 
 /*
- * Closes (4003) the sessions of principal that hold something in collection
- * (id); collection and principal NULL: every session that holds anything.
+ * A session closes: its tickets forget it (each one's gone runs), then
+ * every hook registered with client_on_close, in order, then its queue goes.
  */
-void		sessions_revoked(const char *collection, const char *id, const char *principal);
+void		client_on_close(void (*fn) (Session *s));
+void		client_closed(Session *s);
 
 #endif

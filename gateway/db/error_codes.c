@@ -11,6 +11,7 @@
 #include "db/pg_conn.h"
 #include "db/pool.h"
 #include "base/table.h"
+#include "db/queries.h"
 
 typedef struct Pending
 {
@@ -75,5 +76,5 @@ error_code_of(const PGresult *res, bool reading, ErrorCodeFn fn, void *arg)
 	p->arg = arg;
 	params[0] = state;
 	params[1] = reading ? "true" : "false";
-	pool_read(db_read_new("SELECT ot.sharedb_error_code($1, $2)", NULL, looked_up, p, 2, params));
+	pool_read(db_read_new(ERROR_CODE_SQL, NULL, looked_up, p, 2, params));
 }

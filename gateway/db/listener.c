@@ -1,5 +1,10 @@
 /*
  * listener.c: the LISTEN connection (see listener.h).
+ *
+ * Owns: the channels and their members, the LISTEN/UNLISTEN batches, the
+ * replay windows, the heartbeat.  May call: db/pg_conn, base (metrics,
+ * notification, secrets, alloc).  What a notification means is the
+ * business of the handlers registered with listener_on; it names none.
  */
 #include "db/listener.h"
 
@@ -10,21 +15,15 @@
 #include "base/alloc.h"
 #include "base/metrics.h"
 #include "base/notification.h"
-#include "db/pg_conn.h"
-#include "actions/presence.h"
-#include "actions/revocation.h"
 #include "base/secrets.h"
+#include "db/pg_conn.h"
+#include "db/queries.h"
 
 /* With the default --db-timeout of 5 s, silence shows within 7 s. */
 #define HEARTBEAT_US (2 * LWS_USEC_PER_SEC)
 /* At most one log line per reason in this time: a forger must not fill the log. */
 #define DROP_LOG_US (10 * LWS_USEC_PER_SEC)
 
-/*
- * Each LISTEN batch first reads the server's clock, in the unit of the
- * stamps notify.c signs: what is stamped before it cannot be new to us.
- */
-#define CLOCK_SQL "SELECT (EXTRACT(epoch FROM pg_catalog.clock_timestamp()) * 1000000)::int8;"
 
 typedef enum ChannelState
 {
@@ -33,11 +32,13 @@ typedef enum ChannelState
 	CHANNEL_ON
 } ChannelState;
 
+typedef struct Channel Channel;
+
 struct Channel
 {
 	lws_dll2_t	link;
 	char	   *name;			/* ot.channel()'s result: a plain identifier */
-	lws_dll2_owner_t docs;		/* Doc.channel_link */
+	lws_dll2_owner_t docs;		/* ListenMember.link */
 	ChannelState state;
 	bool		sent_listen;	/* the command in flight is LISTEN (or UNLISTEN) */
 	bool		to_wake;		/* just turned on: its documents are told */
@@ -72,10 +73,26 @@ static struct
 	lws_sorted_usec_list_t resume;
 	struct lws_context *context;
 	void		(*on_silence) (void);
+	void		(*on_restored) (void);
+	ListenerHandler handlers[NOTE_REVOKE + 1];
 	char		server[256];	/* host and port the LISTEN connection last reached */
 } listener;
 
 static void sync_channels(void);
+
+static void
+restored_now(void)
+{
+	if (listener.on_restored)
+		listener.on_restored();
+}
+
+static void
+handle(NoteKind kind, const Note *note, json_t *m)
+{
+	if (listener.handlers[kind])
+		listener.handlers[kind] (note, m);
+}
 
 static void
 drop(DropLog *log, const PGnotify *n)
@@ -156,11 +173,9 @@ wake_docs(void)
 		ch->to_wake = false;
 		lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, ch->docs.head)
 		{
-			Doc		   *doc = lws_container_of(p, Doc, channel_link);
+			ListenMember *m = lws_container_of(p, ListenMember, link);
 
-			doc->refs++;
-			doc_channel_ready(doc);
-			doc_release(doc);
+			m->ready(m);
 		}
 		lws_end_foreach_dll_safe(p, p1);
 	}
@@ -217,7 +232,7 @@ synced(PgConn *conn, PGresult *res, void *arg)
 		restored = true;
 	}
 	if (restored)
-		docs_listener_restored();
+		restored_now();
 }
 
 /*
@@ -246,7 +261,7 @@ sync_channels(void)
 		{
 			while (len + strlen(ch->name) + 16 > cap)
 				sql = xrealloc(sql, cap *= 2);
-			len += (size_t) sprintf(sql + len, "%sLISTEN %s;", want ? "" : "UN", ch->name);
+			len += (size_t) sprintf(sql + len, LISTEN_FMT, want ? "" : "UN", ch->name);
 			ch->state = CHANNEL_SENT;
 			ch->sent_listen = want;
 			any = true;
@@ -263,7 +278,7 @@ static void
 heartbeat(lws_sorted_usec_list_t *sul)
 {
 	if (pg_conn_idle(&listener.conn))
-		pg_conn_query_simple(&listener.conn, "SELECT 1", NULL, NULL);
+		pg_conn_query_simple(&listener.conn, HEARTBEAT_SQL, NULL, NULL);
 	lws_sul_schedule(listener.context, 0, &listener.heartbeat, heartbeat, HEARTBEAT_US);
 }
 
@@ -296,7 +311,7 @@ listener_ready(PgConn *conn)
 	if (listener.restored_pending && pg_conn_idle(conn))
 	{
 		listener.restored_pending = false;
-		docs_listener_restored();
+		restored_now();
 	}
 }
 
@@ -369,19 +384,19 @@ listener_notify(PgConn *conn, const PGnotify *n)
 			return;
 	}
 	if (note.kind == NOTE_OP)
-		docs_notification(&note);
+		handle(NOTE_OP, &note, NULL);
 	else if (ch == NULL)
 		;						/* just UNLISTENed: no window to admit it */
 	else if (note.kind == NOTE_PRESENCE &&
 			 (m = admitted_message(n, &note, &ch->presence, "p", "pr")) != NULL)
 	{
-		presence_notification(m);
+		handle(NOTE_PRESENCE, &note, m);
 		json_decref(m);
 	}
 	else if (note.kind == NOTE_REVOKE &&
 			 (m = admitted_message(n, &note, &ch->revoke, "revoke", "revoke")) != NULL)
 	{
-		revocation_notification(m);
+		handle(NOTE_REVOKE, &note, m);
 		json_decref(m);
 	}
 	note_clear(&note);
@@ -403,6 +418,18 @@ void
 listener_on_silence(void (*fn) (void))
 {
 	listener.on_silence = fn;
+}
+
+void
+listener_on(NoteKind kind, ListenerHandler fn)
+{
+	listener.handlers[kind] = fn;
+}
+
+void
+listener_on_restored(void (*fn) (void))
+{
+	listener.on_restored = fn;
 }
 
 void
@@ -432,7 +459,7 @@ listener_stop(void)
 }
 
 void
-listener_join(Doc *doc, const char *name)
+listener_join(ListenMember *member, const char *name)
 {
 	Channel    *ch = channel_find(name);
 
@@ -442,23 +469,23 @@ listener_join(Doc *doc, const char *name)
 		ch->name = xstrdup(name);
 		lws_dll2_add_tail(&ch->link, &listener.channels);
 	}
-	doc->channel = ch;
-	lws_dll2_add_tail(&doc->channel_link, &ch->docs);
+	member->channel = ch;
+	lws_dll2_add_tail(&member->link, &ch->docs);
 	if (ch->state == CHANNEL_ON)
-		doc_channel_ready(doc);
+		member->ready(member);
 	else
 		sync_channels();
 }
 
 void
-listener_leave(Doc *doc)
+listener_leave(ListenMember *member)
 {
-	Channel    *ch = doc->channel;
+	Channel    *ch = member->channel;
 
 	if (ch == NULL)
 		return;
-	lws_dll2_remove(&doc->channel_link);
-	doc->channel = NULL;
+	lws_dll2_remove(&member->link);
+	member->channel = NULL;
 	if (ch->docs.count > 0)
 		return;
 	if (ch->state == CHANNEL_OFF)

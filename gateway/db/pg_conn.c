@@ -25,6 +25,7 @@
 #include "base/alloc.h"
 #include "base/ext_version.h"
 #include "base/metrics.h"
+#include "db/queries.h"
 
 /*
  * A backend checks this often whether its client is still there while it

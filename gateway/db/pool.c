@@ -7,6 +7,7 @@
 
 #include "base/alloc.h"
 #include "base/metrics.h"
+#include "db/queries.h"
 
 typedef struct PoolSlot
 {
@@ -137,7 +138,7 @@ run_read(PoolSlot *slot)
 	}
 	param[0] = read->user;
 	slot->read = read;
-	if (!pg_conn_query(&slot->conn, "SELECT pg_catalog.set_config('pg_ot.user', $1, false)",
+	if (!pg_conn_query(&slot->conn, SET_USER_SQL,
 					   1, param, user_set, read))
 		requeue(slot, read);
 	return true;

@@ -16,6 +16,7 @@
 #include "base/metrics.h"
 #include "db/pool.h"
 #include "base/table.h"
+#include "db/queries.h"
 
 /* Versions kept behind head for subscribers that arrive late. */
 #define LOG_KEEP 128
@@ -30,11 +31,34 @@ static size_t log_max_bytes;
 static void doc_catch_up(Doc *doc);
 static void sub_catch_up(Sub *sub);
 
+static void docs_notification(const Note *note);
+static void docs_listener_restored(void);
+
+/* An op the extension signed (the listener's NOTE_OP handler). */
+static void
+op_notified(const Note *note, json_t *m)
+{
+	docs_notification(note);
+}
+
+/* Its channel LISTENs: the document is kept while it is told (the lists may change). */
+static void
+member_ready(ListenMember *m)
+{
+	Doc		   *doc = lws_container_of(m, Doc, listen);
+
+	doc->refs++;
+	doc_channel_ready(doc);
+	doc_release(doc);
+}
+
 void
 documents_init(size_t log_bytes)
 {
 	log_max_bytes = log_bytes;
 	table_init(&docs);
+	listener_on(NOTE_OP, op_notified);
+	listener_on_restored(docs_listener_restored);
 }
 
 int
@@ -78,6 +102,7 @@ doc_acquire(const char *collection, const char *id)
 		doc->key = doc_key(collection, id, &doc->keylen);
 		doc->collection = doc->key;
 		doc->id = doc->key + strlen(collection) + 1;
+		doc->listen.ready = member_ready;
 		table_put(&docs, doc->key, doc->keylen, doc);
 	}
 	doc->refs++;
@@ -119,7 +144,7 @@ doc_release(Doc *doc)
 {
 	if (--doc->refs > 0)
 		return;
-	listener_leave(doc);
+	listener_leave(&doc->listen);
 	log_reset(doc);
 	free(doc->log);
 	table_remove(&docs, doc->key, doc->keylen);
@@ -689,7 +714,7 @@ channel_looked_up(DbRead *read, PGresult *res)
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 	{
 		doc->channel_state = DOC_CHANNEL_WAITING;
-		listener_join(doc, PQgetvalue(res, 0, 0));
+		listener_join(&doc->listen, PQgetvalue(res, 0, 0));
 	}
 	else
 	{
@@ -718,7 +743,7 @@ doc_when_listening(Doc *doc, DocWait *w)
 	params[0] = doc->collection;
 	params[1] = doc->id;
 	doc->refs++;
-	pool_read(db_read_new("SELECT ot.channel($1, $2)", NULL, channel_looked_up, doc, 2, params));
+	pool_read(db_read_new(CHANNEL_SQL, NULL, channel_looked_up, doc, 2, params));
 }
 
 void
@@ -750,7 +775,7 @@ doc_channel_ready(Doc *doc)
  * is not known here yet, and a log begun at a replayed version would make
  * the next op read the whole history since.
  */
-void
+static void
 docs_notification(const Note *note)
 {
 	Doc		   *doc = doc_find(note->c, note->d);
@@ -776,7 +801,7 @@ docs_notification(const Note *note)
 	pump_all(doc);
 }
 
-void
+static void
 docs_listener_restored(void)
 {
 	size_t		n;

@@ -24,8 +24,8 @@
 #include "base/frame.h"
 #include "base/notification.h"
 #include "client/client.h"
-
-typedef struct Channel Channel;
+#include "db/listener.h"
+#include "db/queries.h"
 
 typedef struct LogEntry
 {
@@ -51,8 +51,7 @@ typedef struct Doc
 	int			refs;
 
 	DocChannelState channel_state;
-	Channel    *channel;
-	lws_dll2_t	channel_link;	/* among the channel's documents */
+	ListenMember listen;		/* in its channel (db/listener.h) */
 	lws_dll2_owner_t waiting_channel;	/* DocReads that need notifications first */
 
 	lws_dll2_owner_t subs;		/* Sub.doc_link */
@@ -127,10 +126,8 @@ typedef struct DocWait
 } DocWait;
 void		doc_when_listening(Doc *doc, DocWait *w);
 
-/* The listener calls these. */
+/* Its channel LISTENs (the listener, through doc->listen.ready). */
 void		doc_channel_ready(Doc *doc);
-void		docs_notification(const Note *note);	/* an op the extension signed */
-void		docs_listener_restored(void);
 
 /* s submitted (src, seq) on doc; it was refused. */
 void		doc_submitted(Doc *doc, Session *s, const char *src, int64_t seq);
@@ -148,15 +145,6 @@ void		doc_submit_result(Doc *doc, Session *s, const char *src, int64_t seq,
 
 /* Parses "v", "src", "seq" of an op message; false if it has no integer v. */
 bool		op_message_meta(const json_t *m, int64_t *v, const char **src, int64_t *seq);
-
-/*
- * Reads of op messages return each as the text PostgreSQL printed, which is
- * forwarded as the frame and never parsed, beside what the gateway needs to
- * know of it: columns text, v, src, seq.  Nothing a row holds can make it
- * unreadable.
- */
-#define OP_ROWS_COLUMNS "m::text, m->>'v', m->>'src', m->>'seq'"
-#define OP_ROWS_SQL "SELECT " OP_ROWS_COLUMNS " FROM ot.messages($1, $2, $3) m"
 
 /*
  * Calls fn for each row of such a read, which must hold the versions from,

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "base/alloc.h"
-#include "edge/token.h"
+#include "base/token.h"
 
 #define MAX_TOKEN 8192
 #define MAX_KEY (64 * 1024)

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "edge/options.h"
-#include "edge/token.h"
+#include "base/token.h"
 
 /* Reads the key files; false (with a message on stderr) if one is unusable. */
 bool		auth_init(const GatewayOptions *opt);

@@ -16,6 +16,7 @@
 #include "base/metrics.h"
 #include "edge/outage.h"
 #include "client/client.h"
+#include "edge/ws_session.h"
 
 #define YEAR_SECONDS (365 * 24 * 3600)
 

@@ -11,26 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* What one client may do; 0 in a count means no limit where said. */
-typedef struct ClientLimits
-{
-	int			max_message;	/* bytes of one reassembled client message */
-	int			queue_max;		/* frames queued to one client before it is closed */
-	int			queue_max_bytes;	/* bytes of frames queued to one client, likewise */
-	int			ops_waiting_max_bytes;	/* bytes of one client's ops not answered yet */
-	int			rate;			/* messages per second (bursts of twice that) */
-	int			presence_rate;	/* presence updates per second; more are merged */
-	int			max_subscriptions;	/* documents, and presence channels, per connection */
-	int			max_connections;	/* accepted connections on the gateway, sessions or not */
-	int			max_connections_per_ip; /* WebSocket sessions per address; 0 = any */
-	int			max_pending_per_ip; /* connections per address that are not sessions; 0 = any
-									 * (-1 on the command line: as max_connections_per_ip) */
-	int			handshake_timeout;	/* seconds from accept to the ShareDB hs */
-	int			max_reads;		/* database reads in flight per connection */
-	int			max_presence;	/* bytes of one presence update, names aside */
-	int			max_presences;	/* (channel, presence id) one connection sends on */
-	int			max_refusals;	/* presence channels refused, remembered per connection */
-} ClientLimits;
+#include "client/client.h"
 
 typedef struct GatewayOptions
 {

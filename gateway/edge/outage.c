@@ -9,6 +9,7 @@
 #include "base/metrics.h"
 #include "db/pool.h"
 #include "client/client.h"
+#include "edge/ws_session.h"
 
 #define TICK_US (250 * LWS_US_PER_MS)
 

@@ -14,6 +14,7 @@
 #include "actions/presence.h"
 #include "client/request.h"
 #include "actions/submit.h"
+#include "edge/ws_session.h"
 
 #define BADLY_FORMED "ERR_MESSAGE_BADLY_FORMED"
 #define JSON0_URI "http://sharejs.org/types/JSONv0"

@@ -1,32 +1,35 @@
 /*
- * session.c: WebSocket sessions (see session.h).
+ * ws_session.c: the lws callback of WebSocket sessions (see ws_session.h).
+ *
+ * Owns: a session's handshake (admission, origin, token), its timers (token
+ * expiry, handshake deadline), the reassembly and running of its messages
+ * under --rate, and the order of the close hooks.  May call: everything
+ * below the edge (client for the queue and registry; docs, actions/presence
+ * and client/reads for open and close) and edge/protocol, admission,
+ * origin, auth.
  */
-#include "client/client.h"
+#include "edge/ws_session.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "edge/admission.h"
-#include "base/alloc.h"
-#include "edge/auth.h"
-#include "docs/document.h"
-#include "base/metrics.h"
-#include "edge/origin.h"
 #include "actions/presence.h"
-#include "edge/protocol.h"
+#include "base/alloc.h"
+#include "base/metrics.h"
 #include "client/reads.h"
+#include "docs/document.h"
+#include "edge/admission.h"
+#include "edge/auth.h"
+#include "edge/origin.h"
+#include "edge/protocol.h"
 
 /* A reassembly buffer larger than this is given back after its message. */
 #define RX_KEEP 65536
-#define SLOW_CLIENT_GRACE_S 5
 #define EXPIRY_STEP_S (365 * 24 * 3600)
 #define HTTP_STATUS_TOO_MANY_REQUESTS 429
 
-ClientLimits client_limits;
-
-static lws_dll2_owner_t sessions;
 static bool draining;
 static bool (*refusing) (void);
 
@@ -37,29 +40,11 @@ sessions_configure(const ClientLimits *limits)
 {
 	client_limits = *limits;
 	reads_init(session_run_held);
+	/* In this order: a waiting bulk request ends its held subscriptions after theirs. */
+	client_on_close(docs_session_closed);
+	client_on_close(reads_session_closed);
+	client_on_close(presence_session_closed);
 }
-
-void
-ticket_attach(Ticket *t, Session *s)
-{
-	t->session = s;
-	lws_dll2_add_tail(&t->link, &s->tickets);
-}
-
-void
-ticket_detach(Ticket *t)
-{
-	if (t->session)
-	{
-		lws_dll2_remove(&t->link);
-		if (t->read)
-			reads_give(t->session);
-	}
-	t->session = NULL;
-	t->read = false;
-}
-
-static void session_close(Session *s, int code);
 
 static void token_expired(lws_sorted_usec_list_t *sul);
 
@@ -118,7 +103,7 @@ session_open(Session *s, struct lws *wsi)
 
 	/* lws zeroed s; its handshake (FILTER_PROTOCOL_CONNECTION) set who it is. */
 	s->wsi = wsi;
-	lws_dll2_add_tail(&s->link, &sessions);
+	client_opened(s);
 	metrics.connections_total++;
 	lws_get_random(lws_get_context(wsi), random, sizeof(random));
 	if (!client_id_issue(random, s->principal, &s->client))
@@ -140,55 +125,20 @@ session_open(Session *s, struct lws *wsi)
 	presence_session_opened(s);
 }
 
-/*
- * Closes s with code: at once for a client too slow to read (its queue is
- * dropped), after its queue is out otherwise.  A peer that reads nothing
- * any more is cut off after a grace period.
- */
-static void
-session_close(Session *s, int code)
-{
-	if (s->close_code)
-		return;
-	s->close_code = code;
-	lws_callback_on_writable(s->wsi);
-	lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_REASON_BASE, SLOW_CLIENT_GRACE_S);
-}
 
-/* The client is too slow to take what it is sent: it goes, and resumes by version. */
 static void
-session_overflow(Session *s)
+pause_reading(Session *s, void *arg)
 {
-	lwsl_warn("session %s: %d frames (%zu bytes) queued, closing it (%d)\n", s->id, s->queue_len,
-			  s->queue_bytes, CLOSE_TOO_SLOW);
-	metrics.closed_lagging++;
-	session_close(s, CLOSE_TOO_SLOW);
+	lws_rx_flow_control(s->wsi, 0);
 }
 
 void
 sessions_drain(void)
 {
 	draining = true;
-	lws_start_foreach_dll(struct lws_dll2 *, p, sessions.head)
-	{
-		lws_rx_flow_control(lws_container_of(p, Session, link)->wsi, 0);
-	}
-	lws_end_foreach_dll(p);
+	clients_each(pause_reading, NULL);
 }
 
-void
-sessions_close_all(int code)
-{
-	lws_start_foreach_dll(struct lws_dll2 *, p, sessions.head)
-	{
-		Session    *s = lws_container_of(p, Session, link);
-
-		if (code == CLOSE_TRY_AGAIN_LATER && s->close_code == 0)
-			metrics.closed_db_unavailable++;
-		session_close(s, code);
-	}
-	lws_end_foreach_dll(p);
-}
 
 void
 sessions_refuse_when(bool (*refuse) (void))
@@ -196,180 +146,10 @@ sessions_refuse_when(bool (*refuse) (void))
 	refusing = refuse;
 }
 
-/* What sessions_revoked looks for in a session's tables. */
-typedef struct Covered
-{
-	const char *collection;
-	const char *id;				/* NULL: any in the collection */
-	char		sep;			/* between collection and id in the key */
-	bool		found;
-} Covered;
-
-static void
-covers(const char *key, size_t keylen, void *value, void *arg)
-{
-	Covered    *c = arg;
-	size_t		clen = strlen(c->collection);
-
-	if (keylen > clen && memcmp(key, c->collection, clen) == 0 && key[clen] == c->sep &&
-		(c->id == NULL || (keylen - clen - 1 == strlen(c->id) &&
-						   memcmp(key + clen + 1, c->id, keylen - clen - 1) == 0)))
-		c->found = true;
-}
-
-/* Whether s holds a subscription or presence channel in collection (id; NULL: any). */
-static bool
-holds(Session *s, const char *collection, const char *id)
-{
-	Covered		doc = {collection, id, '\0', false};
-
-	if (collection == NULL)
-		return s->subs.count > 0 || s->presence_uses.count > 0;
-	table_each(&s->subs, covers, &doc);
-	return doc.found || presence_covers(s, collection, id);
-}
-
-void
-sessions_revoked(const char *collection, const char *id, const char *principal)
-{
-	bool		everyone = principal != NULL && strcmp(principal, "*") == 0;
-
-	lws_start_foreach_dll(struct lws_dll2 *, p, sessions.head)
-	{
-		Session    *s = lws_container_of(p, Session, link);
-
-		if ((principal == NULL ||
-			 (everyone ? strcmp(s->principal, ANONYMOUS_PRINCIPAL) != 0 : strcmp(s->principal, principal) == 0)) &&
-			holds(s, collection, id))
-		{
-			lwsl_user("session %s: a grant of %s on %s went, closing it (%d)\n", s->id,
-					  principal ? principal : "everyone", collection ? collection : "every collection",
-					  CLOSE_GRANT_REVOKED);
-			metrics.closed_revoked++;
-			session_close(s, CLOSE_GRANT_REVOKED);
-		}
-	}
-	lws_end_foreach_dll(p);
-}
-
 bool
 sessions_draining(void)
 {
 	return draining;
-}
-
-int
-sessions_count(void)
-{
-	return (int) sessions.count;
-}
-
-/*
- * The frame (shared or not: a subscriber that lags keeps it alive after
- * the others let go), its headroom and its slot in the ring, which may be
- * half empty after it doubled.
- */
-size_t
-session_frame_cost(const Frame *f)
-{
-	return sizeof(Frame) + LWS_PRE + f->len + 1 + 2 * sizeof(Frame *);
-}
-
-/* Takes f off the queue's account. */
-static void
-dequeued(Session *s, const Frame *f)
-{
-	size_t		cost = session_frame_cost(f);
-
-	s->queue_bytes -= cost;
-	metrics.queued_bytes -= cost;
-}
-
-void
-session_send(Session *s, Frame *f)
-{
-	size_t		cost = session_frame_cost(f);
-
-	if (s->close_code == CLOSE_TOO_SLOW)
-	{
-		frame_unref(f);
-		return;
-	}
-	/* A frame alone always fits: a large snapshot is no sign of lagging. */
-	if (s->queue_len == client_limits.queue_max ||
-		(s->queue_len > 0 && s->queue_bytes + cost > (size_t) client_limits.queue_max_bytes))
-	{
-		frame_unref(f);
-		session_overflow(s);
-		return;
-	}
-	if (s->queue_len == s->queue_cap)
-	{
-		int			cap = s->queue_cap ? s->queue_cap * 2 : 16;
-		Frame	  **queue = xmalloc((size_t) cap * sizeof(Frame *));
-
-		for (int i = 0; i < s->queue_len; i++)
-			queue[i] = s->queue[(s->queue_head + i) % s->queue_cap];
-		free(s->queue);
-		s->queue = queue;
-		s->queue_cap = cap;
-		s->queue_head = 0;
-	}
-	s->queue[(s->queue_head + s->queue_len) % s->queue_cap] = f;
-	s->queue_len++;
-	s->queue_bytes += cost;
-	metrics.queued_bytes += cost;
-	lws_callback_on_writable(s->wsi);
-}
-
-void
-session_send_json(Session *s, json_t *message)
-{
-	session_send(s, frame_from_json(message));
-	json_decref(message);
-}
-
-void
-session_send_error(Session *s, json_t *request, const char *code, const char *message)
-{
-	json_object_set_new(request, "error", json_pack("{s:s,s:s}", "code", code ? code : "ERR_UNKNOWN_ERROR",
-													"message", message ? message : ""));
-	session_send_json(s, request);
-}
-
-static int
-session_writeable(Session *s)
-{
-	Frame	   *f;
-	int			n;
-
-	if (s->close_code == CLOSE_TOO_SLOW || (s->close_code && s->queue_len == 0))
-	{
-		const char *why = s->close_code == CLOSE_TOO_SLOW ? "too slow" :
-			s->close_code == CLOSE_TOKEN_EXPIRED ? "token expired" :
-			s->close_code == CLOSE_NO_HANDSHAKE ? "no handshake" :
-			s->close_code == CLOSE_GRANT_REVOKED ? "grant revoked" :
-			s->close_code == CLOSE_TRY_AGAIN_LATER ? "database unavailable" : "going away";
-
-		lws_close_reason(s->wsi, (enum lws_close_status) s->close_code,
-						 (unsigned char *) why, strlen(why));
-		return -1;
-	}
-	if (s->queue_len == 0)
-		return 0;				/* lws sends spurious WRITEABLE callbacks */
-	f = s->queue[s->queue_head];
-	s->queue_head = (s->queue_head + 1) % s->queue_cap;
-	s->queue_len--;
-	dequeued(s, f);
-	n = lws_write(s->wsi, f->data, f->len, LWS_WRITE_TEXT);
-	frame_unref(f);
-	metrics.frames_sent++;
-	if (n < 0)
-		return -1;
-	/* Closing: the close frame follows the last queued frame. */
-	if (s->queue_len > 0 || s->close_code)
-		lws_callback_on_writable(s->wsi);
-	return 0;
 }
 
 /*
@@ -470,28 +250,9 @@ session_closed(Session *s)
 {
 	if (s->wsi == NULL)
 		return;					/* refused at its handshake: it never opened */
-	lws_dll2_remove(&s->link);
 	lws_sul_cancel(&s->expiry);
 	lws_sul_cancel(&s->handshake_deadline);
-	while (s->tickets.head)
-	{
-		Ticket	   *t = lws_container_of(s->tickets.head, Ticket, link);
-
-		ticket_detach(t);
-		if (t->gone)
-			t->gone(t);
-	}
-	docs_session_closed(s);
-	reads_session_closed(s);	/* after: a waiting bulk request ends its held subscriptions */
-	presence_session_closed(s);
-	while (s->queue_len > 0)
-	{
-		dequeued(s, s->queue[s->queue_head]);
-		frame_unref(s->queue[s->queue_head]);
-		s->queue_head = (s->queue_head + 1) % s->queue_cap;
-		s->queue_len--;
-	}
-	free(s->queue);
+	client_closed(s);			/* its tickets, the close hooks, its queue */
 	free(s->rx);
 	table_free(&s->subs);
 }

@@ -1,7 +1,7 @@
 /*
  * token.c: JWT verification (see token.h).
  */
-#include "edge/token.h"
+#include "base/token.h"
 
 #include <stdio.h>
 #include <string.h>
