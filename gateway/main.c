@@ -22,6 +22,7 @@
 #include "edge/http.h"
 #include "db/listener.h"
 #include "base/metrics.h"
+#include "edge/metrics_text.h"
 #include "edge/options.h"
 #include "edge/origin.h"
 #include "edge/outage.h"

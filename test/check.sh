@@ -90,6 +90,9 @@ echo "# convergence"
 (cd test/convergence && PGDATABASE=differential node convergence.js)
 record "convergence: simulated ShareDB clients converge with the server (text-unicode, rich-text)" $?
 
+echo "# gateway layers"
+test/layers.sh
+record "gateway layers: every #include reaches only its own folder or one before it (base < db < client < docs < actions < edge < main.c)" $?
 echo "# gateway unit"
 test/gateway/unit/table_seed.sh
 record "gateway: two processes hash the same table keys differently (SipHash keyed per process)" $?

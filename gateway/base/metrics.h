@@ -1,15 +1,15 @@
 /*
- * metrics.h: what the gateway counts, served at /metrics as Prometheus text.
+ * metrics.h: what the gateway counts, served at /metrics as Prometheus text
+ * (edge/metrics_text.h renders it).
  *
  * Counters are bumped where things happen; gauges are read when scraped.
+ * May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_METRICS_H
 #define PG_OT_GATEWAY_METRICS_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-struct lws_context;
 
 #define METRICS_LATENCY_BUCKETS 11
 #define METRICS_BATCH_BUCKETS 7
@@ -71,13 +71,11 @@ typedef struct Metrics
 
 extern Metrics metrics;
 
+/* The upper bounds of the histograms' buckets. */
+extern const double metrics_latency_bounds[METRICS_LATENCY_BUCKETS];
+extern const int metrics_batch_bounds[METRICS_BATCH_BUCKETS];
+
 void		metrics_submit_latency(double seconds);
 void		metrics_batch(int ops);
-
-/* The Prometheus text of every metric (malloc'd, with LWS_PRE bytes before it). */
-char	   *metrics_render(size_t *len);
-
-/* Samples pg_notification_queue_usage() every 15 s through the pool. */
-void		metrics_start_sampling(struct lws_context *context);
 
 #endif

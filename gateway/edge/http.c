@@ -14,6 +14,7 @@
 
 #include "base/alloc.h"
 #include "base/metrics.h"
+#include "edge/metrics_text.h"
 #include "edge/outage.h"
 #include "client/client.h"
 #include "edge/ws_session.h"
