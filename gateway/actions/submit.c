@@ -1,5 +1,10 @@
 /*
  * submit.c: batching ops into ot.submit_batch() (see submit.h).
+ *
+ * Owns: each document's queue of ops (DocSubmits: waiting, and the one in a
+ * batch), the ready list, the batches and their answers.  May call: docs
+ * (the gate learns of an op and its result), db (pool, pg_conn, error
+ * codes, queries), client, base.
  */
 #include "actions/submit.h"
 
@@ -7,6 +12,7 @@
 
 #include "base/alloc.h"
 #include "base/client_id.h"
+#include "base/table.h"
 #include "docs/document.h"
 #include "db/error_codes.h"
 #include "base/metrics.h"
@@ -21,11 +27,23 @@
 /* One row per op each item was transformed against, then its result (queries.h). */
 static const char batch_sql[] = SUBMIT_BATCH_SQL;
 
+/* A document's ops on this gateway: at most one of them in a batch at a time. */
+typedef struct DocSubmits
+{
+	Doc		   *doc;
+	int			refs;			/* its ops here, waiting or in a batch */
+	lws_dll2_owner_t submits;	/* Submit.doc_link, in arrival order */
+	bool		submitting;		/* one of them is in a batch */
+	struct Submit *in_batch;	/* that one */
+	lws_dll2_t	ready_link;		/* in submits.ready */
+} DocSubmits;
+
 struct Submit
 {
 	Ticket		ticket;
 	lws_dll2_t	doc_link;
 	Doc		   *doc;
+	DocSubmits *q;				/* its document's queue */
 	json_t	   *request;		/* the request's reply_stub, for an error reply */
 	char	   *item;			/* {"user": ..., "message": ...} for the batch */
 	char		ack_src[CLIENT_ID_LEN + 1];	/* the whole id: the client knows its ack by it */
@@ -48,6 +66,7 @@ static struct
 	lws_dll2_owner_t ready;		/* documents with an op waiting and none in a batch */
 	int			batch_max;
 	int			outstanding;
+	Table		queues;			/* document key -> DocSubmits */
 } submits;
 
 int
@@ -60,17 +79,44 @@ void
 submit_init(int batch_max)
 {
 	submits.batch_max = batch_max < BATCH_LIMIT ? batch_max : BATCH_LIMIT;
+	table_init(&submits.queues);
+}
+
+/* The queue of doc's ops, made by its first one; each op holds it. */
+static DocSubmits *
+queue_acquire(Doc *doc)
+{
+	DocSubmits *q = table_get(&submits.queues, doc->key, doc->keylen);
+
+	if (q == NULL)
+	{
+		q = xcalloc(1, sizeof(DocSubmits));
+		q->doc = doc;
+		table_put(&submits.queues, doc->key, doc->keylen, q);
+	}
+	q->refs++;
+	return q;
+}
+
+/* Its last op went: so does the queue (empty, in no batch and not ready). */
+static void
+queue_release(DocSubmits *q)
+{
+	if (--q->refs > 0)
+		return;
+	table_remove(&submits.queues, q->doc->key, q->doc->keylen);
+	free(q);
 }
 
 static void
-doc_ready(Doc *doc, bool first)
+doc_ready(DocSubmits *q, bool first)
 {
-	if (doc->submitting || doc->submits.count == 0 || lws_dll2_is_detached(&doc->ready_link) == 0)
+	if (q->submitting || q->submits.count == 0 || lws_dll2_is_detached(&q->ready_link) == 0)
 		return;
 	if (first)
-		lws_dll2_add_head(&doc->ready_link, &submits.ready);
+		lws_dll2_add_head(&q->ready_link, &submits.ready);
 	else
-		lws_dll2_add_tail(&doc->ready_link, &submits.ready);
+		lws_dll2_add_tail(&q->ready_link, &submits.ready);
 }
 
 /*
@@ -166,13 +212,14 @@ submit_op(Session *s, json_t *request)
 	json_decref(request);
 	op->arrived = lws_now_usecs();
 	op->doc = doc_acquire(c, d);
+	op->q = queue_acquire(op->doc);
 	ticket_attach(&op->ticket, s);
 	op->ticket.gone = submit_gone;
 	/* Its gate holds the op back wherever it shows, until the ack. */
 	doc_submitted(op->doc, s, op->src, op->seq);
-	lws_dll2_add_tail(&op->doc_link, &op->doc->submits);
+	lws_dll2_add_tail(&op->doc_link, &op->q->submits);
 	submits.outstanding++;
-	doc_ready(op->doc, false);
+	doc_ready(op->q, false);
 	pool_kick();
 }
 
@@ -193,13 +240,15 @@ static void
 submit_free(Submit *op)
 {
 	Doc		   *doc = op->doc;
+	DocSubmits *q = op->q;
 
 	metrics_submit_latency((double) (lws_now_usecs() - op->arrived) / LWS_USEC_PER_SEC);
 	submit_settle(op);
 	free(op);
-	doc->submitting = false;
-	doc->in_batch = NULL;
-	doc_ready(doc, false);
+	q->submitting = false;
+	q->in_batch = NULL;
+	doc_ready(q, false);
+	queue_release(q);
 	doc_release(doc);
 }
 
@@ -214,15 +263,17 @@ submit_gone(Ticket *t)
 {
 	Submit	   *op = lws_container_of(t, Submit, ticket);
 	Doc		   *doc = op->doc;
+	DocSubmits *q = op->q;
 
-	if (doc->in_batch == op)
+	if (q->in_batch == op)
 		return;
 	lws_dll2_remove(&op->doc_link);
-	if (doc->submits.count == 0 && !lws_dll2_is_detached(&doc->ready_link))
-		lws_dll2_remove(&doc->ready_link);
+	if (q->submits.count == 0 && !lws_dll2_is_detached(&q->ready_link))
+		lws_dll2_remove(&q->ready_link);
 	metrics.ops_abandoned++;
 	submit_settle(op);
 	free(op);
+	queue_release(q);
 	doc_release(doc);
 }
 
@@ -277,10 +328,10 @@ batch_requeue(Batch *batch)
 	{
 		Submit	   *op = batch->items[i];
 
-		lws_dll2_add_head(&op->doc_link, &op->doc->submits);
-		op->doc->submitting = false;
-		op->doc->in_batch = NULL;
-		doc_ready(op->doc, true);
+		lws_dll2_add_head(&op->doc_link, &op->q->submits);
+		op->q->submitting = false;
+		op->q->in_batch = NULL;
+		doc_ready(op->q, true);
 	}
 }
 
@@ -362,15 +413,15 @@ submit_take_batch(PgConn *conn)
 	append(&json, &len, &cap, "[", 1);
 	while (submits.ready.head && batch->n < submits.batch_max)
 	{
-		Doc		   *doc = lws_container_of(submits.ready.head, Doc, ready_link);
-		Submit	   *op = lws_container_of(doc->submits.head, Submit, doc_link);
+		DocSubmits *q = lws_container_of(submits.ready.head, DocSubmits, ready_link);
+		Submit	   *op = lws_container_of(q->submits.head, Submit, doc_link);
 
 		if (batch->n > 0 && len + strlen(op->item) > BATCH_BYTES)
 			break;
-		lws_dll2_remove(&doc->ready_link);
+		lws_dll2_remove(&q->ready_link);
 		lws_dll2_remove(&op->doc_link);
-		doc->submitting = true;
-		doc->in_batch = op;
+		q->submitting = true;
+		q->in_batch = op;
 		if (batch->n > 0)
 			append(&json, &len, &cap, ",", 1);
 		append(&json, &len, &cap, op->item, strlen(op->item));

@@ -66,10 +66,6 @@ typedef struct Doc
 	bool		catching_up;
 	bool		unheard;		/* the listener was away before the log began */
 
-	lws_dll2_owner_t submits;	/* Submit.doc_link, in arrival order */
-	bool		submitting;		/* one of them is in a batch */
-	struct Submit *in_batch;	/* that one */
-	lws_dll2_t	ready_link;		/* in the submit module's ready list */
 } Doc;
 
 typedef enum SubState
