@@ -261,7 +261,7 @@ read_run(DocWait *w)
 		read_finished(r, NULL, 0, NULL);	/* the client went while it waited */
 		return;
 	}
-	if (r->sub && r->doc->channel_state != DOC_CHANNEL_READY)
+	if (r->sub && !channel_listening(r->doc->channel))
 	{
 		read_finished(r, NULL, 0, json_pack("{s:s,s:s}", "code", "ERR_UNKNOWN_ERROR", "message",
 											"the document's notifications could not be set up"));

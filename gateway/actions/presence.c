@@ -36,7 +36,7 @@ typedef struct PresenceChannel
 {
 	char	   *key;			/* channel_key() */
 	lws_dll2_owner_t subs;		/* PresenceUse.sub_link of the uses subscribed */
-	Doc		   *doc;			/* ("$presence", key): LISTENs for other gateways */
+	Channel    *listen;			/* ("$presence", key): LISTENs for other gateways */
 } PresenceChannel;
 
 /* The last record relayed for one presence (channel, id) of a session. */
@@ -83,7 +83,7 @@ typedef struct PresenceWait
 {
 	Ticket		ticket;
 	DocWait		wait;
-	Doc		   *doc;
+	Channel    *listen;
 	json_t	   *request;
 } PresenceWait;
 
@@ -349,7 +349,7 @@ unsubscribe(PresenceUse *use)
 	if (ch->subs.count == 0)
 	{
 		table_remove(&channels, ch->key, strlen(ch->key));
-		doc_release(ch->doc);
+		channel_unref(ch->listen);
 		free(ch->key);
 		free(ch);
 	}
@@ -546,7 +546,7 @@ subscribed(DocWait *w)
 	PresenceUse *use = s ? table_get(&s->presence_uses, name, strlen(name)) : NULL;
 
 	ticket_detach(&pw->ticket);
-	if (s && pw->doc->channel_state != DOC_CHANNEL_READY)
+	if (s && !channel_listening(pw->listen))
 		refuse(s, pw->request, "ERR_UNKNOWN_ERROR", "the presence channel could not be listened to");
 	else if (s)
 	{
@@ -556,7 +556,7 @@ subscribed(DocWait *w)
 	}
 	else
 		json_decref(pw->request);
-	doc_release(pw->doc);
+	channel_unref(pw->listen);
 	free(pw);
 }
 
@@ -573,19 +573,19 @@ subscribe_allowed(Session *s, PresenceUse *use, json_t *request)
 		{
 			ch = xcalloc(1, sizeof(PresenceChannel));
 			ch->key = xstrdup(use->key);
-			ch->doc = doc_acquire(PRESENCE_COLLECTION, ch->key);
+			ch->listen = channel_open(PRESENCE_COLLECTION, ch->key);
 			table_put(&channels, ch->key, strlen(ch->key), ch);
 		}
 		use->channel = ch;
 		lws_dll2_add_tail(&use->sub_link, &ch->subs);
 	}
 	pw = xcalloc(1, sizeof(PresenceWait));
-	pw->doc = use->channel->doc;
-	pw->doc->refs++;
+	pw->listen = use->channel->listen;
+	channel_ref(pw->listen);
 	pw->request = request;
 	pw->wait.fn = subscribed;
 	ticket_attach_read(&pw->ticket, s);
-	doc_when_listening(pw->doc, &pw->wait);
+	channel_when_listening(pw->listen, &pw->wait);
 }
 
 void

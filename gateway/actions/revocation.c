@@ -38,7 +38,7 @@ revocation_init(void)
 	listener_on(NOTE_REVOKE, revoke_noted);
 	listening.fn = now_listening;
 	/* Held for good: its channel stays LISTENed, also across reconnects. */
-	doc_when_listening(doc_acquire(GRANTS_COLLECTION, ""), &listening);
+	channel_when_listening(channel_open(GRANTS_COLLECTION, ""), &listening);
 }
 
 /* What sessions_revoked looks for in a session's tables. */

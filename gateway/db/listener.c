@@ -25,21 +25,21 @@
 #define DROP_LOG_US (10 * LWS_USEC_PER_SEC)
 
 
-typedef enum ChannelState
+typedef enum ListenState
 {
 	CHANNEL_OFF,				/* not listened on this connection */
 	CHANNEL_SENT,				/* in the LISTEN or UNLISTEN in flight */
 	CHANNEL_ON
-} ChannelState;
+} ListenState;
 
-typedef struct Channel Channel;
+typedef struct ListenChannel ListenChannel;
 
-struct Channel
+struct ListenChannel
 {
 	lws_dll2_t	link;
 	char	   *name;			/* ot.channel()'s result: a plain identifier */
 	lws_dll2_owner_t docs;		/* ListenMember.link */
-	ChannelState state;
+	ListenState state;
 	bool		sent_listen;	/* the command in flight is LISTEN (or UNLISTEN) */
 	bool		to_wake;		/* just turned on: its documents are told */
 	ReplayWindow presence;		/* what was admitted since the channel turned on */
@@ -112,12 +112,12 @@ drop(DropLog *log, const PGnotify *n)
 	log->unlogged = 0;
 }
 
-static Channel *
+static ListenChannel *
 channel_find(const char *name)
 {
 	lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
 	{
-		Channel    *ch = lws_container_of(p, Channel, link);
+		ListenChannel *ch = lws_container_of(p, ListenChannel, link);
 
 		if (strcmp(ch->name, name) == 0)
 			return ch;
@@ -127,7 +127,7 @@ channel_find(const char *name)
 }
 
 static void
-channel_free(Channel *ch)
+channel_free(ListenChannel *ch)
 {
 	lws_dll2_remove(&ch->link);
 	free(ch->name);
@@ -140,7 +140,7 @@ prune_channels(void)
 {
 	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, listener.channels.head)
 	{
-		Channel    *ch = lws_container_of(p, Channel, link);
+		ListenChannel *ch = lws_container_of(p, ListenChannel, link);
 
 		if (ch->docs.count == 0 && ch->state == CHANNEL_OFF)
 			channel_free(ch);
@@ -158,11 +158,11 @@ wake_docs(void)
 {
 	for (;;)
 	{
-		Channel    *ch = NULL;
+		ListenChannel *ch = NULL;
 
 		lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
 		{
-			Channel    *c = lws_container_of(p, Channel, link);
+			ListenChannel *c = lws_container_of(p, ListenChannel, link);
 
 			if (c->to_wake && ch == NULL)
 				ch = c;
@@ -204,7 +204,7 @@ synced(PgConn *conn, PGresult *res, void *arg)
 	}
 	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, listener.channels.head)
 	{
-		Channel    *ch = lws_container_of(p, Channel, link);
+		ListenChannel *ch = lws_container_of(p, ListenChannel, link);
 
 		/* (no "continue" in these loops: the macros advance at the end) */
 		if (ch->state == CHANNEL_SENT)
@@ -254,7 +254,7 @@ sync_channels(void)
 	len = (size_t) sprintf(sql, "%s", CLOCK_SQL);
 	lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
 	{
-		Channel    *ch = lws_container_of(p, Channel, link);
+		ListenChannel *ch = lws_container_of(p, ListenChannel, link);
 		bool		want = ch->docs.count > 0;
 
 		if (want != (ch->state == CHANNEL_ON))
@@ -321,7 +321,7 @@ listener_lost(PgConn *conn)
 	metrics.listener_reconnects++;
 	lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
 	{
-		Channel    *ch = lws_container_of(p, Channel, link);
+		ListenChannel *ch = lws_container_of(p, ListenChannel, link);
 
 		ch->state = CHANNEL_OFF;
 		replay_deaf(&ch->presence);
@@ -367,7 +367,7 @@ admitted_message(const PGnotify *n, const Note *note, ReplayWindow *window,
 static void
 listener_notify(PgConn *conn, const PGnotify *n)
 {
-	Channel    *ch = channel_find(n->relname);
+	ListenChannel *ch = channel_find(n->relname);
 	Note		note;
 	json_t	   *m;
 
@@ -451,7 +451,7 @@ listener_stop(void)
 	pg_conn_stop(&listener.conn);
 	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, listener.channels.head)
 	{
-		Channel    *ch = lws_container_of(p, Channel, link);
+		ListenChannel *ch = lws_container_of(p, ListenChannel, link);
 
 		channel_free(ch);
 	}
@@ -461,11 +461,11 @@ listener_stop(void)
 void
 listener_join(ListenMember *member, const char *name)
 {
-	Channel    *ch = channel_find(name);
+	ListenChannel *ch = channel_find(name);
 
 	if (ch == NULL)
 	{
-		ch = xcalloc(1, sizeof(Channel));
+		ch = xcalloc(1, sizeof(ListenChannel));
 		ch->name = xstrdup(name);
 		lws_dll2_add_tail(&ch->link, &listener.channels);
 	}
@@ -480,7 +480,7 @@ listener_join(ListenMember *member, const char *name)
 void
 listener_leave(ListenMember *member)
 {
-	Channel    *ch = member->channel;
+	ListenChannel *ch = member->channel;
 
 	if (ch == NULL)
 		return;

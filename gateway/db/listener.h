@@ -35,7 +35,7 @@
 typedef struct ListenMember
 {
 	lws_dll2_t	link;			/* among its channel's members */
-	struct Channel *channel;	/* NULL: not joined */
+	struct ListenChannel *channel;	/* NULL: not joined */
 	void		(*ready) (struct ListenMember *m);
 } ListenMember;
 

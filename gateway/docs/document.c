@@ -41,17 +41,6 @@ op_notified(const Note *note, json_t *m)
 	docs_notification(note);
 }
 
-/* Its channel LISTENs: the document is kept while it is told (the lists may change). */
-static void
-member_ready(ListenMember *m)
-{
-	Doc		   *doc = lws_container_of(m, Doc, listen);
-
-	doc->refs++;
-	doc_channel_ready(doc);
-	doc_release(doc);
-}
-
 void
 documents_init(size_t log_bytes)
 {
@@ -102,7 +91,7 @@ doc_acquire(const char *collection, const char *id)
 		doc->key = doc_key(collection, id, &doc->keylen);
 		doc->collection = doc->key;
 		doc->id = doc->key + strlen(collection) + 1;
-		doc->listen.ready = member_ready;
+		doc->channel = channel_open(collection, id);
 		table_put(&docs, doc->key, doc->keylen, doc);
 	}
 	doc->refs++;
@@ -144,7 +133,7 @@ doc_release(Doc *doc)
 {
 	if (--doc->refs > 0)
 		return;
-	listener_leave(&doc->listen);
+	channel_unref(doc->channel);
 	log_reset(doc);
 	free(doc->log);
 	table_remove(&docs, doc->key, doc->keylen);
@@ -163,7 +152,7 @@ doc_learn(Doc *doc, int64_t v, Frame *frame, const char *src, int64_t seq)
 	LogEntry   *e;
 	size_t		used;
 
-	if (doc->channel_state != DOC_CHANNEL_READY)
+	if (!channel_listening(doc->channel))
 	{
 		frame_unref(frame);
 		return;
@@ -609,7 +598,7 @@ sub_activate(Sub *sub)
 	sub->state = SUB_ACTIVE;
 	if (sub->start_v >= 0)
 		gate_reset(sub->session, g, sub->start_v);	/* else its read of ops placed it */
-	if (!doc->known && doc->channel_state == DOC_CHANNEL_READY)
+	if (!doc->known && channel_listening(doc->channel))
 	{
 		doc->known = true;
 		doc->base = doc->head = g->next_v;
@@ -703,61 +692,10 @@ doc_read_ops(Session *s, Doc *doc, int64_t from_v, const PGresult *res, int64_t 
 	return ok;
 }
 
-/* ---------- channel ---------- */
-
-static void
-channel_looked_up(DbRead *read, PGresult *res)
-{
-	Doc		   *doc = read->arg;
-	char		buf[256];
-
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-	{
-		doc->channel_state = DOC_CHANNEL_WAITING;
-		listener_join(&doc->listen, PQgetvalue(res, 0, 0));
-	}
-	else
-	{
-		lwsl_err("ot.channel(%s, %s): %s\n", doc->collection, doc->id,
-				 pg_result_message(res, buf, sizeof(buf)));
-		doc->channel_state = DOC_CHANNEL_NONE;
-		doc_channel_ready(doc); /* the reads go ahead and report the error */
-	}
-	doc_release(doc);
-}
-
 void
 doc_when_listening(Doc *doc, DocWait *w)
 {
-	const char *params[2];
-
-	if (doc->channel_state == DOC_CHANNEL_READY)
-	{
-		w->fn(w);
-		return;
-	}
-	lws_dll2_add_tail(&w->link, &doc->waiting_channel);
-	if (doc->channel_state != DOC_CHANNEL_NONE)
-		return;
-	doc->channel_state = DOC_CHANNEL_LOOKUP;
-	params[0] = doc->collection;
-	params[1] = doc->id;
-	doc->refs++;
-	pool_read(db_read_new(CHANNEL_SQL, NULL, channel_looked_up, doc, 2, params));
-}
-
-void
-doc_channel_ready(Doc *doc)
-{
-	if (doc->channel_state == DOC_CHANNEL_WAITING)
-		doc->channel_state = DOC_CHANNEL_READY;
-	while (doc->waiting_channel.head)
-	{
-		DocWait    *w = lws_container_of(doc->waiting_channel.head, DocWait, link);
-
-		lws_dll2_remove(&w->link);
-		w->fn(w);
-	}
+	channel_when_listening(doc->channel, w);
 }
 
 /* ---------- sources of ops ---------- */
@@ -780,7 +718,7 @@ docs_notification(const Note *note)
 {
 	Doc		   *doc = doc_find(note->c, note->d);
 
-	if (doc == NULL || doc->channel_state != DOC_CHANNEL_READY)
+	if (doc == NULL || !channel_listening(doc->channel))
 		return;					/* nobody here; or a read will follow the LISTEN */
 	if (!doc->known)
 	{

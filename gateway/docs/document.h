@@ -25,6 +25,7 @@
 #include "base/notification.h"
 #include "client/client.h"
 #include "db/listener.h"
+#include "docs/channel.h"
 #include "db/queries.h"
 
 typedef struct LogEntry
@@ -34,14 +35,6 @@ typedef struct LogEntry
 	int64_t		seq;
 } LogEntry;
 
-typedef enum DocChannelState
-{
-	DOC_CHANNEL_NONE,			/* not asked yet */
-	DOC_CHANNEL_LOOKUP,			/* asking the database for its name */
-	DOC_CHANNEL_WAITING,		/* LISTEN sent, not confirmed */
-	DOC_CHANNEL_READY			/* notifications flow */
-} DocChannelState;
-
 typedef struct Doc
 {
 	char	   *key;			/* collection NUL id */
@@ -50,9 +43,7 @@ typedef struct Doc
 	const char *id;
 	int			refs;
 
-	DocChannelState channel_state;
-	ListenMember listen;		/* in its channel (db/listener.h) */
-	lws_dll2_owner_t waiting_channel;	/* DocReads that need notifications first */
+	Channel    *channel;		/* its LISTEN (docs/channel.h) */
 
 	lws_dll2_owner_t subs;		/* Sub.doc_link */
 	bool		known;			/* base and head are meaningful */
@@ -114,16 +105,9 @@ bool		doc_read_ops(Session *s, Doc *doc, int64_t from_v, const PGresult *res, in
 /* The session closes: its subscriptions and gates go. */
 void		docs_session_closed(Session *s);
 
-/* Runs fn(arg) once the document's notifications flow (at once if they do). */
-typedef struct DocWait
-{
-	lws_dll2_t	link;
-	void		(*fn) (struct DocWait *w);
-} DocWait;
+/* Runs w->fn(w) once the document's notifications flow (at once if they do). */
 void		doc_when_listening(Doc *doc, DocWait *w);
 
-/* Its channel LISTENs (the listener, through doc->listen.ready). */
-void		doc_channel_ready(Doc *doc);
 
 /* s submitted (src, seq) on doc; it was refused. */
 void		doc_submitted(Doc *doc, Session *s, const char *src, int64_t seq);
