@@ -327,6 +327,7 @@ main(int argc, char **argv)
 	lws_sul_cancel(&shutdown_state.tick);
 	lwsl_user("stopped\n");
 	outage_stop();
+	revocation_stop();
 	listener_stop();
 	pool_stop();
 	lws_context_destroy(context);

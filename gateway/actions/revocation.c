@@ -19,6 +19,7 @@
 #define GRANTS_COLLECTION "$grants"
 
 static DocWait listening;
+static Channel *grants;			/* held till revocation_stop */
 
 static void
 now_listening(DocWait *w)
@@ -38,7 +39,8 @@ revocation_init(void)
 	listener_on(NOTE_REVOKE, revoke_noted);
 	listening.fn = now_listening;
 	/* Held for good: its channel stays LISTENed, also across reconnects. */
-	channel_when_listening(channel_open(GRANTS_COLLECTION, ""), &listening);
+	grants = channel_open(GRANTS_COLLECTION, "");
+	channel_when_listening(grants, &listening);
 }
 
 /* What sessions_revoked looks for in a session's tables. */
@@ -115,6 +117,13 @@ sessions_revoked(const char *collection, const char *id, const char *principal)
 	Revoked		r = {collection, id, principal};
 
 	clients_each(close_if_covered, &r);
+}
+
+void
+revocation_stop(void)
+{
+	channel_unref(grants);
+	grants = NULL;
 }
 
 void

@@ -18,6 +18,9 @@
 /* LISTENs for revocations for as long as the gateway runs (after pool_init). */
 void		revocation_init(void);
 
+/* At shutdown, before listener_stop: the channel goes. */
+void		revocation_stop(void);
+
 /*
  * A {"a": "revoke", "c", "d" (null: the collection), "u"} notification, or
  * {"a": "revoke", "all": true} (TRUNCATE ot.grants: every grant went).  The

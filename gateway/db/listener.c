@@ -2,9 +2,10 @@
  * listener.c: the LISTEN connection (see listener.h).
  *
  * Owns: the channels and their members, the LISTEN/UNLISTEN batches, the
- * replay windows, the heartbeat.  May call: db/pg_conn, base (metrics,
- * notification, secrets, alloc).  What a notification means is the
- * business of the handlers registered with listener_on; it names none.
+ * replay windows, the heartbeat.  May call: db/pg_conn,
+ * db/listener_notify.c (listener_internal.h), base (metrics, alloc).
+ * What a notification means is the business of the handlers registered
+ * with listener_on; it names none.
  */
 #include "db/listener.h"
 
@@ -18,49 +19,7 @@
 #include "base/secrets.h"
 #include "db/pg_conn.h"
 #include "db/queries.h"
-
-/* With the default --db-timeout of 5 s, silence shows within 7 s. */
-#define HEARTBEAT_US (2 * LWS_USEC_PER_SEC)
-/* At most one log line per reason in this time: a forger must not fill the log. */
-#define DROP_LOG_US (10 * LWS_USEC_PER_SEC)
-
-
-typedef enum ListenState
-{
-	CHANNEL_OFF,				/* not listened on this connection */
-	CHANNEL_SENT,				/* in the LISTEN or UNLISTEN in flight */
-	CHANNEL_ON
-} ListenState;
-
-typedef struct ListenChannel ListenChannel;
-
-struct ListenChannel
-{
-	lws_dll2_t	link;
-	char	   *name;			/* ot.channel()'s result: a plain identifier */
-	lws_dll2_owner_t docs;		/* ListenMember.link */
-	ListenState state;
-	bool		sent_listen;	/* the command in flight is LISTEN (or UNLISTEN) */
-	bool		to_wake;		/* just turned on: its documents are told */
-	ReplayWindow presence;		/* what was admitted since the channel turned on */
-	ReplayWindow revoke;
-};
-
-/* Why a notification was dropped: counted, and logged now and then. */
-typedef struct DropLog
-{
-	const char *why;
-	uint64_t   *counter;
-	lws_usec_t	last;			/* when it was last logged */
-	uint64_t	unlogged;		/* dropped since */
-} DropLog;
-
-static DropLog dropped_unsigned = {"not signed by pg_ot (forged, or another database's key)",
-&metrics.notifications_forged};
-static DropLog dropped_invalid = {"signed, but not one this gateway can read",
-&metrics.notifications_invalid};
-static DropLog dropped_replayed = {"a replay, or signed before this gateway listened",
-&metrics.notifications_replayed};
+#include "db/listener_internal.h"
 
 static struct
 {
@@ -74,7 +33,6 @@ static struct
 	struct lws_context *context;
 	void		(*on_silence) (void);
 	void		(*on_restored) (void);
-	ListenerHandler handlers[NOTE_REVOKE + 1];
 	char		server[256];	/* host and port the LISTEN connection last reached */
 } listener;
 
@@ -87,33 +45,8 @@ restored_now(void)
 		listener.on_restored();
 }
 
-static void
-handle(NoteKind kind, const Note *note, json_t *m)
-{
-	if (listener.handlers[kind])
-		listener.handlers[kind] (note, m);
-}
-
-static void
-drop(DropLog *log, const PGnotify *n)
-{
-	lws_usec_t	now = lws_now_usecs();
-
-	(*log->counter)++;
-	if (log->last != 0 && now - log->last < DROP_LOG_US)
-	{
-		log->unlogged++;
-		return;
-	}
-	lwsl_warn("listener: dropped a notification on %s from server process %d: %s"
-			  " (and %llu more since the last such line)\n", n->relname, n->be_pid, log->why,
-			  (unsigned long long) log->unlogged);
-	log->last = now;
-	log->unlogged = 0;
-}
-
-static ListenChannel *
-channel_find(const char *name)
+ListenChannel *
+listener_channel_find(const char *name)
 {
 	lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
 	{
@@ -331,77 +264,6 @@ listener_lost(PgConn *conn)
 	listener.restored_pending = true;
 }
 
-/*
- * A stamped notification's message, if its channel admits the stamp (else
- * it is dropped as a replay) and it is a JSON object whose "a" is one of
- * the two actions given.
- */
-static json_t *
-admitted_message(const PGnotify *n, const Note *note, ReplayWindow *window,
-				 const char *a1, const char *a2)
-{
-	json_t	   *m;
-	const char *a;
-
-	if (!replay_admit(window, note->t, note->n, note->i))
-	{
-		drop(&dropped_replayed, n);
-		return NULL;
-	}
-	m = json_loadb(note->body, note->body_len, 0, NULL);
-	a = json_string_value(json_object_get(m, "a"));
-	if (!json_is_object(m) || a == NULL || (strcmp(a, a1) != 0 && strcmp(a, a2) != 0))
-	{
-		drop(&dropped_invalid, n);
-		json_decref(m);
-		return NULL;
-	}
-	return m;
-}
-
-/*
- * Only what the extension signed is acted on: ops go to their document
- * (routed by the signed header; the body is forwarded as it is), presence
- * to its channel and revocations to the sessions, each once.
- */
-static void
-listener_notify(PgConn *conn, const PGnotify *n)
-{
-	ListenChannel *ch = channel_find(n->relname);
-	Note		note;
-	json_t	   *m;
-
-	metrics.notifications++;
-	switch (note_read(secret_get("notify"), n->relname, n->extra, strlen(n->extra), &note))
-	{
-		case NOTE_OK:
-			break;
-		case NOTE_UNSIGNED:
-			drop(&dropped_unsigned, n);
-			return;
-		case NOTE_INVALID:
-			drop(&dropped_invalid, n);
-			return;
-	}
-	if (note.kind == NOTE_OP)
-		handle(NOTE_OP, &note, NULL);
-	else if (ch == NULL)
-		;						/* just UNLISTENed: no window to admit it */
-	else if (note.kind == NOTE_PRESENCE &&
-			 (m = admitted_message(n, &note, &ch->presence, "p", "pr")) != NULL)
-	{
-		handle(NOTE_PRESENCE, &note, m);
-		json_decref(m);
-	}
-	else if (note.kind == NOTE_REVOKE &&
-			 (m = admitted_message(n, &note, &ch->revoke, "revoke", "revoke")) != NULL)
-	{
-		handle(NOTE_REVOKE, &note, m);
-		json_decref(m);
-	}
-	note_clear(&note);
-}
-
 /* The connection was dropped for a deadline; its reconnect is scheduled. */
 static void
 listener_silent(PgConn *conn)
@@ -418,12 +280,6 @@ void
 listener_on_silence(void (*fn) (void))
 {
 	listener.on_silence = fn;
-}
-
-void
-listener_on(NoteKind kind, ListenerHandler fn)
-{
-	listener.handlers[kind] = fn;
 }
 
 void
@@ -461,7 +317,7 @@ listener_stop(void)
 void
 listener_join(ListenMember *member, const char *name)
 {
-	ListenChannel *ch = channel_find(name);
+	ListenChannel *ch = listener_channel_find(name);
 
 	if (ch == NULL)
 	{

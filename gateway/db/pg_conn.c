@@ -1,5 +1,6 @@
 /*
- * pg_conn.c: asynchronous libpq inside the lws loop (see pg_conn.h).
+ * pg_conn.c: asynchronous libpq inside the lws loop (see pg_conn.h): the
+ * connection's state machine, its deadlines, reconnects and queries.
  *
  * The connection is a small state machine: DOWN -> CONNECTING (driven by
  * PQconnectPoll on the readiness it asks for) -> IDLE <-> BUSY, and back to
@@ -13,6 +14,9 @@
  * re-arms such a request from a zero-delay timer, which runs once the
  * callback has returned.  While PQflush has bytes left, read readiness is
  * served too, as libpq asks: PQconsumeInput, then PQflush again.
+ *
+ * Owns: PgConn's state.  May call: db/pg_hosts.c, db/pg_conn_io.c
+ * (pg_conn_internal.h), base (ext_version, metrics, alloc), db/queries.
  */
 #include "db/pg_conn.h"
 
@@ -26,14 +30,7 @@
 #include "base/ext_version.h"
 #include "base/metrics.h"
 #include "db/queries.h"
-
-/*
- * A backend checks this often whether its client is still there while it
- * runs a query, so one whose gateway dropped it (a deadline) rolls back
- * instead of holding row locks.  A conninfo that names the setting in its
- * options wins (0 turns it off, as a server without POLLRDHUP requires).
- */
-#define CONNECTION_CHECK_OPTION "-c client_connection_check_interval=2000"
+#include "db/pg_conn_internal.h"
 
 static const uint32_t backoff_ms[] = {100, 250, 500, 1000, 2000, 5000};
 static const lws_retry_bo_t backoff = {
@@ -43,9 +40,7 @@ static const lws_retry_bo_t backoff = {
 	.jitter_percent = 30,
 };
 
-static void connect_step(PgConn *conn);
 static void version_checked(PgConn *conn, PGresult *res, void *arg);
-static void lost(PgConn *conn, const char *why);
 static void deadline_due(lws_sorted_usec_list_t *sul);
 
 static void
@@ -72,8 +67,8 @@ rearm_due(lws_sorted_usec_list_t *sul)
 }
 
 /* Asks for write readiness in a way lws keeps (see the header comment). */
-static void
-want_write(PgConn *conn)
+void
+pg_conn_want_write(PgConn *conn)
 {
 	if (conn->wsi == NULL)
 		return;
@@ -127,130 +122,6 @@ retry_due(lws_sorted_usec_list_t *sul)
 	pg_conn_start(conn);
 }
 
-/*
- * The options conninfo value: the connection check, then the user's own
- * options (the conninfo's, else PGOPTIONS), which PostgreSQL applies after
- * ours.  Naming the setting there leaves ours out.
- */
-static char *
-options_value(const char *conninfo)
-{
-	PQconninfoOption *parsed = PQconninfoParse(conninfo, NULL);
-	const char *user = getenv("PGOPTIONS");
-	char	   *value;
-
-	for (PQconninfoOption *o = parsed; o && o->keyword; o++)
-		if (strcmp(o->keyword, "options") == 0 && o->val)
-			user = o->val;
-	if (user && strstr(user, "client_connection_check_interval"))
-		value = xstrdup(user);
-	else
-	{
-		value = xmalloc(strlen(CONNECTION_CHECK_OPTION) + 2 + (user ? strlen(user) : 0));
-		sprintf(value, "%s%s%s", CONNECTION_CHECK_OPTION, user ? " " : "", user ? user : "");
-	}
-	PQconninfoFree(parsed);
-	return value;
-}
-
-/* The conninfo keywords of a multi-host list, in PgConn.host_lists' order. */
-static const char *const host_keys[3] = {"host", "hostaddr", "port"};
-
-static int
-list_length(const char *list)
-{
-	int			n = 1;
-
-	for (const char *c = list; *c; c++)
-		n += *c == ',';
-	return n;
-}
-
-/* Entry i of a comma-separated list, copied (lists are short: a conninfo). */
-static char *
-list_entry(const char *list, int i)
-{
-	const char *start = list;
-	size_t		len;
-	char	   *out;
-
-	while (i-- > 0)
-		start = strchr(start, ',') + 1;
-	len = strcspn(start, ",");
-	out = xmalloc(len + 1);
-	memcpy(out, start, len);
-	out[len] = '\0';
-	return out;
-}
-
-/* The list begun at entry first; one of another length (one port for all) as it is. */
-static char *
-list_turned(const char *list, int n, int first)
-{
-	char	   *out;
-	size_t		len = 0;
-
-	if (list == NULL || list_length(list) != n)
-		return list ? xstrdup(list) : NULL;
-	out = xmalloc(strlen(list) + 2);
-	for (int k = 0; k < n; k++)
-	{
-		char	   *e = list_entry(list, (first + k) % n);
-
-		len += (size_t) sprintf(out + len, "%s%s", k ? "," : "", e);
-		free(e);
-	}
-	return out;
-}
-
-static void
-hosts_parse(PgConn *conn)
-{
-	PQconninfoOption *parsed = PQconninfoParse(conn->conninfo, NULL);
-
-	for (PQconninfoOption *o = parsed; o && o->keyword; o++)
-		for (int k = 0; k < 3; k++)
-			if (strcmp(o->keyword, host_keys[k]) == 0 && o->val && o->val[0])
-				conn->host_lists[k] = xstrdup(o->val);
-	PQconninfoFree(parsed);
-	conn->hosts = conn->host_lists[0] ? list_length(conn->host_lists[0]) :
-		conn->host_lists[1] ? list_length(conn->host_lists[1]) : 0;
-}
-
-/* Which entry of the lists a connection that is up reached (-1: not found). */
-static int
-host_reached(const PgConn *conn)
-{
-	const char *host = PQhost(conn->pg);
-	const char *port = PQport(conn->pg);
-	const char *names = conn->host_lists[0] ? conn->host_lists[0] : conn->host_lists[1];
-	bool		ports = conn->host_lists[2] && list_length(conn->host_lists[2]) == conn->hosts;
-
-	for (int i = 0; i < conn->hosts && host; i++)
-	{
-		char	   *h = list_entry(names, i);
-		char	   *p = ports ? list_entry(conn->host_lists[2], i) : NULL;
-		bool		same = strcmp(h, host) == 0 && (p == NULL || (port && strcmp(p, port) == 0));
-
-		free(h);
-		free(p);
-		if (same)
-			return i;
-	}
-	return -1;
-}
-
-static void
-hosts_free(PgConn *conn)
-{
-	for (int k = 0; k < 3; k++)
-	{
-		free(conn->host_lists[k]);
-		free(conn->host_values[k]);
-		conn->host_lists[k] = conn->host_values[k] = NULL;
-	}
-}
-
 void
 pg_conn_init(PgConn *conn, struct lws_context *context, struct lws_vhost *vhost,
 			 const char *conninfo, const PgConnDeadlines *deadlines,
@@ -261,13 +132,13 @@ pg_conn_init(PgConn *conn, struct lws_context *context, struct lws_vhost *vhost,
 	conn->vhost = vhost;
 	conn->conninfo = conninfo;
 	conn->deadlines = *deadlines;
-	conn->options = options_value(conninfo);
+	conn->options = pg_conn_options_value(conninfo);
 	conn->name = name;
 	conn->hooks = hooks;
 	conn->owner = owner;
 	conn->adopted_socket = -1;
 	conn->state = PG_CONN_DOWN;
-	hosts_parse(conn);
+	pg_conn_hosts_parse(conn);
 }
 
 void
@@ -289,10 +160,10 @@ pg_conn_start(PgConn *conn)
 	for (int k = 0; k < 3 && conn->hosts > 1; k++)
 	{
 		free(conn->host_values[k]);
-		conn->host_values[k] = list_turned(conn->host_lists[k], conn->hosts, conn->host_first);
+		conn->host_values[k] = pg_conn_list_turned(conn->host_lists[k], conn->hosts, conn->host_first);
 		if (conn->host_values[k])
 		{
-			keys[n] = host_keys[k];
+			keys[n] = pg_conn_host_keys[k];
 			values[n++] = conn->host_values[k];
 		}
 	}
@@ -302,7 +173,7 @@ pg_conn_start(PgConn *conn)
 	conn->pg = PQconnectStartParams(conn->hosts > 1 ? keys : keys + 1, conn->hosts > 1 ? values : values + 1, 1);
 	if (conn->pg == NULL || PQstatus(conn->pg) == CONNECTION_BAD)
 	{
-		lost(conn, conn->pg ? PQerrorMessage(conn->pg) : "out of memory");
+		pg_conn_lost(conn, conn->pg ? PQerrorMessage(conn->pg) : "out of memory");
 		return;
 	}
 	conn->state = PG_CONN_CONNECTING;
@@ -310,14 +181,14 @@ pg_conn_start(PgConn *conn)
 	deadline_arm(conn, conn->deadlines.connect);
 	if (!adopt_socket(conn))
 	{
-		lost(conn, "could not watch the connection's socket");
+		pg_conn_lost(conn, "could not watch the connection's socket");
 		return;
 	}
-	want_write(conn);
+	pg_conn_want_write(conn);
 }
 
-static void
-connect_step(PgConn *conn)
+void
+pg_conn_connect_step(PgConn *conn)
 {
 	conn->polling = PQconnectPoll(conn->pg);
 	if (PQsocket(conn->pg) != conn->adopted_socket && conn->polling != PGRES_POLLING_FAILED)
@@ -326,7 +197,7 @@ connect_step(PgConn *conn)
 		release_socket(conn);
 		if (!adopt_socket(conn))
 		{
-			lost(conn, "could not watch the connection's socket");
+			pg_conn_lost(conn, "could not watch the connection's socket");
 			return;
 		}
 		deadline_arm(conn, conn->deadlines.connect);
@@ -335,19 +206,19 @@ connect_step(PgConn *conn)
 	switch (conn->polling)
 	{
 		case PGRES_POLLING_WRITING:
-			want_write(conn);
+			pg_conn_want_write(conn);
 			break;
 		case PGRES_POLLING_OK:
 			if (PQsetnonblocking(conn->pg, 1) != 0)
 			{
-				lost(conn, PQerrorMessage(conn->pg));
+				pg_conn_lost(conn, PQerrorMessage(conn->pg));
 				return;
 			}
 			lws_sul_cancel(&conn->deadline);
 			conn->state = PG_CONN_IDLE;
 			if (conn->hosts > 1)
 			{
-				int			reached = host_reached(conn);
+				int			reached = pg_conn_host_reached(conn);
 
 				if (reached >= 0)
 					conn->host_first = reached; /* the next attempt begins there */
@@ -357,7 +228,7 @@ connect_step(PgConn *conn)
 				return;			/* lost() ran */
 			break;
 		case PGRES_POLLING_FAILED:
-			lost(conn, PQerrorMessage(conn->pg));
+			pg_conn_lost(conn, PQerrorMessage(conn->pg));
 			break;
 		default:				/* READING: the RX callback comes */
 			break;
@@ -386,7 +257,7 @@ version_checked(PgConn *conn, PGresult *res, void *arg)
 	{
 		snprintf(why, sizeof(why), "could not read the pg_ot version: %s",
 				 pg_result_message(res, message, sizeof(message)));
-		lost(conn, why);
+		pg_conn_lost(conn, why);
 		return;
 	}
 	version = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : NULL;
@@ -397,7 +268,7 @@ version_checked(PgConn *conn, PGresult *res, void *arg)
 			conn->host_first = (conn->host_first + 1) % conn->hosts;
 		snprintf(why, sizeof(why), "%s port %s refused: %s", PQhost(conn->pg), PQport(conn->pg), message);
 		lwsl_err("%s: %s\n", conn->name, why);
-		lost(conn, why);
+		pg_conn_lost(conn, why);
 		return;
 	}
 	if (conn->retries)
@@ -406,8 +277,8 @@ version_checked(PgConn *conn, PGresult *res, void *arg)
 	/* deliver() calls the ready hook once this returns (idle, no query waited on). */
 }
 
-static void
-finish_query(PgConn *conn, PGresult *res)
+void
+pg_conn_finish_query(PgConn *conn, PGresult *res)
 {
 	PgResultFn	done = conn->done;
 	void	   *arg = conn->done_arg;
@@ -424,8 +295,8 @@ finish_query(PgConn *conn, PGresult *res)
 	PQclear(res);
 }
 
-static void
-lost(PgConn *conn, const char *why)
+void
+pg_conn_lost(PgConn *conn, const char *why)
 {
 	char		conceal;
 	unsigned int delay;
@@ -441,7 +312,7 @@ lost(PgConn *conn, const char *why)
 	PQclear(conn->result);
 	conn->result = NULL;
 	if (busy)
-		finish_query(conn, NULL);
+		pg_conn_finish_query(conn, NULL);
 	conn->flushing = false;
 	conn->hooks->lost(conn);
 	if (conn->stopped)
@@ -464,7 +335,7 @@ deadline_due(lws_sorted_usec_list_t *sul)
 		conn->host_first = (conn->host_first + conn->host_tried + 1) % conn->hosts;
 	snprintf(why, sizeof(why), "the server did not answer within %g s (%s): dropping the connection",
 			 (double) us / LWS_US_PER_SEC, querying ? "a query" : "connecting");
-	lost(conn, why);
+	pg_conn_lost(conn, why);
 	if (querying && conn->hooks->silent)
 		conn->hooks->silent(conn);
 }
@@ -473,166 +344,7 @@ void
 pg_conn_drop(PgConn *conn, const char *why)
 {
 	if (conn->state == PG_CONN_IDLE || conn->state == PG_CONN_BUSY)
-		lost(conn, why);
-}
-
-/* Keeps the first result, or the first error among several statements'. */
-static void
-collect_result(PgConn *conn, PGresult *res)
-{
-	ExecStatusType status = PQresultStatus(res);
-	bool		failed = status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE;
-
-	if (conn->result == NULL)
-		conn->result = res;
-	else if (failed && PQresultStatus(conn->result) != PGRES_FATAL_ERROR)
-	{
-		PQclear(conn->result);
-		conn->result = res;
-	}
-	else
-		PQclear(res);
-}
-
-/*
- * PQconsumeInput, again while TLS holds decrypted bytes that poll() cannot
- * see (a record larger than what libpq took of it).
- */
-static bool
-consume(PgConn *conn)
-{
-	SSL		   *ssl = PQsslInUse(conn->pg) ? PQsslStruct(conn->pg, "OpenSSL") : NULL;
-
-	do
-	{
-		if (!PQconsumeInput(conn->pg))
-		{
-			lost(conn, PQerrorMessage(conn->pg));
-			return false;
-		}
-	} while (ssl && SSL_pending(ssl) > 0);
-	return true;
-}
-
-/* Sends what libpq still holds; false if that broke the connection. */
-static bool
-flush(PgConn *conn)
-{
-	int			r = PQflush(conn->pg);
-
-	if (r < 0)
-	{
-		lost(conn, PQerrorMessage(conn->pg));
-		return false;
-	}
-	conn->flushing = r > 0;
-	if (conn->flushing)
-		want_write(conn);
-	return true;
-}
-
-static bool
-read_only(const PGresult *res)
-{
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-
-	return state && strcmp(state, "25006") == 0;
-}
-
-/* Hands over what libpq has parsed: results, then notifications. */
-static void
-deliver(PgConn *conn)
-{
-	PGnotify   *n;
-
-	while (conn->state == PG_CONN_BUSY && !PQisBusy(conn->pg))
-	{
-		PGresult   *res = PQgetResult(conn->pg);
-
-		if (res == NULL)
-		{
-			if (read_only(conn->result))
-			{
-				/* A standby (or a primary demoted under us): find the primary, run it there. */
-				metrics.db_read_only++;
-				if (conn->hosts > 1)
-					conn->host_first = (conn->host_first + 1) % conn->hosts;
-				lost(conn, "the server is read-only (SQLSTATE 25006: a standby): dropping the connection");
-				return;
-			}
-			finish_query(conn, conn->result);
-			break;				/* the callback may have sent the next query */
-		}
-		collect_result(conn, res);
-	}
-	/* Notifications can be absorbed while results are read: drain them after. */
-	while (conn->pg && (n = PQnotifies(conn->pg)) != NULL)
-	{
-		conn->hooks->notify(conn, n);
-		PQfreemem(n);
-	}
-	if (conn->pg && PQstatus(conn->pg) == CONNECTION_BAD)
-		lost(conn, PQerrorMessage(conn->pg));
-	else if (conn->state == PG_CONN_IDLE && conn->done == NULL)
-		conn->hooks->ready(conn);
-}
-
-static void
-readable(PgConn *conn)
-{
-	if (conn->state == PG_CONN_CONNECTING)
-	{
-		if (conn->polling == PGRES_POLLING_READING)
-			connect_step(conn);
-		return;
-	}
-	if (!consume(conn))
-		return;
-	/* The server may answer (or need us to read) before it has all of a large query. */
-	if (conn->flushing && !flush(conn))
-		return;
-	deliver(conn);
-}
-
-static void
-writable(PgConn *conn)
-{
-	if (conn->state == PG_CONN_CONNECTING)
-	{
-		if (conn->polling == PGRES_POLLING_WRITING)
-			connect_step(conn);
-		return;
-	}
-	if (conn->state == PG_CONN_BUSY && conn->flushing && flush(conn) && !conn->flushing)
-		deliver(conn);			/* what was read while sending may be complete */
-}
-
-int
-pg_conn_callback(struct lws *wsi, enum lws_callback_reasons reason,
-				 void *user, void *in, size_t len)
-{
-	PgConn	   *conn = lws_get_opaque_user_data(wsi);
-
-	if (conn == NULL || conn->wsi != wsi)
-		return 0;				/* a released descriptor on its way out */
-	switch (reason)
-	{
-		case LWS_CALLBACK_RAW_RX_FILE:
-			readable(conn);
-			break;
-		case LWS_CALLBACK_RAW_WRITEABLE_FILE:
-			conn->in_writable = wsi;
-			writable(conn);
-			conn->in_writable = NULL;
-			break;
-		case LWS_CALLBACK_RAW_CLOSE_FILE:
-			conn->wsi = NULL;	/* lws closes it; do not kill it again */
-			lost(conn, "the connection to the server was closed");
-			break;
-		default:
-			break;
-	}
-	return 0;
+		pg_conn_lost(conn, why);
 }
 
 static bool
@@ -640,7 +352,7 @@ sent(PgConn *conn, int ok, PgResultFn done, void *arg)
 {
 	if (!ok)
 	{
-		lost(conn, PQerrorMessage(conn->pg));
+		pg_conn_lost(conn, PQerrorMessage(conn->pg));
 		return false;
 	}
 	conn->state = PG_CONN_BUSY;
@@ -648,7 +360,7 @@ sent(PgConn *conn, int ok, PgResultFn done, void *arg)
 	conn->done_arg = arg;
 	conn->result = NULL;
 	deadline_arm(conn, conn->deadlines.query);
-	flush(conn);				/* a failure is the callback's NULL */
+	pg_conn_flush(conn);				/* a failure is the callback's NULL */
 	return true;
 }
 
@@ -685,7 +397,7 @@ pg_conn_stop(PgConn *conn)
 	conn->result = NULL;
 	free(conn->options);
 	conn->options = NULL;
-	hosts_free(conn);
+	pg_conn_hosts_free(conn);
 }
 
 const char *

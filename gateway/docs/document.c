@@ -1,6 +1,10 @@
 /*
- * document.c: documents, their op log, and the per-subscription delivery
- * gate (see document.h).
+ * document.c: the documents that have someone here and their op log (see
+ * document.h): the registry, the log [base, head) and what feeds it
+ * (notifications, the document's own catch-up reads).
+ *
+ * Owns: Doc and its log.  May call: docs (channel, gate, subscription.c
+ * through doc_internal.h), db (pool, listener, queries), client, base.
  */
 #include "docs/document.h"
 
@@ -11,6 +15,7 @@
 #include "base/alloc.h"
 #include "base/client_id.h"
 #include "db/error_codes.h"
+#include "docs/doc_internal.h"
 #include "docs/gate.h"
 #include "db/listener.h"
 #include "base/metrics.h"
@@ -23,13 +28,8 @@
 /* Beyond this a lagging subscriber reads from the database instead. */
 #define LOG_MAX 4096
 
-static const char messages_sql[] = OP_ROWS_SQL;
-
 static Table docs;
 static size_t log_max_bytes;
-
-static void doc_catch_up(Doc *doc);
-static void sub_catch_up(Sub *sub);
 
 static void docs_notification(const Note *note);
 static void docs_listener_restored(void);
@@ -98,12 +98,6 @@ doc_acquire(const char *collection, const char *id)
 	return doc;
 }
 
-static LogEntry *
-log_entry(Doc *doc, int64_t v)
-{
-	return &doc->log[doc->log_start + (size_t) (v - doc->base)];
-}
-
 static void
 log_drop_before(Doc *doc, int64_t v)
 {
@@ -120,7 +114,7 @@ log_drop_before(Doc *doc, int64_t v)
 	}
 }
 
-static void
+void
 log_reset(Doc *doc)
 {
 	log_drop_before(doc, doc->head);
@@ -146,7 +140,7 @@ doc_release(Doc *doc)
  * reference either way.  Only while the channel flows: a log that
  * notifications do not extend would hold back every later subscriber.
  */
-static void
+void
 doc_learn(Doc *doc, int64_t v, Frame *frame, const char *src, int64_t seq)
 {
 	LogEntry   *e;
@@ -221,7 +215,7 @@ log_prune(Doc *doc)
 		log_drop_before(doc, doc->base + 1);
 }
 
-static void
+void
 pump_all(Doc *doc)
 {
 	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, doc->subs.head)
@@ -233,124 +227,6 @@ pump_all(Doc *doc)
 		log_prune(doc);
 }
 
-bool
-op_message_meta(const json_t *m, int64_t *v, const char **src, int64_t *seq)
-{
-	json_t	   *jv = json_object_get(m, "v");
-
-	if (!json_is_integer(jv))
-		return false;
-	*v = json_integer_value(jv);
-	*src = json_string_value(json_object_get(m, "src"));
-	*seq = json_is_integer(json_object_get(m, "seq")) ?
-		json_integer_value(json_object_get(m, "seq")) : -1;
-	return true;
-}
-
-void
-sub_pump(Sub *sub)
-{
-	Doc		   *doc = sub->doc;
-	Session    *s = sub->session;
-	Gate	   *g = sub->gate;
-
-	if (s == NULL || sub->state != SUB_ACTIVE)
-		return;
-	for (;;)
-	{
-		LogEntry   *e;
-
-		if (gate_ack_next(s, g))
-			continue;			/* its own op, answered: the ack in its place */
-		if (sub->catching_up || !doc->known)
-			return;
-		/* Behind the log, or a read stopped short of what it saw: read on. */
-		if (g->next_v < doc->base || (g->next_v >= doc->head && g->next_v < sub->read_end))
-		{
-			if (!gate_held(g))
-				sub_catch_up(sub);
-			return;
-		}
-		if (g->next_v >= doc->head)
-			return;
-		e = log_entry(doc, g->next_v);
-		if (gate_offer(s, g, g->next_v, e->src, e->seq, e->frame) != GATE_SENT)
-			return;
-	}
-}
-
-/* An integer column of a row; false when NULL or not an integer. */
-static bool
-row_integer(const PGresult *res, int row, int col, int64_t *out)
-{
-	const char *text = PQgetvalue(res, row, col);
-	char	   *end;
-
-	if (PQgetisnull(res, row, col))
-		return false;
-	errno = 0;
-	*out = strtoll(text, &end, 10);
-	return errno == 0 && end != text && *end == '\0';
-}
-
-bool
-op_rows_each(const Doc *doc, const PGresult *res, int first, int n, int64_t from, OpRowFn fn,
-			 void *arg, int64_t *failed_v)
-{
-	for (int i = first; i < first + n; i++)
-	{
-		int64_t		v,
-					seq = -1;
-		const char *src = PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2);
-		int64_t		expected = from + (i - first);
-
-		if (!row_integer(res, i, 1, &v) || v != expected ||
-			(!PQgetisnull(res, i, 3) && !row_integer(res, i, 3, &seq)))
-		{
-			metrics.op_rows_unusable++;
-			if (row_integer(res, i, 1, &v) && v > expected)
-				lwsl_err("%s/%s: version %lld is missing from the op log (the read from %lld went on "
-						 "at %lld): it and what follows are not delivered\n", doc->collection, doc->id,
-						 (long long) expected, (long long) from, (long long) v);
-			else
-				lwsl_err("%s/%s: the op row read for version %lld has no usable version or seq: "
-						 "it and what follows are not delivered\n", doc->collection, doc->id,
-						 (long long) expected);
-			*failed_v = expected;
-			return false;
-		}
-		if (!fn(PQgetvalue(res, i, 0), (size_t) PQgetlength(res, i, 0), v, src, seq, arg))
-			break;
-	}
-	return true;
-}
-
-void
-sub_fail(Sub *sub, const char *code, const char *message)
-{
-	Session    *s = sub->session;
-
-	if (s)
-	{
-		metrics.subscriptions_failed++;
-		lwsl_err("%s/%s: the subscription of %s stops at version %lld: %s\n", sub->doc->collection,
-				 sub->doc->id, s->id, (long long) sub->gate->next_v, message);
-		session_send_error(s, json_pack("{s:s,s:s,s:s}", "a", "f", "c", sub->doc->collection,
-										"d", sub->doc->id), code, message);
-	}
-	sub_drop(sub);
-}
-
-/* The message of a version that cannot be delivered. */
-static void
-unreadable_message(char *buf, size_t size, int64_t v)
-{
-	snprintf(buf, size, "version %lld of the document cannot be read from the op log; "
-			 "this subscription receives nothing more", (long long) v);
-}
-
-/* ---------- catch-up reads ---------- */
-
 static bool
 learn_row(const char *text, size_t len, int64_t v, const char *src, int64_t seq, void *arg)
 {
@@ -359,66 +235,6 @@ learn_row(const char *text, size_t len, int64_t v, const char *src, int64_t seq,
 	if (v == doc->head)
 		doc_learn(doc, v, frame_from_bytes(text, len), src, seq);
 	return true;
-}
-
-typedef struct RowsTo
-{
-	Session    *session;
-	Gate	   *gate;
-	bool		held;			/* stopped before an op of its own */
-	int64_t		end;			/* past the last row */
-	bool		unreadable;		/* stopped at an op of its own it could not give back */
-	int64_t		failed_v;		/* that op's version */
-} RowsTo;
-
-/*
- * A row for s: as read, but for s's own op, which goes back under the id s
- * holds (the client knows its ops by it).  NULL if that op cannot be parsed
- * (a row stored before the limits of stored JSON): the read fails loudly
- * rather than hand the client its own op as someone else's.
- */
-static Frame *
-row_frame(Session *s, const char *text, size_t len, const char *src)
-{
-	json_t	   *m;
-	Frame	   *f;
-
-	if (!client_id_owns(&s->client, src))
-		return frame_from_bytes(text, len);
-	if ((m = json_loadb(text, len, 0, NULL)) == NULL)
-		return NULL;
-	client_id_give_back(&s->client, m);
-	f = frame_from_json(m);
-	json_decref(m);
-	return f;
-}
-
-static bool
-deliver_row(const char *text, size_t len, int64_t v, const char *src, int64_t seq, void *arg)
-{
-	RowsTo	   *to = arg;
-	Frame	   *f;
-
-	if (v + 1 > to->end)
-		to->end = v + 1;
-	if (to->held || v < to->gate->next_v)
-		return true;
-	if ((f = row_frame(to->session, text, len, src)) == NULL)
-	{
-		to->unreadable = true;	/* no later version without this one */
-		to->failed_v = v;
-		return false;
-	}
-	to->held = gate_offer(to->session, to->gate, v, src, seq, f) == GATE_HOLD;
-	frame_unref(f);
-	return true;
-}
-
-/* The version a read of op messages started from (its third parameter). */
-static int64_t
-read_from(const DbRead *read)
-{
-	return strtoll(read->params[2], NULL, 10);
 }
 
 static const char *
@@ -478,7 +294,7 @@ doc_caught_up(DbRead *read, PGresult *res)
 	doc_release(doc);
 }
 
-static void
+void
 doc_catch_up(Doc *doc)
 {
 	char		from[24];
@@ -499,197 +315,7 @@ doc_catch_up(Doc *doc)
 	doc->catching_up = true;
 	doc->refs++;
 	metrics.gap_fills++;
-	pool_read(db_read_new(messages_sql, user, doc_caught_up, doc, 3, params));
-}
-
-/* A subscriber's read failed: its ShareDB code is known. */
-static void
-sub_read_failed(const char *code, const char *message, void *arg)
-{
-	Sub		   *sub = arg;
-
-	sub->catching_up = false;
-	sub_fail(sub, code, message);
-}
-
-static void
-sub_caught_up(DbRead *read, PGresult *res)
-{
-	Sub		   *sub = read->arg;
-	Doc		   *doc = sub->doc;
-	int64_t		failed_v;
-	char		buf[256];
-
-	if (sub->session && PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		/* Reading again would fail again: the subscriber hears why. */
-		lwsl_err("catch-up of %s/%s for %s: %s\n", doc->collection, doc->id, sub->session->id,
-				 pg_result_message(res, buf, sizeof(buf)));
-		error_code_of(res, true, sub_read_failed, sub);		/* still catching up till then */
-		return;
-	}
-	sub->catching_up = false;
-	if (sub->session)
-	{
-		RowsTo		to = {sub->session, sub->gate, false, sub->read_end, false, -1};
-
-		if (!op_rows_each(doc, res, 0, PQntuples(res), read_from(read), deliver_row, &to, &failed_v) ||
-			(to.unreadable && (failed_v = to.failed_v, true)))
-		{
-			unreadable_message(buf, sizeof(buf), failed_v);
-			sub_fail(sub, "ERR_UNKNOWN_ERROR", buf);
-			return;
-		}
-		sub->read_end = to.end;
-	}
-	if (sub->session == NULL)
-	{
-		sub_drop(sub);			/* it was waiting for this read to go */
-		return;
-	}
-	sub_pump(sub);
-}
-
-static void
-sub_catch_up(Sub *sub)
-{
-	char		from[24];
-	const char *params[3];
-
-	snprintf(from, sizeof(from), "%lld", (long long) sub->gate->next_v);
-	params[0] = sub->doc->collection;
-	params[1] = sub->doc->id;
-	params[2] = from;
-	sub->catching_up = true;
-	pool_read(db_read_new(messages_sql, sub->session->user, sub_caught_up, sub, 3, params));
-}
-
-/* ---------- subscriptions ---------- */
-
-Sub *
-sub_find(Session *s, Doc *doc)
-{
-	return table_get(&s->subs, doc->key, doc->keylen);
-}
-
-Sub *
-sub_create(Session *s, Doc *doc)
-{
-	Sub		   *sub = xcalloc(1, sizeof(Sub));
-
-	doc->refs++;
-	sub->doc = doc;
-	sub->session = s;
-	sub->state = SUB_READING;
-	sub->start_v = -1;
-	sub->gate = gate_get(s, doc->key, doc->keylen);
-	gate_attach(s, sub->gate, sub);
-	lws_dll2_add_tail(&sub->doc_link, &doc->subs);
-	table_put(&s->subs, doc->key, doc->keylen, sub);
-	return sub;
-}
-
-void
-sub_activate(Sub *sub)
-{
-	Doc		   *doc = sub->doc;
-	Gate	   *g = sub->gate;
-
-	sub->state = SUB_ACTIVE;
-	if (sub->start_v >= 0)
-		gate_reset(sub->session, g, sub->start_v);	/* else its read of ops placed it */
-	if (!doc->known && channel_listening(doc->channel))
-	{
-		doc->known = true;
-		doc->base = doc->head = g->next_v;
-		doc->log_start = 0;
-		if (doc->unheard)
-		{
-			doc->unheard = false;
-			doc_catch_up(doc);
-		}
-	}
-	sub_pump(sub);
-}
-
-/*
- * Unsubscribes (or forgets a gone session).  A sub whose read is in flight,
- * or that waits for its bulk reply, stays as a husk without a session until
- * whoever holds it opens or abandons it.  Acks its gate still held go to
- * the session at once (deliver: it stays).
- */
-static void
-sub_leave(Sub *sub, bool deliver)
-{
-	Doc		   *doc = sub->doc;
-
-	if (sub->session)
-	{
-		table_remove(&sub->session->subs, doc->key, doc->keylen);
-		gate_detach(sub->session, sub->gate, deliver);
-		sub->gate = NULL;
-		sub->session = NULL;
-	}
-	if (sub->state != SUB_ACTIVE || sub->catching_up)
-		return;
-	lws_dll2_remove(&sub->doc_link);
-	free(sub);
-	if (doc->subs.count == 0)
-		log_reset(doc);
-	doc_release(doc);
-}
-
-void
-sub_drop(Sub *sub)
-{
-	sub_leave(sub, true);
-}
-
-void
-docs_session_closed(Session *s)
-{
-	size_t		n;
-	void	  **subs = table_values(&s->subs, &n);
-
-	for (size_t i = 0; i < n; i++)
-		sub_leave(subs[i], false);
-	free(subs);
-	gates_free(s);
-}
-
-void
-doc_expect(Session *s, Doc *doc, int64_t v)
-{
-	gate_expect(s, gate_get(s, doc->key, doc->keylen), v);
-}
-
-void
-doc_snapshot_sent(Session *s, Doc *doc, int64_t v)
-{
-	Sub		   *sub = sub_find(s, doc);
-
-	gate_reset(s, gate_get(s, doc->key, doc->keylen), v);
-	if (sub)
-		sub_pump(sub);
-}
-
-bool
-doc_read_ops(Session *s, Doc *doc, int64_t from_v, const PGresult *res, int64_t *failed_v)
-{
-	RowsTo		to = {s, gate_get(s, doc->key, doc->keylen), false, 0, false, -1};
-	Sub		   *sub = sub_find(s, doc);
-	bool		ok;
-
-	gate_expect(s, to.gate, from_v);
-	ok = op_rows_each(doc, res, 0, PQntuples(res), from_v, deliver_row, &to, failed_v);
-	if (ok && to.unreadable)
-	{
-		*failed_v = to.failed_v;
-		ok = false;
-	}
-	if (sub && to.end > sub->read_end)
-		sub->read_end = to.end;
-	return ok;
+	pool_read(db_read_new(OP_ROWS_SQL, user, doc_caught_up, doc, 3, params));
 }
 
 void
@@ -760,81 +386,4 @@ docs_listener_restored(void)
 		doc_release(list[i]);
 	}
 	free(list);
-}
-
-typedef struct SubmitRows
-{
-	Doc		   *doc;
-	Session    *s;
-	Gate	   *gate;
-	bool		offer;			/* to the session's gate (else the log brings them) */
-} SubmitRows;
-
-/* One op a submit was transformed against: into the log, and to its session's gate. */
-static bool
-submit_row(const char *text, size_t len, int64_t v, const char *src, int64_t mseq, void *arg)
-{
-	SubmitRows *r = arg;
-	Frame	   *f = frame_from_bytes(text, len);
-
-	if (r->doc->known)
-		doc_learn(r->doc, v, frame_ref(f), src, mseq);
-	if (r->offer)
-		gate_offer(r->s, r->gate, v, src, mseq, f);
-	frame_unref(f);
-	return true;
-}
-
-void
-doc_submitted(Doc *doc, Session *s, const char *src, int64_t seq)
-{
-	gate_submitted(s, gate_get(s, doc->key, doc->keylen), src, seq);
-}
-
-void
-doc_submit_refused(Doc *doc, Session *s, const char *src, int64_t seq)
-{
-	Gate	   *g = gate_find(s, doc->key, doc->keylen);
-	Sub		   *sub = sub_find(s, doc);
-
-	if (g)
-		gate_refused(s, g, src, seq);
-	if (sub)
-		sub_pump(sub);
-}
-
-void
-doc_submit_result(Doc *doc, Session *s, const char *src, int64_t seq, const PGresult *ops, int first, int n,
-				  json_t *ack)
-{
-	Sub		   *sub = s ? sub_find(s, doc) : NULL;
-	Gate	   *g = s ? gate_get(s, doc->key, doc->keylen) : NULL;
-	json_t	   *ackv = json_object_get(ack, "v");
-	SubmitRows	rows = {doc, s, g, false};
-	int64_t		failed_v;
-	char		buf[256];
-
-	/*
-	 * Subscribed, the ops go through the gate after what the log has before
-	 * them; while its read is out, the read and the log bring them.
-	 * Unsubscribed, the reply carries them.  They are the versions just
-	 * before the ack's (the submit holds doc).
-	 */
-	rows.offer = g && (sub == NULL || sub->state == SUB_ACTIVE);
-	if (sub && rows.offer)
-		sub_pump(sub);
-	if (!json_is_integer(ackv) ||
-		!op_rows_each(doc, ops, first, n, json_integer_value(ackv) - n, submit_row, &rows, &failed_v))
-	{
-		if (sub)
-		{
-			unreadable_message(buf, sizeof(buf), json_is_integer(ackv) ? failed_v : -1);
-			sub_fail(sub, "ERR_UNKNOWN_ERROR", buf);
-		}
-	}
-	if (g && json_is_integer(ackv))
-		gate_answered(s, g, src, seq, json_integer_value(ackv), frame_from_json(ack));
-	else if (s)
-		session_send_json(s, json_incref(ack));
-	pump_all(doc);
 }

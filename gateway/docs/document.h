@@ -108,7 +108,6 @@ void		docs_session_closed(Session *s);
 /* Runs w->fn(w) once the document's notifications flow (at once if they do). */
 void		doc_when_listening(Doc *doc, DocWait *w);
 
-
 /* s submitted (src, seq) on doc; it was refused. */
 void		doc_submitted(Doc *doc, Session *s, const char *src, int64_t seq);
 void		doc_submit_refused(Doc *doc, Session *s, const char *src, int64_t seq);
