@@ -1,5 +1,10 @@
 /*
- * fetch.c: snapshot and op reads for f, s, bf, bs, nf, nt (see fetch.h).
+ * fetch.c: snapshot and op reads for f, s, bf, bs (see fetch.h): one
+ * document's read (DocRead), the bulk requests over many, and the
+ * subscriptions they open.
+ *
+ * Owns: DocRead and Bulk.  May call: docs (document, subscription),
+ * db (pool, error codes, queries), client (reads, client), base.
  */
 #include "actions/fetch.h"
 
@@ -14,18 +19,17 @@
 #include "db/pool.h"
 #include "client/reads.h"
 #include "db/queries.h"
+#include "actions/fetch_internal.h"
 
 static const char snapshot_sql[] = SNAPSHOT_SQL;
 static const char ops_sql[] = OP_ROWS_SQL;
-static const char snapshot_at_version_sql[] = SNAPSHOT_AT_VERSION_SQL;
-static const char snapshot_at_time_sql[] = SNAPSHOT_AT_TIME_SQL;
 
 /*
  * The fields of a request its reply and errors need: what is held while
  * its read is in flight is that, not whatever else the client sent with it.
  */
-static json_t *
-reply_fields(const json_t *request)
+json_t *
+fetch_reply_fields(const json_t *request)
 {
 	static const char *const keys[] = {"a", "c", "d", "v", "ts", "id", NULL};
 	json_t	   *fields = json_object();
@@ -35,33 +39,6 @@ reply_fields(const json_t *request)
 			json_object_set(fields, keys[i], json_object_get(request, keys[i]));
 	return fields;
 }
-
-typedef struct Bulk
-{
-	Ticket		ticket;
-	json_t	   *request;
-	bool		has_data;		/* array form: a data object, id -> snapshot or {error} */
-	JsonText	data;
-	json_t	   *error;			/* object form: the first error */
-	int			outstanding;
-	Sub		  **held;			/* subscriptions opened once the reply is out */
-	int			nheld;
-	bool		subscribe;
-	size_t		next;			/* array form: the next id to read */
-	void	   *iter;			/* object form: the next id to read */
-	ReadWait	wait;			/* for a read slot (reads.h) */
-} Bulk;
-
-typedef struct DocRead
-{
-	Ticket		ticket;
-	DocWait		wait;
-	Doc		   *doc;
-	Sub		   *sub;			/* subscribing; NULL for a fetch */
-	Bulk	   *bulk;			/* NULL: a single request */
-	json_t	   *request;		/* a single request, for its reply */
-	int64_t		from_v;			/* < 0: the snapshot */
-} DocRead;
 
 /* Closes a subscription whose read ended without opening it. */
 static void
@@ -280,7 +257,7 @@ read_start(Session *s, json_t *request, Bulk *bulk, const char *id, bool subscri
 
 	r->doc = doc_acquire(c, id);
 	r->bulk = bulk;
-	r->request = bulk ? NULL : reply_fields(request);
+	r->request = bulk ? NULL : fetch_reply_fields(request);
 	r->from_v = version;
 	r->wait.fn = read_run;
 	ticket_attach_read(&r->ticket, s);
@@ -424,80 +401,4 @@ fetch_bulk(Session *s, json_t *request, bool subscribe)
 	bulk->wait.fn = bulk_continue;
 	ticket_attach(&bulk->ticket, s);
 	bulk_continue(&bulk->wait);
-}
-
-typedef struct SnapshotRead
-{
-	Ticket		ticket;
-	json_t	   *request;
-} SnapshotRead;
-
-/* The reply: a and id, then the members of snapshot (JSON text), or the error. */
-static void
-snapshot_reply(SnapshotRead *r, const char *snapshot, const char *code, const char *message)
-{
-	Session    *s = r->ticket.session;
-
-	ticket_detach(&r->ticket);
-	if (s && code)
-		session_send_error(s, json_incref(r->request), code, message);
-	else if (s && snapshot)
-	{
-		json_t	   *head = json_pack("{s:O,s:O}", "a", json_object_get(r->request, "a"),
-									 "id", json_object_get(r->request, "id"));
-		JsonText	t;
-
-		json_text_open(&t);
-		json_text_members(&t, head);
-		json_text_raw_members(&t, snapshot, strlen(snapshot));
-		session_send(s, json_text_frame(&t));
-		json_decref(head);
-	}
-	json_decref(r->request);
-	free(r);
-}
-
-static void
-snapshot_failed(const char *code, const char *message, void *arg)
-{
-	snapshot_reply(arg, NULL, code, message);
-}
-
-static void
-snapshot_at_done(DbRead *read, PGresult *res)
-{
-	SnapshotRead *r = read->arg;
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		error_code_of(res, true, snapshot_failed, r);
-		return;
-	}
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
-		snapshot_reply(r, NULL, "ERR_UNKNOWN_ERROR", "the snapshot could not be read");
-	else
-		snapshot_reply(r, PQgetvalue(res, 0, 0), NULL, NULL);
-}
-
-void
-fetch_snapshot_at(Session *s, json_t *request, bool by_time)
-{
-	SnapshotRead *r = xcalloc(1, sizeof(SnapshotRead));
-	json_t	   *at = json_object_get(request, by_time ? "ts" : "v");
-	char		buf[32];
-	const char *params[3] = {json_string_value(json_object_get(request, "c")),
-	json_string_value(json_object_get(request, "d")), NULL};
-
-	r->request = reply_fields(request);
-	ticket_attach_read(&r->ticket, s);
-	if (json_is_number(at))
-	{
-		snprintf(buf, sizeof(buf), "%.17g", json_number_value(at));
-		params[2] = buf;
-	}
-	if (by_time && params[2])
-		pool_read(db_read_new(snapshot_at_time_sql, s->user, snapshot_at_done, r, 3, params));
-	else
-		pool_read(db_read_new(snapshot_at_version_sql, s->user, snapshot_at_done, r, 3, params));
-	json_decref(request);
 }

@@ -5,6 +5,8 @@
  * (LISTEN), then reads, then replies, and only then opens its gate at the
  * version it read: ops committed meanwhile arrive by notification, and the
  * gate drops what the read already covered.
+ *
+* May include: client/client.
  */
 #ifndef PG_OT_GATEWAY_FETCH_H
 #define PG_OT_GATEWAY_FETCH_H

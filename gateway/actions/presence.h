@@ -23,6 +23,8 @@
  * presence id) with one last record and one update waiting for
  * --presence-rate each, --max-presence bytes per update, --max-refusals
  * channels refused.
+ *
+* May include: client/client.
  */
 #ifndef PG_OT_GATEWAY_PRESENCE_H
 #define PG_OT_GATEWAY_PRESENCE_H

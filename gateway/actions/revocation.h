@@ -9,6 +9,8 @@
  * holds one.  A client that another grant still covers
  * subscribes again when it reconnects; one that none covers is refused.
  * A revoke made while the listener is away is missed: see README.
+ *
+* May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_REVOCATION_H
 #define PG_OT_GATEWAY_REVOCATION_H

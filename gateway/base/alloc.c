@@ -1,5 +1,7 @@
 /*
  * alloc.c: allocation that cannot fail (see alloc.h).
+ *
+* May call: nothing of the gateway.
  */
 #include "base/alloc.h"
 

@@ -1,5 +1,7 @@
 /*
  * bucket.c: token buckets (see bucket.h).
+ *
+* May call: nothing of the gateway.
  */
 #include "base/bucket.h"
 

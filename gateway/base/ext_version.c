@@ -1,6 +1,8 @@
 /*
  * ext_version.c: the extension versions this gateway supports (see
  * ext_version.h).
+ *
+* May call: nothing of the gateway.
  */
 #include "base/ext_version.h"
 

@@ -8,6 +8,8 @@
  * Used by main.c (the check at startup, which exits) and pg_conn.c (every new
  * or reconnected connection, which drops a server that fails it).  Calls
  * nothing.
+ *
+* May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_EXT_VERSION_H
 #define PG_OT_GATEWAY_EXT_VERSION_H

@@ -5,6 +5,8 @@
  * catch-up read, or a serialised reply) and queued to every session that
  * should receive it; each queue holds a reference.  The buffer keeps
  * LWS_PRE bytes of headroom so lws_write() needs no copy.
+ *
+* May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_FRAME_H
 #define PG_OT_GATEWAY_FRAME_H

@@ -1,6 +1,8 @@
 /*
  * json_text.c: frames assembled from JSON the gateway does not parse (see
  * json_text.h).
+ *
+* May call: base/alloc.
  */
 #include "base/json_text.h"
 

@@ -1,6 +1,8 @@
 /*
  * notification.c: reading, authenticating and de-duplicating notifications
  * (see notification.h).
+ *
+* May call: nothing of the gateway.
  */
 #include "base/notification.h"
 

@@ -7,6 +7,8 @@
  * bucket and each lookup walk them all.  (Unseeded FNV-1a did that; and
  * FNV's low bits, which pick the bucket, depend only on the low bits of
  * its input, whatever the seed.)
+ *
+* May call: base/alloc.
  */
 #include "base/table.h"
 

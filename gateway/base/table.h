@@ -7,6 +7,8 @@
  * copied; values are owned by the caller.  Keys are hashed with SipHash
  * under a random key per process, so that clients, who choose many of
  * them, cannot aim them at one bucket.
+ *
+* May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_TABLE_H
 #define PG_OT_GATEWAY_TABLE_H

@@ -7,6 +7,8 @@
  * never reaches the database; what passes them is the database's to judge.
  * Only jansson and libc here, so test/fuzz/fuzz_gateway_request.c runs the
  * checks without lws or libpq.
+ *
+* May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_REQUEST_H
 #define PG_OT_GATEWAY_REQUEST_H

@@ -4,6 +4,8 @@
  * The map from SQLSTATE to ShareDB code lives in one place, the database's
  * ot.sharedb_error_code(); the gateway asks it once per SQLSTATE and keeps
  * the answer.
+ *
+* May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_ERROR_CODES_H
 #define PG_OT_GATEWAY_ERROR_CODES_H

@@ -27,6 +27,8 @@
  * gateway supports.  A server without pg_ot, or with another version, is
  * dropped the same way (logged, counted), and retried with backoff from the
  * next host.
+ *
+* May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_PG_CONN_H
 #define PG_OT_GATEWAY_PG_CONN_H

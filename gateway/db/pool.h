@@ -7,6 +7,8 @@
  * the two kinds of work so neither starves.  A read whose connection breaks
  * is run again (reads change nothing), and so is one whose connection
  * passed its deadline (--db-query-timeout).
+ *
+* May include: db/pg_conn.
  */
 #ifndef PG_OT_GATEWAY_POOL_H
 #define PG_OT_GATEWAY_POOL_H

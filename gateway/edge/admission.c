@@ -1,6 +1,8 @@
 /*
  * admission.c: connections and sessions per client address (see
  * admission.h).
+ *
+* May call: base/alloc, base/table.
  */
 #include "edge/admission.h"
 

@@ -10,6 +10,8 @@
  * that is there but is no valid one (an Authorization header of another
  * scheme, a cookie of any length, a gateway without a key) is refused,
  * never taken for none.
+ *
+* May include: edge/options, base/token.
  */
 #ifndef PG_OT_GATEWAY_AUTH_H
 #define PG_OT_GATEWAY_AUTH_H

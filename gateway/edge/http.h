@@ -9,6 +9,8 @@
  * --www, but for those under assets/ (content-hashed names): a year.  Those
  * files are opened beneath --www without following symbolic links, and no
  * response names the request's Host.
+ *
+* May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_HTTP_H
 #define PG_OT_GATEWAY_HTTP_H

@@ -1,22 +1,28 @@
 /*
- * metrics.c: counters and their Prometheus rendering (see metrics.h).
+ * metrics_text.c: the Prometheus text of /metrics (see metrics_text.h).
+ *
+ * Owns: the rendering of the counters (base/metrics.h) and of the gauges
+ * read when scraped, and the sampling of pg_notification_queue_usage().
+ * May call: every folder below edge (each gauge's module: client, docs,
+ * db/listener, db/pool, actions/submit), edge/admission, edge/outage.
  */
+#include "edge/metrics_text.h"
+
 #include <libwebsockets.h>
-
-#include "base/metrics.h"
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "edge/admission.h"
-#include "base/alloc.h"
-#include "docs/document.h"
-#include "db/listener.h"
-#include "edge/outage.h"
-#include "db/pool.h"
-#include "client/client.h"
 #include "actions/submit.h"
+#include "base/alloc.h"
+#include "base/metrics.h"
+#include "client/client.h"
+#include "db/listener.h"
+#include "db/pool.h"
+#include "db/queries.h"
+#include "docs/document.h"
+#include "edge/admission.h"
+#include "edge/outage.h"
 
 #define SAMPLE_US (15 * LWS_USEC_PER_SEC)
 

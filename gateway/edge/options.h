@@ -4,6 +4,8 @@
  * Every flag has an environment fallback (PG_OT_GATEWAY_*); the database
  * connection follows libpq's conventions (a conninfo string or URI in --db,
  * and the PG* variables for whatever it leaves out).
+ *
+* May include: client/client.
  */
 #ifndef PG_OT_GATEWAY_OPTIONS_H
 #define PG_OT_GATEWAY_OPTIONS_H

@@ -13,6 +13,8 @@
  * page is compared with: a page that rebinds its own name to the gateway's
  * address (DNS rebinding) sends a Host of that name.  A handshake without
  * Origin is no browser's and passes.
+ *
+* May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_ORIGIN_H
 #define PG_OT_GATEWAY_ORIGIN_H

@@ -10,6 +10,8 @@
  * reconnect, perhaps to another gateway, and resend what is pending (the
  * database recognises a resend by (src, seq)).  A failover is such an outage:
  * it lasts until the connections find the new primary.
+ *
+* May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_OUTAGE_H
 #define PG_OT_GATEWAY_OUTAGE_H

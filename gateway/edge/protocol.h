@@ -4,6 +4,8 @@
  * The checks are ShareDB's own (_checkRequest and the op shape): what fails
  * them is answered with the request plus error ERR_MESSAGE_BADLY_FORMED and
  * never reaches the database; what passes them is the database's to judge.
+ *
+* May include: client/client.
  */
 #ifndef PG_OT_GATEWAY_PROTOCOL_H
 #define PG_OT_GATEWAY_PROTOCOL_H
