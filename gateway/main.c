@@ -4,7 +4,7 @@
  * One process, one lws event loop, no threads: WebSocket sessions, the
  * LISTEN connection and the query connections are all served by it.
  *
-* May call: edge/auth, docs/document, base/ext_version, edge/http,
+ * May call: edge/auth, docs/document, base/ext_version, edge/http,
  * db/listener, base/metrics, edge/metrics_text, edge/options, edge/origin,
  * edge/outage, db/pg_conn, db/pool, actions/presence, actions/revocation,
  * base/secrets, client/client, edge/ws_session, actions/submit, db/queries.

@@ -140,6 +140,9 @@ record "browser: ShareDB's textarea (sharedb-string-binding, json0 si/sd) and co
 echo "# delivery gate"
 test/gate/run.sh
 record "delivery gate: every version once, in order, the session's own ops only as their acks (property test, ASan/UBSan)" $?
+echo "# docs"
+test/docs/run.sh
+record "docs: gateway/docs/ under fakes of the database, listener and sockets: every subscriber gets every version once, in order, its own ops as acks in their place (property test, ASan/UBSan)" $?
 echo "# fuzz (smoke)"
 FUZZ_SMOKE=1 FUZZ_SECONDS=${FUZZ_SECONDS:-15} test/fuzz/run.sh
 record "fuzz smoke: OT core and gateway input under ASan/UBSan" $?

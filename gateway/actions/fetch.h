@@ -6,7 +6,7 @@
  * version it read: ops committed meanwhile arrive by notification, and the
  * gate drops what the read already covered.
  *
-* May include: client/client.
+ * May include: client/client.
  */
 #ifndef PG_OT_GATEWAY_FETCH_H
 #define PG_OT_GATEWAY_FETCH_H

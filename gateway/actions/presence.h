@@ -24,7 +24,7 @@
  * --presence-rate each, --max-presence bytes per update, --max-refusals
  * channels refused.
  *
-* May include: client/client.
+ * May include: client/client.
  */
 #ifndef PG_OT_GATEWAY_PRESENCE_H
 #define PG_OT_GATEWAY_PRESENCE_H

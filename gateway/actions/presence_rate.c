@@ -1,7 +1,7 @@
 /*
  * presence_rate.c: merging presence updates over the rate (see presence_rate.h).
  *
-* May call: base/alloc, base/metrics.
+ * May call: base/alloc, base/metrics.
  */
 #include "actions/presence_rate.h"
 

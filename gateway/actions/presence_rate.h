@@ -9,7 +9,7 @@
  * presence the session may have (presence.h), come here: what is held is
  * bounded by --max-presences updates of at most --max-presence bytes.
  *
-* May include: client/client.
+ * May include: client/client.
  */
 #ifndef PG_OT_GATEWAY_PRESENCE_RATE_H
 #define PG_OT_GATEWAY_PRESENCE_RATE_H

@@ -10,7 +10,7 @@
  * subscribes again when it reconnects; one that none covers is refused.
  * A revoke made while the listener is away is missed: see README.
  *
-* May include: nothing of the gateway.
+ * May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_REVOCATION_H
 #define PG_OT_GATEWAY_REVOCATION_H

@@ -8,7 +8,7 @@
  * carries its (src, seq), so the database acknowledges a resend instead of
  * applying it twice.
  *
-* May include: db/pg_conn, client/client.
+ * May include: db/pg_conn, client/client.
  */
 #ifndef PG_OT_GATEWAY_SUBMIT_H
 #define PG_OT_GATEWAY_SUBMIT_H

@@ -1,7 +1,7 @@
 /*
  * alloc.c: allocation that cannot fail (see alloc.h).
  *
-* May call: nothing of the gateway.
+ * May call: nothing of the gateway.
  */
 #include "base/alloc.h"
 

@@ -4,7 +4,7 @@
  * The gateway has no way to go on without memory, so it stops loudly instead
  * of handling NULL at every call site.
  *
-* May include: nothing of the gateway.
+ * May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_ALLOC_H
 #define PG_OT_GATEWAY_ALLOC_H

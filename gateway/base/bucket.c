@@ -1,7 +1,7 @@
 /*
  * bucket.c: token buckets (see bucket.h).
  *
-* May call: nothing of the gateway.
+ * May call: nothing of the gateway.
  */
 #include "base/bucket.h"
 

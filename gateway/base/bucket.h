@@ -4,7 +4,7 @@
  * RATE tokens a second up to a burst of twice that; a bucket starts full.
  * Times are microseconds of any one monotonic clock.
  *
-* May include: nothing of the gateway.
+ * May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_BUCKET_H
 #define PG_OT_GATEWAY_BUCKET_H

@@ -1,7 +1,7 @@
 /*
  * client_id.c: issued client ids and their proof (see client_id.h).
  *
-* May call: base/secrets.
+ * May call: base/secrets.
  */
 #include "base/client_id.h"
 

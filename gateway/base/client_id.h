@@ -15,7 +15,7 @@
  *
  * Plain C over secrets.h and jansson (no lws), so a fuzz harness can use it.
  *
-* May include: nothing of the gateway.
+ * May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_CLIENT_ID_H
 #define PG_OT_GATEWAY_CLIENT_ID_H

@@ -2,7 +2,7 @@
  * ext_version.c: the extension versions this gateway supports (see
  * ext_version.h).
  *
-* May call: nothing of the gateway.
+ * May call: nothing of the gateway.
  */
 #include "base/ext_version.h"
 

@@ -9,7 +9,7 @@
  * or reconnected connection, which drops a server that fails it).  Calls
  * nothing.
  *
-* May include: nothing of the gateway.
+ * May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_EXT_VERSION_H
 #define PG_OT_GATEWAY_EXT_VERSION_H

@@ -1,7 +1,7 @@
 /*
  * frame.c: reference-counted outgoing frames (see frame.h).
  *
-* May call: base/alloc.
+ * May call: base/alloc.
  */
 #include "base/frame.h"
 

@@ -6,7 +6,7 @@
  * should receive it; each queue holds a reference.  The buffer keeps
  * LWS_PRE bytes of headroom so lws_write() needs no copy.
  *
-* May include: nothing of the gateway.
+ * May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_FRAME_H
 #define PG_OT_GATEWAY_FRAME_H

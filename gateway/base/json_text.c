@@ -2,7 +2,7 @@
  * json_text.c: frames assembled from JSON the gateway does not parse (see
  * json_text.h).
  *
-* May call: base/alloc.
+ * May call: base/alloc.
  */
 #include "base/json_text.h"
 

@@ -7,7 +7,7 @@
  * and numbers keep their digits.  The gateway's own parts of a reply (a,
  * c, d, id, error) are serialised by jansson around it.
  *
-* May include: base/frame.
+ * May include: base/frame.
  */
 #ifndef PG_OT_GATEWAY_JSON_TEXT_H
 #define PG_OT_GATEWAY_JSON_TEXT_H

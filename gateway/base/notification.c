@@ -2,7 +2,7 @@
  * notification.c: reading, authenticating and de-duplicating notifications
  * (see notification.h).
  *
-* May call: nothing of the gateway.
+ * May call: nothing of the gateway.
  */
 #include "base/notification.h"
 

@@ -23,7 +23,7 @@
  * Plain C with jansson and secrets.c: no lws, no libpq, so that the fuzz
  * harness drives it.
  *
-* May include: base/secrets.
+ * May include: base/secrets.
  */
 #ifndef PG_OT_GATEWAY_NOTIFICATION_H
 #define PG_OT_GATEWAY_NOTIFICATION_H

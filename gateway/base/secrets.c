@@ -1,7 +1,7 @@
 /*
  * secrets.c: the shared keys and HMAC-SHA256 over them (see secrets.h).
  *
-* May call: base/alloc.
+ * May call: base/alloc.
  */
 #include "base/secrets.h"
 

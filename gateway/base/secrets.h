@@ -8,7 +8,7 @@
  * OpenSSL: no lws, no libpq (the caller hands the rows in), so fuzz harnesses
  * can use it.
  *
-* May include: nothing of the gateway.
+ * May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_SECRETS_H
 #define PG_OT_GATEWAY_SECRETS_H

@@ -8,7 +8,7 @@
  * FNV's low bits, which pick the bucket, depend only on the low bits of
  * its input, whatever the seed.)
  *
-* May call: base/alloc.
+ * May call: base/alloc.
  */
 #include "base/table.h"
 

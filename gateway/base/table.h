@@ -8,7 +8,7 @@
  * under a random key per process, so that clients, who choose many of
  * them, cannot aim them at one bucket.
  *
-* May include: nothing of the gateway.
+ * May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_TABLE_H
 #define PG_OT_GATEWAY_TABLE_H

@@ -1,7 +1,7 @@
 /*
  * token.c: JWT verification (see token.h).
  *
-* May call: nothing of the gateway.
+ * May call: nothing of the gateway.
  */
 #include "base/token.h"
 

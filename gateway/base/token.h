@@ -6,7 +6,7 @@
  * principal.  Only libjwt and libc here, so test/fuzz/fuzz_gateway_token.c
  * runs the checks without lws.
  *
-* May include: nothing of the gateway.
+ * May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_TOKEN_H
 #define PG_OT_GATEWAY_TOKEN_H

@@ -1,7 +1,7 @@
 /*
  * reads.c: the read slots of each session (see reads.h).
  *
-* May call: base/metrics.
+ * May call: base/metrics.
  */
 #include "client/reads.h"
 

@@ -5,7 +5,7 @@
  * Each check_* returns NULL when the request is well formed, else the
  * message of its ERR_MESSAGE_BADLY_FORMED reply.
  *
-* May call: nothing of the gateway.
+ * May call: nothing of the gateway.
  */
 #include "client/request.h"
 

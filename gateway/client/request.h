@@ -8,7 +8,7 @@
  * Only jansson and libc here, so test/fuzz/fuzz_gateway_request.c runs the
  * checks without lws or libpq.
  *
-* May include: nothing of the gateway.
+ * May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_REQUEST_H
 #define PG_OT_GATEWAY_REQUEST_H

@@ -2,7 +2,7 @@
  * error_codes.c: SQLSTATE -> ShareDB code, asked of the database once each
  * (see error_codes.h).
  *
-* May call: base/alloc, db/pg_conn, db/pool, base/table, db/queries.
+ * May call: base/alloc, db/pg_conn, db/pool, base/table, db/queries.
  */
 #include "db/error_codes.h"
 

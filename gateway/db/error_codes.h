@@ -5,7 +5,7 @@
  * ot.sharedb_error_code(); the gateway asks it once per SQLSTATE and keeps
  * the answer.
  *
-* May include: nothing of the gateway.
+ * May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_ERROR_CODES_H
 #define PG_OT_GATEWAY_ERROR_CODES_H

@@ -28,7 +28,7 @@
  * dropped the same way (logged, counted), and retried with backoff from the
  * next host.
  *
-* May include: nothing of the gateway.
+ * May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_PG_CONN_H
 #define PG_OT_GATEWAY_PG_CONN_H

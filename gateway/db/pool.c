@@ -1,7 +1,7 @@
 /*
  * pool.c: query connections shared by reads and submit batches (see pool.h).
  *
-* May call: base/alloc, base/metrics, db/queries.
+ * May call: base/alloc, base/metrics, db/queries.
  */
 #include "db/pool.h"
 

@@ -8,7 +8,7 @@
  * is run again (reads change nothing), and so is one whose connection
  * passed its deadline (--db-query-timeout).
  *
-* May include: db/pg_conn.
+ * May include: db/pg_conn.
  */
 #ifndef PG_OT_GATEWAY_POOL_H
 #define PG_OT_GATEWAY_POOL_H

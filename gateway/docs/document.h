@@ -12,7 +12,7 @@
  * head means ops were missed (listener loss, or a payload too large to
  * carry the op): the document reads them from the op log, not the client.
  *
-* May include: base/frame, base/notification, client/client, db/listener,
+ * May include: base/frame, base/notification, client/client, db/listener,
  * docs/channel, db/queries.
  */
 #ifndef PG_OT_GATEWAY_DOCUMENT_H

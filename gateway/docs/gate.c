@@ -1,7 +1,7 @@
 /*
  * gate.c: the delivery gate of one session on one document (see gate.h).
  *
-* May call: base/alloc.
+ * May call: base/alloc.
  */
 #include "docs/gate.h"
 

@@ -17,7 +17,7 @@
  * that a resubscription just after a submit's reply gets none of what the
  * reply carried again.  Calls only the session's send functions.
  *
-* May include: base/frame, client/client.
+ * May include: base/frame, client/client.
  */
 #ifndef PG_OT_GATEWAY_GATE_H
 #define PG_OT_GATEWAY_GATE_H

@@ -2,7 +2,7 @@
  * admission.c: connections and sessions per client address (see
  * admission.h).
  *
-* May call: base/alloc, base/table.
+ * May call: base/alloc, base/table.
  */
 #include "edge/admission.h"
 

@@ -11,7 +11,7 @@
  * behind a proxy every client has the proxy's address: limits are then 0
  * (none).
  *
-* May include: nothing of the gateway.
+ * May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_ADMISSION_H
 #define PG_OT_GATEWAY_ADMISSION_H

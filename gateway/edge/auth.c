@@ -1,7 +1,7 @@
 /*
  * auth.c: JWT verification at the WebSocket handshake (see auth.h).
  *
-* May call: base/alloc, base/token.
+ * May call: base/alloc, base/token.
  */
 #include "edge/auth.h"
 

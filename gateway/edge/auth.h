@@ -11,7 +11,7 @@
  * scheme, a cookie of any length, a gateway without a key) is refused,
  * never taken for none.
  *
-* May include: edge/options, base/token.
+ * May include: edge/options, base/token.
  */
 #ifndef PG_OT_GATEWAY_AUTH_H
 #define PG_OT_GATEWAY_AUTH_H

@@ -1,7 +1,7 @@
 /*
  * http.c: /healthz and /metrics (see http.h).
  *
-* May call: base/alloc, base/metrics, edge/metrics_text, edge/outage,
+ * May call: base/alloc, base/metrics, edge/metrics_text, edge/outage,
  * client/client, edge/ws_session.
  */
 #include "edge/http.h"

@@ -10,7 +10,7 @@
  * files are opened beneath --www without following symbolic links, and no
  * response names the request's Host.
  *
-* May include: nothing of the gateway.
+ * May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_HTTP_H
 #define PG_OT_GATEWAY_HTTP_H

@@ -1,7 +1,7 @@
 /*
  * options.c: command line and environment (see options.h).
  *
-* May call: nothing of the gateway.
+ * May call: nothing of the gateway.
  */
 #include "edge/options.h"
 

@@ -5,7 +5,7 @@
  * connection follows libpq's conventions (a conninfo string or URI in --db,
  * and the PG* variables for whatever it leaves out).
  *
-* May include: client/client.
+ * May include: client/client.
  */
 #ifndef PG_OT_GATEWAY_OPTIONS_H
 #define PG_OT_GATEWAY_OPTIONS_H

@@ -1,7 +1,7 @@
 /*
  * origin.c: the Origin check of the handshake (see origin.h).
  *
-* May call: nothing of the gateway.
+ * May call: nothing of the gateway.
  */
 #include "edge/origin.h"
 

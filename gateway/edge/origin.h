@@ -14,7 +14,7 @@
  * address (DNS rebinding) sends a Host of that name.  A handshake without
  * Origin is no browser's and passes.
  *
-* May include: nothing of the gateway.
+ * May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_ORIGIN_H
 #define PG_OT_GATEWAY_ORIGIN_H

@@ -1,7 +1,7 @@
 /*
  * outage.c: the grace before clients are sent away (see outage.h).
  *
-* May call: db/listener, base/metrics, db/pool, client/client,
+ * May call: db/listener, base/metrics, db/pool, client/client,
  * edge/ws_session.
  */
 #include "edge/outage.h"

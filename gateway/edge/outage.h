@@ -11,7 +11,7 @@
  * database recognises a resend by (src, seq)).  A failover is such an outage:
  * it lasts until the connections find the new primary.
  *
-* May include: nothing of the gateway.
+ * May include: nothing of the gateway.
  */
 #ifndef PG_OT_GATEWAY_OUTAGE_H
 #define PG_OT_GATEWAY_OUTAGE_H

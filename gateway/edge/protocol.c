@@ -2,7 +2,7 @@
  * protocol.c: ShareDB protocol 1.2 requests (see protocol.h), checked by
  * request.c and dispatched here.
  *
-* May call: base/client_id, docs/document, actions/fetch, base/metrics,
+ * May call: base/client_id, docs/document, actions/fetch, base/metrics,
  * actions/presence, client/request, actions/submit, edge/ws_session.
  */
 #include "edge/protocol.h"

@@ -5,7 +5,7 @@
  * them is answered with the request plus error ERR_MESSAGE_BADLY_FORMED and
  * never reaches the database; what passes them is the database's to judge.
  *
-* May include: client/client.
+ * May include: client/client.
  */
 #ifndef PG_OT_GATEWAY_PROTOCOL_H
 #define PG_OT_GATEWAY_PROTOCOL_H
