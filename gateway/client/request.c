@@ -132,25 +132,78 @@ check_presence(const json_t *r, bool update)
 }
 
 static const char *
+check_nothing(const json_t *r)
+{
+	return NULL;
+}
+
+static const char *
+check_doc_v(const json_t *r)
+{
+	return check_doc(r, "v");
+}
+
+static const char *
+check_snapshot_at_version(const json_t *r)
+{
+	return check_snapshot_at(r, false);
+}
+
+static const char *
+check_snapshot_at_time(const json_t *r)
+{
+	return check_snapshot_at(r, true);
+}
+
+static const char *
+check_presence_update(const json_t *r)
+{
+	return check_presence(r, true);
+}
+
+static const char *
+check_presence_channel(const json_t *r)
+{
+	return check_presence(r, false);
+}
+
+/* Each request's check, in REQUEST_LIST's order. */
+static const struct
+{
+	const char *a;
+	Needs		needs;
+	const char *(*check) (const json_t *r);
+}			requests[REQUEST_ACTIONS] = {
+#define REQUEST_ENTRY(a, needs, check) {#a, NEEDS_##needs, check},
+	REQUEST_LIST(REQUEST_ENTRY)
+#undef REQUEST_ENTRY
+};
+
+/* The entry of a, or -1 for no request of the protocol. */
+static int
+request_find(const char *a)
+{
+	for (int i = 0; i < REQUEST_ACTIONS; i++)
+		if (strcmp(requests[i].a, a) == 0)
+			return i;
+	return -1;
+}
+
+RequestAction
+request_action(const json_t *request)
+{
+	return (RequestAction) request_find(json_string_value(json_object_get(request, "a")));
+}
+
+static const char *
 check_request(const json_t *r, const char *a, Needs *needs)
 {
-	*needs = NEEDS_COLLECTION;
-	if (strcmp(a, "f") == 0 || strcmp(a, "s") == 0 || strcmp(a, "u") == 0)
-		return check_doc(r, "v");
-	if (strcmp(a, "bf") == 0 || strcmp(a, "bs") == 0 || strcmp(a, "bu") == 0)
-		return check_bulk(r);
-	if (strcmp(a, "op") == 0)
-		return check_op(r);
-	if (strcmp(a, "nf") == 0 || strcmp(a, "nt") == 0)
-		return check_snapshot_at(r, a[1] == 't');
-	*needs = NEEDS_NOTHING;
-	if (strcmp(a, "p") == 0)
-		return check_presence(r, true);
-	if (strcmp(a, "ps") == 0 || strcmp(a, "pu") == 0 || strcmp(a, "pr") == 0)
-		return check_presence(r, false);
-	if (strcmp(a, "hs") == 0 || strcmp(a, "pp") == 0)
-		return NULL;
-	return "Invalid or unknown message";
+	int			i = request_find(a);
+
+	if (i < 0)
+		return "Invalid or unknown message";
+	*needs = requests[i].needs;
+	return requests[i].check(r);
 }
 
 /* An integral double a client wrote where the protocol counts: an integer. */

@@ -89,32 +89,59 @@ pong(Session *s, json_t *request)
 }
 
 static void
-dispatch(Session *s, json_t *r, const char *a)
+handle_f(Session *s, json_t *r)
 {
-	if (strcmp(a, "hs") == 0)
-		handshake(s, r);
-	else if (strcmp(a, "pp") == 0)
-		pong(s, r);
-	else if (strcmp(a, "f") == 0 || strcmp(a, "s") == 0)
-		fetch_doc(s, r, a[0] == 's', request_is_version(json_object_get(r, "v")) ?
-				  json_integer_value(json_object_get(r, "v")) : -1);
-	else if (strcmp(a, "bf") == 0 || strcmp(a, "bs") == 0)
-		fetch_bulk(s, r, a[1] == 's');
-	else if (strcmp(a, "u") == 0 || strcmp(a, "bu") == 0)
-		unsubscribe_request(s, r);
-	else if (strcmp(a, "op") == 0)
-		submit_op(s, r);
-	else if (strcmp(a, "nf") == 0 || strcmp(a, "nt") == 0)
-		fetch_snapshot_at(s, r, a[1] == 't');
-	else if (strcmp(a, "p") == 0)
-		presence_update(s, r);
-	else if (strcmp(a, "ps") == 0)
-		presence_subscribe(s, r);
-	else if (strcmp(a, "pu") == 0)
-		presence_unsubscribe(s, r);
-	else
-		presence_request(s, r);
+	fetch_doc(s, r, false, request_is_version(json_object_get(r, "v")) ?
+			  json_integer_value(json_object_get(r, "v")) : -1);
 }
+
+static void
+handle_s(Session *s, json_t *r)
+{
+	fetch_doc(s, r, true, request_is_version(json_object_get(r, "v")) ?
+			  json_integer_value(json_object_get(r, "v")) : -1);
+}
+
+static void
+handle_bf(Session *s, json_t *r)
+{
+	fetch_bulk(s, r, false);
+}
+
+static void
+handle_bs(Session *s, json_t *r)
+{
+	fetch_bulk(s, r, true);
+}
+
+static void
+handle_nf(Session *s, json_t *r)
+{
+	fetch_snapshot_at(s, r, false);
+}
+
+static void
+handle_nt(Session *s, json_t *r)
+{
+	fetch_snapshot_at(s, r, true);
+}
+
+#define handle_hs handshake
+#define handle_pp pong
+#define handle_u unsubscribe_request
+#define handle_bu unsubscribe_request
+#define handle_op submit_op
+#define handle_p presence_update
+#define handle_ps presence_subscribe
+#define handle_pu presence_unsubscribe
+#define handle_pr presence_request
+
+/* Each request's handler, in request.h's REQUEST_LIST: one for every check. */
+static void (*const handlers[REQUEST_ACTIONS]) (Session *s, json_t *r) = {
+#define REQUEST_HANDLER(a, needs, check) [REQUEST_##a] = handle_##a,
+	REQUEST_LIST(REQUEST_HANDLER)
+#undef REQUEST_HANDLER
+};
 
 void
 protocol_message(Session *s, const char *text, size_t len)
@@ -126,5 +153,5 @@ protocol_message(Session *s, const char *text, size_t len)
 	if (problem)
 		session_send_error(s, request ? request : json_object(), BADLY_FORMED, problem);
 	else
-		dispatch(s, request, json_string_value(json_object_get(request, "a")));
+		handlers[request_action(request)] (s, request);
 }
