@@ -93,17 +93,15 @@ close_if_covered(Session *s, void *arg)
 	const char *principal = r->principal;
 	bool		everyone = principal != NULL && strcmp(principal, "*") == 0;
 
+	if ((principal == NULL ||
+		 (everyone ? strcmp(s->principal, ANONYMOUS_PRINCIPAL) != 0 : strcmp(s->principal, principal) == 0)) &&
+		holds(s, collection, id))
 	{
-		if ((principal == NULL ||
-			 (everyone ? strcmp(s->principal, ANONYMOUS_PRINCIPAL) != 0 : strcmp(s->principal, principal) == 0)) &&
-			holds(s, collection, id))
-		{
-			lwsl_user("session %s: a grant of %s on %s went, closing it (%d)\n", s->id,
-					  principal ? principal : "everyone", collection ? collection : "every collection",
-					  CLOSE_GRANT_REVOKED);
-			metrics.closed_revoked++;
-			session_close(s, CLOSE_GRANT_REVOKED);
-		}
+		lwsl_user("session %s: a grant of %s on %s went, closing it (%d)\n", s->id,
+				  principal ? principal : "everyone", collection ? collection : "every collection",
+				  CLOSE_GRANT_REVOKED);
+		metrics.closed_revoked++;
+		session_close(s, CLOSE_GRANT_REVOKED);
 	}
 }
 
