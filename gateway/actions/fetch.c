@@ -280,16 +280,7 @@ read_start(Session *s, json_t *request, Bulk *bulk, const char *id, bool subscri
 static bool
 is_new_subscription(Session *s, const char *c, const char *id)
 {
-	size_t		clen = strlen(c),
-				len = clen + 1 + strlen(id);
-	char	   *key = xmalloc(len + 1);
-	bool		found;
-
-	memcpy(key, c, clen + 1);
-	strcpy(key + clen + 1, id);
-	found = table_get(&s->subs, key, len) != NULL;
-	free(key);
-	return !found;
+	return !sub_exists(s, c, id);
 }
 
 /* Answers request ERR_TOO_MANY_SUBSCRIPTIONS if adding would pass the limit. */

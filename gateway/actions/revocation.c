@@ -43,37 +43,13 @@ revocation_init(void)
 	channel_when_listening(grants, &listening);
 }
 
-/* What sessions_revoked looks for in a session's tables. */
-typedef struct Covered
-{
-	const char *collection;
-	const char *id;				/* NULL: any in the collection */
-	char		sep;			/* between collection and id in the key */
-	bool		found;
-} Covered;
-
-static void
-covers(const char *key, size_t keylen, void *value, void *arg)
-{
-	Covered    *c = arg;
-	size_t		clen = strlen(c->collection);
-
-	if (keylen > clen && memcmp(key, c->collection, clen) == 0 && key[clen] == c->sep &&
-		(c->id == NULL || (keylen - clen - 1 == strlen(c->id) &&
-						   memcmp(key + clen + 1, c->id, keylen - clen - 1) == 0)))
-		c->found = true;
-}
-
 /* Whether s holds a subscription or presence channel in collection (id; NULL: any). */
 static bool
 holds(Session *s, const char *collection, const char *id)
 {
-	Covered		doc = {collection, id, '\0', false};
-
 	if (collection == NULL)
 		return s->subs.count > 0 || s->presence_uses.count > 0;
-	table_each(&s->subs, covers, &doc);
-	return doc.found || presence_covers(s, collection, id);
+	return subs_cover(s, collection, id) || presence_covers(s, collection, id);
 }
 
 /* What a revocation names. */

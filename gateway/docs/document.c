@@ -80,6 +80,46 @@ doc_find(const char *collection, const char *id)
 	return doc;
 }
 
+bool
+sub_exists(Session *s, const char *collection, const char *id)
+{
+	size_t		len;
+	char	   *key = doc_key(collection, id, &len);
+	bool		found = table_get(&s->subs, key, len) != NULL;
+
+	free(key);
+	return found;
+}
+
+/* What subs_cover looks for in a session's subscriptions. */
+typedef struct Covered
+{
+	const char *collection;
+	const char *id;				/* NULL: any in the collection */
+	bool		found;
+} Covered;
+
+static void
+covers(const char *key, size_t keylen, void *value, void *arg)
+{
+	Covered    *c = arg;
+	size_t		clen = strlen(c->collection);
+
+	if (keylen > clen && memcmp(key, c->collection, clen) == 0 && key[clen] == '\0' &&
+		(c->id == NULL || (keylen - clen - 1 == strlen(c->id) &&
+						   memcmp(key + clen + 1, c->id, keylen - clen - 1) == 0)))
+		c->found = true;
+}
+
+bool
+subs_cover(Session *s, const char *collection, const char *id)
+{
+	Covered		c = {collection, id, false};
+
+	table_each(&s->subs, covers, &c);
+	return c.found;
+}
+
 Doc *
 doc_acquire(const char *collection, const char *id)
 {

@@ -85,6 +85,15 @@ Doc		   *doc_acquire(const char *collection, const char *id);
 void		doc_release(Doc *doc);
 Doc		   *doc_find(const char *collection, const char *id);
 
+/*
+ * Whether s subscribes to collection/id (its table of subscriptions, which
+ * may hold one whose read is still out); and whether it subscribes to any
+ * document of collection, or to id in it.  The key format (collection NUL
+ * id) is document.c's alone.
+ */
+bool		sub_exists(Session *s, const char *collection, const char *id);
+bool		subs_cover(Session *s, const char *collection, const char *id);
+
 /* Subscriptions: one session following one document. */
 Sub		   *sub_find(Session *s, Doc *doc);
 Sub		   *sub_create(Session *s, Doc *doc);
