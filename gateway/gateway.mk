@@ -6,9 +6,10 @@
 
 # The gateway's version is the extension's (ext_version.h says what it checks).
 PG_OT_VERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" extension/pg_ot.control)
-GATEWAY_SRCS = $(sort $(wildcard gateway/*.c))
-GATEWAY_HDRS = $(wildcard gateway/*.h)
-GATEWAY_CFLAGS = -std=gnu99 -g -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+# Its layers are folders (test/layers.sh checks the order); includes name the folder.
+GATEWAY_SRCS = $(sort $(wildcard gateway/*.c gateway/*/*.c))
+GATEWAY_HDRS = $(wildcard gateway/*.h gateway/*/*.h)
+GATEWAY_CFLAGS = -std=gnu99 -g -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Igateway \
 	-I$(shell $(PG_CONFIG) --includedir) -DPG_OT_VERSION='"$(PG_OT_VERSION)"' $(WERROR) $(COPT)
 # COPT and GATEWAY_LDFLAGS: what a packager adds (debian/rules: hardening).
 GATEWAY_LIBS = $(GATEWAY_LDFLAGS) -L$(shell $(PG_CONFIG) --libdir) -lpq -lwebsockets -ljansson -ljwt -lssl -lcrypto -lm

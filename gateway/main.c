@@ -3,87 +3,44 @@
  *
  * One process, one lws event loop, no threads: WebSocket sessions, the
  * LISTEN connection and the query connections are all served by it.
+ *
+ * Reads as an lws server does: the options, the checks (startup.c), the
+ * context, every layer's init, the loop, the shutdown (shutdown.c).
+ *
+ * May call: every layer's init and stop; startup.c, shutdown.c.
  */
 #include <libpq-fe.h>
 #include <libwebsockets.h>
-#include <arpa/inet.h>
-#include <net/if.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include "auth.h"
-#include "document.h"
-#include "ext_version.h"
-#include "http.h"
-#include "listener.h"
-#include "metrics.h"
-#include "options.h"
-#include "origin.h"
-#include "outage.h"
-#include "pg_conn.h"
-#include "pool.h"
-#include "presence.h"
-#include "revocation.h"
-#include "secrets.h"
-#include "session.h"
-#include "submit.h"
-
-/* How long a shutdown waits for submits in flight, then for queues to go out. */
-#define DRAIN_SUBMITS_US (10 * LWS_USEC_PER_SEC)
-#define DRAIN_SESSIONS_US (5 * LWS_USEC_PER_SEC)
+#include "edge/auth.h"
+#include "docs/document.h"
+#include "base/ext_version.h"
+#include "edge/http.h"
+#include "db/listener.h"
+#include "base/metrics.h"
+#include "edge/metrics_text.h"
+#include "edge/options.h"
+#include "edge/origin.h"
+#include "edge/outage.h"
+#include "db/pg_conn.h"
+#include "db/pool.h"
+#include "actions/presence.h"
+#include "actions/revocation.h"
+#include "base/secrets.h"
+#include "client/client.h"
+#include "edge/ws_session.h"
+#include "actions/submit.h"
+#include "db/queries.h"
+#include "shutdown.h"
+#include "startup.h"
 
 static volatile sig_atomic_t interrupted;
 static struct lws_context *context;
 
-/*
- * Graceful shutdown (SIGTERM or SIGINT): stop reading clients, let the
- * submits already received reach the database and their acks the clients,
- * then close every session with 1001 once its queue is out; clients
- * reconnect elsewhere and resume by version.
- */
-static struct
-{
-	enum { RUNNING, DRAINING_SUBMITS, CLOSING_SESSIONS, DONE } phase;
-	lws_usec_t	deadline;
-	lws_sorted_usec_list_t tick;
-} shutdown_state;
-
-static void
-shutdown_step(lws_sorted_usec_list_t *sul)
-{
-	lws_usec_t	now = lws_now_usecs();
-
-	if (shutdown_state.phase == DRAINING_SUBMITS &&
-		(submit_outstanding() == 0 || now > shutdown_state.deadline))
-	{
-		if (submit_outstanding() > 0)
-			lwsl_warn("shutdown: %d ops still unanswered; their clients resend them elsewhere\n",
-					  submit_outstanding());
-		sessions_close_all(CLOSE_GOING_AWAY);
-		shutdown_state.phase = CLOSING_SESSIONS;
-		shutdown_state.deadline = now + DRAIN_SESSIONS_US;
-	}
-	if (shutdown_state.phase == CLOSING_SESSIONS &&
-		(sessions_count() == 0 || now > shutdown_state.deadline))
-		shutdown_state.phase = DONE;
-	else
-		lws_sul_schedule(context, 0, &shutdown_state.tick, shutdown_step, 50 * LWS_US_PER_MS);
-}
-
-static void
-shutdown_begin(void)
-{
-	lwsl_user("stopping: draining %d sessions, %d ops in flight\n", sessions_count(), submit_outstanding());
-	sessions_drain();
-	shutdown_state.phase = DRAINING_SUBMITS;
-	shutdown_state.deadline = lws_now_usecs() + DRAIN_SUBMITS_US;
-	shutdown_step(&shutdown_state.tick);
-}
 
 static const struct lws_protocols protocols[] = {
 	/* First: WebSocket upgrades without a subprotocol (the stock client) land here. */
@@ -120,114 +77,7 @@ on_signal(int sig)
 		lws_cancel_service(context);
 }
 
-static void
-fail(PGconn *conn, const char *fmt, const char *arg)
-{
-	fprintf(stderr, "pg_ot_gateway: ");
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	PQfinish(conn);
-	exit(1);
-}
 
-static const char *
-single_value(PGconn *conn, const char *sql)
-{
-	PGresult   *res = PQexec(conn, sql);
-	static char value[256];
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		fail(conn, "%s", PQresultErrorMessage(res));
-	snprintf(value, sizeof(value), "%s", PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
-	PQclear(res);
-	return value;
-}
-
-/*
- * --listen must name an address of this host or an interface: lws would
- * otherwise log it and serve nowhere (or, for some, everywhere).
- */
-static void
-check_listen(const char *listen)
-{
-	struct in6_addr a6;
-	struct in_addr a4;
-	struct sockaddr_storage sa;
-	socklen_t	len;
-	int			fd,
-				ok;
-
-	if (listen == NULL)
-		return;
-	memset(&sa, 0, sizeof(sa));
-	if (inet_pton(AF_INET, listen, &a4) == 1)
-	{
-		((struct sockaddr_in *) &sa)->sin_family = AF_INET;
-		((struct sockaddr_in *) &sa)->sin_addr = a4;
-		len = sizeof(struct sockaddr_in);
-	}
-	else if (inet_pton(AF_INET6, listen, &a6) == 1)
-	{
-		((struct sockaddr_in6 *) &sa)->sin6_family = AF_INET6;
-		((struct sockaddr_in6 *) &sa)->sin6_addr = a6;
-		len = sizeof(struct sockaddr_in6);
-	}
-	else if (if_nametoindex(listen) != 0)
-		return;
-	else
-		fail(NULL, "--listen %s is neither an IP address nor an interface of this host", listen);
-	/* Port 0: only whether the address is this host's. */
-	fd = socket(sa.ss_family, SOCK_STREAM, 0);
-	ok = fd >= 0 && bind(fd, (struct sockaddr *) &sa, len) == 0;
-	if (fd >= 0)
-		close(fd);
-	if (!ok)
-		fail(NULL, "--listen %s is not an address of this host", listen);
-}
-
-/* The keys shared with the extension and the other gateways (secrets.h). */
-static void
-load_secrets(PGconn *conn)
-{
-	PGresult   *res = PQexec(conn, "SELECT purpose, secret FROM ot.secrets");
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		fail(conn, "could not read ot.secrets: %s", PQresultErrorMessage(res));
-	for (int i = 0; i < PQntuples(res); i++)
-		if (!secret_set_hex(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1)))
-			fail(conn, "ot.secrets: the key for \"%s\" is not one this gateway can use",
-				 PQgetvalue(res, i, 0));
-	PQclear(res);
-	if (secret_get("notify") == NULL || secret_get("session") == NULL)
-		fail(conn, "%s", "ot.secrets lacks the 'notify' or 'session' key (reinstall the extension)");
-}
-
-/* Says at once, and plainly, what keeps the gateway from working. */
-static void
-check_database(const GatewayOptions *opt)
-{
-	char		timeout[16];
-	const char *keys[] = {"connect_timeout", "dbname", "fallback_application_name", NULL};
-	const char *values[] = {timeout, opt->db, "pg_ot_gateway", NULL};
-	PGconn	   *conn;
-	char		version[64];
-	char		why[256];
-
-	snprintf(timeout, sizeof(timeout), "%d", opt->db_timeout);	/* the conninfo's own wins */
-	conn = PQconnectdbParams(keys, values, 1);
-
-	if (PQstatus(conn) != CONNECTION_OK)
-		fail(conn, "could not connect to the database: %s", PQerrorMessage(conn));
-	snprintf(version, sizeof(version), "%s",
-			 single_value(conn, EXT_VERSION_QUERY));
-	if (!ext_version_supported(*version ? version : NULL, PQdb(conn), why, sizeof(why)))
-		fail(conn, "%s", why);
-	if (strcmp(single_value(conn, "SELECT pg_catalog.pg_has_role('ot_gateway', 'MEMBER')"), "t") != 0)
-		fail(conn, "role \"%s\" is not a member of ot_gateway (GRANT ot_gateway TO it)", PQuser(conn));
-	load_secrets(conn);
-	lwsl_user("database \"%s\" on %s, pg_ot %s\n", PQdb(conn), PQhost(conn), version);
-	PQfinish(conn);
-}
 
 int
 main(int argc, char **argv)
@@ -236,6 +86,7 @@ main(int argc, char **argv)
 	struct lws_context_creation_info info;
 	struct lws_vhost *vhost;
 	char		why[256];
+	char		err[2048];
 	int			n = 0;
 	PgConnDeadlines listener_deadlines,
 				pool_deadlines;
@@ -257,8 +108,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "pg_ot_gateway: --allowed-origins: %s\n", why);
 		return 2;
 	}
-	check_listen(opt.listen);
-	check_database(&opt);
+	if (!startup_check_listen(opt.listen, err, sizeof(err)) || !startup_check_database(&opt, err, sizeof(err)))
+	{
+		fprintf(stderr, "pg_ot_gateway: %s\n", err);
+		return 1;
+	}
 
 	memset(&info, 0, sizeof(info));
 	info.port = opt.port;
@@ -315,15 +169,16 @@ main(int argc, char **argv)
 	lwsl_user("pages may connect from %s%s\n", origin_list(),
 			  opt.allowed_origins ? "" : " (--allowed-origins for others)");
 
-	while (n >= 0 && shutdown_state.phase != DONE)
+	while (n >= 0 && !shutdown_done())
 	{
 		n = lws_service(context, 0);
-		if (interrupted && shutdown_state.phase == RUNNING)
-			shutdown_begin();
+		if (interrupted && !shutdown_started())
+			shutdown_begin(context);
 	}
-	lws_sul_cancel(&shutdown_state.tick);
+	shutdown_end();
 	lwsl_user("stopped\n");
 	outage_stop();
+	revocation_stop();
 	listener_stop();
 	pool_stop();
 	lws_context_destroy(context);

@@ -90,6 +90,9 @@ echo "# convergence"
 (cd test/convergence && PGDATABASE=differential node convergence.js)
 record "convergence: simulated ShareDB clients converge with the server (text-unicode, rich-text)" $?
 
+echo "# gateway layers"
+test/layers.sh
+record "gateway layers: every #include reaches only its own folder or one before it (base < db < client < docs < actions < edge < main.c)" $?
 echo "# gateway unit"
 test/gateway/unit/table_seed.sh
 record "gateway: two processes hash the same table keys differently (SipHash keyed per process)" $?
@@ -137,6 +140,9 @@ record "browser: ShareDB's textarea (sharedb-string-binding, json0 si/sd) and co
 echo "# delivery gate"
 test/gate/run.sh
 record "delivery gate: every version once, in order, the session's own ops only as their acks (property test, ASan/UBSan)" $?
+echo "# docs"
+test/docs/run.sh
+record "docs: gateway/docs/ under fakes of the database, listener and sockets: every subscriber gets every version once, in order, its own ops as acks in their place (property test, ASan/UBSan)" $?
 echo "# fuzz (smoke)"
 FUZZ_SMOKE=1 FUZZ_SECONDS=${FUZZ_SECONDS:-15} test/fuzz/run.sh
 record "fuzz smoke: OT core and gateway input under ASan/UBSan" $?

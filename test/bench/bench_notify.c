@@ -1,7 +1,7 @@
 /*
  * bench_notify.c: what a gateway spends on one op notification.
  *
- * Times gateway/notification.c's note_read (the signature over the whole
+ * Times gateway/base/notification.c's note_read (the signature over the whole
  * payload, then the one-line meta that routes it) on signed op payloads as
  * the extension writes them, against what the gateway did before payloads
  * were signed: json_loadb of the whole ShareDB message and reading its
@@ -16,8 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "notification.h"
-#include "secrets.h"
+#include "base/notification.h"
+#include "base/secrets.h"
 
 static double
 now(void)

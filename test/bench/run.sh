@@ -118,8 +118,8 @@ if [ "$with_notify" != 0 ]; then
 	# What a gateway spends on one op notification (signature and meta).
 	echo "== bench_notify (-O2)" >&2
 	"$CC" -O2 -std=gnu99 -Wall -Wextra -Wno-unused-parameter -I"$root/gateway" -o "$tmp/bench_notify" \
-		"$here/bench_notify.c" "$root/gateway/notification.c" "$root/gateway/secrets.c" \
-		"$root/gateway/alloc.c" -ljansson -lcrypto
+		"$here/bench_notify.c" "$root/gateway/base/notification.c" "$root/gateway/base/secrets.c" \
+		"$root/gateway/base/alloc.c" -ljansson -lcrypto
 	"$tmp/bench_notify" "$seconds" >"$tmp/notify.out"
 fi
 if [ "$with_compare" != 0 ]; then

@@ -1,6 +1,6 @@
 /*
  * fuzz_gateway_notification.c
- *	  libFuzzer target for gateway/notification.c: what the listener does
+ *	  libFuzzer target for gateway/base/notification.c: what the listener does
  *	  with a notification's payload before anything acts on it, and the
  *	  replay window that admits stamped ones.
  *
@@ -33,8 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "notification.h"
-#include "secrets.h"
+#include "base/notification.h"
+#include "base/secrets.h"
 #include "fuzz_require.h"
 
 #define CHANNEL "pg_ot_7"

@@ -1,6 +1,6 @@
 /*
  * fuzz_gateway_request.c
- *	  libFuzzer target for gateway/request.c: the text of a client's
+ *	  libFuzzer target for gateway/client/request.c: the text of a client's
  *	  WebSocket message, parsed and checked as protocol_message does.
  *
  *	 - request_parse returns NULL exactly for "Invalid JSON" and "A message
@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "request.h"
+#include "client/request.h"
 #include "fuzz_require.h"
 
 static bool

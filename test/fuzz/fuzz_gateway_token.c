@@ -1,6 +1,6 @@
 /*
  * fuzz_gateway_token.c
- *	  libFuzzer target for gateway/token.c: the token of a WebSocket
+ *	  libFuzzer target for gateway/base/token.c: the token of a WebSocket
  *	  handshake, checked against the gateway's key.
  *
  * The first byte picks a mode ('0' to '7' are modes 0 to 7); the rest is
@@ -46,7 +46,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
-#include "token.h"
+#include "base/token.h"
 #include "fuzz_require.h"
 
 #define NOW INT64_C(1700000000)

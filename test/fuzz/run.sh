@@ -44,7 +44,7 @@ fi
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
 	harnesses=(fuzz_text_unicode fuzz_rich_text fuzz_json0 fuzz_utf8 fuzz_gateway_request fuzz_gateway_token
-		fuzz_gateway_notification)
+		fuzz_gateway_notification fuzz_docs)
 fi
 
 mkdir -p "$build"
@@ -64,14 +64,29 @@ for h in "${harnesses[@]}"; do
 		exit 2
 	fi
 	echo "== building $h"
+	if [ "$h" = fuzz_docs ]; then
+		# gateway/docs/ with base/ under test/docs/docs_sim.c's fakes of the
+		# layers below (the same driver as test/docs/run.sh); libpq builds
+		# the fake results, jansson and lws (lists only) come from the system.
+		if ! "$CC" "${cflags[@]}" -Wno-missing-field-initializers -I"$root/gateway" -I"$root/test/docs" \
+			-I"$(pg_config --includedir)" -o "$build/$h" "$here/$h.c" "$root/test/docs/docs_sim.c" \
+			"$root"/gateway/docs/*.c "$root/gateway/base/table.c" "$root/gateway/base/alloc.c" \
+			"$root/gateway/base/frame.c" "$root/gateway/base/metrics.c" \
+			-L"$(pg_config --libdir)" -lpq -ljansson -lwebsockets; then
+			echo "run.sh: $h failed to build" >&2
+			exit 1
+		fi
+		continue
+	fi
 	if [[ $h == fuzz_gateway_* ]]; then
-		# gateway/<name>.c (and what it needs of the gateway's base: the
+		# gateway/<layer>/<name>.c (and what it needs of the gateway's base: the
 		# notification harness takes secrets.c and alloc.c): jansson, libjwt
 		# and OpenSSL (for the RS256 key the token harness makes, and HMAC)
 		# come from the system, uninstrumented.
-		gateway_sources=("$root/gateway/${h#fuzz_gateway_}.c")
+		unit=${h#fuzz_gateway_}
+		gateway_sources=("$(ls "$root"/gateway/*/"$unit.c")")
 		[ "$h" = fuzz_gateway_notification ] &&
-			gateway_sources+=("$root/gateway/secrets.c" "$root/gateway/alloc.c")
+			gateway_sources+=("$root/gateway/base/secrets.c" "$root/gateway/base/alloc.c")
 		if ! "$CC" "${cflags[@]}" -I"$root/gateway" -o "$build/$h" "$here/$h.c" \
 			"${gateway_sources[@]}" -ljansson -ljwt -lcrypto; then
 			echo "run.sh: $h failed to build" >&2

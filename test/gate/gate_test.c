@@ -1,5 +1,5 @@
 /*
- * gate_test.c: a property test of the delivery gate (gateway/gate.c),
+ * gate_test.c: a property test of the delivery gate (gateway/docs/gate.c),
  * without sockets or a database.
  *
  * Each trial is a document whose versions commit one by one, some of them
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gate.h"
+#include "docs/gate.h"
 
 ClientLimits client_limits = {.max_subscriptions = 4};
 

@@ -10,6 +10,6 @@ trap 'rm -rf "$build"' EXIT
 gw="$root/gateway"
 ${CC:-cc} -std=gnu99 -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer -I"$gw" -I"$(pg_config --includedir)" \
-	-o "$build/gate_test" "$here/gate_test.c" "$gw/gate.c" "$gw/table.c" "$gw/alloc.c" "$gw/frame.c" \
+	-o "$build/gate_test" "$here/gate_test.c" "$gw/docs/gate.c" "$gw/base/table.c" "$gw/base/alloc.c" "$gw/base/frame.c" \
 	-ljansson -lwebsockets
 ASAN_OPTIONS=detect_leaks=1 "$build/gate_test" "$@"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The gateway's version and its check of the extension's (gateway/ext_version.h):
+# The gateway's version and its check of the extension's (gateway/base/ext_version.h):
 #   - --version prints the control file's default_version, and exits 0; --help names it
 #   - against a database with pg_ot 0.1.0 it refuses to start, naming both versions
 #   - against a database without pg_ot it refuses to start, saying so

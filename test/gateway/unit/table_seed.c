@@ -1,5 +1,5 @@
 /*
- * table_seed.c: prints the order in which gateway/table.c walks 48 fixed
+ * table_seed.c: prints the order in which gateway/base/table.c walks 48 fixed
  * keys, which is the order of their hashes' buckets.  table_seed.sh runs it
  * twice: with a hash keyed per process the two orders differ; with an
  * unkeyed one (FNV-1a before) they are the same every run, and a client
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "table.h"
+#include "base/table.h"
 
 int
 main(void)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The gateway's hash tables are keyed per process (gateway/table.c): two
+# The gateway's hash tables are keyed per process (gateway/base/table.c): two
 # runs of table_seed.c walk the same keys in different orders.  Exits 1 if
 # they agree (an unkeyed hash, which clients could aim at one bucket).
 set -euo pipefail
@@ -8,7 +8,7 @@ root=$(cd "$here/../../.." && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pg_ot_table_seed.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 ${CC:-cc} -std=gnu99 -O1 -Wall -I"$root/gateway" -o "$tmp/table_seed" "$here/table_seed.c" \
-	"$root/gateway/table.c" "$root/gateway/alloc.c"
+	"$root/gateway/base/table.c" "$root/gateway/base/alloc.c"
 a=$("$tmp/table_seed")
 b=$("$tmp/table_seed")
 echo "run 1: $a"

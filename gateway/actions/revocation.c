@@ -1,0 +1,114 @@
+/*
+ * revocation.c: closing the sessions a revoked grant covered (see revocation.h).
+ *
+ * Owns: the walk over the sessions (client's registry) for those that hold
+ * a subscription or presence channel the grant covered.  May call: client,
+ * docs, actions/presence (presence_covers), base.
+ */
+#include "actions/revocation.h"
+
+#include <string.h>
+
+#include "actions/presence.h"
+#include "base/metrics.h"
+#include "base/token.h"
+#include "client/client.h"
+#include "db/listener.h"
+#include "docs/document.h"
+
+#define GRANTS_COLLECTION "$grants"
+
+static DocWait listening;
+static Channel *grants;			/* held till revocation_stop */
+
+static void
+now_listening(DocWait *w)
+{
+	lwsl_user("listening for revoked grants\n");
+}
+
+static void
+revoke_noted(const Note *note, json_t *m)
+{
+	revocation_notification(m);
+}
+
+void
+revocation_init(void)
+{
+	listener_on(NOTE_REVOKE, revoke_noted);
+	listening.fn = now_listening;
+	/* Held for good: its channel stays LISTENed, also across reconnects. */
+	grants = channel_open(GRANTS_COLLECTION, "");
+	channel_when_listening(grants, &listening);
+}
+
+/* Whether s holds a subscription or presence channel in collection (id; NULL: any). */
+static bool
+holds(Session *s, const char *collection, const char *id)
+{
+	if (collection == NULL)
+		return s->subs.count > 0 || s->presence_uses.count > 0;
+	return subs_cover(s, collection, id) || presence_covers(s, collection, id);
+}
+
+/* What a revocation names. */
+typedef struct Revoked
+{
+	const char *collection;
+	const char *id;
+	const char *principal;
+} Revoked;
+
+static void
+close_if_covered(Session *s, void *arg)
+{
+	const Revoked *r = arg;
+	const char *collection = r->collection;
+	const char *id = r->id;
+	const char *principal = r->principal;
+	bool		everyone = principal != NULL && strcmp(principal, "*") == 0;
+
+	if ((principal == NULL ||
+		 (everyone ? strcmp(s->principal, ANONYMOUS_PRINCIPAL) != 0 : strcmp(s->principal, principal) == 0)) &&
+		holds(s, collection, id))
+	{
+		lwsl_user("session %s: a grant of %s on %s went, closing it (%d)\n", s->id,
+				  principal ? principal : "everyone", collection ? collection : "every collection",
+				  CLOSE_GRANT_REVOKED);
+		metrics.closed_revoked++;
+		session_close(s, CLOSE_GRANT_REVOKED);
+	}
+}
+
+/*
+ * Closes (4003) the sessions of principal that hold something in collection
+ * (id); collection and principal NULL: every session that holds anything.
+ */
+static void
+sessions_revoked(const char *collection, const char *id, const char *principal)
+{
+	Revoked		r = {collection, id, principal};
+
+	clients_each(close_if_covered, &r);
+}
+
+void
+revocation_stop(void)
+{
+	channel_unref(grants);
+	grants = NULL;
+}
+
+void
+revocation_notification(json_t *m)
+{
+	const char *c = json_string_value(json_object_get(m, "c"));
+	const char *d = json_string_value(json_object_get(m, "d"));
+	const char *u = json_string_value(json_object_get(m, "u"));
+
+	if (json_is_true(json_object_get(m, "all")))
+		sessions_revoked(NULL, NULL, NULL);		/* TRUNCATE ot.grants */
+	else if (c && u)
+		sessions_revoked(c, d, u);
+}

@@ -1,0 +1,98 @@
+/*
+ * queries.h: every SQL text the gateway sends, in one place.
+ *
+ * Each names the functions of the extension it calls (ot.*) and the
+ * columns its caller reads; the callers are named beside each.  Only
+ * texts: who sends them (the pool, the listener, main.c at startup) is
+ * the caller's business.  May include: nothing.
+ */
+#ifndef PG_OT_GATEWAY_QUERIES_H
+#define PG_OT_GATEWAY_QUERIES_H
+
+/* --- startup (main.c) and every new connection (db/pg_conn.c) --- */
+
+/* One row (the installed version) or none (not installed); base/ext_version.h judges it. */
+#define EXT_VERSION_QUERY \
+	"SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_ot'"
+
+/* main.c: the keys notifications are signed with and client ids issued with. */
+#define SECRETS_SQL "SELECT purpose, secret FROM ot.secrets"
+
+/* main.c: the gateway's role may act for others. */
+#define GATEWAY_ROLE_SQL "SELECT pg_catalog.pg_has_role('ot_gateway', 'MEMBER')"
+
+/* db/pool.c: the principal a query connection acts as. */
+#define SET_USER_SQL "SELECT pg_catalog.set_config('pg_ot.user', $1, false)"
+
+/* --- the listener (db/listener.c) --- */
+
+/*
+ * Each LISTEN batch first reads the server's clock, in the unit of the
+ * stamps notify.c signs: what is stamped before it cannot be new to us.
+ * Then one LISTEN_FMT per channel (its name: ot.channel()'s, a plain identifier).
+ */
+#define CLOCK_SQL "SELECT (EXTRACT(epoch FROM pg_catalog.clock_timestamp()) * 1000000)::int8;"
+#define LISTEN_FMT "%sLISTEN %s;"	/* "" or "UN", the channel */
+#define HEARTBEAT_SQL "SELECT 1"
+
+/* --- errors (db/error_codes.c) and metrics (edge/metrics_text.c) --- */
+
+#define ERROR_CODE_SQL "SELECT ot.sharedb_error_code($1, $2)"
+#define NOTIFICATION_QUEUE_SQL "SELECT pg_catalog.pg_notification_queue_usage()"
+
+/* --- documents (docs/) --- */
+
+/* The channel a document's notifications come on. */
+#define CHANNEL_SQL "SELECT ot.channel($1, $2)"
+
+/*
+ * Reads of op messages return each as the text PostgreSQL printed, which is
+ * forwarded as the frame and never parsed, beside what the gateway needs to
+ * know of it: columns text, v, src, seq.  Nothing a row holds can make it
+ * unreadable.  (collection, id, from version); docs/ and actions/fetch.c.
+ */
+#define OP_ROWS_COLUMNS "m::text, m->>'v', m->>'src', m->>'seq'"
+#define OP_ROWS_SQL "SELECT " OP_ROWS_COLUMNS " FROM ot.messages($1, $2, $3) m"
+
+/* --- fetch (actions/fetch.c) --- */
+
+/*
+ * Snapshots come as the text PostgreSQL prints and go into the reply as
+ * they are (json_text.h): the gateway never parses document data.
+ */
+#define SNAPSHOT_SQL \
+"SELECT (pg_catalog.jsonb_build_object('v', f.version, 'type', f.type)" \
+" || CASE WHEN f.data IS NULL THEN '{}' ELSE pg_catalog.jsonb_build_object('data', f.data) END)::text," \
+" f.version FROM ot.fetch($1, $2) f"
+
+#define SNAPSHOT_AT_SQL(from) \
+"SELECT (pg_catalog.jsonb_build_object('v', f.version, 'type', f.type, 'm', NULL)" \
+" || CASE WHEN f.data IS NULL THEN '{}' ELSE pg_catalog.jsonb_build_object('data', f.data) END)::text" \
+" FROM " from " f"
+#define SNAPSHOT_AT_VERSION_SQL SNAPSHOT_AT_SQL("ot.fetch($1, $2, $3::bigint)")
+#define SNAPSHOT_AT_TIME_SQL SNAPSHOT_AT_SQL("ot.fetch_at($1, $2, pg_catalog.to_timestamp($3::float8 / 1000))")
+
+/* --- submit (actions/submit.c) --- */
+
+/*
+ * One row per op a batch's item was transformed against, in OP_ROWS_SQL's
+ * columns (its text forwarded as it is, never parsed), then one row with
+ * the item's result without those ops (its ack or error; k is NULL): what
+ * PostgreSQL holds reaches clients whatever jansson could parse.
+ */
+#define SUBMIT_BATCH_SQL \
+"SELECT x.t, x.v, x.src, x.seq, x.k FROM ot.submit_batch($1::jsonb) WITH ORDINALITY AS b(r, i)," \
+" LATERAL (SELECT e.m::text AS t, e.m->>'v' AS v, e.m->>'src' AS src, e.m->>'seq' AS seq, e.k" \
+"          FROM pg_catalog.jsonb_array_elements(b.r->'ops') WITH ORDINALITY AS e(m, k)" \
+"          UNION ALL SELECT (b.r - 'ops')::text, NULL, NULL, NULL, NULL) x" \
+" ORDER BY b.i, x.k NULLS LAST"
+
+/* --- presence (actions/presence.c) --- */
+
+#define PUBLISH_PRESENCE_SQL \
+"WITH s AS MATERIALIZED (SELECT pg_catalog.set_config('synchronous_commit', 'off', true))" \
+" SELECT ot.publish_presence($1, $2) FROM s"
+#define AUTHORIZE_PRESENCE_SQL "SELECT collection, id FROM ot.authorize_presence($1, $2, $3)"
+#define PRESENCE_AT_SQL "SELECT version, presence::text FROM ot.presence_at($1, $2, $3::jsonb, $4, $5)"
+
+#endif

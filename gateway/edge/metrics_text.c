@@ -1,0 +1,222 @@
+/*
+ * metrics_text.c: the Prometheus text of /metrics (see metrics_text.h).
+ *
+ * Owns: the rendering of the counters (base/metrics.h) and of the gauges
+ * read when scraped, and the sampling of pg_notification_queue_usage().
+ * May call: every folder below edge (each gauge's module: client, docs,
+ * db/listener, db/pool, actions/submit), edge/admission, edge/outage.
+ */
+#include "edge/metrics_text.h"
+
+#include <libwebsockets.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "actions/submit.h"
+#include "base/alloc.h"
+#include "base/metrics.h"
+#include "client/client.h"
+#include "db/listener.h"
+#include "db/pool.h"
+#include "db/queries.h"
+#include "docs/document.h"
+#include "edge/admission.h"
+#include "edge/outage.h"
+
+#define SAMPLE_US (15 * LWS_USEC_PER_SEC)
+
+static struct lws_context *sample_context;
+static lws_sorted_usec_list_t sample_timer;
+
+typedef struct Text
+{
+	char	   *buf;
+	size_t		len;
+	size_t		cap;
+} Text;
+
+static void
+put(Text *t, const char *fmt,...)
+{
+	va_list		ap;
+	int			n;
+
+	for (;;)
+	{
+		va_start(ap, fmt);
+		n = vsnprintf(t->buf + LWS_PRE + t->len, t->cap - t->len, fmt, ap);
+		va_end(ap);
+		if ((size_t) n < t->cap - t->len)
+			break;
+		t->cap *= 2;
+		t->buf = xrealloc(t->buf, LWS_PRE + t->cap);
+	}
+	t->len += (size_t) n;
+}
+
+static void
+counter(Text *t, const char *name, const char *help, uint64_t value)
+{
+	put(t, "# HELP pg_ot_gateway_%s %s\n# TYPE pg_ot_gateway_%s counter\npg_ot_gateway_%s %llu\n",
+		name, help, name, name, (unsigned long long) value);
+}
+
+static void
+gauge(Text *t, const char *name, const char *help, double value)
+{
+	put(t, "# HELP pg_ot_gateway_%s %s\n# TYPE pg_ot_gateway_%s gauge\npg_ot_gateway_%s %g\n",
+		name, help, name, name, value);
+}
+
+static void
+histogram(Text *t, const char *name, const char *help, const uint64_t *counts, int nbounds,
+		  const double *bounds, double sum)
+{
+	uint64_t	cumulative = 0;
+
+	put(t, "# HELP pg_ot_gateway_%s %s\n# TYPE pg_ot_gateway_%s histogram\n", name, help, name);
+	for (int i = 0; i < nbounds; i++)
+	{
+		cumulative += counts[i];
+		put(t, "pg_ot_gateway_%s_bucket{le=\"%g\"} %llu\n", name, bounds[i], (unsigned long long) cumulative);
+	}
+	cumulative += counts[nbounds];
+	put(t, "pg_ot_gateway_%s_bucket{le=\"+Inf\"} %llu\npg_ot_gateway_%s_sum %g\npg_ot_gateway_%s_count %llu\n",
+		name, (unsigned long long) cumulative, name, sum, name, (unsigned long long) cumulative);
+}
+
+char *
+metrics_render(size_t *len)
+{
+	Text		t = {xmalloc(LWS_PRE + 4096), 0, 4096};
+	double		batch_bounds_d[METRICS_BATCH_BUCKETS];
+
+	for (int i = 0; i < METRICS_BATCH_BUCKETS; i++)
+		batch_bounds_d[i] = metrics_batch_bounds[i];
+	gauge(&t, "connections", "WebSocket sessions open", sessions_count());
+	counter(&t, "connections_total", "WebSocket sessions opened", metrics.connections_total);
+	gauge(&t, "connections_pending", "connections accepted that are not WebSocket sessions", admission_pending());
+	gauge(&t, "documents", "documents with someone on this gateway", documents_count());
+	gauge(&t, "listener_up", "1 when the LISTEN connection is up", listener_up());
+	gauge(&t, "pool_connections_up", "query connections up", pool_connected());
+	counter(&t, "listener_reconnects_total", "times the LISTEN connection broke or failed to connect",
+			metrics.listener_reconnects);
+	counter(&t, "db_timeouts_total", "database round trips that passed their deadline (the connection was dropped)",
+			metrics.db_timeouts);
+	counter(&t, "db_silent_total", "times the listener's heartbeat found the database silent (every connection dropped)",
+			metrics.db_silent);
+	counter(&t, "pool_reconnects_total", "times a query connection broke or failed to connect",
+			metrics.pool_reconnects);
+	counter(&t, "db_read_only_total",
+			"connections dropped because the server was read-only (SQLSTATE 25006: a standby); their work ran again",
+			metrics.db_read_only);
+	counter(&t, "db_version_refused_total",
+			"connections dropped because the server's pg_ot was missing or a version this gateway does not support",
+			metrics.db_version_refused);
+	counter(&t, "db_server_changes_total", "times the LISTEN connection came back on another host or port (a failover)",
+			metrics.db_server_changes);
+	counter(&t, "db_outages_total", "times the database (a primary) became unreachable", metrics.db_outages);
+	gauge(&t, "db_unreachable_seconds", "how long the database (a primary) has been unreachable, 0 while reachable",
+		  outage_seconds());
+	put(&t, "# HELP pg_ot_gateway_db_unreachable_seconds_total seconds without a reachable primary since the gateway started\n"
+		"# TYPE pg_ot_gateway_db_unreachable_seconds_total counter\npg_ot_gateway_db_unreachable_seconds_total %g\n",
+		outage_seconds_total());
+	counter(&t, "batches_resent_total", "submit batches sent again after their connection broke or passed its deadline",
+			metrics.batches_resent);
+	counter(&t, "closed_db_unavailable_total", "clients closed with 1013 when the database stayed unreachable past the grace",
+			metrics.closed_db_unavailable);
+	counter(&t, "connections_refused_db_total", "handshakes refused (503) while the database is unreachable past the grace",
+			metrics.refused_db_unavailable);
+	counter(&t, "messages_received_total", "client messages", metrics.messages_received);
+	counter(&t, "ops_received_total", "op messages from clients", metrics.ops_received);
+	counter(&t, "ops_acked_total", "ops acknowledged", metrics.ops_acked);
+	counter(&t, "ops_rejected_total", "ops answered with an error", metrics.ops_rejected);
+	gauge(&t, "ops_in_flight", "ops received and not answered yet", submit_outstanding());
+	counter(&t, "frames_sent_total", "frames queued to clients", metrics.frames_sent);
+	counter(&t, "notifications_total", "notifications received", metrics.notifications);
+	counter(&t, "notifications_forged_total", "notifications dropped: not signed by pg_ot",
+			metrics.notifications_forged);
+	counter(&t, "notifications_invalid_total", "notifications dropped: signed, but not readable",
+			metrics.notifications_invalid);
+	counter(&t, "notifications_replayed_total",
+			"presence and revoke notifications dropped: replayed, or signed before the LISTEN",
+			metrics.notifications_replayed);
+	counter(&t, "gap_fills_total", "op log reads for ops the notifications missed", metrics.gap_fills);
+	counter(&t, "op_rows_unusable_total",
+			"op rows read that could not be delivered (a version missing from the op log)",
+			metrics.op_rows_unusable);
+	counter(&t, "subscriptions_failed_total",
+			"subscriptions stopped with an error to the client because their next ops could not be read",
+			metrics.subscriptions_failed);
+	counter(&t, "rate_limited_total", "client messages answered ERR_RATE_LIMITED", metrics.rate_limited);
+	counter(&t, "closed_lagging_total", "clients closed with 4008 for not reading", metrics.closed_lagging);
+	counter(&t, "presence_merged_total", "presence updates over the presence rate, merged into a later one",
+			metrics.presence_merged);
+	counter(&t, "subscriptions_refused_total", "subscriptions answered ERR_TOO_MANY_SUBSCRIPTIONS",
+			metrics.subscriptions_refused);
+	counter(&t, "connections_refused_per_ip_total", "handshakes refused (429) for connections per address",
+			metrics.refused_per_ip);
+	counter(&t, "connections_refused_pending_total",
+			"connections closed at accept: over --max-pending-per-ip or --max-connections",
+			metrics.refused_pending);
+	counter(&t, "connections_refused_auth_total", "handshakes refused (403) for a missing or invalid token",
+			metrics.refused_auth);
+	counter(&t, "connections_refused_origin_total", "handshakes refused (403) from a page of another origin",
+			metrics.refused_origin);
+	counter(&t, "closed_no_handshake_total", "clients closed with 4002 for no handshake in time",
+			metrics.closed_no_handshake);
+	counter(&t, "closed_revoked_total", "clients closed with 4003 when a grant they relied on was revoked",
+			metrics.closed_revoked);
+	counter(&t, "ops_refused_src_total", "ops refused for a src not issued to their client",
+			metrics.ops_refused_src);
+	counter(&t, "ops_refused_waiting_total", "ops answered ERR_TOO_MANY_OPS_WAITING",
+			metrics.ops_refused_waiting);
+	counter(&t, "ops_abandoned_total", "ops dropped before they were sent: their client left",
+			metrics.ops_abandoned);
+	gauge(&t, "document_log_bytes", "bytes of op frames the open documents keep for subscribers behind",
+		  (double) metrics.log_bytes);
+	gauge(&t, "queued_bytes", "bytes of frames queued to clients", (double) metrics.queued_bytes);
+	gauge(&t, "ops_waiting_bytes", "bytes of ops received and not answered yet",
+		  (double) metrics.ops_waiting_bytes);
+	gauge(&t, "reads_in_flight", "database reads sessions have in flight", (double) metrics.reads_in_flight);
+	counter(&t, "reads_waited_total", "client messages that waited for one of their connection's read slots",
+			metrics.reads_waited);
+	counter(&t, "refusals_cached_total", "presence requests refused from their connection's cache, without the database",
+			metrics.refusals_cached);
+	counter(&t, "presence_refused_total", "presence updates refused for their size or one presence too many",
+			metrics.presence_refused);
+	gauge(&t, "presences", "presences (channel and presence id) clients have on this gateway",
+		  (double) metrics.presences);
+	gauge(&t, "presence_bytes", "bytes of the presence updates kept for them (the last sent, those waiting for the rate)",
+		  (double) metrics.presence_bytes);
+	histogram(&t, "submit_seconds", "from an op's arrival to its answer", metrics.submit_latency,
+			  METRICS_LATENCY_BUCKETS, metrics_latency_bounds, metrics.submit_latency_sum);
+	histogram(&t, "batch_ops", "ops per ot.submit_batch transaction", metrics.batch_size,
+			  METRICS_BATCH_BUCKETS, batch_bounds_d, (double) metrics.batch_ops);
+	gauge(&t, "notification_queue_usage", "pg_notification_queue_usage(), sampled every 15 s",
+		  metrics.notification_queue_usage);
+	*len = t.len;
+	return t.buf;
+}
+
+static void
+sampled(DbRead *read, PGresult *res)
+{
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		metrics.notification_queue_usage = strtod(PQgetvalue(res, 0, 0), NULL);
+}
+
+static void
+sample(lws_sorted_usec_list_t *sul)
+{
+	pool_read(db_read_new(NOTIFICATION_QUEUE_SQL, NULL, sampled, NULL, 0, NULL));
+	lws_sul_schedule(sample_context, 0, &sample_timer, sample, SAMPLE_US);
+}
+
+void
+metrics_start_sampling(struct lws_context *context)
+{
+	sample_context = context;
+	sample(&sample_timer);
+}

@@ -1,0 +1,31 @@
+/*
+ * outage.h: what clients see while PostgreSQL cannot be reached.
+ *
+ * The database is reachable while the LISTEN connection and at least one
+ * query connection are up (what /healthz reports).  While it is not, the
+ * sessions keep their requests waiting: a restart of a few seconds goes
+ * unnoticed, and what was sent is answered once it is back.  Past the grace
+ * (--db-grace), every session is closed with 1013 (try again later) and new
+ * WebSocket handshakes are answered HTTP 503 until it is back, so clients
+ * reconnect, perhaps to another gateway, and resend what is pending (the
+ * database recognises a resend by (src, seq)).  A failover is such an outage:
+ * it lasts until the connections find the new primary.
+ *
+ * May include: nothing of the gateway.
+ */
+#ifndef PG_OT_GATEWAY_OUTAGE_H
+#define PG_OT_GATEWAY_OUTAGE_H
+
+#include <stdbool.h>
+
+struct lws_context;
+
+void		outage_init(struct lws_context *context, int grace_seconds);
+void		outage_stop(void);
+bool		database_reachable(void);
+
+/* Seconds unreachable now (0 while reachable), and in all; in steps of 0.25 s. */
+double		outage_seconds(void);
+double		outage_seconds_total(void);
+
+#endif

@@ -1,0 +1,160 @@
+/*
+ * startup.c: what keeps the gateway from working, said at once and plainly
+ * (see startup.h): --listen names an address of this host, the database
+ * answers, has a supported pg_ot, the role may act for others, and the
+ * keys are there.
+ *
+ * Owns: the checks; each returns false with why in the caller's buffer,
+ * which main.c prints once.  May call: base (ext_version, secrets),
+ * db/queries, edge/options.
+ */
+#include "startup.h"
+
+#include <arpa/inet.h>
+#include <libwebsockets.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/ext_version.h"
+#include "base/secrets.h"
+#include "db/queries.h"
+
+/* Lets conn go, why already said: false. */
+static bool
+finished(PGconn *conn)
+{
+	PQfinish(conn);
+	return false;
+}
+
+/* Says why in err (and lets conn go): false. */
+static bool
+failed(PGconn *conn, char *err, size_t errlen, const char *fmt, const char *arg)
+{
+	snprintf(err, errlen, fmt, arg);
+	PQfinish(conn);
+	return false;
+}
+
+/* The one value a query returns ("" for no row) into value; false with why. */
+static bool
+single_value(PGconn *conn, const char *sql, char *value, size_t size, char *err, size_t errlen)
+{
+	PGresult   *res = PQexec(conn, sql);
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		snprintf(err, errlen, "%s", PQresultErrorMessage(res));
+		PQclear(res);
+		return false;
+	}
+	snprintf(value, size, "%s", PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
+	PQclear(res);
+	return true;
+}
+
+bool
+startup_check_listen(const char *listen, char *err, size_t errlen)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	struct sockaddr_storage sa;
+	socklen_t	len;
+	int			fd,
+				ok;
+
+	if (listen == NULL)
+		return true;
+	memset(&sa, 0, sizeof(sa));
+	if (inet_pton(AF_INET, listen, &a4) == 1)
+	{
+		((struct sockaddr_in *) &sa)->sin_family = AF_INET;
+		((struct sockaddr_in *) &sa)->sin_addr = a4;
+		len = sizeof(struct sockaddr_in);
+	}
+	else if (inet_pton(AF_INET6, listen, &a6) == 1)
+	{
+		((struct sockaddr_in6 *) &sa)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *) &sa)->sin6_addr = a6;
+		len = sizeof(struct sockaddr_in6);
+	}
+	else if (if_nametoindex(listen) != 0)
+		return true;
+	else
+		return failed(NULL, err, errlen, "--listen %s is neither an IP address nor an interface of this host",
+					  listen);
+	/* Port 0: only whether the address is this host's. */
+	fd = socket(sa.ss_family, SOCK_STREAM, 0);
+	ok = fd >= 0 && bind(fd, (struct sockaddr *) &sa, len) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (!ok)
+		return failed(NULL, err, errlen, "--listen %s is not an address of this host", listen);
+	return true;
+}
+
+/* The keys shared with the extension and the other gateways (secrets.h). */
+static bool
+load_secrets(PGconn *conn, char *err, size_t errlen)
+{
+	PGresult   *res = PQexec(conn, SECRETS_SQL);
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		snprintf(err, errlen, "could not read ot.secrets: %s", PQresultErrorMessage(res));
+		PQclear(res);
+		return false;
+	}
+	for (int i = 0; i < PQntuples(res); i++)
+		if (!secret_set_hex(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1)))
+		{
+			snprintf(err, errlen, "ot.secrets: the key for \"%s\" is not one this gateway can use",
+					 PQgetvalue(res, i, 0));
+			PQclear(res);
+			return false;
+		}
+	PQclear(res);
+	if (secret_get("notify") == NULL || secret_get("session") == NULL)
+	{
+		snprintf(err, errlen, "%s", "ot.secrets lacks the 'notify' or 'session' key (reinstall the extension)");
+		return false;
+	}
+	return true;
+}
+
+bool
+startup_check_database(const GatewayOptions *opt, char *err, size_t errlen)
+{
+	char		timeout[16];
+	const char *keys[] = {"connect_timeout", "dbname", "fallback_application_name", NULL};
+	const char *values[] = {timeout, opt->db, "pg_ot_gateway", NULL};
+	PGconn	   *conn;
+	char		version[64];
+	char		member[8];
+	char		why[256];
+
+	snprintf(timeout, sizeof(timeout), "%d", opt->db_timeout);	/* the conninfo's own wins */
+	conn = PQconnectdbParams(keys, values, 1);
+
+	if (PQstatus(conn) != CONNECTION_OK)
+		return failed(conn, err, errlen, "could not connect to the database: %s", PQerrorMessage(conn));
+	if (!single_value(conn, EXT_VERSION_QUERY, version, sizeof(version), err, errlen))
+		return finished(conn);
+	if (!ext_version_supported(*version ? version : NULL, PQdb(conn), why, sizeof(why)))
+		return failed(conn, err, errlen, "%s", why);
+	if (!single_value(conn, GATEWAY_ROLE_SQL, member, sizeof(member), err, errlen))
+		return finished(conn);
+	if (strcmp(member, "t") != 0)
+		return failed(conn, err, errlen, "role \"%s\" is not a member of ot_gateway (GRANT ot_gateway TO it)",
+					  PQuser(conn));
+	if (!load_secrets(conn, err, errlen))
+		return finished(conn);
+	lwsl_user("database \"%s\" on %s, pg_ot %s\n", PQdb(conn), PQhost(conn), version);
+	PQfinish(conn);
+	return true;
+}
