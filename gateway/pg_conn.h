@@ -90,6 +90,8 @@ struct PgConn
 	PGresult   *result;
 	lws_sorted_usec_list_t retry_timer;
 	lws_sorted_usec_list_t deadline;	/* the round trip waited on */
+	lws_usec_t	deadline_at;	/* when it passes (lws_now_usecs); 0: none */
+	lws_usec_t	deadline_fires; /* when the timer is set to fire */
 	lws_sorted_usec_list_t rearm;	/* a write wanted inside WRITEABLE */
 	struct lws *in_writable;	/* the wsi whose WRITEABLE callback runs */
 	uint16_t	retries;
