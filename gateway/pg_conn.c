@@ -325,6 +325,7 @@ pg_conn_start(PgConn *conn)
 		return;
 	}
 	conn->state = PG_CONN_CONNECTING;
+	conn->prepared = NULL;		/* a new session has no prepared statements */
 	conn->polling = PGRES_POLLING_WRITING;	/* as libpq's documentation says to begin */
 	deadline_arm(conn, conn->deadlines.connect);
 	if (!adopt_socket(conn))
@@ -714,6 +715,65 @@ pg_conn_query(PgConn *conn, const char *sql, int nparams,
 		return false;
 	return sent(conn, PQsendQueryParams(conn->pg, sql, nparams, NULL, params, NULL, NULL, 0),
 				done, arg);
+}
+
+static void
+first_free(PgConn *conn)
+{
+	for (int i = 0; i < conn->first.nparams; i++)
+		free(conn->first.params[i]);
+	free(conn->first.params);
+	memset(&conn->first, 0, sizeof(conn->first));
+}
+
+/* PREPARE answered: the first query follows, or its callback gets the failure. */
+static void
+first_prepared(PgConn *conn, PGresult *res, void *arg)
+{
+	PgResultFn	done = conn->first.done;
+	void	   *done_arg = conn->first.arg;
+	const char *name = conn->first.name;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK || conn->state != PG_CONN_IDLE)
+	{
+		first_free(conn);
+		done(conn, res, done_arg);
+		return;
+	}
+	conn->prepared = name;
+	if (!sent(conn, PQsendQueryPrepared(conn->pg, name, conn->first.nparams,
+										(const char *const *) conn->first.params, NULL, NULL, 0),
+			  done, done_arg))
+	{
+		first_free(conn);
+		done(conn, NULL, done_arg);	/* lost: as if with the connection */
+		return;
+	}
+	first_free(conn);
+}
+
+bool
+pg_conn_query_prepared(PgConn *conn, const char *name, const char *sql, int nparams,
+					   const char *const *params, PgResultFn done, void *arg)
+{
+	if (conn->state != PG_CONN_IDLE)
+		return false;
+	if (conn->prepared && strcmp(conn->prepared, name) == 0)
+		return sent(conn, PQsendQueryPrepared(conn->pg, name, nparams, params, NULL, NULL, 0),
+					done, arg);
+	conn->first.name = name;
+	conn->first.params = xcalloc((size_t) (nparams > 0 ? nparams : 1), sizeof(char *));
+	for (int i = 0; i < nparams; i++)
+		conn->first.params[i] = params[i] ? xstrdup(params[i]) : NULL;
+	conn->first.nparams = nparams;
+	conn->first.done = done;
+	conn->first.arg = arg;
+	if (!sent(conn, PQsendPrepare(conn->pg, name, sql, nparams, NULL), first_prepared, NULL))
+	{
+		first_free(conn);
+		return false;
+	}
+	return true;
 }
 
 bool

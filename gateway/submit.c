@@ -390,7 +390,8 @@ submit_take_batch(PgConn *conn)
 	append(&json, &len, &cap, "]", 1);
 	metrics_batch(batch->n);
 	param[0] = json;
-	if (!pg_conn_query(conn, batch_sql, 1, param, batch_done, batch))
+	/* Prepared once per session: parsing and planning it took 5% of the database's CPU. */
+	if (!pg_conn_query_prepared(conn, "pg_ot_submit_batch", batch_sql, 1, param, batch_done, batch))
 	{
 		batch_requeue(batch);
 		free(batch);
