@@ -205,6 +205,11 @@ typedef struct Writer
 	TupleTableSlot *op_read;
 	TupleTableSlot *snapshot_read;
 	TupleTableSlot *document_read;
+	/* ot.retention_cuts, opened on the call's first look at a cut (open_cuts) */
+	bool		cuts_opened;
+	Relation	retention_cuts;
+	Relation	retention_cuts_pkey;	/* (doc_id); NULL: read by a statement */
+	TupleTableSlot *cut_read;
 } Writer;
 
 /* The current call's (ot_store_connect to ot_store_finish), or NULL. */
@@ -429,6 +434,10 @@ close_writer(Writer *w)
 		ExecCloseIndices(rris[i]);
 		table_close(rris[i]->ri_RelationDesc, NoLock);
 	}
+	if (w->retention_cuts_pkey)
+		index_close(w->retention_cuts_pkey, NoLock);
+	if (w->retention_cuts)
+		table_close(w->retention_cuts, NoLock);
 	FreeExecutorState(w->estate);
 }
 
@@ -746,6 +755,80 @@ snapshot_directly(Writer *w, int64 doc_id, int64 version)
 	return data;
 }
 
+/*
+ * Opens ot.retention_cuts and its primary key for reads without a
+ * statement, once per call; false if they are not as the install script
+ * makes them (a statement reads them then).
+ */
+static bool
+open_cuts(Writer *w)
+{
+	static const char *const cut_columns[] = {"doc_id", "first_version", "cut_at"};
+	static const Oid cut_types[] = {INT8OID, INT8OID, TIMESTAMPTZOID};
+	Oid			relid;
+	MemoryContext old;
+	List	   *indexes;
+	ListCell   *lc;
+
+	if (w->cuts_opened)
+		return w->retention_cuts_pkey != NULL;
+	w->cuts_opened = true;
+	relid = get_relname_relid("retention_cuts", get_namespace_oid("ot", false));
+	if (!OidIsValid(relid))
+		return false;
+	old = MemoryContextSwitchTo(writer_cxt);
+	w->retention_cuts = table_open(relid, AccessShareLock);
+	if (columns_are(w->retention_cuts, cut_columns, cut_types, lengthof(cut_columns)))
+	{
+		indexes = RelationGetIndexList(w->retention_cuts);
+		foreach(lc, indexes)
+		{
+			Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
+
+			if (w->retention_cuts_pkey == NULL &&
+				strcmp(RelationGetRelationName(idx), "retention_cuts_pkey") == 0 &&
+				idx->rd_rel->relam == BTREE_AM_OID && idx->rd_index->indnkeyatts == 1 &&
+				idx->rd_index->indkey.values[0] == 1)
+				w->retention_cuts_pkey = idx;
+			else
+				index_close(idx, AccessShareLock);
+		}
+		list_free(indexes);
+	}
+	if (w->retention_cuts_pkey)
+		w->cut_read = table_slot_create(w->retention_cuts, &w->estate->es_tupleTable);
+	MemoryContextSwitchTo(old);
+	return w->retention_cuts_pkey != NULL;
+}
+
+/* The document's first readable version (its cut), 0 if it has none. */
+static int64
+first_version_directly(Writer *w, int64 doc_id)
+{
+	ScanKeyData keys[1];
+	IndexScanDesc scan;
+	Snapshot	snap;
+	int64		first = 0;
+
+	ot_store_busy = true;
+	snap = push_read_snapshot();
+	key(&keys[0], w->retention_cuts_pkey, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(doc_id));
+	scan = index_beginscan(w->retention_cuts, w->retention_cuts_pkey, snap, 1, 0);
+	index_rescan(scan, keys, 1, NULL, 0);
+	if (index_getnext_slot(scan, ForwardScanDirection, w->cut_read))
+	{
+		bool		isnull;
+		Datum		d = slot_getattr(w->cut_read, 2, &isnull);
+
+		first = isnull ? 0 : DatumGetInt64(d);
+	}
+	ExecClearTuple(w->cut_read);
+	index_endscan(scan);
+	PopActiveSnapshot();
+	ot_store_busy = false;
+	return first;
+}
+
 int
 ot_store_connect(void)
 {
@@ -1059,7 +1142,10 @@ ot_store_first_version(int64 doc_id)
 {
 	Datum		values[1] = {Int64GetDatum(doc_id)};
 	int64		first = 0;
+	Writer	   *w = reader();
 
+	if (w && open_cuts(w))
+		return first_version_directly(w, doc_id);
 	execute(Q_FIRST_VERSION, values, NULL, 1);
 	if (SPI_processed > 0)
 		first = get_int8(0, 1);

@@ -165,7 +165,7 @@ submit_op(Session *s, json_t *request)
 	const char *d = json_string_value(json_object_get(request, "d"));
 	const char *claimed = json_string_value(json_object_get(request, "src"));
 	ClientId	client = s->client;
-	json_t	   *message;
+	json_t	   *stub;
 	Submit	   *op;
 	json_t	   *item;
 	char	   *text;
@@ -180,10 +180,12 @@ submit_op(Session *s, json_t *request)
 						   "an op names the id of its own client, or none");
 		return;
 	}
-	message = json_deep_copy(request);
-	json_object_del(message, "x");	/* extra data, never stored nor forwarded */
-	json_object_set_new(message, "src", json_string(client.public));
-	item = json_pack("{s:s,s:o}", "user", s->user, "message", message);
+	/* The reply's fields as the client sent them (its src), then the message as stored, in place. */
+	stub = reply_stub(request);
+	claimed = NULL;
+	json_object_del(request, "x");	/* extra data, never stored nor forwarded */
+	json_object_set_new(request, "src", json_string(client.public));
+	item = json_pack("{s:s,s:O}", "user", s->user, "message", request);
 	text = json_dumps(item, JSON_COMPACT);
 	if (text == NULL)
 		out_of_memory();
@@ -194,7 +196,7 @@ submit_op(Session *s, json_t *request)
 	{
 		free(text);
 		metrics.ops_refused_waiting++;
-		session_send_error(s, reply_stub(request), "ERR_TOO_MANY_OPS_WAITING",
+		session_send_error(s, stub, "ERR_TOO_MANY_OPS_WAITING",
 						   "this connection's ops not answered yet are over --ops-waiting-max-bytes: "
 						   "wait for their answers and send it again");
 		json_decref(request);
@@ -208,7 +210,7 @@ submit_op(Session *s, json_t *request)
 	memcpy(op->ack_src, client.full, sizeof(op->ack_src));
 	memcpy(op->src, client.public, sizeof(op->src));
 	op->seq = json_integer_value(json_object_get(request, "seq"));
-	op->request = reply_stub(request);
+	op->request = stub;
 	json_decref(request);
 	op->arrived = lws_now_usecs();
 	op->doc = doc_acquire(c, d);
@@ -430,7 +432,8 @@ submit_take_batch(PgConn *conn)
 	append(&json, &len, &cap, "]", 1);
 	metrics_batch(batch->n);
 	param[0] = json;
-	if (!pg_conn_query(conn, batch_sql, 1, param, batch_done, batch))
+	/* Prepared once per session: parsing and planning it took 5% of the database's CPU. */
+	if (!pg_conn_query_prepared(conn, "pg_ot_submit_batch", batch_sql, 1, param, batch_done, batch))
 	{
 		batch_requeue(batch);
 		free(batch);

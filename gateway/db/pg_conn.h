@@ -92,6 +92,17 @@ struct PgConn
 	PGresult   *result;
 	lws_sorted_usec_list_t retry_timer;
 	lws_sorted_usec_list_t deadline;	/* the round trip waited on */
+	lws_usec_t	deadline_at;	/* when it passes (lws_now_usecs); 0: none */
+	lws_usec_t	deadline_fires; /* when the timer is set to fire */
+	const char *prepared;		/* the statement prepared on this session (its name), or NULL */
+	struct
+	{							/* pg_conn_query_prepared's first query, while PREPARE runs */
+		const char *name;
+		char	  **params;
+		int			nparams;
+		PgResultFn	done;
+		void	   *arg;
+	}			first;
 	lws_sorted_usec_list_t rearm;	/* a write wanted inside WRITEABLE */
 	struct lws *in_writable;	/* the wsi whose WRITEABLE callback runs */
 	uint16_t	retries;
@@ -127,6 +138,15 @@ pg_conn_idle(const PgConn *conn)
 /* Sends one parameterised statement; false if the connection is not idle. */
 bool		pg_conn_query(PgConn *conn, const char *sql, int nparams,
 						  const char *const *params, PgResultFn done, void *arg);
+
+/*
+ * The same for a statement prepared once per session under name (sql
+ * always the same for a name; one name per connection): the first call on
+ * a session sends PREPARE, then the statement; done gets PREPARE's error if
+ * it fails.
+ */
+bool		pg_conn_query_prepared(PgConn *conn, const char *name, const char *sql, int nparams,
+								   const char *const *params, PgResultFn done, void *arg);
 
 /* Sends a simple-protocol query string (several statements allowed). */
 bool		pg_conn_query_simple(PgConn *conn, const char *sql, PgResultFn done, void *arg);

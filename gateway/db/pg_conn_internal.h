@@ -1,6 +1,6 @@
 /*
- * pg_conn_internal.h: what pg_conn.c, pg_hosts.c and pg_conn_io.c share,
- * and nobody else includes.
+ * pg_conn_internal.h: what pg_conn.c, pg_hosts.c, pg_conn_io.c and
+ * pg_conn_query.c share, and nobody else includes.
  *
  * May include: db/pg_conn.h and what it may.
  */
@@ -48,6 +48,9 @@ void pg_conn_connect_step(PgConn *conn);
 void pg_conn_finish_query(PgConn *conn, PGresult *res);
 
 void pg_conn_lost(PgConn *conn, const char *why);
+
+/* The deadline of the connection step or query begun now (--db-*-timeout). */
+void pg_conn_deadline_arm(PgConn *conn, lws_usec_t us);
 
 /* Sends what libpq still holds; false if that broke the connection. */
 bool pg_conn_flush(PgConn *conn);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -121,6 +122,24 @@ deliver(PgConn *conn)
 		conn->hooks->ready(conn);
 }
 
+/* Whether the socket holds bytes libpq has not read yet. */
+static bool
+more_to_read(const PgConn *conn)
+{
+	int			n = 0;
+
+	return conn->pg && ioctl(PQsocket(conn->pg), FIONREAD, &n) == 0 && n > 0;
+}
+
+/*
+ * PQconsumeInput takes at most what its buffer holds (16 kB at first): a
+ * burst of notifications or a batch's result is read again at once, in up
+ * to READ_ROUNDS rounds, rather than one buffer per turn of the loop (a
+ * turn polls every client socket, and the listener's notifications, which
+ * other ops' acks wait for, would come a buffer at a time).
+ */
+#define READ_ROUNDS 32
+
 static void
 readable(PgConn *conn)
 {
@@ -130,12 +149,17 @@ readable(PgConn *conn)
 			pg_conn_connect_step(conn);
 		return;
 	}
-	if (!consume(conn))
-		return;
-	/* The server may answer (or need us to read) before it has all of a large query. */
-	if (conn->flushing && !pg_conn_flush(conn))
-		return;
-	deliver(conn);
+	for (int round = 0; round < READ_ROUNDS; round++)
+	{
+		if (!consume(conn))
+			return;
+		/* The server may answer (or need us to read) before it has all of a large query. */
+		if (conn->flushing && !pg_conn_flush(conn))
+			return;
+		deliver(conn);
+		if ((conn->state != PG_CONN_IDLE && conn->state != PG_CONN_BUSY) || !more_to_read(conn))
+			return;
+	}
 }
 
 static void

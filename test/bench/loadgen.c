@@ -430,10 +430,31 @@ fail(const char *fmt, ...)
 
 /* ------------------------------------------------------------ sending */
 
+/*
+ * A message goes out at once when nothing waits before it: lws sends what
+ * the socket takes and keeps the rest (lws_partial_buffered), so only a
+ * message behind others waits for a WRITEABLE callback.  Asking for one
+ * per message made libuv change the socket's epoll events twice per
+ * message: a fifth of the generator's CPU in a profile of the throughput row.
+ */
 static void
 send_text(struct conn *c, const char *text, size_t len)
 {
-	struct out_msg *m = xmalloc(sizeof *m + LWS_PRE + len);
+	struct out_msg *m;
+
+	if (c->out_head == NULL && !lws_partial_buffered(c->wsi))
+	{
+		unsigned char stack[LWS_PRE + 1024],
+				   *buf = len <= 1024 ? stack : xmalloc(LWS_PRE + len);
+
+		memcpy(buf + LWS_PRE, text, len);
+		if (lws_write(c->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) < (int) len)
+			fail("connection %d: lws_write failed", c->index);
+		if (buf != stack)
+			free(buf);
+		return;
+	}
+	m = xmalloc(sizeof *m + LWS_PRE + len);
 
 	m->next = NULL;
 	m->len = len;
@@ -814,6 +835,11 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 
 				if (!m)
 					break;
+				if (lws_partial_buffered(wsi))
+				{
+					lws_callback_on_writable(wsi);	/* after lws has sent the rest */
+					break;
+				}
 				if (lws_write(wsi, m->data + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int) m->len)
 					fail("connection %d: lws_write failed", c->index);
 				c->out_head = m->next;
