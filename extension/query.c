@@ -934,6 +934,13 @@ run_query(text *collection, Jsonb *qjb, const OtQuery **out_query, int *total)
 								  pg_ot_query_max_documents),
 						errhint("Narrow the query by _id, split the collection, or raise "
 								"pg_ot.query_max_documents."));
+			/* (The statement gives neither a NULL type nor NULL data; be sure.) */
+			(void) SPI_getbinval(tup, desc, 2, &isnull);
+			if (isnull)
+				continue;
+			(void) SPI_getbinval(tup, desc, 6, &isnull);
+			if (isnull)
+				continue;
 			old = MemoryContextSwitchTo(row_cxt);
 			d.name = DatumGetTextPP(SPI_getbinval(tup, desc, 1, &isnull));
 			d.type = DatumGetTextPP(SPI_getbinval(tup, desc, 2, &isnull));
