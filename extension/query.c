@@ -844,6 +844,12 @@ doc_cmp(const void *pa, const void *pb)
 					 VARDATA_ANY(b->name), VARSIZE_ANY_EXHDR(b->name));
 }
 
+/*
+ * The candidates: the collection's live documents the principal $3 may read
+ * ($2: it may read them all, as an admin or by a collection-wide grant),
+ * each with its latest data; BY_NAME adds "name = ANY ($4)", an index
+ * condition on (collection, name).
+ */
 #define CANDIDATES \
 	"SELECT d.name, d.type, d.version, d.created_at, d.updated_at," \
 	" ot.apply_ops(d.type, s.data, coalesce((SELECT pg_catalog.array_agg(o.op ORDER BY o.version)" \
@@ -851,11 +857,25 @@ doc_cmp(const void *pa, const void *pb)
 	"   AND o.version < d.version), '{}'))" \
 	" FROM ot.documents d JOIN ot.snapshots s ON s.doc_id = d.id AND s.version = d.snapshot_version" \
 	" WHERE d.collection = $1 AND d.type IS NOT NULL" \
-	"   AND ($2 OR EXISTS (SELECT FROM ot.grants g WHERE g.collection = $1" \
-	"        AND (g.name IS NULL OR g.name = d.name)" \
-	"        AND (g.principal = $3 OR (g.principal = '*' AND $3 <> 'anonymous'))))" \
-	"   AND ($4::text[] IS NULL OR d.name = ANY ($4))" \
-	" ORDER BY d.collection, d.name LIMIT $5"
+	"   AND ($2 OR EXISTS (SELECT FROM ot.grants g WHERE g.collection = $1 AND g.name = d.name" \
+	"        AND (g.principal = $3 OR (g.principal = '*' AND $3 <> 'anonymous'))))"
+#define BY_NAME " AND d.name = ANY ($4)"
+#define ORDER " ORDER BY d.collection, d.name LIMIT $5"
+
+/* May the acting principal read every document of the collection? */
+static bool
+may_read_all(text *collection)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {PointerGetDatum(collection)};
+	bool		isnull;
+
+	if (SPI_execute_with_args("SELECT ot._may($1, NULL, 'read')", 1, argtypes, args, NULL, true, 1)
+		!= SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "ot._may failed");
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) &&
+		!isnull;
+}
 
 /*
  * The matching documents, sorted, skipped and limited, in the caller's
@@ -880,7 +900,6 @@ run_query(text *collection, Jsonb *qjb, const OtQuery **out_query, int *total)
 				examined = 0;
 	int64		start,
 				end;
-	bool		admin = ot_is_admin();
 
 	q = doc_root(qjb, &ca);
 	if (q->kind != OJ_OBJECT)
@@ -888,7 +907,6 @@ run_query(text *collection, Jsonb *qjb, const OtQuery **out_query, int *total)
 	query->filter = parse_filter(q, true, query);
 
 	args[0] = PointerGetDatum(collection);
-	args[1] = BoolGetDatum(admin);
 	args[2] = CStringGetTextDatum(ot_current_principal());
 	if (query->ids)
 	{
@@ -907,7 +925,9 @@ run_query(text *collection, Jsonb *qjb, const OtQuery **out_query, int *total)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	portal = SPI_cursor_open_with_args(NULL, CANDIDATES, 5, argtypes, args, nulls, true, 0);
+	args[1] = BoolGetDatum(may_read_all(collection));
+	portal = SPI_cursor_open_with_args(NULL, query->ids ? CANDIDATES BY_NAME ORDER : CANDIDATES ORDER,
+									   5, argtypes, args, nulls, true, 0);
 	for (;;)
 	{
 		uint64		i;
