@@ -443,6 +443,8 @@ seg_index(const char *s, size_t len, size_t *out)
  * by a numeric part and by each element that is an object (MongoDB's
  * implicit traversal).  A path that reaches nothing is one missing leaf.
  */
+static const OtJson empty_array = {.kind = OJ_ARRAY};
+
 static void
 collect(const OtJson *v, const QPath *p, int i, Leaves *out)
 {
@@ -472,8 +474,23 @@ collect(const OtJson *v, const QPath *p, int i, Leaves *out)
 		for (k = 0; k < v->len; k++)
 			if (v->items[k].kind == OJ_OBJECT)
 				collect(&v->items[k], p, i, out);
+		/*
+		 * Nothing reached: a numeric part past the end is missing; a key no
+		 * element has is, as mingo resolves it, an empty array (it exists,
+		 * and is not null).
+		 */
+		{
+			int			kept = before,
+						j;
+
+			/* (What an element lacks is dropped, as mingo drops it.) */
+			for (j = before; j < out->n; j++)
+				if (out->v[j] != NULL)
+					out->v[kept++] = out->v[j];
+			out->n = kept;
+		}
 		if (out->n == before)
-			leaf_push(out, NULL);
+			leaf_push(out, seg_index(p->seg[i], p->len[i], &idx) ? NULL : &empty_array);
 	}
 	else
 		leaf_push(out, NULL);
@@ -606,8 +623,11 @@ value_matches(const QCond *c, const OtJson *v)
 		default:
 			break;
 	}
-	/* Comparisons: only within a type bracket; null with $gte/$lte matches missing. */
-	if (type_rank(v) != type_rank(c->arg))
+	/*
+	 * Comparisons: only within a type bracket; a missing field compares with
+	 * nothing, not even null (as mingo).
+	 */
+	if (v == NULL || type_rank(v) != type_rank(c->arg))
 		return false;
 	cmp = value_cmp(v, c->arg);
 	switch (c->op)

@@ -33,11 +33,13 @@ SELECT ids('{"n": {"$gt": 2}}'), ids('{"n": {"$gte": 2.5, "$lt": 10}}'), ids('{"
 SELECT ids('{"s": {"$gt": "b"}}'), ids('{"s": {"$lt": "a"}}'), ids('{"n": {"$gt": "2"}}');
 -- JavaScript's string order is by UTF-16 units: U+1F600 (a surrogate pair) < U+FFFF
 SELECT ids('{"s": {"$gt": "\uffe0"}}'), ids('{"s": {"$lt": "\uffff", "$gt": "z"}}');
--- booleans; $gte null is null or missing
+-- booleans; $gte null is null, not missing (as mingo)
 SELECT ids('{"b": true}'), ids('{"b": {"$gt": false}}'), ids('{"n": {"$gte": null}}'), ids('{"n": {"$gt": null}}');
 -- $exists
 SELECT ids('{"z": {"$exists": true}}'), ids('{"b": {"$exists": false}}'), ids('{"o.k": {"$exists": true}}');
 -- dotted paths, numeric parts, implicit traversal of arrays of objects
+-- a key no element of an array has resolves, as in mingo, to an empty array: it exists, and is not null
+SELECT ids('{"list.j": {"$exists": true}}'), ids('{"list.j": null}'), ids('{"list.5": null}'), ids('{"tags.0": {"$exists": false}}');
 SELECT ids('{"o.k": 2}'), ids('{"o.k": 3}'), ids('{"o.k.1": 3}'), ids('{"list.k": 7}'), ids('{"list.1.k": 7}'), ids('{"list.0.k": 7}');
 -- equality against an array field matches an element, or the whole array
 SELECT ids('{"tags": "y"}'), ids('{"tags": ["y"]}'), ids('{"tags": []}'), ids('{"tags": {"$in": ["x"]}}'), ids('{"tags": {"$ne": "y"}}');
