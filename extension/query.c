@@ -15,9 +15,14 @@
  * The candidates are read with one SPI cursor over ot.documents (its
  * (collection, name) index, in name order), joined with each document's
  * latest snapshot and the ops after it (replayed by ot.apply_ops, in C), and
- * filtered by the grants in the same statement; a top-level _id equality or
- * $in becomes "name = ANY" in that statement.  Everything else is evaluated
- * here, one document at a time in a short-lived memory context.
+ * filtered by the per-document grants in the same statement (ot._may on the
+ * collection, read once before, covers admins and collection-wide grants);
+ * a top-level _id equality or $in becomes "name = ANY", an index condition.
+ * Everything else is evaluated here, one document at a time in a memory
+ * context reset per document.  Where mingo (sharedb-mingo-memory, the
+ * reference of test/differential/query.js) departs from MongoDB, this
+ * follows mingo: a missing field compares with nothing, and a key no element
+ * of an array has resolves to an empty array.
  *
  * May call: principal.c (who acts), json_jsonb.c (jsonb to OtJson), the OT
  * core's json_value, SPI.
