@@ -315,3 +315,26 @@ BEGIN
 	RETURN NEXT;
 END
 $$;
+
+-----------------------------------------------------------------------------
+-- Queries (query.c): the documents of a collection matching a ShareDB query
+-- in sharedb-mongo's language (a subset), the readable ones only.  $count's
+-- answer, ShareDB's "extra", is ot.query_extra's.
+-----------------------------------------------------------------------------
+
+CREATE FUNCTION ot.query(collection text, query jsonb)
+RETURNS TABLE (id text, type text, version bigint, data jsonb, ctime timestamptz, mtime timestamptz)
+	AS 'MODULE_PATHNAME', 'pg_ot_query'
+	LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ot.query(text, jsonb) IS
+	'the documents of a collection the acting user may read that match a query ($eq $ne $in $nin $gt $gte $lt $lte $exists $and $or on dotted paths and _id _type _v _m.ctime _m.mtime; $sort $skip $limit; none with $count)';
+
+CREATE FUNCTION ot.query_extra(collection text, query jsonb) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'pg_ot_query_extra'
+	LANGUAGE C STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION ot.query_extra(text, jsonb) IS
+	'a query''s ShareDB extra: with $count, how many readable documents match (after $skip and $limit); else null';
+
+REVOKE ALL ON FUNCTION ot.query(text, jsonb), ot.query_extra(text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ot.query(text, jsonb), ot.query_extra(text, jsonb)
+	TO ot_user, ot_gateway, ot_admin;

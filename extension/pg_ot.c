@@ -14,6 +14,8 @@ PG_MODULE_MAGIC;
 int			pg_ot_notify_channels = 64;
 int			pg_ot_snapshot_interval = 1000;
 bool		pg_ot_sign_notifications = true;
+int			pg_ot_query_max_documents = 10000;
+int			pg_ot_query_max_results = 1000;
 char	   *pg_ot_user = NULL;
 
 void		_PG_init(void);
@@ -48,6 +50,23 @@ _PG_init(void)
 							 true,
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pg_ot.query_max_documents",
+							"Most documents one ot.query examines.",
+							"Every readable document of the collection is a candidate unless the "
+							"query names _id; past this many the query is refused (54000).",
+							&pg_ot_query_max_documents,
+							10000, 1, 10000000,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pg_ot.query_max_results",
+							"Most documents one ot.query returns.",
+							"A query that would return more is refused (54000): give it a $limit.",
+							&pg_ot_query_max_results,
+							1000, 1, 1000000,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
 
 	/* Values SET before the module loaded are applied here, through the hook. */
 	pg_ot_user_loading = true;

@@ -16,6 +16,10 @@ extern int	pg_ot_snapshot_interval;
 /* pg_ot.sign_notifications: off only to measure what signing costs. */
 extern bool pg_ot_sign_notifications;
 
+/* pg_ot.query_max_documents, pg_ot.query_max_results: the bounds of ot.query. */
+extern int	pg_ot_query_max_documents;
+extern int	pg_ot_query_max_results;
+
 /* pg_ot.user: the user a gateway acts for, or "" for the SQL role. */
 extern char *pg_ot_user;
 

@@ -1,7 +1,7 @@
 -- The schema contract of pg_ot: tables, trigger, functions, roles and
 -- privileges.  Run by test/pgtap/run.sh; changes nothing (rolled back).
 BEGIN;
-SELECT plan(449);
+SELECT plan(469);
 
 -- The C module is loaded (pg_ot.* settings exist once it is).
 SELECT lives_ok($$SELECT ot.type_uri('text-unicode')$$, 'pg_ot loads');
@@ -200,6 +200,11 @@ INSERT INTO expected_functions VALUES
 	('authorize_presence', '{text,text,text}',
 	 'channel text, doc_collection text DEFAULT NULL::text, doc_id text DEFAULT NULL::text',
 	 'setof record', 'TABLE(collection text, id text)', 'stable', true, true, true, true, false),
+	('query', '{text,jsonb}', 'collection text, query jsonb',
+	 'setof record', 'TABLE(id text, type text, version bigint, data jsonb, ctime timestamp with time zone, mtime timestamp with time zone)',
+	 'stable', true, true, true, true, false),
+	('query_extra', '{text,jsonb}', 'collection text, query jsonb',
+	 'jsonb', 'jsonb', 'stable', true, true, true, true, false),
 	('submit_batch', '{jsonb}', 'batch jsonb',
 	 'setof jsonb', 'SETOF jsonb', 'volatile', true, false, true, false, false),
 	('publish_presence', '{text,text}', 'channel text, message text',
@@ -277,6 +282,8 @@ SELECT is_empty(
 SELECT results_eq(
 	$$SELECT name::text, context::text, vartype::text FROM pg_settings WHERE name LIKE 'pg\_ot.%' ORDER BY name$$,
 	$$VALUES ('pg_ot.notify_channels', 'sighup', 'integer'),
+			 ('pg_ot.query_max_documents', 'superuser', 'integer'),
+			 ('pg_ot.query_max_results', 'superuser', 'integer'),
 			 ('pg_ot.sign_notifications', 'superuser', 'bool'),
 			 ('pg_ot.snapshot_interval', 'superuser', 'integer'),
 			 ('pg_ot.user', 'user', 'string')$$,
