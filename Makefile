@@ -26,7 +26,7 @@ OBJS = $(OT_CORE) \
 	extension/ot_type.o extension/pg_alloc.o extension/work.o \
 	extension/text_unicode_sql.o extension/rich_text_sql.o extension/json0_sql.o \
 	extension/document_shape.o extension/notify.o extension/principal.o \
-	extension/store.o extension/grants.o extension/submit.o extension/batch.o extension/query.o
+	extension/store.o extension/grants.o extension/submit.o extension/batch.o extension/query.o extension/query_parse.o extension/query_match.o
 # Every released install script stays, with the update script from each to the next.
 EXT_DATA = extension/pg_ot.control extension/pg_ot--$(EXTVERSION).sql \
 	extension/pg_ot--0.1.0.sql extension/pg_ot--0.1.0--0.2.0.sql
