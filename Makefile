@@ -62,6 +62,18 @@ ifeq ($(filter $(SELF_CONTAINED_GOALS),$(MAKECMDGOALS)),)
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 include gateway/gateway.mk
+
+# The router companion, an extension of its own (router/, README "Partitions").
+.PHONY: router-all router-install router-clean
+all: router-all
+install: router-install
+clean: router-clean
+router-all:
+	$(MAKE) -C router all
+router-install:
+	$(MAKE) -C router install
+router-clean:
+	$(MAKE) -C router clean
 else
 .PHONY: $(SELF_CONTAINED_GOALS)
 

@@ -14,8 +14,6 @@
 
 #include "ot/doc_hash.h"
 
-#define PARTITIONS_MAX (1 << 30)
-
 PG_FUNCTION_INFO_V1(pg_ot_partition_of);
 Datum
 pg_ot_partition_of(PG_FUNCTION_ARGS)
@@ -25,11 +23,11 @@ pg_ot_partition_of(PG_FUNCTION_ARGS)
 	int32		partitions = PG_GETARG_INT32(2);
 	uint64		hash;
 
-	if (partitions < 1 || partitions > PARTITIONS_MAX || (partitions & (partitions - 1)) != 0)
+	if (!ot_partitions_valid(partitions))
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("partitions must be a power of two from 1 to %d, not %d",
-					   PARTITIONS_MAX, partitions));
+					   OT_PARTITIONS_MAX, partitions));
 	hash = ot_doc_hash(VARDATA_ANY(collection), VARSIZE_ANY_EXHDR(collection),
 					   VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id));
 	PG_RETURN_INT32((int32) (hash % (uint64) partitions));

@@ -21,6 +21,7 @@
 #ifndef OT_DOC_HASH_H
 #define OT_DOC_HASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,15 @@ ot_doc_hash(const char *collection, size_t clen, const char *id, size_t ilen)
 	hash = ot_fnv1a64(hash, collection, clen);
 	hash = ot_fnv1a64(hash, "", 1);
 	return ot_fnv1a64(hash, id, ilen);
+}
+
+/* Partition counts: a power of two from 1 to 2^30 (the largest an int holds). */
+#define OT_PARTITIONS_MAX (INT32_C(1) << 30)
+
+static inline bool
+ot_partitions_valid(int64_t partitions)
+{
+	return partitions >= 1 && partitions <= OT_PARTITIONS_MAX && (partitions & (partitions - 1)) == 0;
 }
 
 /*
