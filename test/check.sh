@@ -72,6 +72,10 @@ echo "# retention with pg_cron"
 test/retention/cron.sh
 record "retention: pg_cron runs ot.apply_retention() on its schedule and the cut moves" $?
 
+echo "# partitions"
+PARTITION_PORT=54370 test/partition/router.sh
+record "partitions: through pg_ot_router on two partition instances, every type on both, each document on the partition ot.partition_of names only; reads, grants, errors' SQLSTATEs as on one database; SQL and C hashes agree" $?
+
 echo "# pgTAP"
 test/pgtap/run.sh
 record "pgTAP: schema contract and permission matrix" $?
