@@ -128,8 +128,15 @@ check "the ops were submitted as alice" "alice" "$(q router alice "SELECT string
 check "presence_at through the router" '4|{"index": 5, "length": 0}' \
 	"$(q router alice "SELECT version || '|' || presence FROM ot.presence_at('rdocs', 'rich-text.0', '{\"index\": 2, \"length\": 0}', 1)")"
 check "a query spans both partitions" "${#docs[@]}" "$(q router alice "SELECT count(*) FROM ot.query('rdocs', '{}')")"
+check "its rows come from both" "0 1" "$(q router alice "SELECT string_agg(DISTINCT ot.partition_of('rdocs', id, 2)::text, ' ') FROM ot.query('rdocs', '{}')")"
 check "a query's \$count sums the partitions'" "6" "$(q router alice "SELECT ot.query_extra('rdocs', '{\"\$count\": true, \"_type\": \"http://sharejs.org/types/text-unicode\"}')")"
 check "a query with \$sort is refused through the router" 0A000 "$(fails alice "SELECT * FROM ot.query('rdocs', '{\"\$sort\": {\"_id\": 1}}')" | cut -c1-5)"
+
+# Each call commits on its partition (PL/Proxy's autocommit): a router transaction rolled back keeps it.
+q router alice "BEGIN; SELECT ot.create('rdocs', 'kept', 'json0', '{}'); ROLLBACK" >/dev/null
+check "a call commits on its partition whatever the router's transaction does (README)" 1 \
+	"$(q router alice "SELECT version FROM ot.fetch('rdocs', 'kept')")"
+q router alice "SELECT ot.delete('rdocs', 'kept')" >/dev/null
 
 # Errors keep their SQLSTATE (PL/Proxy prefixes the message).
 err=$(fails alice "SELECT * FROM ot.submit('rdocs', 'json0.1', 99, '[]')")
