@@ -148,7 +148,7 @@ const plainHistory = historyView({
 	viewer: (element) => {
 		const area = Object.assign(document.createElement('textarea'), { readOnly: true, spellcheck: false, className: 'history-text' });
 		element.append(area);
-		return { show: (data) => { area.value = typeof data === 'string' ? data : ''; } };
+		return { show: (data) => { area.value = typeof data === 'string' ? data : ''; }, contents: () => area.value };
 	},
 	diff: plainDiff,
 	noop: (op) => op.length === 0,
@@ -197,6 +197,7 @@ list = documentList({
 	isOpen: (id) => panes.rich.id() === id || panes.plain.id() === id,
 });
 window.pgOt.list = list.query;
+window.pgOt.history = { rich: richHistory.viewer, plain: plainHistory.viewer };
 
 // "New document": a name (or a made-up one) and a type; created, then opened
 // in its editor.  A name already taken is opened, and said so.

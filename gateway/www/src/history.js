@@ -10,16 +10,16 @@
 // m.ts and its nf replies no metadata), so the slider counts versions and
 // the time field asks the server.
 
-const el = (tag, props = {}, ...children) => {
+const el = (tag, { dataset = {}, ...props } = {}, ...children) => {
 	const e = Object.assign(document.createElement(tag), props);
-	for (const [k, v] of Object.entries(props.dataset || {})) e.dataset[k] = v;
+	for (const [k, v] of Object.entries(dataset)) e.dataset[k] = v;
 	e.append(...children);
 	return e;
 };
 
 // root: an empty element for the panel; toggle: the button that shows and
 // hides it; kind: 'rich' or 'plain' (the test ids' prefix); viewer(element):
-// {show(data)}, the read-only editor; diff(current, past): the op from the
+// {show(data), contents()}, the read-only editor; diff(current, past): the op from the
 // current data to the past one; noop(op): whether it changes nothing.
 export function historyView({ root, toggle, kind, connection, viewer, diff, noop }) {
 	const id = (what) => `${kind}-history-${what}`;
@@ -134,6 +134,7 @@ export function historyView({ root, toggle, kind, connection, viewer, diff, noop
 	};
 	const EVENTS = ['op', 'load', 'nothing pending'];
 	return {
+		viewer: shown,
 		// Shows doc's history from now on (null: none).
 		bind(next) {
 			if (doc) {

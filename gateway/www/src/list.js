@@ -21,6 +21,7 @@ export function documentList({ list, error, connection, collection, open, isOpen
 		}
 	});
 	const render = () => {
+		if (!query.results) return;		// no answer yet, or an error
 		error.hidden = true;
 		list.replaceChildren(...query.results.map((doc) => {
 			const kind = doc.type && KINDS[doc.type.name];

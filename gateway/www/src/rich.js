@@ -66,5 +66,5 @@ export function bindRich(element, doc, presence, me) {
 // A read-only Quill without a toolbar, for the history view.
 export function richViewer(element) {
 	const quill = new Quill(element, { theme: 'snow', readOnly: true, modules: { toolbar: false } });
-	return { show: (data) => quill.setContents(data || [], 'silent'), text: () => quill.getText(), quill };
+	return { show: (data) => quill.setContents(data || [], 'silent'), contents: () => quill.getContents().ops };
 }

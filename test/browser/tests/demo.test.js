@@ -467,3 +467,121 @@ scenario('a screenshot of two pages side by side', async (pages) => {
 	}
 	await clean(A); await clean(B);
 });
+
+/* ---------- the document list and the history view ---------- */
+
+// What each editor is, for the tests of both.
+const KINDS = [
+	{ kind: 'rich', type: 'rich-text', docKey: 'richDoc', read: quillContents, type_: (p, t) => typeInQuill(p, [t]) },
+	{ kind: 'plain', type: 'text-unicode', docKey: 'plainDoc', read: plainValue, type_: (p, t) => typePlain(p, t) },
+];
+// A document at a version, from the database.
+async function dbDataAt(id, v) {
+	const r = await pg.query('SELECT data FROM ot.fetch($1, $2, $3)', ['demo', id, v]);
+	return r.rows[0].data;
+}
+const listItem = (page, id) => page.locator(`[data-testid=doc-item][data-id="${id}"]`);
+// Waits until the page's editor of kind shows the document id, bound.
+const showing = (page, kind, docKey, id) => page.waitForFunction(([k, key, d]) =>
+	pgOt.ready[k] && pgOt[key].id === d && pgOt[key].subscribed, [kind, docKey, id], { timeout: WAIT_MS });
+
+for (const { kind, type, docKey, read, type_ } of KINDS) {
+	scenario(`the document list updates live across two pages, and opens a document (${type})`, async (pages) => {
+		const doc = docName(`list-${kind}`);
+		const A = await open(pages, doc, 'Alice');
+		const B = await open(pages, doc, 'Bob');
+		const first = kind === 'rich' ? doc : `${doc}-text`;
+		await listItem(A, first).waitFor({ timeout: WAIT_MS });	// the documents the page made
+		await A.evaluate(() => { window.__notReloaded = true; });
+
+		// B makes a new document: it opens in B's editor.
+		const name = docName(`new-${kind}`);
+		await B.fill('#new-doc-name', name);
+		await B.selectOption('#new-doc-type', type);
+		await B.click('#new-doc button[type=submit]');
+		await showing(B, kind, docKey, name);
+		assert.equal(await B.textContent('[data-testid=new-doc-message]'), `"${name}" created`);
+		assert.equal((await dbData(name)).type, type, 'in the database, of the type chosen');
+		assert.equal(new URL(B.url()).searchParams.get(kind), name, 'the URL names it');
+
+		// A's list shows it, without a reload.
+		await listItem(A, name).waitFor({ timeout: WAIT_MS });
+		assert.equal(await listItem(A, name).getAttribute('data-type'), type);
+		assert.equal(await A.evaluate(() => window.__notReloaded), true, 'page A was not reloaded');
+
+		// A opens it from the list: the editor switches, the old document is
+		// unsubscribed and destroyed.
+		await A.evaluate((key) => { window.__old = pgOt[key]; }, docKey);
+		await listItem(A, name).locator('button').click();
+		await showing(A, kind, docKey, name);
+		await A.waitForFunction(([id]) => !__old.subscribed && !__old.wantSubscribe &&
+			pgOt.connection.getExisting('demo', id) !== __old, [first], { timeout: WAIT_MS });
+		await A.locator(`[data-testid=doc-item][data-id="${name}"].open`).waitFor({ timeout: WAIT_MS });
+
+		// And both edit it together.
+		await type_(B, ' Bob was here.');
+		await type_(A, ' Alice too.');
+		const { db, shown } = await settled([A, B], name, docKey, read);
+		assert.deepEqual(shown[0], shown[1], 'both pages show the same document');
+		const text = kind === 'rich' ? textOf(db.data.ops) : db.data;
+		assert.ok(text.includes(' Bob was here.') && text.includes(' Alice too.'), JSON.stringify(text));
+		await clean(A); await clean(B);
+	});
+
+	scenario(`the history slider shows a past version, and restoring it brings it back on both pages (${type})`, async (pages) => {
+		const doc = docName(`history-${kind}`);
+		const A = await open(pages, doc, 'Alice');
+		const B = await open(pages, doc, 'Bob');
+		const id = kind === 'rich' ? doc : `${doc}-text`;
+		await type_(A, ' first.');
+		const past = await settled([A, B], id, docKey, read);
+		await type_(A, ' second.');
+		await settled([A, B], id, docKey, read);
+		await type_(B, ' third.');
+		const now = await settled([A, B], id, docKey, read);
+		assert.ok(now.db.v > past.db.v + 1, `versions ${past.db.v} and ${now.db.v}`);
+
+		// The history view follows the latest version; the slider shows another.
+		await A.click(`[data-testid=${kind}-history-toggle]`);
+		const label = A.locator(`[data-testid=${kind}-history-label]`);
+		await A.locator(`[data-testid=${kind}-history-label][data-v="${now.db.v}"]`).waitFor({ timeout: WAIT_MS });
+		assert.equal(await label.getAttribute('data-latest'), String(now.db.v));
+		await A.locator(`[data-testid=${kind}-history-slider]`).evaluate((el, v) => {
+			el.value = String(v);
+			el.dispatchEvent(new Event('input', { bubbles: true }));
+		}, past.db.v);
+		await A.locator(`[data-testid=${kind}-history-view][data-v="${past.db.v}"]`).waitFor({ timeout: WAIT_MS });
+		assert.equal(await label.textContent(), `version ${past.db.v} of ${now.db.v}`);
+		const atPast = await dbDataAt(id, past.db.v);
+		assert.deepEqual(atPast, past.db.data, 'ot.fetch at that version is what the document was');
+		const viewed = await A.evaluate((k) => pgOt.history[k].contents(), kind);
+		assert.deepEqual(viewed, kind === 'rich' ? atPast.ops : atPast, 'the view shows that version');
+		const readOnly = kind === 'rich'
+			? await A.locator('#rich-history-view .ql-editor').getAttribute('contenteditable') === 'false'
+			: await A.locator('#plain-history-view textarea').evaluate((el) => el.readOnly);
+		assert.ok(readOnly, 'read-only');
+
+		// Restore: one op, after which both pages and the database are that version again.
+		await A.click(`[data-testid=${kind}-history-restore]`);
+		await A.locator(`[data-testid=${kind}-history-message]`, { hasText: `version ${past.db.v} restored as version ${now.db.v + 1}` })
+			.waitFor({ timeout: WAIT_MS });
+		const restored = await settled([A, B], id, docKey, read);
+		assert.equal(restored.db.v, now.db.v + 1, 'one version more');
+		assert.deepEqual(restored.db.data, atPast, 'the database holds the past version again');
+		assert.deepEqual(restored.shown[0], restored.shown[1], 'both pages show the same');
+		assert.deepEqual(restored.shown[0], kind === 'rich' ? atPast.ops : atPast, 'and it is the past version');
+		// An ordinary op: B can go on typing over it.
+		await type_(B, ' fourth.');
+		const after = await settled([A, B], id, docKey, read);
+		assert.ok((kind === 'rich' ? textOf(after.db.data.ops) : after.db.data).includes(' fourth.'));
+
+		// A moment (nt): one in the future is the latest version, one before the document none.
+		await A.fill(`[data-testid=${kind}-history-time]`, '2999-01-01T00:00:00');
+		await A.click(`[data-testid=${kind}-history-time-form] button`);
+		await A.locator(`[data-testid=${kind}-history-view][data-v="${after.db.v}"]`).waitFor({ timeout: WAIT_MS });
+		await A.fill(`[data-testid=${kind}-history-time]`, '2000-01-01T00:00:00');
+		await A.click(`[data-testid=${kind}-history-time-form] button`);
+		await A.locator(`[data-testid=${kind}-history-message]`, { hasText: 'did not exist yet' }).waitFor({ timeout: WAIT_MS });
+		await clean(A); await clean(B);
+	});
+}
