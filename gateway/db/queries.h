@@ -94,11 +94,14 @@
  * The channels every document's notifications come on, pg_ot_0 ..
  * pg_ot_<pg_ot.notify_channels - 1> (ot.channel() loads the library that
  * defines the setting): a subscribed query hears every op of its collection.
+ * current_setting(..., true): the planner evaluates generate_series's
+ * arguments to estimate its rows before anything runs, and in a session that
+ * has not loaded the library yet the setting does not exist then.
  */
 #define NOTIFY_CHANNELS_SQL \
 "WITH l AS MATERIALIZED (SELECT ot.channel('', '') AS c)" \
 " SELECT 'pg_ot_' || n FROM l, LATERAL pg_catalog.generate_series(0," \
-" pg_catalog.current_setting('pg_ot.notify_channels')::int - 1 + 0 * pg_catalog.length(l.c)) n"
+" pg_catalog.current_setting('pg_ot.notify_channels', true)::int - 1 + 0 * pg_catalog.length(l.c)) n"
 
 /* --- submit (actions/submit.c) --- */
 
