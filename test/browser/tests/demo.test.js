@@ -570,10 +570,30 @@ for (const { kind, type, docKey, read, type_ } of KINDS) {
 		assert.deepEqual(restored.db.data, atPast, 'the database holds the past version again');
 		assert.deepEqual(restored.shown[0], restored.shown[1], 'both pages show the same');
 		assert.deepEqual(restored.shown[0], kind === 'rich' ? atPast.ops : atPast, 'and it is the past version');
-		// An ordinary op: B can go on typing over it.
+
+		// An ordinary op, transformed against concurrent edits: B types at
+		// the end while its socket is closed (its ops pending), A restores
+		// version 1 (the text as created: ' first.' goes), B's socket comes
+		// back and B's ops are transformed against the restore: version 1's
+		// text with B's ' fourth.' at its end.
+		await A.locator(`[data-testid=${kind}-history-slider]`).evaluate((el, v) => {
+			el.value = String(v);
+			el.dispatchEvent(new Event('input', { bubbles: true }));
+		}, 1);
+		await A.locator(`[data-testid=${kind}-history-view][data-v="1"]`).waitFor({ timeout: WAIT_MS });
+		await B.evaluate(() => pgOt.connection.socket.close());
+		await B.waitForFunction(() => pgOt.connection.state !== 'connected', null, { timeout: WAIT_MS });
 		await type_(B, ' fourth.');
+		assert.ok(await B.evaluate((key) => pgOt[key].hasPending(), docKey), 'B\'s ops are pending');
+		await A.click(`[data-testid=${kind}-history-restore]`);
+		const created = await dbDataAt(id, 1);
+		await until('the restore to be stored', async () => (await dbData(id)).v === restored.db.v + 1);
+		await B.evaluate(() => pgOt.connection.socket.reconnect());
 		const after = await settled([A, B], id, docKey, read);
-		assert.ok((kind === 'rich' ? textOf(after.db.data.ops) : after.db.data).includes(' fourth.'));
+		assert.deepEqual(after.shown[0], after.shown[1], 'both pages show the same');
+		const text = (d) => (kind === 'rich' ? textOf(d.ops) : d);
+		const expected = kind === 'rich' ? `${text(created).slice(0, -1)} fourth.\n` : `${created} fourth.`;
+		assert.equal(text(after.db.data), expected, 'the restored version with B\'s concurrent edit');
 
 		// A moment (nt): one in the future is the latest version, one before the document none.
 		await A.fill(`[data-testid=${kind}-history-time]`, '2999-01-01T00:00:00');
