@@ -134,7 +134,7 @@ FAILOVER_MODES=async-lag FAILOVER_DRAIN=20 test/failover/run.sh
 record "failover: the same with an asynchronous standby 200 ms behind runs (acknowledged ops lost: counted above)" $?
 echo "# browser"
 test/browser/run.sh tests/demo.test.js
-record "browser: the demo page in chromium (Quill and plain text converge, cursors, gateway restart, screenshot)" $?
+record "browser: the demo page in chromium (Quill and plain text converge, cursors, gateway restart, the live document list, history and restore, screenshot)" $?
 test/browser/run.sh tests/examples.test.js
 record "browser: ShareDB's textarea (sharedb-string-binding, json0 si/sd) and counter (na) examples, unchanged, against pg_ot_gateway and against ShareDB 7" $?
 echo "# delivery gate"

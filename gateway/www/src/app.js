@@ -211,6 +211,11 @@ document.getElementById('new-doc').addEventListener('submit', (event) => {
 	const id = nameField.value.trim() || madeUpId();
 	const initial = kind === 'rich' ? [{ insert: id }, { insert: '\n', attributes: { header: 1 } }] : `${id}\n`;
 	message.textContent = '';
+	const listed = (list.query.results || []).find((d) => d.id === id);
+	if (listed && listed.type && listed.type.name !== document.getElementById('new-doc-type').value) {
+		message.textContent = `"${id}" exists, and is ${listed.type.name}`;
+		return;
+	}
 	panes[kind].open(id, initial, (err, doc, created) => {
 		if (err) return;
 		nameField.value = '';

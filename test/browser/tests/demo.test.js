@@ -2,8 +2,9 @@
 // The demo page in Debian's chromium: two pages edit one document in Quill
 // and in the textarea and end equal to the database; remote cursors show and
 // follow the text; the gateway restarts while a page keeps typing and
-// nothing is lost; the default document and the picker; a screenshot of two
-// pages side by side is kept in artifacts/.  No assertion depends on time:
+// nothing is lost; the default document and the picker; the live document
+// list across two pages; the history view and "restore this version"; a
+// screenshot of two pages side by side is kept in artifacts/.  No assertion depends on time:
 // every wait is for a condition, bounded by WAIT_MS only to fail a broken run.
 
 const { test, before, after } = require('node:test');
