@@ -606,3 +606,29 @@ for (const { kind, type, docKey, read, type_ } of KINDS) {
 		await clean(A); await clean(B);
 	});
 }
+
+scenario('the list shows only the documents the user may read, live from SQL too; one it cannot read does not open', async (pages) => {
+	const doc = docName('acl');
+	const secret = docName('secret');
+	const shared = docName('shared');
+	await pg.query(`SELECT ot.create('demo', $1, 'rich-text', '[{"insert": "secret\\n"}]')`, [secret]);
+	// Only this test's documents are anonymous's now (the others' grant is
+	// the collection's, given back at the end).
+	pages.cleanup = () => pg.query("SELECT ot.grant('demo', NULL, 'anonymous', 'write')");
+	await pg.query("SELECT ot.revoke('demo', NULL, 'anonymous')");
+	for (const id of [doc, `${doc}-text`, shared]) await pg.query("SELECT ot.grant('demo', $1, 'anonymous', 'write')", [id]);
+	const A = await open(pages, doc, 'Alice');
+	await listItem(A, doc).waitFor({ timeout: WAIT_MS });
+	await listItem(A, `${doc}-text`).waitFor({ timeout: WAIT_MS });
+	// A document made by SQL, which anonymous may read: it appears.
+	await pg.query(`SELECT ot.create('demo', $1, 'text-unicode', '"made by SQL\\n"')`, [shared]);
+	await listItem(A, shared).waitFor({ timeout: WAIT_MS });
+	const ids = await A.$$eval('[data-testid=doc-item]', (els) => els.map((e) => e.dataset.id));
+	assert.deepEqual([...ids].sort(), [doc, `${doc}-text`, shared].sort(), `only what anonymous may read: ${JSON.stringify(ids)}`);
+	// The one it may not read, asked for by URL: the editor says so.
+	await A.goto(`${ORIGIN}/?doc=${encodeURIComponent(doc)}&rich=${encodeURIComponent(secret)}&name=Alice`);
+	await A.locator('[data-testid=rich-error]', { hasText: `Cannot open "${secret}"` }).waitFor({ timeout: WAIT_MS });
+	console.log(`# the editor's error: ${await A.textContent('[data-testid=rich-error]')}`);
+	assert.equal(await A.evaluate(() => pgOt.ready.rich), false);
+	await clean(A);
+});
