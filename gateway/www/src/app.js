@@ -67,7 +67,7 @@ function remember() {
 // An editor pane: shows one document at a time; open(id) unbinds and
 // destroys the one shown (unsubscribed, its presence left) and subscribes
 // to the next, creating it with initial if it does not exist.
-function pane({ kind, type, bind, history }) {
+function pane({ kind, type, bind, clear, history }) {
 	const error = document.getElementById(`${kind}-error`);
 	const title = document.getElementById(`${kind}-id`);
 	let doc = null;
@@ -85,6 +85,7 @@ function pane({ kind, type, bind, history }) {
 		history.bind(null);
 		if (unbind) unbind();
 		unbind = null;
+		clear();
 		old.removeListener('op', touched);
 		old.removeListener('nothing pending', renderStatus);
 		old.destroy((err) => { if (err) console.warn(`${old.id} not closed:`, err.message); });
@@ -158,12 +159,15 @@ panes.rich = pane({
 	kind: 'rich',
 	type: 'rich-text',
 	history: richHistory,
-	bind: (doc) => {
-		// A fresh element each time: Quill cannot be unbound from one.
-		const host = document.getElementById('rich-host');
+	// A fresh element each time: Quill cannot be unbound from one.
+	clear: () => {
 		const element = Object.assign(document.createElement('div'), { id: 'rich' });
 		element.dataset.testid = 'rich';
-		host.replaceChildren(element);
+		document.getElementById('rich-host').replaceChildren(element);
+		window.pgOt.quill = null;
+	},
+	bind: (doc) => {
+		const element = document.getElementById('rich');
 		const { quill, unbind } = bindRich(element, doc, connection.getDocPresence(COLLECTION, doc.id), me);
 		window.pgOt.quill = quill;
 		return unbind;
@@ -173,6 +177,7 @@ panes.plain = pane({
 	kind: 'plain',
 	type: 'text-unicode',
 	history: plainHistory,
+	clear: () => {},		// plain.js's unbind empties the textarea
 	bind: (doc) => bindPlain({
 		textarea: document.getElementById('plain'),
 		overlay: document.getElementById('plain-overlay'),
