@@ -93,15 +93,11 @@
 /*
  * The channels every document's notifications come on, pg_ot_0 ..
  * pg_ot_<pg_ot.notify_channels - 1> (ot.channel() loads the library that
- * defines the setting): a subscribed query hears every op of its collection.
- * current_setting(..., true): the planner evaluates generate_series's
- * arguments to estimate its rows before anything runs, and in a session that
- * has not loaded the library yet the setting does not exist then.
+ * defines the setting; the CASE has it run first): a subscribed query hears every op of its collection.
  */
 #define NOTIFY_CHANNELS_SQL \
-"WITH l AS MATERIALIZED (SELECT ot.channel('', '') AS c)" \
-" SELECT 'pg_ot_' || n FROM l, LATERAL pg_catalog.generate_series(0," \
-" pg_catalog.current_setting('pg_ot.notify_channels', true)::int - 1 + 0 * pg_catalog.length(l.c)) n"
+"SELECT 'pg_ot_' || n FROM pg_catalog.generate_series(0, (SELECT CASE WHEN ot.channel('', '') IS NOT NULL" \
+" THEN pg_catalog.current_setting('pg_ot.notify_channels')::int END) - 1) n"
 
 /* --- submit (actions/submit.c) --- */
 
