@@ -66,7 +66,8 @@ function remember() {
 
 // An editor pane: shows one document at a time; open(id) unbinds and
 // destroys the one shown (unsubscribed, its presence left) and subscribes
-// to the next, creating it with initial if it does not exist.
+// to the next, creating it with initial if it does not exist (initial null:
+// it must exist).
 function pane({ kind, type, bind, clear, history }) {
 	const error = document.getElementById(`${kind}-error`);
 	const title = document.getElementById(`${kind}-id`);
@@ -121,6 +122,8 @@ function pane({ kind, type, bind, clear, history }) {
 			if (d !== doc) return;
 			if (err) return failed('Cannot open', err);
 			if (d.type) return ready();
+			// From the list (no initial): gone since it was listed, not made anew.
+			if (initial === null) return failed('Cannot open', new Error('it does not exist (any more)'));
 			d.create(initial, type, (createErr) => {
 				if (d !== doc) return;
 				if (createErr && createErr.code !== 'ERR_DOC_ALREADY_CREATED') return failed('Cannot create', createErr);
