@@ -288,6 +288,14 @@ query_request(Session *s, json_t *request, bool subscribe)
 		session_send_error(s, request, "ERR_TOO_MANY_QUERIES", buf);
 		return;
 	}
+	if (subscribe && json_array_size(r) > (size_t) query_limits.max_results)
+	{
+		/* A resubscribe names the results it had: no more than a query may have. */
+		metrics.queries_refused++;
+		session_send_error(s, request, "ERR_QUERY_TOO_MANY_RESULTS",
+						   "a resubscribe may name no more results than a query may have (--query-max-results)");
+		return;
+	}
 	q = xcalloc(1, sizeof(Query));
 	q->session = s;
 	q->qid = qid;

@@ -5,6 +5,7 @@
  * May call: actions (query.c, query_results.c through query_internal.h),
  * client (client), base.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,23 +56,20 @@ send_reply(Query *q, const char *data, size_t len, bool with_extra)
 	session_send(q->session, json_text_frame(&t));
 }
 
-/* The version a resubscribe says the client has of id: -1 none (null), -2 not named. */
+/*
+ * The version a resubscribe says the client has of id: -1 none (null), -2
+ * not named.  named: id -> its pair's place in r, plus one (the first).
+ */
 static int64_t
-client_version(const json_t *r, const char *id)
+client_version(const json_t *r, const Table *named, const char *id)
 {
-	size_t		i;
-	json_t	   *pair;
+	uintptr_t	at = (uintptr_t) table_get(named, id, strlen(id));
+	json_t	   *v;
 
-	json_array_foreach(r, i, pair)
-	{
-		if (strcmp(json_string_value(json_array_get(pair, 0)), id) == 0)
-		{
-			json_t	   *v = json_array_get(pair, 1);
-
-			return json_is_integer(v) ? json_integer_value(v) : -1;
-		}
-	}
-	return -2;
+	if (at == 0)
+		return -2;
+	v = json_array_get(json_array_get(r, at - 1), 1);
+	return json_is_integer(v) ? json_integer_value(v) : -1;
 }
 
 /*
@@ -90,9 +88,15 @@ resubscribed(Query *q, const PGresult *res)
 	bool		any = false;
 	size_t		i;
 	json_t	   *pair;
+	Table		named;
 
+	table_init(&named);
 	json_array_foreach(q->r, i, pair)
+	{
 		before[i] = json_string_value(json_array_get(pair, 0));
+		if (!table_get(&named, before[i], strlen(before[i])))
+			table_put(&named, before[i], strlen(before[i]), (void *) (uintptr_t) (i + 1));
+	}
 	/* Its results are the client's: the update below turns them into the query's. */
 	q->ids = xcalloc(nr + 1, sizeof(char *));
 	q->nids = nr;
@@ -105,7 +109,7 @@ resubscribed(Query *q, const PGresult *res)
 	{
 		const char *id = PQgetvalue(res, row, 0);
 		int64_t		v = strtoll(PQgetvalue(res, row, 1), NULL, 10);
-		int64_t		has = client_version(q->r, id);
+		int64_t		has = client_version(q->r, &named, id);
 
 		if (has == -2)
 			continue;			/* entering: its snapshot goes with the diff */
@@ -131,6 +135,7 @@ resubscribed(Query *q, const PGresult *res)
 		free(data.buf);
 		send_reply(q, NULL, 0, false);
 	}
+	table_free(&named);
 	json_decref(q->r);
 	q->r = NULL;
 }

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
 
 #include "actions/query_diff.h"
 #include "actions/query_internal.h"
@@ -172,13 +171,14 @@ query_update(Query *q, const PGresult *res, bool release)
 	free(items.buf);
 }
 
-static ssize_t
+static size_t
 index_of(const Query *q, const char *id)
 {
-	for (size_t i = 0; i < q->nids; i++)
-		if (strcmp(q->ids[i], id) == 0)
-			return (ssize_t) i;
-	return -1;
+	size_t		i = 0;
+
+	while (strcmp(q->ids[i], id) != 0)
+		i++;					/* (the caller knows it is there) */
+	return i;
 }
 
 /*
@@ -189,21 +189,25 @@ index_of(const Query *q, const char *id)
 void
 query_checked(Query *q, const PGresult *res, char **ids, size_t nids)
 {
-	Table		match;
+	Table		match,
+				member;
 	Text		items = {0};
 	size_t		nholds = 0;
 	int		   *holds = xcalloc(nids + 1, sizeof(int));
 
 	table_init(&match);
+	table_init(&member);
+	for (size_t i = 0; i < q->nids; i++)
+		table_put(&member, q->ids[i], strlen(q->ids[i]), (void *) 1);
 	for (int i = 0; i < PQntuples(res); i++)
 		table_put(&match, PQgetvalue(res, i, 0), (size_t) PQgetlength(res, i, 0),
 				  (void *) (uintptr_t) (i + 1));
 	for (size_t k = 0; k < nids; k++)
 	{
 		uintptr_t	row = (uintptr_t) table_get(&match, ids[k], strlen(ids[k]));
-		ssize_t		at = index_of(q, ids[k]);
+		bool		in = table_get(&member, ids[k], strlen(ids[k])) != NULL;
 
-		if (row && at < 0)
+		if (row && !in)
 		{
 			if (q->nids >= (size_t) query_limits.max_results)
 			{
@@ -223,6 +227,7 @@ query_checked(Query *q, const PGresult *res, char **ids, size_t nids)
 			}
 			q->ids = xrealloc(q->ids, (q->nids + 1) * sizeof(char *));
 			q->ids[q->nids++] = xstrdup(ids[k]);
+			table_put(&member, ids[k], strlen(ids[k]), (void *) 1);
 			if (items.len)
 				text_add(&items, ",", 1);
 			text_addf(&items, "{\"type\":\"insert\",\"index\":%zu,\"values\":[", q->nids - 1);
@@ -230,14 +235,17 @@ query_checked(Query *q, const PGresult *res, char **ids, size_t nids)
 			text_add(&items, "]}", 2);
 			holds[nholds++] = (int) row - 1;
 		}
-		else if (!row && at >= 0)
+		else if (!row && in)
 		{
+			size_t		at = index_of(q, ids[k]);
+
 			if (items.len)
 				text_add(&items, ",", 1);
-			text_addf(&items, "{\"type\":\"remove\",\"index\":%zu,\"howMany\":1}", (size_t) at);
+			text_addf(&items, "{\"type\":\"remove\",\"index\":%zu,\"howMany\":1}", at);
 			query_let_go(q, q->ids[at]);
 			free(q->ids[at]);
-			memmove(q->ids + at, q->ids + at + 1, (q->nids - (size_t) at - 1) * sizeof(char *));
+			table_remove(&member, ids[k], strlen(ids[k]));
+			memmove(q->ids + at, q->ids + at + 1, (q->nids - at - 1) * sizeof(char *));
 			q->nids--;
 		}
 	}
@@ -251,6 +259,7 @@ query_checked(Query *q, const PGresult *res, char **ids, size_t nids)
 				   query_heard(q, id));
 	}
 	table_free(&match);
+	table_free(&member);
 	free(holds);
 	free(items.buf);
 }
