@@ -96,6 +96,8 @@ record "gateway layers: every #include reaches only its own folder or one before
 echo "# gateway unit"
 test/gateway/unit/table_seed.sh
 record "gateway: two processes hash the same table keys differently (SipHash keyed per process)" $?
+test/gateway/unit/query_diff.sh
+record "gateway: subscribed queries' diffs equal npm arraydiff's (ShareDB's) on 20,000 random id lists" $?
 
 echo "# gateway version"
 test/gateway/version.sh

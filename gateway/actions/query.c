@@ -1,10 +1,10 @@
 /*
- * query.c: the qf, qs and qu requests (see query.h): a query's reads,
- * its first reply (and a resubscribe's), its end.
+ * query.c: the qf, qs and qu requests (see query.h): a query's start, its
+ * reads, its end.
  *
- * Owns: Query.  May call: actions (query_live, query_channels,
- * query_diff), docs (document), db (pool, error codes, queries), client
- * (client, reads), base.
+ * Owns: Query.  May call: actions (query_reply, query_live,
+ * query_channels), db (pool, error codes, queries), client (client, reads),
+ * base.
  */
 #include "actions/query.h"
 
@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "actions/query_diff.h"
 #include "actions/query_internal.h"
 #include "base/alloc.h"
 #include "base/json_text.h"
@@ -101,9 +100,8 @@ query_end(Query *q)
 		query_free(q);
 }
 
-/* {"a": a, "id": qid} and the members of extra (may be NULL) into a frame. */
-static Frame *
-message_frame(const char *a, json_int_t qid, const char *key, const char *raw, size_t len)
+Frame *
+query_message(const char *a, json_int_t qid, const char *key, const char *raw, size_t len)
 {
 	JsonText	t;
 	json_t	   *head = json_pack("{s:s,s:I}", "a", a, "id", (json_int_t) qid);
@@ -154,175 +152,6 @@ query_failed(Query *q, const PGresult *res)
 		error_code_of(res, true, refused, q);
 }
 
-/* The data array of a first reply: each row's result text as it is. */
-static char *
-rows_array(const PGresult *res, size_t *len)
-{
-	size_t		cap = 64,
-				n = 1;
-	char	   *buf = xmalloc(cap);
-
-	buf[0] = '[';
-	for (int i = 0; i < PQntuples(res); i++)
-	{
-		size_t		l = (size_t) PQgetlength(res, i, 2);
-
-		while (n + l + 3 > cap)
-			buf = xrealloc(buf, cap *= 2);
-		if (i > 0)
-			buf[n++] = ',';
-		memcpy(buf + n, PQgetvalue(res, i, 2), l);
-		n += l;
-	}
-	buf[n++] = ']';
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-static void
-send_reply(Query *q, const char *data, size_t len, bool with_extra)
-{
-	JsonText	t;
-	json_t	   *head = json_pack("{s:s,s:I}", "a", q->subscribe ? "qs" : "qf", "id", (json_int_t) q->qid);
-
-	json_text_open(&t);
-	json_text_members(&t, head);
-	if (data)
-		json_text_raw_member(&t, "data", data, len);
-	if (with_extra && q->extra)
-		json_text_raw_member(&t, "extra", q->extra, strlen(q->extra));
-	json_decref(head);
-	session_send(q->session, json_text_frame(&t));
-}
-
-/* The version a resubscribe says the client has of id: -1 none (null), -2 not named. */
-static int64_t
-client_version(const json_t *r, const char *id)
-{
-	size_t		i;
-	json_t	   *pair;
-
-	json_array_foreach(r, i, pair)
-	{
-		if (strcmp(json_string_value(json_array_get(pair, 0)), id) == 0)
-		{
-			json_t	   *v = json_array_get(pair, 1);
-
-			return json_is_integer(v) ? json_integer_value(v) : -1;
-		}
-	}
-	return -2;
-}
-
-/*
- * A resubscribe (qs with r, after a reconnect): as ShareDB's agent, the
- * client keeps what it has; the diff from its results to the query's goes
- * first, with the snapshots of what entered; documents it holds at an older
- * version receive the ops since; the reply carries, in data (an object), the
- * snapshots of those it named without a version, then updates flow.
- */
-static void
-resubscribed(Query *q, const PGresult *res)
-{
-	size_t		nr = json_array_size(q->r);
-	const char **before = xcalloc(nr + 1, sizeof(char *));
-	JsonText	data;
-	bool		any = false;
-	size_t		i;
-	json_t	   *pair;
-
-	json_array_foreach(q->r, i, pair)
-		before[i] = json_string_value(json_array_get(pair, 0));
-	/* Its results are the client's: the update below turns them into the query's. */
-	q->ids = xcalloc(nr + 1, sizeof(char *));
-	q->nids = nr;
-	for (i = 0; i < nr; i++)
-		q->ids[i] = xstrdup(before[i]);
-	free(before);
-
-	json_text_open(&data);
-	for (int row = 0; row < PQntuples(res); row++)
-	{
-		const char *id = PQgetvalue(res, row, 0);
-		int64_t		v = strtoll(PQgetvalue(res, row, 1), NULL, 10);
-		int64_t		has = client_version(q->r, id);
-
-		if (has == -2)
-			continue;			/* entering: its snapshot goes with the diff */
-		if (has == -1)
-		{
-			json_text_raw_member(&data, id, PQgetvalue(res, row, 2), (size_t) PQgetlength(res, row, 2));
-			any = true;
-		}
-		query_hold(q, id, has >= 0 && has < v ? has : v, PQgetvalue(res, row, 3), true);
-	}
-	q->active = true;
-	query_update(q, res, false);	/* the diff, holding what enters */
-	if (any)
-	{
-		size_t		len;
-		char	   *text = json_text_close(&data, &len);
-
-		send_reply(q, text, len, false);
-		free(text);
-	}
-	else
-	{
-		free(data.buf);
-		send_reply(q, NULL, 0, false);
-	}
-	json_decref(q->r);
-	q->r = NULL;
-}
-
-/* A query's first read came back: its reply. */
-static void
-first_read(Query *q, const PGresult *res, const char *extra)
-{
-	size_t		len;
-	char	   *data;
-
-	ticket_detach(&q->ticket);
-	free(q->extra);
-	q->extra = extra ? xstrdup(extra) : NULL;
-	if (q->subscribe && q->r)
-	{
-		/* With $count the client's extra is its old one: the update sends the new. */
-		char	   *now = q->extra;
-
-		q->extra = NULL;
-		resubscribed(q, res);
-		if (now)
-		{
-			Frame	   *f = message_frame("q", q->qid, "extra", now, strlen(now));
-
-			session_send(q->session, f);
-		}
-		q->extra = now;
-		return;
-	}
-	data = rows_array(res, &len);
-	send_reply(q, data, len, true);
-	free(data);
-	if (!q->subscribe)
-	{
-		query_end(q);
-		return;
-	}
-	q->nids = (size_t) PQntuples(res);
-	q->ids = xcalloc(q->nids + 1, sizeof(char *));
-	for (size_t i = 0; i < q->nids; i++)
-	{
-		const char *id = PQgetvalue(res, (int) i, 0);
-
-		q->ids[i] = xstrdup(id);
-		query_hold(q, id, strtoll(PQgetvalue(res, (int) i, 1), NULL, 10), PQgetvalue(res, (int) i, 3),
-				   query_heard(q, id));
-	}
-	q->active = true;
-}
-
 /* The extra a $count read returned (NULL: none). */
 static const char *
 extra_of(const PGresult *res)
@@ -340,7 +169,7 @@ extra_read(Query *q, const PGresult *res)
 		/* A $count query: no results, its count in extra. */
 		PGresult   *empty = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
 
-		first_read(q, empty, extra);
+		query_first_read(q, empty, extra);
 		PQclear(empty);
 		return;
 	}
@@ -348,7 +177,7 @@ extra_read(Query *q, const PGresult *res)
 		return;
 	free(q->extra);
 	q->extra = extra ? xstrdup(extra) : NULL;
-	session_send(q->session, message_frame("q", q->qid, "extra", extra ? extra : "null",
+	session_send(q->session, query_message("q", q->qid, "extra", extra ? extra : "null",
 										   strlen(extra ? extra : "null")));
 }
 
@@ -381,7 +210,7 @@ read_done(DbRead *read, PGresult *res)
 	else if (a->extra_only)
 		extra_read(q, res);
 	else if (!q->active)
-		first_read(q, res, NULL);
+		query_first_read(q, res, NULL);
 	else
 		query_update(q, res, true);
 	q->reading = QUERY_READ_NONE;
@@ -457,6 +286,14 @@ query_request(Session *s, json_t *request, bool subscribe)
 		snprintf(buf, sizeof(buf), "a connection may have at most %d queries (--max-queries)",
 				 query_limits.max_queries);
 		session_send_error(s, request, "ERR_TOO_MANY_QUERIES", buf);
+		return;
+	}
+	if (subscribe && json_array_size(r) > (size_t) query_limits.max_results)
+	{
+		/* A resubscribe names the results it had: no more than a query may have. */
+		metrics.queries_refused++;
+		session_send_error(s, request, "ERR_QUERY_TOO_MANY_RESULTS",
+						   "a resubscribe may name no more results than a query may have (--query-max-results)");
 		return;
 	}
 	q = xcalloc(1, sizeof(Query));

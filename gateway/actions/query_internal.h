@@ -68,6 +68,12 @@ void		query_read_start(Query *q, QueryRead kind, const char *text, const char *c
 /* query.c: the query ends: its documents are let go, it is freed (or once its read returns). */
 void		query_end(Query *q);
 
+/* query.c: {"a": a, "id": qid} and, if key is not NULL, "key": raw (JSON text), as a frame. */
+Frame	   *query_message(const char *a, json_int_t qid, const char *key, const char *raw, size_t len);
+
+/* query_reply.c: a query's first read came back (its rows, or extra alone): its reply. */
+void		query_first_read(Query *q, const PGresult *res, const char *extra);
+
 /* query.c: sends q's session a {"a": "q", "id"} message with error. */
 void		query_send_error(Query *q, const char *code, const char *message);
 
