@@ -29,6 +29,7 @@
 #include "db/pg_conn.h"
 #include "db/pool.h"
 #include "actions/presence.h"
+#include "actions/query.h"
 #include "actions/revocation.h"
 #include "base/secrets.h"
 #include "client/client.h"
@@ -150,6 +151,7 @@ main(int argc, char **argv)
 	sessions_configure(&opt.limits);
 	documents_init((size_t) opt.doc_log_bytes);
 	presence_init(context);
+	query_init(context, &opt.queries);
 	submit_init(opt.batch_max);
 	/* The listener's commands are all short: the heartbeat's deadline for each. */
 	listener_deadlines.connect = (lws_usec_t) opt.db_timeout * LWS_USEC_PER_SEC;

@@ -102,6 +102,8 @@ record "gateway layers: every #include reaches only its own folder or one before
 echo "# gateway unit"
 test/gateway/unit/table_seed.sh
 record "gateway: two processes hash the same table keys differently (SipHash keyed per process)" $?
+test/gateway/unit/query_diff.sh
+record "gateway: subscribed queries' diffs equal npm arraydiff's (ShareDB's) on 20,000 random id lists" $?
 
 echo "# gateway version"
 test/gateway/version.sh
@@ -140,7 +142,7 @@ FAILOVER_MODES=async-lag FAILOVER_DRAIN=20 test/failover/run.sh
 record "failover: the same with an asynchronous standby 200 ms behind runs (acknowledged ops lost: counted above)" $?
 echo "# browser"
 test/browser/run.sh tests/demo.test.js
-record "browser: the demo page in chromium (Quill and plain text converge, cursors, gateway restart, screenshot)" $?
+record "browser: the demo page in chromium (Quill and plain text converge, cursors, gateway restart, the live document list, history and restore, screenshot)" $?
 test/browser/run.sh tests/examples.test.js
 record "browser: ShareDB's textarea (sharedb-string-binding, json0 si/sd) and counter (na) examples, unchanged, against pg_ot_gateway and against ShareDB 7" $?
 echo "# delivery gate"

@@ -264,10 +264,12 @@ read_start(Session *s, json_t *request, Bulk *bulk, const char *id, bool subscri
 	if (subscribe)
 	{
 		Sub		   *old = sub_find(s, r->doc);
+		int			query_refs = old ? old->query_refs : 0;
 
 		if (old)
 			sub_drop(old);		/* subscribing again: a new read, the same gate */
 		r->sub = sub_create(s, r->doc);
+		r->sub->query_refs = query_refs;	/* its queries still hold it */
 		if (version >= 0)
 			doc_expect(s, r->doc, version);
 		doc_when_listening(r->doc, &r->wait);

@@ -44,6 +44,11 @@ typedef struct Metrics
 	uint64_t	rate_limited;		/* client messages refused for the rate limit */
 	uint64_t	presence_merged;	/* presence updates over --presence-rate, merged */
 	uint64_t	subscriptions_refused;	/* over --max-subscriptions */
+	uint64_t	queries;		/* qf and qs requests taken */
+	uint64_t	queries_refused;	/* over --max-queries or --query-max-results */
+	uint64_t	query_reruns;	/* subscribed queries read again whole */
+	uint64_t	query_rechecks; /* filter-only queries' re-checks of changed documents */
+	uint64_t	query_diffs;	/* {"a": "q", diff} messages sent */
 	uint64_t	refused_per_ip;		/* handshakes over --max-connections-per-ip */
 	uint64_t	refused_pending;	/* connections closed at accept, over --max-pending-per-ip or --max-connections */
 	int64_t		reads_in_flight;	/* gauge: database reads held by sessions (reads.h) */

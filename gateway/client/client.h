@@ -112,6 +112,8 @@ struct Session
 	Table		presence_refused;	/* hashes of the presence channels refused to it */
 	int			presences;		/* (channel, presence id) it has, on all its channels */
 	size_t		presence_bytes; /* of the updates kept for them */
+	/* Queries (actions/query.h). */
+	lws_dll2_owner_t queries;	/* its subscribed queries and fetches in flight (Query.session_link) */
 	lws_dll2_owner_t tickets;
 	/* The bound on its reads (reads.h). */
 	int			reads;			/* database reads in flight for it */

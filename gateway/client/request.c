@@ -131,6 +131,50 @@ check_presence(const json_t *r, bool update)
 	return NULL;
 }
 
+bool
+request_is_query_id(const json_t *id)
+{
+	return json_is_integer(id);
+}
+
+/*
+ * ShareDB's checks of a query message (_checkRequest): a numeric id, and r,
+ * if there, an array of [id, version or null] pairs.  The query itself (q)
+ * must be an object: the database judges the rest of it.
+ */
+static const char *
+check_query_id(const json_t *r)
+{
+	return request_is_query_id(json_object_get(r, "id")) ? NULL : "Missing query ID";
+}
+
+static const char *
+check_query(const json_t *r)
+{
+	json_t	   *results = json_object_get(r, "r");
+	size_t		i;
+	json_t	   *pair;
+
+	if (check_query_id(r))
+		return check_query_id(r);
+	if (!json_is_object(json_object_get(r, "q")))
+		return "Invalid query";
+	if (results == NULL || json_is_null(results))
+		return NULL;
+	if (!json_is_array(results))
+		return "Invalid query results";
+	json_array_foreach(results, i, pair)
+	{
+		if (!json_is_array(pair) || json_array_size(pair) < 1)
+			return "Invalid query results";
+		if (!is_name(json_array_get(pair, 0)))
+			return "Invalid id";
+		if (!is_version_or_null(json_array_get(pair, 1)))
+			return "Invalid version";
+	}
+	return NULL;
+}
+
 static const char *
 check_nothing(const json_t *r)
 {

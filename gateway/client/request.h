@@ -41,7 +41,10 @@
 	X(p, NOTHING, check_presence_update) \
 	X(ps, NOTHING, check_presence_channel) \
 	X(pu, NOTHING, check_presence_channel) \
-	X(pr, NOTHING, check_presence_channel)
+	X(pr, NOTHING, check_presence_channel) \
+	X(qf, COLLECTION, check_query) \
+	X(qs, COLLECTION, check_query) \
+	X(qu, NOTHING, check_query_id)
 
 typedef enum RequestAction
 {
@@ -62,6 +65,9 @@ RequestAction request_action(const json_t *request);
  * with the error; otherwise it is the request with the error.
  */
 json_t	   *request_parse(const char *text, size_t len, const char **problem);
+
+/* A query's id: a JSON integer (the stock client counts them from 1). */
+bool		request_is_query_id(const json_t *id);
 
 /* A version: a JSON integer >= 0 (ShareDB takes any number; ours are integers). */
 bool		request_is_version(const json_t *v);

@@ -49,7 +49,7 @@ void		listener_stop(void);
 /* fn runs whenever a command or the heartbeat passed its deadline. */
 void		listener_on_silence(void (*fn) (void));
 
-/* fn handles the notifications of kind (one handler per kind). */
+/* fn handles the notifications of kind (up to two handlers per kind, in the order registered). */
 void		listener_on(NoteKind kind, ListenerHandler fn);
 
 /* fn runs once the LISTENs are back after a reconnect: the members fill their gaps. */

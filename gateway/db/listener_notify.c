@@ -28,13 +28,14 @@ static DropLog dropped_invalid = {"signed, but not one this gateway can read",
 static DropLog dropped_replayed = {"a replay, or signed before this gateway listened",
 &metrics.notifications_replayed};
 
-static ListenerHandler handlers[NOTE_REVOKE + 1];	/* listener_on */
+#define HANDLERS_PER_KIND 2
+static ListenerHandler handlers[NOTE_REVOKE + 1][HANDLERS_PER_KIND];	/* listener_on */
 
 static void
 handle(NoteKind kind, const Note *note, json_t *m)
 {
-	if (handlers[kind])
-		handlers[kind] (note, m);
+	for (int i = 0; i < HANDLERS_PER_KIND && handlers[kind][i]; i++)
+		handlers[kind][i] (note, m);
 }
 
 static void
@@ -129,5 +130,12 @@ listener_notify(PgConn *conn, const PGnotify *n)
 void
 listener_on(NoteKind kind, ListenerHandler fn)
 {
-	handlers[kind] = fn;
+	for (int i = 0; i < HANDLERS_PER_KIND; i++)
+		if (handlers[kind][i] == NULL)
+		{
+			handlers[kind][i] = fn;
+			return;
+		}
+	lwsl_err("listener: more than %d handlers for one kind of notification\n", HANDLERS_PER_KIND);
+	abort();
 }

@@ -72,6 +72,33 @@
 #define SNAPSHOT_AT_VERSION_SQL SNAPSHOT_AT_SQL("ot.fetch($1, $2, $3::bigint)")
 #define SNAPSHOT_AT_TIME_SQL SNAPSHOT_AT_SQL("ot.fetch_at($1, $2, pg_catalog.to_timestamp($3::float8 / 1000))")
 
+/* --- queries (actions/query*.c) --- */
+
+/*
+ * The results of a query, as the acting user may read them, in the
+ * query's order: id, version, the result as ShareDB sends it ({v, data,
+ * type, d}: text PostgreSQL printed, forwarded as it is) and the channel
+ * of the document's notifications.  (collection, query, at most this many
+ * rows: one past the gateway's bound tells it was passed.)
+ */
+#define QUERY_ROWS_SQL \
+"SELECT q.id, q.version, pg_catalog.jsonb_build_object('v', q.version, 'data', q.data," \
+" 'type', q.type, 'd', q.id)::text, ot.channel($1, q.id)" \
+" FROM ot.query($1, $2::jsonb) WITH ORDINALITY AS q(id, type, version, data, ctime, mtime, n)" \
+" ORDER BY q.n LIMIT $3::int8"
+
+/* A $count query's extra (a JSON number as text, or NULL). */
+#define QUERY_EXTRA_SQL "SELECT ot.query_extra($1, $2::jsonb)::text"
+
+/*
+ * The channels every document's notifications come on, pg_ot_0 ..
+ * pg_ot_<pg_ot.notify_channels - 1> (ot.channel() loads the library that
+ * defines the setting; the CASE has it run first): a subscribed query hears every op of its collection.
+ */
+#define NOTIFY_CHANNELS_SQL \
+"SELECT 'pg_ot_' || n FROM pg_catalog.generate_series(0, (SELECT CASE WHEN ot.channel('', '') IS NOT NULL" \
+" THEN pg_catalog.current_setting('pg_ot.notify_channels')::int END) - 1) n"
+
 /* --- submit (actions/submit.c) --- */
 
 /*

@@ -124,3 +124,12 @@ channel_listening(const Channel *ch)
 {
 	return ch->state == CHANNEL_READY;
 }
+
+void
+channel_named(Channel *ch, const char *name)
+{
+	if (ch->state != CHANNEL_NONE)
+		return;
+	ch->state = CHANNEL_WAITING;
+	listener_join(&ch->member, name);
+}

@@ -48,4 +48,11 @@ void		channel_unref(Channel *ch);
 void		channel_when_listening(Channel *ch, DocWait *w);
 bool		channel_listening(const Channel *ch);
 
+/*
+ * The channel's name is known (a query's read returned it beside the
+ * document): it joins the listener's channel of that name without asking
+ * the database, if it has not asked already.
+ */
+void		channel_named(Channel *ch, const char *name);
+
 #endif

@@ -79,6 +79,8 @@ typedef struct Sub
 	int64_t		start_v;		/* a snapshot's version, where the gate starts; -1: reads placed it */
 	int64_t		read_end;		/* past the last version its reads saw (they may stop short) */
 	bool		catching_up;
+	bool		asked;			/* the client subscribed (s, bs); else only its queries hold it */
+	int			query_refs;		/* the session's subscribed queries whose results hold it */
 } Sub;
 
 Doc		   *doc_acquire(const char *collection, const char *id);
@@ -100,6 +102,16 @@ Sub		   *sub_create(Session *s, Doc *doc);
 void		sub_activate(Sub *sub);
 void		sub_drop(Sub *sub);
 void		sub_pump(Sub *sub);
+
+/*
+ * A document entered a subscribed query's results (actions/query.c): the
+ * session was sent its snapshot at version v, and follows it from there as
+ * if subscribed (a Sub not asked for, held by query_refs).  channel is the
+ * document's, as the query's read returned it.  maybe_behind: ops after v
+ * may have been committed before this gateway kept the document, so its log
+ * begins with a read of the op log.
+ */
+Sub		   *sub_open_at(Session *s, Doc *doc, const char *channel, int64_t v, bool maybe_behind);
 
 /* The session holds every version before v: its read of the ops from v. */
 void		doc_expect(Session *s, Doc *doc, int64_t v);

@@ -201,6 +201,7 @@ sub_create(Session *s, Doc *doc)
 	sub->session = s;
 	sub->state = SUB_READING;
 	sub->start_v = -1;
+	sub->asked = true;
 	sub->gate = gate_get(s, doc->key, doc->keylen);
 	gate_attach(s, sub->gate, sub);
 	lws_dll2_add_tail(&sub->doc_link, &doc->subs);
@@ -229,6 +230,47 @@ sub_activate(Sub *sub)
 		}
 	}
 	sub_pump(sub);
+}
+
+/* A query's subscription waits for its document's LISTEN. */
+typedef struct OpenWait
+{
+	DocWait		wait;
+	Sub		   *sub;
+} OpenWait;
+
+static void
+open_when_listening(DocWait *w)
+{
+	OpenWait   *o = lws_container_of(w, OpenWait, wait);
+	Sub		   *sub = o->sub;
+
+	free(o);
+	if (sub->session == NULL)
+	{
+		sub->state = SUB_ACTIVE;
+		sub_drop(sub);			/* a husk: it went while it waited */
+	}
+	else
+		sub_activate(sub);
+}
+
+Sub *
+sub_open_at(Session *s, Doc *doc, const char *channel, int64_t v, bool maybe_behind)
+{
+	Sub		   *sub = sub_create(s, doc);
+	OpenWait   *o = xcalloc(1, sizeof(OpenWait));
+
+	sub->asked = false;
+	sub->query_refs = 1;
+	sub->start_v = v;
+	if (maybe_behind && !doc->known)
+		doc->unheard = true;
+	channel_named(doc->channel, channel);
+	o->sub = sub;
+	o->wait.fn = open_when_listening;
+	doc_when_listening(doc, &o->wait);
+	return sub;
 }
 
 /*

@@ -155,6 +155,13 @@ metrics_render(size_t *len)
 			metrics.presence_merged);
 	counter(&t, "subscriptions_refused_total", "subscriptions answered ERR_TOO_MANY_SUBSCRIPTIONS",
 			metrics.subscriptions_refused);
+	counter(&t, "queries_total", "qf and qs requests", metrics.queries);
+	counter(&t, "queries_refused_total", "queries answered ERR_TOO_MANY_QUERIES or ERR_QUERY_TOO_MANY_RESULTS",
+			metrics.queries_refused);
+	counter(&t, "query_reruns_total", "subscribed queries read again whole", metrics.query_reruns);
+	counter(&t, "query_rechecks_total", "filter-only subscribed queries' re-checks of changed documents",
+			metrics.query_rechecks);
+	counter(&t, "query_diffs_total", "query diffs sent", metrics.query_diffs);
 	counter(&t, "connections_refused_per_ip_total", "handshakes refused (429) for connections per address",
 			metrics.refused_per_ip);
 	counter(&t, "connections_refused_pending_total",

@@ -97,6 +97,15 @@ static const char usage[] =
 "  --max-refusals N      presence channels refused to a connection that it\n"
 "                        remembers and refuses again without asking the database\n"
 "                        (default 64); past it, every new channel is refused\n"
+"  --max-queries N       queries one connection may have, subscribed or being\n"
+"                        fetched (default 16); more get ERR_TOO_MANY_QUERIES\n"
+"  --query-max-results N documents in one query's results (default 1000); a query\n"
+"                        with more, or a subscribed one that grows past it, gets\n"
+"                        ERR_QUERY_TOO_MANY_RESULTS (and ends)\n"
+"  --query-reruns N      reads of one subscribed query per second to stay current:\n"
+"                        re-runs (with $sort, $skip, $limit, $count) or re-checks of\n"
+"                        the documents that changed (default 5); changes meanwhile\n"
+"                        wait and go together\n"
 "\n"
 "  --help                this text\n"
 "  --version             print the version (" PG_OT_VERSION ") and exit\n"
@@ -185,6 +194,9 @@ static const NumericFlag numeric_flags[] = {
 	{"max-presence", 256, 4096, "1024", LIMIT(max_presence)},
 	{"max-presences", 1, 100000, "32", LIMIT(max_presences)},
 	{"max-refusals", 1, 100000, "64", LIMIT(max_refusals)},
+	{"max-queries", 1, 100000, "16", offsetof(GatewayOptions, queries.max_queries)},
+	{"query-max-results", 1, 1000000, "1000", offsetof(GatewayOptions, queries.max_results)},
+	{"query-reruns", 1, 1000, "5", offsetof(GatewayOptions, queries.reruns)},
 };
 #define NUMERIC_FLAGS (sizeof(numeric_flags) / sizeof(numeric_flags[0]))
 

@@ -5,7 +5,7 @@
  * connection follows libpq's conventions (a conninfo string or URI in --db,
  * and the PG* variables for whatever it leaves out).
  *
- * May include: client/client.
+ * May include: client/client, actions/query.
  */
 #ifndef PG_OT_GATEWAY_OPTIONS_H
 #define PG_OT_GATEWAY_OPTIONS_H
@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "actions/query.h"
 #include "client/client.h"
 
 typedef struct GatewayOptions
@@ -36,6 +37,7 @@ typedef struct GatewayOptions
 	int			db_grace;		/* seconds unreachable before clients are sent away */
 	int			doc_log_bytes;	/* op frames a document keeps behind its newest */
 	ClientLimits limits;
+	QueryLimits queries;
 } GatewayOptions;
 
 /* Parses argv; on --help prints usage and exits 0, on a bad flag exits 2. */

@@ -3,7 +3,8 @@
  * request.c and dispatched here.
  *
  * May call: base/client_id, docs/document, actions/fetch, base/metrics,
- * actions/presence, client/request, actions/submit, edge/ws_session.
+ * actions/presence, actions/query, client/request, actions/submit,
+ * edge/ws_session.
  */
 #include "edge/protocol.h"
 
@@ -16,6 +17,7 @@
 #include "base/metrics.h"
 #include "actions/presence.h"
 #include "client/request.h"
+#include "actions/query.h"
 #include "actions/submit.h"
 #include "edge/ws_session.h"
 
@@ -45,7 +47,9 @@ unsubscribe(Session *s, const char *collection, const char *id)
 	Doc		   *doc = doc_find(collection, id);
 	Sub		   *sub = doc ? sub_find(s, doc) : NULL;
 
-	if (sub)
+	if (sub && sub->query_refs > 0)
+		sub->asked = false;		/* a subscribed query's results hold it: its ops still come */
+	else if (sub)
 		sub_drop(sub);
 }
 
@@ -126,6 +130,19 @@ handle_nt(Session *s, json_t *r)
 	fetch_snapshot_at(s, r, true);
 }
 
+static void
+handle_qf(Session *s, json_t *r)
+{
+	query_request(s, r, false);
+}
+
+static void
+handle_qs(Session *s, json_t *r)
+{
+	query_request(s, r, true);
+}
+
+#define handle_qu query_unsubscribe
 #define handle_hs handshake
 #define handle_pp pong
 #define handle_u unsubscribe_request

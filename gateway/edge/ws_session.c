@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "actions/presence.h"
+#include "actions/query.h"
 #include "base/alloc.h"
 #include "base/metrics.h"
 #include "client/reads.h"
@@ -44,6 +45,7 @@ sessions_configure(const ClientLimits *limits)
 	client_on_close(docs_session_closed);
 	client_on_close(reads_session_closed);
 	client_on_close(presence_session_closed);
+	client_on_close(query_session_closed);
 }
 
 static void token_expired(lws_sorted_usec_list_t *sul);

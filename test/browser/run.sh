@@ -12,10 +12,11 @@
 #
 # Environment: GATEWAY_BIN (default gateway/pg_ot_gateway), CHROMIUM
 # (default /usr/bin/chromium), WAIT_MS (how long a wait may last, default
-# 30000).  Ports: cluster 54800 (a Unix socket in its own directory), the
-# gateway the first free port in 54810-54819, the next free one a proxy that
-# serves the page with a stricter Content-Security-Policy, the next the
-# reference ShareDB server of tests/examples.test.js.
+# 30000).  Ports: the cluster BROWSER_PG_PORT (default 54800; a Unix socket
+# in its own directory), the gateway the first free port in BROWSER_PORTS
+# (LO-HI, default 54810-54819), the next free one a proxy that serves the page
+# with a stricter Content-Security-Policy, the next the reference ShareDB
+# server of tests/examples.test.js.
 #
 # Exit status: 0 passed, 1 a test failed, 2 the tests could not run.
 set -uo pipefail
@@ -44,6 +45,12 @@ if [ ! -f "$www/dist/index.html" ] ||
 		{ cat "$here/artifacts/build.log" >&2; die "the demo page did not build (gateway/www/build.sh)"; }
 fi
 export WWW="$www/dist"
+
+pg_port=${BROWSER_PG_PORT:-54800}
+port_range=${BROWSER_PORTS:-54810-54819}
+[[ $pg_port =~ ^[0-9]+$ ]] || die "BROWSER_PG_PORT must be a port number"
+[[ $port_range =~ ^([0-9]+)-([0-9]+)$ ]] || die "BROWSER_PORTS must be LO-HI"
+port_lo=${BASH_REMATCH[1]} port_hi=${BASH_REMATCH[2]}
 
 work=$(mktemp -d /tmp/pg_ot_browser.XXXXXX)
 chmod 755 "$work"
@@ -77,7 +84,7 @@ for ex in textarea counter; do
 		--external:util --log-level=warning --outfile="$EXAMPLES/$ex/dist/bundle.js" >"$work/examples-build.log" 2>&1 ||
 		{ cat "$work/examples-build.log" >&2; die "ShareDB's $ex example did not build"; }
 done
-env_out=$("$root/test/cluster.sh" start "$cluster" 54800) || die "the throwaway cluster did not start"
+env_out=$("$root/test/cluster.sh" start "$cluster" "$pg_port") || die "the throwaway cluster did not start"
 eval "$env_out"
 psql -Xq -v ON_ERROR_STOP=1 >"$work/psql.log" 2>&1 <<'SQL' || { cat "$work/psql.log" >&2; die "setting up pg_ot failed"; }
 CREATE EXTENSION pg_ot;
@@ -86,16 +93,16 @@ SELECT ot.grant('demo', NULL, 'anonymous', 'write');
 -- ShareDB's examples edit collection 'examples' with no token.
 SELECT ot.grant('examples', NULL, 'anonymous', 'write');
 SQL
-export GATEWAY_DB="host=$cluster port=54800 dbname=postgres user=ot_demo_gateway"
+export GATEWAY_DB="host=$cluster port=$pg_port dbname=postgres user=ot_demo_gateway"
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # The gateway's port, one for the tests' CSP-rewriting proxy and one for the
 # reference ShareDB server of the examples' test.
 ports=()
-for p in $(seq 54810 54819); do
+for p in $(seq "$port_lo" "$port_hi"); do
 	port_free "$p" && ports+=("$p")
 	[ ${#ports[@]} = 3 ] && break
 done
-[ ${#ports[@]} = 3 ] || die "no three free ports in 54810-54819"
+[ ${#ports[@]} = 3 ] || die "no three free ports in $port_range"
 export GATEWAY_PORT=${ports[0]} PROXY_PORT=${ports[1]} REFERENCE_PORT=${ports[2]}
 export GATEWAY_LOG="$work/gateway.log"
 

@@ -2,7 +2,8 @@
 'use strict';
 /*
  * The reference the gateway suite is checked against: a stock ShareDB server
- * (npm sharedb, in-memory database, presence on, text-unicode and rich-text
+ * (npm sharedb on sharedb-mingo-memory, the in-memory database that answers
+ * queries in MongoDB's language, presence on, text-unicode and rich-text
  * registered) over ws with the stock @teamwork/websocket-json-stream adapter,
  * as in ShareDB's own examples.
  *
@@ -17,6 +18,7 @@ const http = require('http');
 const WebSocket = require('ws');
 const ShareDB = require('sharedb');
 const WebSocketJSONStream = require('@teamwork/websocket-json-stream');
+const ShareDBMingo = require('sharedb-mingo-memory');
 
 ShareDB.types.register(require('ot-text-unicode').type);
 ShareDB.types.register(require('rich-text').type);
@@ -33,7 +35,7 @@ for (let i = 2; i < process.argv.length; i++) {
 	}
 }
 
-const backend = new ShareDB({ presence: true, doNotForwardSendPresenceErrorsToClient: true });
+const backend = new ShareDB({ db: new ShareDBMingo(), presence: true, doNotForwardSendPresenceErrorsToClient: true });
 // Only to show that the suite fails against a broken server (sabotage.js).
 const sabotage = process.env.SABOTAGE
 	? require('./sabotage').install(backend, process.env.SABOTAGE,

@@ -147,7 +147,7 @@ if [ "$target" = reference ]; then
 else
 	cluster="$work/pg"
 	env_out=$(CLUSTER_TCP=$([ "$db_via" = socket ] && echo 0 || echo 1) CLUSTER_SSL=$([ "$db_via" = tls ] && echo 1 || echo 0) \
-		"$root/test/cluster.sh" start "$cluster" 54480) || { cluster=; die "the throwaway cluster did not start"; }
+		"$root/test/cluster.sh" start "$cluster" "${E2E_CLUSTER_PORT:-54480}") || { cluster=; die "the throwaway cluster did not start"; }
 	eval "$env_out"
 	pgport=$PGPORT
 	psql -Xq -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION pg_ot' >"$work/psql.log" 2>&1 ||

@@ -36,8 +36,9 @@ const unitOffset = (s, n) => {
 const isHigh = (c) => c >= 0xd800 && c <= 0xdbff;
 const isLow = (c) => c >= 0xdc00 && c <= 0xdfff;
 
-// The text-unicode op turning before into after: one changed middle.
-function diff(before, after) {
+// The text-unicode op turning before into after: one changed middle (also
+// what history.js submits to restore a past version).
+export function diff(before, after) {
 	let start = 0;
 	while (start < before.length && start < after.length && before[start] === after[start]) start++;
 	if (start > 0 && isHigh(before.charCodeAt(start - 1))) start--;
@@ -85,7 +86,12 @@ function moveRange(range, op, own) {
 
 const OP_CACHE = 1000;		// server ops kept to bring late cursors up to date
 
+// Binds textarea to doc; returns unbind(), which removes every listener,
+// destroys the presence and empties the textarea and the cursors (the caller
+// then destroys the doc).
 export function bindPlain({ textarea, overlay, list, doc, presence, connection, me }) {
+	const dom = new AbortController();		// the DOM listeners, removed at once
+	const signal = dom.signal;
 	// Our ops' src as the others see it: the part of connection.id before the
 	// dot.  The rest is the gateway's proof that the id is ours, never shared.
 	const ownSrc = () => (connection.id || '').split('.')[0];
@@ -178,8 +184,9 @@ export function bindPlain({ textarea, overlay, list, doc, presence, connection, 
 	};
 	textarea.addEventListener('scroll', () => {
 		for (const el of layers.values()) el.scrollTop = textarea.scrollTop;
-	});
-	new ResizeObserver(drawOverlay).observe(textarea);
+	}, { signal });
+	const resized = new ResizeObserver(drawOverlay);
+	resized.observe(textarea);
 
 	/* ---------- the text ---------- */
 
@@ -206,17 +213,18 @@ export function bindPlain({ textarea, overlay, list, doc, presence, connection, 
 		shown = textarea.value;
 		if (op.length) doc.submitOp(op, { source: textarea });
 		share();
-	});
-	doc.on('op', (op, source, src) => {
+	}, { signal });
+	const onOp = (op, source, src) => {
 		if (source !== textarea) show(doc.data, op);
 		for (const [id, c] of remote) remote.set(id, moveRange(c, op, !source && src === c.src));
 		draw();
 		settle();
-	});
+	};
+	doc.on('op', onOp);
 
 	// The server's ops as they arrive, remote ones and the acks of ours (the
 	// op in flight is, by then, the op as the server applied it).
-	connection.on('receive', (request) => {
+	const onReceive = (request) => {
 		const m = request.data;
 		if (!m || m.a !== 'op' || m.c !== doc.collection || m.d !== doc.id || m.error || typeof m.v !== 'number') return;
 		if (Array.isArray(m.op)) serverOps.set(m.v, { op: m.op, src: m.src });
@@ -224,7 +232,8 @@ export function bindPlain({ textarea, overlay, list, doc, presence, connection, 
 			serverOps.set(m.v, { op: doc.inflightOp.op, src: ownSrc() });
 		} else if (m.create || m.del) serverOps.set(m.v, { op: null });
 		serverOps.delete(m.v - OP_CACHE);
-	});
+	};
+	connection.on('receive', onReceive);
 
 	/* ---------- cursors: ours ---------- */
 
@@ -237,6 +246,7 @@ export function bindPlain({ textarea, overlay, list, doc, presence, connection, 
 		sharing = true;
 		doc.whenNothingPending(() => {
 			sharing = false;
+			if (signal.aborted) return;
 			if (doc.hasPending()) return share();
 			if (!doc.type || connection.state !== 'connected') return;
 			const start = codePoints(textarea.value.slice(0, textarea.selectionStart));
@@ -245,8 +255,9 @@ export function bindPlain({ textarea, overlay, list, doc, presence, connection, 
 				(err) => { if (err) console.warn('plain-text cursor not sent:', err.message); });
 		});
 	}
-	for (const event of ['select', 'keyup', 'click', 'focus']) textarea.addEventListener(event, share);
-	connection.on('state', (state) => { if (state === 'connected' && document.activeElement === textarea) share(); });
+	for (const event of ['select', 'keyup', 'click', 'focus']) textarea.addEventListener(event, share, { signal });
+	const onState = (state) => { if (state === 'connected' && document.activeElement === textarea) share(); };
+	connection.on('state', onState);
 
 	/* ---------- cursors: theirs ---------- */
 
@@ -259,6 +270,7 @@ export function bindPlain({ textarea, overlay, list, doc, presence, connection, 
 		settling = true;
 		doc.whenNothingPending(() => {
 			settling = false;
+			if (signal.aborted) return;
 			if (doc.hasPending()) return settle();
 			for (const [id, value] of waiting) {
 				if (typeof value.v === 'number' && value.v > doc.version) continue;	// ops still to come
@@ -278,6 +290,7 @@ export function bindPlain({ textarea, overlay, list, doc, presence, connection, 
 
 	presence.subscribe((err) => { if (err) console.warn('plain-text cursors unavailable:', err.message); });
 	presence.on('receive', (id, value) => {
+		if (signal.aborted) return;
 		if (value && Number.isInteger(value.index) && Number.isInteger(value.length)) {
 			waiting.set(id, value);
 			settle();
@@ -287,4 +300,19 @@ export function bindPlain({ textarea, overlay, list, doc, presence, connection, 
 			draw();
 		}
 	});
+
+	return function unbind() {
+		dom.abort();
+		resized.disconnect();
+		doc.removeListener('load', load);
+		doc.removeListener('op', onOp);
+		connection.removeListener('receive', onReceive);
+		connection.removeListener('state', onState);
+		presence.destroy((err) => { if (err) console.warn('plain-text cursors not left:', err.message); });
+		remote.clear();
+		waiting.clear();
+		draw();
+		textarea.disabled = true;
+		textarea.value = '';
+	};
 }

@@ -1,5 +1,6 @@
 // A Quill 2 editor bound to a rich-text document, with remote cursors from
-// ShareDB doc presence (quill-cursors).
+// ShareDB doc presence (quill-cursors); and a read-only Quill for showing a
+// past version (history.js).
 import Quill from 'quill';
 // The core entry: the default one injects its CSS as a <style> element at
 // run time, which a CSP without style-src 'unsafe-inline' refuses; app.js
@@ -8,6 +9,9 @@ import QuillCursors from 'quill-cursors/core';
 
 Quill.register('modules/cursors', QuillCursors);
 
+// Binds a new Quill in element (an empty <div>) to doc; returns the Quill and
+// unbind(), which removes every listener and destroys the presence (the
+// caller then destroys the doc and the element, toolbar included).
 export function bindRich(element, doc, presence, me) {
 	const quill = new Quill(element, {
 		theme: 'snow',
@@ -26,9 +30,10 @@ export function bindRich(element, doc, presence, me) {
 	quill.on('text-change', (delta, old, source) => {
 		if (source === 'user') doc.submitOp(delta, { source: quill });
 	});
-	doc.on('op', (op, source) => {
+	const onOp = (op, source) => {
 		if (source !== quill) quill.updateContents(op, 'api');
-	});
+	};
+	doc.on('op', onOp);
 
 	const local = presence.create();
 	const share = () => {
@@ -46,5 +51,20 @@ export function bindRich(element, doc, presence, me) {
 		cursors.createCursor(id, range.name || 'someone', range.color || '#888');
 		cursors.moveCursor(id, range);
 	});
-	return quill;
+	const unbind = () => {
+		doc.removeListener('load', load);
+		doc.removeListener('op', onOp);
+		quill.disable();
+		quill.off('text-change');
+		quill.off('selection-change');
+		// Tells the others this cursor is gone, then leaves the channel.
+		presence.destroy((err) => { if (err) console.warn('rich-text cursors not left:', err.message); });
+	};
+	return { quill, unbind };
+}
+
+// A read-only Quill without a toolbar, for the history view.
+export function richViewer(element) {
+	const quill = new Quill(element, { theme: 'snow', readOnly: true, modules: { toolbar: false } });
+	return { show: (data) => quill.setContents(data || [], 'silent'), contents: () => quill.getContents().ops };
 }

@@ -5,10 +5,12 @@ function pending(doc) {
 	return (doc.inflightOp ? 1 : 0) + doc.pendingOps.length;
 }
 
+// docs(): the documents open now (the editors switch documents); returns
+// render(), which the editors call when one of theirs changes.
 export function watchStatus(connection, docs, element) {
 	let wasConnected = false;
 	const render = () => {
-		const count = docs.reduce((n, d) => n + pending(d), 0);
+		const count = docs().reduce((n, d) => n + pending(d), 0);
 		// ShareDB: connecting / connected / disconnected (the socket retries)
 		// / closed or stopped (it does not).
 		let state = connection.state === 'connected' ? 'connected' : wasConnected ? 'reconnecting' : 'connecting';
@@ -22,12 +24,9 @@ export function watchStatus(connection, docs, element) {
 	connection.on('state', render);
 	// After each message is handled (an ack changes the count).
 	connection.on('receive', () => setTimeout(render));
-	for (const doc of docs) {
-		doc.on('op', () => setTimeout(render));	// a local op is counted once pushed
-		doc.on('nothing pending', render);
-	}
 	window.addEventListener('online', render);
 	window.addEventListener('offline', render);
 	setInterval(render, 1000);	// and anything else
 	render();
+	return render;
 }

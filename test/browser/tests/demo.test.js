@@ -2,8 +2,9 @@
 // The demo page in Debian's chromium: two pages edit one document in Quill
 // and in the textarea and end equal to the database; remote cursors show and
 // follow the text; the gateway restarts while a page keeps typing and
-// nothing is lost; the default document and the picker; a screenshot of two
-// pages side by side is kept in artifacts/.  No assertion depends on time:
+// nothing is lost; the default document and the picker; the live document
+// list across two pages; the history view and "restore this version"; a
+// screenshot of two pages side by side is kept in artifacts/.  No assertion depends on time:
 // every wait is for a condition, bounded by WAIT_MS only to fail a broken run.
 
 const { test, before, after } = require('node:test');
@@ -466,4 +467,168 @@ scenario('a screenshot of two pages side by side', async (pages) => {
 		await composer.close();
 	}
 	await clean(A); await clean(B);
+});
+
+/* ---------- the document list and the history view ---------- */
+
+// What each editor is, for the tests of both.
+const KINDS = [
+	{ kind: 'rich', type: 'rich-text', docKey: 'richDoc', read: quillContents, type_: (p, t) => typeInQuill(p, [t]) },
+	{ kind: 'plain', type: 'text-unicode', docKey: 'plainDoc', read: plainValue, type_: (p, t) => typePlain(p, t) },
+];
+// A document at a version, from the database.
+async function dbDataAt(id, v) {
+	const r = await pg.query('SELECT data FROM ot.fetch($1, $2, $3)', ['demo', id, v]);
+	return r.rows[0].data;
+}
+const listItem = (page, id) => page.locator(`[data-testid=doc-item][data-id="${id}"]`);
+// Waits until the page's editor of kind shows the document id, bound.
+const showing = (page, kind, docKey, id) => page.waitForFunction(([k, key, d]) =>
+	pgOt.ready[k] && pgOt[key].id === d && pgOt[key].subscribed, [kind, docKey, id], { timeout: WAIT_MS });
+
+for (const { kind, type, docKey, read, type_ } of KINDS) {
+	scenario(`the document list updates live across two pages, and opens a document (${type})`, async (pages) => {
+		const doc = docName(`list-${kind}`);
+		const A = await open(pages, doc, 'Alice');
+		const B = await open(pages, doc, 'Bob');
+		const first = kind === 'rich' ? doc : `${doc}-text`;
+		await listItem(A, first).waitFor({ timeout: WAIT_MS });	// the documents the page made
+		await A.evaluate(() => { window.__notReloaded = true; });
+
+		// B makes a new document: it opens in B's editor.
+		const name = docName(`new-${kind}`);
+		await B.fill('#new-doc-name', name);
+		await B.selectOption('#new-doc-type', type);
+		await B.click('#new-doc button[type=submit]');
+		await showing(B, kind, docKey, name);
+		assert.equal(await B.textContent('[data-testid=new-doc-message]'), `"${name}" created`);
+		assert.equal((await dbData(name)).type, type, 'in the database, of the type chosen');
+		assert.equal(new URL(B.url()).searchParams.get(kind), name, 'the URL names it');
+
+		// A's list shows it, without a reload.
+		await listItem(A, name).waitFor({ timeout: WAIT_MS });
+		assert.equal(await listItem(A, name).getAttribute('data-type'), type);
+		assert.equal(await A.evaluate(() => window.__notReloaded), true, 'page A was not reloaded');
+
+		// A opens it from the list: the editor switches, the old document is
+		// unsubscribed and destroyed.
+		await A.evaluate((key) => { window.__old = pgOt[key]; }, docKey);
+		await listItem(A, name).locator('button').click();
+		await showing(A, kind, docKey, name);
+		await A.waitForFunction(([id]) => !__old.subscribed && !__old.wantSubscribe &&
+			pgOt.connection.getExisting('demo', id) !== __old, [first], { timeout: WAIT_MS });
+		await A.locator(`[data-testid=doc-item][data-id="${name}"].open`).waitFor({ timeout: WAIT_MS });
+
+		// And both edit it together.
+		await type_(B, ' Bob was here.');
+		await type_(A, ' Alice too.');
+		const { db, shown } = await settled([A, B], name, docKey, read);
+		assert.deepEqual(shown[0], shown[1], 'both pages show the same document');
+		const text = kind === 'rich' ? textOf(db.data.ops) : db.data;
+		assert.ok(text.includes(' Bob was here.') && text.includes(' Alice too.'), JSON.stringify(text));
+		await clean(A); await clean(B);
+	});
+
+	scenario(`the history slider shows a past version, and restoring it brings it back on both pages (${type})`, async (pages) => {
+		const doc = docName(`history-${kind}`);
+		const A = await open(pages, doc, 'Alice');
+		const B = await open(pages, doc, 'Bob');
+		const id = kind === 'rich' ? doc : `${doc}-text`;
+		await type_(A, ' first.');
+		const past = await settled([A, B], id, docKey, read);
+		await type_(A, ' second.');
+		await settled([A, B], id, docKey, read);
+		await type_(B, ' third.');
+		const now = await settled([A, B], id, docKey, read);
+		assert.ok(now.db.v > past.db.v + 1, `versions ${past.db.v} and ${now.db.v}`);
+
+		// The history view follows the latest version; the slider shows another.
+		await A.click(`[data-testid=${kind}-history-toggle]`);
+		const label = A.locator(`[data-testid=${kind}-history-label]`);
+		await A.locator(`[data-testid=${kind}-history-label][data-v="${now.db.v}"]`).waitFor({ timeout: WAIT_MS });
+		assert.equal(await label.getAttribute('data-latest'), String(now.db.v));
+		await A.locator(`[data-testid=${kind}-history-slider]`).evaluate((el, v) => {
+			el.value = String(v);
+			el.dispatchEvent(new Event('input', { bubbles: true }));
+		}, past.db.v);
+		await A.locator(`[data-testid=${kind}-history-view][data-v="${past.db.v}"]`).waitFor({ timeout: WAIT_MS });
+		assert.equal(await label.textContent(), `version ${past.db.v} of ${now.db.v}`);
+		const atPast = await dbDataAt(id, past.db.v);
+		assert.deepEqual(atPast, past.db.data, 'ot.fetch at that version is what the document was');
+		const viewed = await A.evaluate((k) => pgOt.history[k].contents(), kind);
+		assert.deepEqual(viewed, kind === 'rich' ? atPast.ops : atPast, 'the view shows that version');
+		const readOnly = kind === 'rich'
+			? await A.locator('#rich-history-view .ql-editor').getAttribute('contenteditable') === 'false'
+			: await A.locator('#plain-history-view textarea').evaluate((el) => el.readOnly);
+		assert.ok(readOnly, 'read-only');
+
+		// Restore: one op, after which both pages and the database are that version again.
+		await A.click(`[data-testid=${kind}-history-restore]`);
+		await A.locator(`[data-testid=${kind}-history-message]`, { hasText: `version ${past.db.v} restored as version ${now.db.v + 1}` })
+			.waitFor({ timeout: WAIT_MS });
+		const restored = await settled([A, B], id, docKey, read);
+		assert.equal(restored.db.v, now.db.v + 1, 'one version more');
+		assert.deepEqual(restored.db.data, atPast, 'the database holds the past version again');
+		assert.deepEqual(restored.shown[0], restored.shown[1], 'both pages show the same');
+		assert.deepEqual(restored.shown[0], kind === 'rich' ? atPast.ops : atPast, 'and it is the past version');
+
+		// An ordinary op, transformed against concurrent edits: B types at
+		// the end while its socket is closed (its ops pending), A restores
+		// version 1 (the text as created: ' first.' goes), B's socket comes
+		// back and B's ops are transformed against the restore: version 1's
+		// text with B's ' fourth.' at its end.
+		await A.locator(`[data-testid=${kind}-history-slider]`).evaluate((el, v) => {
+			el.value = String(v);
+			el.dispatchEvent(new Event('input', { bubbles: true }));
+		}, 1);
+		await A.locator(`[data-testid=${kind}-history-view][data-v="1"]`).waitFor({ timeout: WAIT_MS });
+		await B.evaluate(() => pgOt.connection.socket.close());
+		await B.waitForFunction(() => pgOt.connection.state !== 'connected', null, { timeout: WAIT_MS });
+		await type_(B, ' fourth.');
+		assert.ok(await B.evaluate((key) => pgOt[key].hasPending(), docKey), 'B\'s ops are pending');
+		await A.click(`[data-testid=${kind}-history-restore]`);
+		const created = await dbDataAt(id, 1);
+		await until('the restore to be stored', async () => (await dbData(id)).v === restored.db.v + 1);
+		await B.evaluate(() => pgOt.connection.socket.reconnect());
+		const after = await settled([A, B], id, docKey, read);
+		assert.deepEqual(after.shown[0], after.shown[1], 'both pages show the same');
+		const text = (d) => (kind === 'rich' ? textOf(d.ops) : d);
+		const expected = kind === 'rich' ? `${text(created).slice(0, -1)} fourth.\n` : `${created} fourth.`;
+		assert.equal(text(after.db.data), expected, 'the restored version with B\'s concurrent edit');
+
+		// A moment (nt): one in the future is the latest version, one before the document none.
+		await A.fill(`[data-testid=${kind}-history-time]`, '2999-01-01T00:00:00');
+		await A.click(`[data-testid=${kind}-history-time-form] button`);
+		await A.locator(`[data-testid=${kind}-history-view][data-v="${after.db.v}"]`).waitFor({ timeout: WAIT_MS });
+		await A.fill(`[data-testid=${kind}-history-time]`, '2000-01-01T00:00:00');
+		await A.click(`[data-testid=${kind}-history-time-form] button`);
+		await A.locator(`[data-testid=${kind}-history-message]`, { hasText: 'did not exist yet' }).waitFor({ timeout: WAIT_MS });
+		await clean(A); await clean(B);
+	});
+}
+
+scenario('the list shows only the documents the user may read, live from SQL too; one it cannot read does not open', async (pages) => {
+	const doc = docName('acl');
+	const secret = docName('secret');
+	const shared = docName('shared');
+	await pg.query(`SELECT ot.create('demo', $1, 'rich-text', '[{"insert": "secret\\n"}]')`, [secret]);
+	// Only this test's documents are anonymous's now (the others' grant is
+	// the collection's, given back at the end).
+	pages.cleanup = () => pg.query("SELECT ot.grant('demo', NULL, 'anonymous', 'write')");
+	await pg.query("SELECT ot.revoke('demo', NULL, 'anonymous')");
+	for (const id of [doc, `${doc}-text`, shared]) await pg.query("SELECT ot.grant('demo', $1, 'anonymous', 'write')", [id]);
+	const A = await open(pages, doc, 'Alice');
+	await listItem(A, doc).waitFor({ timeout: WAIT_MS });
+	await listItem(A, `${doc}-text`).waitFor({ timeout: WAIT_MS });
+	// A document made by SQL, which anonymous may read: it appears.
+	await pg.query(`SELECT ot.create('demo', $1, 'text-unicode', '"made by SQL\\n"')`, [shared]);
+	await listItem(A, shared).waitFor({ timeout: WAIT_MS });
+	const ids = await A.$$eval('[data-testid=doc-item]', (els) => els.map((e) => e.dataset.id));
+	assert.deepEqual([...ids].sort(), [doc, `${doc}-text`, shared].sort(), `only what anonymous may read: ${JSON.stringify(ids)}`);
+	// The one it may not read, asked for by URL: the editor says so.
+	await A.goto(`${ORIGIN}/?doc=${encodeURIComponent(doc)}&rich=${encodeURIComponent(secret)}&name=Alice`);
+	await A.locator('[data-testid=rich-error]', { hasText: `Cannot open "${secret}"` }).waitFor({ timeout: WAIT_MS });
+	console.log(`# the editor's error: ${await A.textContent('[data-testid=rich-error]')}`);
+	assert.equal(await A.evaluate(() => pgOt.ready.rich), false);
+	await clean(A);
 });

@@ -1,0 +1,349 @@
+/*
+ * query.c: the qf, qs and qu requests (see query.h): a query's start, its
+ * reads, its end.
+ *
+ * Owns: Query.  May call: actions (query_reply, query_live,
+ * query_channels), db (pool, error codes, queries), client (client, reads),
+ * base.
+ */
+#include "actions/query.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actions/query_internal.h"
+#include "base/alloc.h"
+#include "base/json_text.h"
+#include "base/metrics.h"
+#include "client/reads.h"
+#include "db/error_codes.h"
+#include "db/pg_conn.h"
+#include "db/pool.h"
+#include "db/queries.h"
+
+QueryLimits query_limits;
+struct lws_context *query_context;
+
+typedef struct QueryReadArg
+{
+	Query	   *q;
+	QueryRead	kind;
+	bool		extra_only;
+	char	  **ids;			/* a re-check's ids */
+	size_t		nids;
+} QueryReadArg;
+
+void
+query_init(struct lws_context *context, const QueryLimits *limits)
+{
+	query_context = context;
+	query_limits = *limits;
+	query_live_init();
+}
+
+static Query *
+query_find(Session *s, json_int_t qid)
+{
+	lws_start_foreach_dll(struct lws_dll2 *, p, s->queries.head)
+	{
+		Query	   *q = lws_container_of(p, Query, session_link);
+
+		if (q->qid == qid && q->subscribe)
+			return q;
+	}
+	lws_end_foreach_dll(p);
+	return NULL;
+}
+
+static void
+strings_free(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+static void
+query_free(Query *q)
+{
+	strings_free(q->ids, q->nids);
+	free(q->collection);
+	free(q->text);
+	free(q->extra);
+	json_decref(q->r);
+	query_live_clear(q);
+	free(q);
+}
+
+void
+query_end(Query *q)
+{
+	if (q->session)
+	{
+		if (q->active)
+			for (size_t i = 0; i < q->nids; i++)
+				query_let_go(q, q->ids[i]);
+		lws_dll2_remove(&q->session_link);
+		ticket_detach(&q->ticket);
+	}
+	q->session = NULL;
+	if (q->subscribe)
+		query_live_remove(q);
+	if (q->holds_channels)
+	{
+		query_channels_cancel(&q->channels_wait);
+		q->holds_channels = false;
+		query_channels_release();
+	}
+	if (q->reading == QUERY_READ_NONE)
+		query_free(q);
+}
+
+Frame *
+query_message(const char *a, json_int_t qid, const char *key, const char *raw, size_t len)
+{
+	JsonText	t;
+	json_t	   *head = json_pack("{s:s,s:I}", "a", a, "id", (json_int_t) qid);
+
+	json_text_open(&t);
+	json_text_members(&t, head);
+	if (key)
+		json_text_raw_member(&t, key, raw, len);
+	json_decref(head);
+	return json_text_frame(&t);
+}
+
+void
+query_send_error(Query *q, const char *code, const char *message)
+{
+	json_t	   *m;
+
+	if (q->session == NULL)
+		return;
+	m = json_pack("{s:s,s:I}", "a", q->active ? "q" : (q->subscribe ? "qs" : "qf"), "id",
+				  (json_int_t) q->qid);
+	session_send_error(q->session, m, code, message);
+}
+
+/* The ShareDB code of a query the database refused, with its message. */
+static void
+refused(const char *code, const char *message, void *arg)
+{
+	Query	   *q = arg;
+
+	query_send_error(q, code, message);
+	query_end(q);
+}
+
+static void
+query_failed(Query *q, const PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	char		buf[512];
+
+	if (state && strcmp(state, "22023") == 0)
+		refused("ERR_QUERY_BADLY_FORMED", pg_result_message(res, buf, sizeof(buf)), q);
+	else if (state && strcmp(state, "0A000") == 0)
+		refused("ERR_QUERY_NOT_SUPPORTED", pg_result_message(res, buf, sizeof(buf)), q);
+	else if (state && strcmp(state, "54000") == 0)
+		refused("ERR_QUERY_TOO_MANY_RESULTS", pg_result_message(res, buf, sizeof(buf)), q);
+	else
+		error_code_of(res, true, refused, q);
+}
+
+/* The extra a $count read returned (NULL: none). */
+static const char *
+extra_of(const PGresult *res)
+{
+	return PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL;
+}
+
+static void
+extra_read(Query *q, const PGresult *res)
+{
+	const char *extra = extra_of(res);
+
+	if (!q->active)
+	{
+		/* A $count query: no results, its count in extra. */
+		PGresult   *empty = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
+
+		query_first_read(q, empty, extra);
+		PQclear(empty);
+		return;
+	}
+	if ((extra == NULL) == (q->extra == NULL) && (extra == NULL || strcmp(extra, q->extra) == 0))
+		return;
+	free(q->extra);
+	q->extra = extra ? xstrdup(extra) : NULL;
+	session_send(q->session, query_message("q", q->qid, "extra", extra ? extra : "null",
+										   strlen(extra ? extra : "null")));
+}
+
+/*
+ * A read came back.  Until it is handled q->reading stays set, so that a
+ * query that ends meanwhile (an error, a fetch answered) is freed here.
+ */
+static void
+read_done(DbRead *read, PGresult *res)
+{
+	QueryReadArg *a = read->arg;
+	Query	   *q = a->q;
+
+	if (q->session == NULL)
+		;						/* it ended while its read was out */
+	else if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		query_failed(q, res);
+	else if (!a->extra_only && PQntuples(res) > query_limits.max_results)
+	{
+		char		buf[160];
+
+		metrics.queries_refused++;
+		snprintf(buf, sizeof(buf), "a query may have at most %d results (--query-max-results)",
+				 query_limits.max_results);
+		query_send_error(q, "ERR_QUERY_TOO_MANY_RESULTS", buf);
+		query_end(q);
+	}
+	else if (a->kind == QUERY_READ_DOCS)
+		query_checked(q, res, a->ids, a->nids);
+	else if (a->extra_only)
+		extra_read(q, res);
+	else if (!q->active)
+		query_first_read(q, res, NULL);
+	else
+		query_update(q, res, true);
+	q->reading = QUERY_READ_NONE;
+	if (q->session == NULL)
+		query_free(q);
+	else if (q->active)
+		query_live_after_read(q);
+	strings_free(a->ids, a->nids);
+	free(a);
+}
+
+void
+query_read_start(Query *q, QueryRead kind, const char *text, const char *const *ids, size_t nids)
+{
+	QueryReadArg *a = xcalloc(1, sizeof(QueryReadArg));
+	char		limit[24];
+	const char *params[3] = {q->collection, text, limit};
+
+	a->q = q;
+	a->kind = kind;
+	a->extra_only = kind == QUERY_READ_ALL && q->count;
+	if (nids)
+	{
+		a->ids = xcalloc(nids, sizeof(char *));
+		for (size_t i = 0; i < nids; i++)
+			a->ids[i] = xstrdup(ids[i]);
+		a->nids = nids;
+	}
+	q->reading = kind;
+	q->last_read = lws_now_usecs();
+	query_heard_clear(q);
+	snprintf(limit, sizeof(limit), "%d", query_limits.max_results + 1);
+	pool_read(db_read_new(a->extra_only ? QUERY_EXTRA_SQL : QUERY_ROWS_SQL, q->session->user,
+						  read_done, a, a->extra_only ? 2 : 3, params));
+}
+
+static void
+channels_ready(QueryChannelsWait *w, bool ok)
+{
+	Query	   *q = lws_container_of(w, Query, channels_wait);
+
+	if (!ok)
+	{
+		query_send_error(q, "ERR_UNKNOWN_ERROR", "the notifications of documents could not be set up");
+		query_end(q);
+		return;
+	}
+	query_read_start(q, QUERY_READ_ALL, q->text, NULL, 0);
+}
+
+/* Whether the query's top level has key (its options: $sort, $count, ...). */
+static bool
+has(const json_t *query, const char *key)
+{
+	return json_object_get(query, key) != NULL;
+}
+
+void
+query_request(Session *s, json_t *request, bool subscribe)
+{
+	json_int_t	qid = json_integer_value(json_object_get(request, "id"));
+	json_t	   *query = json_object_get(request, "q");
+	json_t	   *r = json_object_get(request, "r");
+	Query	   *q;
+
+	if (subscribe && (q = query_find(s, qid)) != NULL)
+		query_end(q);			/* subscribing again under the same id, as ShareDB */
+	if (s->queries.count >= (uint32_t) query_limits.max_queries)
+	{
+		char		buf[160];
+
+		metrics.queries_refused++;
+		snprintf(buf, sizeof(buf), "a connection may have at most %d queries (--max-queries)",
+				 query_limits.max_queries);
+		session_send_error(s, request, "ERR_TOO_MANY_QUERIES", buf);
+		return;
+	}
+	if (subscribe && json_array_size(r) > (size_t) query_limits.max_results)
+	{
+		/* A resubscribe names the results it had: no more than a query may have. */
+		metrics.queries_refused++;
+		session_send_error(s, request, "ERR_QUERY_TOO_MANY_RESULTS",
+						   "a resubscribe may name no more results than a query may have (--query-max-results)");
+		return;
+	}
+	q = xcalloc(1, sizeof(Query));
+	q->session = s;
+	q->qid = qid;
+	q->subscribe = subscribe;
+	q->collection = xstrdup(json_string_value(json_object_get(request, "c")));
+	q->text = json_dumps(query, JSON_COMPACT);
+	if (q->text == NULL)
+		out_of_memory();
+	q->count = has(query, "$count");
+	q->rerun = q->count || has(query, "$sort") || has(query, "$skip") || has(query, "$limit");
+	if (subscribe && json_is_array(r))
+		q->r = json_incref(r);
+	table_init(&q->dirty);
+	table_init(&q->heard);
+	lws_dll2_add_tail(&q->session_link, &s->queries);
+	ticket_attach_read(&q->ticket, s);
+	metrics.queries++;
+	json_decref(request);
+	if (!subscribe)
+	{
+		query_read_start(q, QUERY_READ_ALL, q->text, NULL, 0);
+		return;
+	}
+	query_live_add(q);
+	q->holds_channels = true;
+	q->channels_wait.fn = channels_ready;
+	query_channels_hold(&q->channels_wait);
+}
+
+void
+query_unsubscribe(Session *s, json_t *request)
+{
+	Query	   *q = query_find(s, json_integer_value(json_object_get(request, "id")));
+
+	if (q)
+		query_end(q);
+	session_send_json(s, json_pack("{s:s,s:O}", "a", "qu", "id", json_object_get(request, "id")));
+	json_decref(request);
+}
+
+void
+query_session_closed(Session *s)
+{
+	while (s->queries.head)
+	{
+		Query	   *q = lws_container_of(s->queries.head, Query, session_link);
+
+		q->active = false;		/* its subscriptions went with the session */
+		query_end(q);
+	}
+}

@@ -1,0 +1,230 @@
+'use strict';
+// Queries (qf, qs, qu) as the stock client speaks them: createFetchQuery and
+// createSubscribeQuery, their results, live diffs, resubscribe with r after a
+// reconnect, and the bounds.  Against the reference (ShareDB on
+// sharedb-mingo-memory) and pg_ot.  Every test tags its documents with a
+// value of its own and queries by it, since the collection is shared.
+
+const { test, after } = require('node:test');
+const h = require('../lib/harness');
+const { assert } = h;
+
+after(h.closeAll);
+
+const C = 'gw_query';
+
+const fetchQuery = (client, q, c = C) => h.call(`fetch query ${JSON.stringify(q)}`,
+	(cb) => client.connection.createFetchQuery(c, q, {}, (err, results, extra) => cb(err, { results, extra })));
+function subscribeQuery(client, q, c = C) {
+	return new Promise((resolve, reject) => {
+		const query = client.connection.createSubscribeQuery(c, q, {}, (err) => (err ? reject(err) : resolve(query)));
+	});
+}
+const ids = (docs) => docs.map((d) => d.id);
+const sorted = (xs) => [...xs].sort();
+
+async function makeDocs(client, tag, specs) {
+	const docs = [];
+	for (const [name, data] of specs) {
+		const d = h.getDoc(client, C, `${tag}-${name}`);
+		await h.create(d, { tag, ...data }, 'json0');
+		docs.push(d);
+	}
+	return docs;
+}
+
+test('fetch queries: equality, $in, $gt, $sort, $skip, $limit, $count', { timeout: 120000 }, async () => {
+	const tag = h.uid('qf');
+	const W = await h.connect();
+	await makeDocs(W, tag, [['a', { n: 3, s: 'x' }], ['b', { n: 1, s: 'y' }], ['c', { n: 2, s: 'x' }], ['d', { n: 5, s: 'z' }]]);
+	const R = await h.connect();
+	let r = await fetchQuery(R, { tag });
+	assert.deepEqual(sorted(ids(r.results)), [`${tag}-a`, `${tag}-b`, `${tag}-c`, `${tag}-d`]);
+	assert.deepEqual(r.results.find((d) => d.id === `${tag}-a`).data, { tag, n: 3, s: 'x' });
+	assert.equal(r.results[0].version, 1);
+	r = await fetchQuery(R, { tag, s: 'x' });
+	assert.deepEqual(sorted(ids(r.results)), [`${tag}-a`, `${tag}-c`]);
+	r = await fetchQuery(R, { tag, s: { $in: ['y', 'z'] } });
+	assert.deepEqual(sorted(ids(r.results)), [`${tag}-b`, `${tag}-d`]);
+	r = await fetchQuery(R, { tag, n: { $gt: 2 } });
+	assert.deepEqual(sorted(ids(r.results)), [`${tag}-a`, `${tag}-d`]);
+	r = await fetchQuery(R, { tag, $sort: { n: -1 } });
+	assert.deepEqual(ids(r.results), [`${tag}-d`, `${tag}-a`, `${tag}-c`, `${tag}-b`]);
+	r = await fetchQuery(R, { tag, $sort: { n: 1 }, $skip: 1, $limit: 2 });
+	assert.deepEqual(ids(r.results), [`${tag}-c`, `${tag}-a`]);
+	r = await fetchQuery(R, { tag, s: 'x', $count: true });
+	assert.deepEqual(r.results, []);
+	assert.equal(r.extra, 2);
+	const reply = R.received.find((m) => m.a === 'qf' && m.data && m.data.length === 4);
+	assert.ok(reply, 'a qf reply with four results');
+	for (const item of reply.data) assert.deepEqual(Object.keys(item).filter((k) => k !== 'type').sort(), ['d', 'data', 'v']);
+	h.assertClean([W, R]);
+});
+
+test('a subscribed query stays current: create, edit in and out, delete', { timeout: 120000 }, async () => {
+	const tag = h.uid('qs');
+	const W = await h.connect();
+	const [a, b] = await makeDocs(W, tag, [['a', { n: 1, on: true }], ['b', { n: 2, on: false }]]);
+	const R = await h.connect();
+	const q = await subscribeQuery(R, { tag, on: true });
+	assert.deepEqual(ids(q.results), [`${tag}-a`]);
+	const events = [];
+	for (const e of ['insert', 'remove', 'move']) q.on(e, (docs) => events.push([e, ids(docs)]));
+	// b comes in
+	await h.submit(b, [{ p: ['on'], od: false, oi: true }]);
+	await h.until(() => q.results.length === 2, 'b enters the results', [[q, 'changed']], () => ids(q.results));
+	assert.deepEqual(sorted(ids(q.results)), [`${tag}-a`, `${tag}-b`]);
+	// its doc follows the ops, as if subscribed
+	await h.submit(b, [{ p: ['n'], na: 10 }]);
+	const rb = R.connection.get(C, `${tag}-b`);
+	await h.until(() => rb.data && rb.data.n === 12, 'the result document receives the op', [[rb, 'op']], () => rb.data);
+	// a goes out
+	await h.submit(a, [{ p: ['on'], od: true, oi: false }]);
+	await h.until(() => q.results.length === 1, 'a leaves the results', [[q, 'changed']], () => ids(q.results));
+	assert.deepEqual(ids(q.results), [`${tag}-b`]);
+	// a new doc comes in, then is deleted
+	const [c] = await makeDocs(W, tag, [['c', { n: 3, on: true }]]);
+	await h.until(() => q.results.length === 2, 'c enters', [[q, 'changed']], () => ids(q.results));
+	await h.del(c);
+	await h.until(() => q.results.length === 1, 'c leaves when deleted', [[q, 'changed']], () => ids(q.results));
+	assert.deepEqual(events.map((e) => e[0]), ['insert', 'remove', 'insert', 'remove']);
+	q.destroy();
+	h.assertClean([W, R]);
+});
+
+test('a sorted subscribed query moves documents as their order changes', { timeout: 120000 }, async () => {
+	const tag = h.uid('qm');
+	const W = await h.connect();
+	const [a, b, c] = await makeDocs(W, tag, [['a', { n: 1 }], ['b', { n: 2 }], ['c', { n: 3 }]]);
+	const R = await h.connect();
+	const q = await subscribeQuery(R, { tag, $sort: { n: -1 } });
+	assert.deepEqual(ids(q.results), [`${tag}-c`, `${tag}-b`, `${tag}-a`]);
+	await h.submit(a, [{ p: ['n'], na: 10 }]);
+	await h.until(() => q.results[0].id === `${tag}-a`, 'a moves to the top', [[q, 'changed']], () => ids(q.results));
+	assert.deepEqual(ids(q.results), [`${tag}-a`, `${tag}-c`, `${tag}-b`]);
+	assert.equal(q.results[0].data.n, 11);
+	h.assertClean([W, R]);
+});
+
+// Clients on two gateways where there are two (pg_ot), so that what one
+// writes reaches the other's queries by NOTIFY.
+const first = () => h.connect(h.URLS[0]);
+const last = () => h.connect(h.URLS[h.URLS.length - 1]);
+
+test('resubscribe with r after a reconnect: the results catch up, the documents too', { timeout: 120000 }, async () => {
+	const tag = h.uid('qr');
+	const W = await first();
+	const [a, b, c] = await makeDocs(W, tag, [['a', { n: 1, on: true }], ['b', { n: 2, on: true }], ['c', { n: 3, on: false }]]);
+	const R = await last();
+	const q = await subscribeQuery(R, { tag, on: true });
+	assert.deepEqual(sorted(ids(q.results)), [`${tag}-a`, `${tag}-b`]);
+	const ra = R.connection.get(C, `${tag}-a`);
+	R.socket.close();
+	await h.until(() => R.connection.state !== 'connected', 'R is disconnected', [[R.connection, 'state']]);
+	await h.submit(a, [{ p: ['n'], na: 100 }]);		// stays, at a newer version
+	await h.submit(b, [{ p: ['on'], od: true, oi: false }]);	// leaves
+	await h.submit(c, [{ p: ['on'], od: false, oi: true }]);	// enters
+	await h.reconnect(R, h.URLS[0]);
+	await h.until(() => sorted(ids(q.results)).join() === [`${tag}-a`, `${tag}-c`].join(),
+		'the results after the reconnect', [[q, 'changed']], () => ids(q.results));
+	await h.until(() => ra.version === a.version && ra.data.n === 101, 'a caught up by ops', [[ra, 'op']],
+		() => [ra.version, ra.data]);
+	const qs = R.sent.filter((m) => m.a === 'qs');
+	assert.equal(qs.length, 2, 'subscribed, then resubscribed');
+	assert.deepEqual(sorted(qs[1].r.map((p) => p[0])), [`${tag}-a`, `${tag}-b`], 'with the results it had');
+	assert.ok(qs[1].r.every((p) => p[1] === 1), 'at the versions it had');
+	const reply = R.received.filter((m) => m.a === 'qs').pop();
+	assert.ok(!Array.isArray(reply.data), 'the reply to a resubscribe has no results array');
+	const rc = R.connection.get(C, `${tag}-c`);
+	assert.deepEqual(rc.data, { tag, n: 3, on: true });
+	// live again
+	await h.submit(c, [{ p: ['n'], na: 1 }]);
+	await h.until(() => rc.data.n === 4, 'c follows its ops', [[rc, 'op']], () => rc.data);
+	h.assertClean([W, R]);
+});
+
+test('live diffs from SQL: ot.create, ot.submit, ot.delete', { skip: h.SKIP_UNLESS_PG_OT, timeout: 120000 }, async () => {
+	const tag = h.uid('qsql');
+	const pg = await h.pgConnect();
+	const R = await last();
+	const q = await subscribeQuery(R, { tag, $sort: { n: 1 } });
+	assert.deepEqual(ids(q.results), []);
+	const create = (id, data) => pg.query('SELECT ot.create($1, $2, $3, $4::jsonb)', [C, id, 'json0', JSON.stringify({ tag, ...data })]);
+	await create(`${tag}-a`, { n: 2 });
+	await create(`${tag}-b`, { n: 1 });
+	await h.until(() => ids(q.results).join() === `${tag}-b,${tag}-a`, 'two documents created by SQL',
+		[[q, 'changed']], () => ids(q.results));
+	await pg.query('SELECT ot.submit($1, $2, 1, $3::jsonb)', [C, `${tag}-b`, JSON.stringify([{ p: ['n'], na: 5 }])]);
+	await h.until(() => ids(q.results).join() === `${tag}-a,${tag}-b`, 'b moves after an SQL op',
+		[[q, 'changed']], () => ids(q.results));
+	const rb = R.connection.get(C, `${tag}-b`);
+	await h.until(() => rb.data && rb.data.n === 6, 'b has the op', [[rb, 'op']], () => rb.data);
+	await pg.query('SELECT ot.delete($1, $2)', [C, `${tag}-a`]);
+	await h.until(() => ids(q.results).join() === `${tag}-b`, 'a deleted by SQL leaves', [[q, 'changed']], () => ids(q.results));
+	await pg.end();
+	h.assertClean([R]);
+});
+
+test('a document the user cannot read never appears', { skip: h.SKIP_UNLESS_PG_OT, timeout: 120000 }, async () => {
+	const AC = h.UNGRANTED;
+	const tag = h.uid('qacl');
+	const pg = await h.pgConnect();
+	const create = (id, data) => pg.query('SELECT ot.create($1, $2, $3, $4::jsonb)', [AC, id, 'json0', JSON.stringify({ tag, ...data })]);
+	await create(`${tag}-open`, { n: 1 });
+	await create(`${tag}-secret`, { n: 2 });
+	await pg.query("SELECT ot.grant($1, $2, 'anonymous', 'read')", [AC, `${tag}-open`]);
+	const R = await last();
+	const f = await fetchQuery(R, { tag }, AC);
+	assert.deepEqual(ids(f.results), [`${tag}-open`]);
+	const count = await fetchQuery(R, { tag, $count: true }, AC);
+	assert.equal(count.extra, 1, '$count counts only what it may read');
+	const q = await subscribeQuery(R, { tag, $sort: { n: 1 } }, AC);
+	const q2 = await subscribeQuery(R, { tag }, AC);
+	assert.deepEqual(ids(q.results), [`${tag}-open`]);
+	await create(`${tag}-secret2`, { n: 0 });
+	await pg.query('SELECT ot.submit($1, $2, 1, $3::jsonb)', [AC, `${tag}-secret`, JSON.stringify([{ p: ['n'], na: -10 }])]);
+	await create(`${tag}-open2`, { n: 3 });
+	await pg.query("SELECT ot.grant($1, $2, 'anonymous', 'read')", [AC, `${tag}-open2`]);
+	await pg.query('SELECT ot.submit($1, $2, 1, $3::jsonb)', [AC, `${tag}-open2`, JSON.stringify([{ p: ['n'], na: 1 }])]);
+	await h.until(() => q.results.length === 2 && q2.results.length === 2, 'the readable document created later',
+		[[q, 'changed'], [q2, 'changed']], () => [ids(q.results), ids(q2.results)]);
+	assert.deepEqual(ids(q.results), [`${tag}-open`, `${tag}-open2`]);
+	assert.deepEqual(sorted(ids(q2.results)), [`${tag}-open`, `${tag}-open2`]);
+	const seen = JSON.stringify(R.received);
+	assert.ok(!seen.includes(`${tag}-secret`), 'nothing of the unreadable documents reached the client');
+	await pg.end();
+});
+
+test('limits: queries per connection, results per query, a subscribed query that outgrows it', { skip: h.SKIP_UNLESS_PG_OT, timeout: 120000 }, async () => {
+	const gw = await h.startGateway(['--allow-anonymous', '--max-queries', '2', '--query-max-results', '3']);
+	const tag = h.uid('qlim');
+	const W = await h.connect(gw.url);
+	await makeDocs(W, tag, [['a', { n: 1 }], ['b', { n: 2 }], ['c', { n: 3 }], ['d', { n: 4 }]]);
+	await assert.rejects(fetchQuery(W, { tag }), (e) => e.code === 'ERR_QUERY_TOO_MANY_RESULTS', 'four results, three allowed');
+	const q1 = await subscribeQuery(W, { tag, n: { $lte: 2 } });
+	const q2 = await subscribeQuery(W, { tag, n: { $gte: 3 } });
+	await assert.rejects(subscribeQuery(W, { tag, n: 1 }), (e) => e.code === 'ERR_TOO_MANY_QUERIES', 'a third query');
+	const errors = [];
+	q1.on('error', (e) => errors.push(e.code));
+	await h.submit(W.connection.get(C, `${tag}-c`), [{ p: ['n'], na: -2 }]);	// c: 1, q1 has a, b, c
+	await h.submit(W.connection.get(C, `${tag}-d`), [{ p: ['n'], na: -3 }]);	// d: 1, q1 would have four
+	await h.until(() => errors.length === 1, 'the query that outgrew the bound hears why', [[q1, 'error']], () => errors);
+	assert.deepEqual(errors, ['ERR_QUERY_TOO_MANY_RESULTS']);
+	assert.equal(q1.results.length, 3);
+	q1.destroy();
+	const q3 = await subscribeQuery(W, { tag, n: 4 });	// a place is free again
+	assert.deepEqual(ids(q3.results), []);
+	q2.destroy();
+	q3.destroy();
+	h.close(W);
+	await h.stopGateways();
+});
+
+// (ShareDB on mingo runs $regex: pg_ot refuses what it does not implement.)
+test('malformed and unsupported queries are refused', { skip: h.SKIP_UNLESS_PG_OT, timeout: 60000 }, async () => {
+	const R = await h.connect();
+	await assert.rejects(fetchQuery(R, { n: { $regex: 'x' } }), (e) => e.code === 'ERR_QUERY_NOT_SUPPORTED', '$regex');
+	await assert.rejects(fetchQuery(R, { $sort: { n: 2 } }), (e) => e.code === 'ERR_QUERY_BADLY_FORMED', 'a $sort direction of 2');
+	await assert.rejects(subscribeQuery(R, { n: { $in: 3 } }), (e) => e.code === 'ERR_QUERY_BADLY_FORMED', '$in without an array');
+	h.close(R);
+});
