@@ -270,3 +270,26 @@ test('query messages ShareDB refuses: no id, a bad r', { timeout: 60000 }, async
 	assert.ok(!m.error);
 	raw.close();
 });
+
+test('a client edits the documents of its own subscribed query: acks, and others\' ops, once each', { timeout: 120000 }, async () => {
+	const tag = h.uid('qown');
+	const R = await first();
+	const W = await last();
+	const q = await subscribeQuery(R, { tag, $sort: { n: 1 } });
+	// R creates a document its query shows, and edits it at once
+	const d = R.connection.get(C, `${tag}-mine`);
+	await h.create(d, { tag, n: 5 }, 'json0');
+	const edits = [h.submit(d, [{ p: ['n'], na: 1 }]), h.submit(d, [{ p: ['n'], na: 1 }])];
+	await Promise.all(edits);
+	await h.until(() => ids(q.results).join() === `${tag}-mine`, 'its own document in its results', [[q, 'changed']],
+		() => ids(q.results));
+	// W edits it too, and R keeps editing: R's doc (held by the query only) converges
+	const wd = h.getDoc(W, C, `${tag}-mine`);
+	await h.subscribe(wd);
+	await h.submit(wd, [{ p: ['n'], na: 10 }]);
+	await h.submit(d, [{ p: ['n'], na: 100 }]);
+	await h.until(() => d.data.n === 117 && wd.data.n === 117, 'both see every op', [[d, 'op'], [wd, 'op']],
+		() => [d.data, wd.data]);
+	assert.equal(d.version, wd.version);
+	h.assertClean([R, W]);
+});
