@@ -18,10 +18,12 @@
  *   no-presence-leave  the p: null of a presence that goes is not sent
  *   no-presence-transform  presence is fanned out as sent, not transformed
  *   wrong-side       the server transforms a stale op with the sides swapped
+ *   query-no-move    a subscribed query's diffs lose their moves
  */
 
 const KNOWN = ['drop-broadcast', 'dup-broadcast', 'echo-own', 'no-dedupe', 'ack-version', 'ignore-version', 'type-name',
-	'error-code', 'close-on-error', 'no-bulk', 'no-presence-leave', 'no-presence-transform', 'wrong-side'];
+	'error-code', 'close-on-error', 'no-bulk', 'no-presence-leave', 'no-presence-transform', 'wrong-side',
+	'query-no-move'];
 
 function install(backend, spec, types) {
 	const on = new Set(spec.split(',').filter(Boolean));
@@ -31,6 +33,14 @@ function install(backend, spec, types) {
 		return uri;
 	};
 
+	if (on.has('query-no-move')) {
+		const Agent = require('sharedb/lib/agent');
+		const send = Agent.prototype.send;
+		Agent.prototype.send = function (m) {
+			if (m && m.a === 'q' && Array.isArray(m.diff)) m.diff = m.diff.filter((d) => d.type !== 'move');
+			return send.call(this, m);
+		};
+	}
 	if (on.has('echo-own')) {
 		require('sharedb/lib/agent').prototype._isOwnOp = () => false;
 	}

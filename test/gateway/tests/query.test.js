@@ -100,9 +100,10 @@ test('a sorted subscribed query moves documents as their order changes', { timeo
 	const q = await subscribeQuery(R, { tag, $sort: { n: -1 } });
 	assert.deepEqual(ids(q.results), [`${tag}-c`, `${tag}-b`, `${tag}-a`]);
 	await h.submit(a, [{ p: ['n'], na: 10 }]);
-	await h.until(() => q.results[0].id === `${tag}-a`, 'a moves to the top', [[q, 'changed']], () => ids(q.results));
+	// (ShareDB sends the diff before the op: the document may still be at n 1)
+	await h.until(() => q.results[0].id === `${tag}-a` && q.results[0].data.n === 11, 'a moves to the top, with its op',
+		[[q, 'changed'], [R.connection.get(C, `${tag}-a`), 'op']], () => ids(q.results));
 	assert.deepEqual(ids(q.results), [`${tag}-a`, `${tag}-c`, `${tag}-b`]);
-	assert.equal(q.results[0].data.n, 11);
 	h.assertClean([W, R]);
 });
 
@@ -133,6 +134,8 @@ test('resubscribe with r after a reconnect: the results catch up, the documents 
 	assert.equal(qs.length, 2, 'subscribed, then resubscribed');
 	assert.deepEqual(sorted(qs[1].r.map((p) => p[0])), [`${tag}-a`, `${tag}-b`], 'with the results it had');
 	assert.ok(qs[1].r.every((p) => p[1] === 1), 'at the versions it had');
+	// (the diff and the ops may come before the reply)
+	await h.until(() => R.received.filter((m) => m.a === 'qs').length === 2, 'the reply to the resubscribe', []);
 	const reply = R.received.filter((m) => m.a === 'qs').pop();
 	assert.ok(!Array.isArray(reply.data), 'the reply to a resubscribe has no results array');
 	const rc = R.connection.get(C, `${tag}-c`);
@@ -227,4 +230,66 @@ test('malformed and unsupported queries are refused', { skip: h.SKIP_UNLESS_PG_O
 	await assert.rejects(fetchQuery(R, { $sort: { n: 2 } }), (e) => e.code === 'ERR_QUERY_BADLY_FORMED', 'a $sort direction of 2');
 	await assert.rejects(subscribeQuery(R, { n: { $in: 3 } }), (e) => e.code === 'ERR_QUERY_BADLY_FORMED', '$in without an array');
 	h.close(R);
+});
+
+test('qu ends the diffs; a document a query holds keeps its ops after its own unsubscribe', { timeout: 120000 }, async () => {
+	const tag = h.uid('qu');
+	const W = await first();
+	const [a] = await makeDocs(W, tag, [['a', { n: 1 }]]);
+	const R = await last();
+	const q = await subscribeQuery(R, { tag });
+	const ra = R.connection.get(C, `${tag}-a`);
+	await h.subscribe(ra);
+	await h.unsubscribe(ra);
+	await h.submit(a, [{ p: ['n'], na: 1 }]);
+	await h.until(() => ra.data.n === 2, 'the op reaches the document the query holds', [[ra, 'op']], () => ra.data);
+	q.destroy();
+	await h.until(() => R.sent.some((m) => m.a === 'qu'), 'the qu', []);
+	await h.until(() => R.received.some((m) => m.a === 'qu'), 'its reply', []);
+	await makeDocs(W, tag, [['b', { n: 5 }]]);
+	const probe = await subscribeQuery(R, { tag });	// (after b is in)
+	assert.deepEqual(sorted(ids(probe.results)), [`${tag}-a`, `${tag}-b`]);
+	assert.ok(!R.received.some((m) => m.a === 'q' && m.id === q.id), 'no diff for the destroyed query');
+	h.assertClean([W, R]);
+});
+
+test('query messages ShareDB refuses: no id, a bad r', { timeout: 60000 }, async () => {
+	const raw = await h.Raw.open();
+	await raw.handshake();
+	raw.send({ a: 'qf', c: C, q: {} });
+	let m = await raw.expect((x) => x.a === 'qf', 'the reply to a qf without id');
+	assert.equal(m.error && m.error.code, 'ERR_MESSAGE_BADLY_FORMED');
+	raw.send({ a: 'qs', id: 7, c: C, q: {}, r: [['x']].concat([[3, 1]]) });
+	m = await raw.expect((x) => x.a === 'qs' && x.id === 7, 'the reply to a qs with a bad r');
+	assert.equal(m.error && m.error.code, 'ERR_MESSAGE_BADLY_FORMED');
+	raw.send({ a: 'qs', id: 8, c: C, q: {}, r: [['x', -1]] });
+	m = await raw.expect((x) => x.a === 'qs' && x.id === 8, 'the reply to a qs with a negative version');
+	assert.equal(m.error && m.error.code, 'ERR_MESSAGE_BADLY_FORMED');
+	raw.send({ a: 'qu', id: 9 });
+	m = await raw.expect((x) => x.a === 'qu', 'the reply to qu of a query it does not have');
+	assert.ok(!m.error);
+	raw.close();
+});
+
+test('a client edits the documents of its own subscribed query: acks, and others\' ops, once each', { timeout: 120000 }, async () => {
+	const tag = h.uid('qown');
+	const R = await first();
+	const W = await last();
+	const q = await subscribeQuery(R, { tag, $sort: { n: 1 } });
+	// R creates a document its query shows, and edits it at once
+	const d = R.connection.get(C, `${tag}-mine`);
+	await h.create(d, { tag, n: 5 }, 'json0');
+	const edits = [h.submit(d, [{ p: ['n'], na: 1 }]), h.submit(d, [{ p: ['n'], na: 1 }])];
+	await Promise.all(edits);
+	await h.until(() => ids(q.results).join() === `${tag}-mine`, 'its own document in its results', [[q, 'changed']],
+		() => ids(q.results));
+	// W edits it too, and R keeps editing: R's doc (held by the query only) converges
+	const wd = h.getDoc(W, C, `${tag}-mine`);
+	await h.subscribe(wd);
+	await h.submit(wd, [{ p: ['n'], na: 10 }]);
+	await h.submit(d, [{ p: ['n'], na: 100 }]);
+	await h.until(() => d.data.n === 117 && wd.data.n === 117, 'both see every op', [[d, 'op'], [wd, 'op']],
+		() => [d.data, wd.data]);
+	assert.equal(d.version, wd.version);
+	h.assertClean([R, W]);
 });
