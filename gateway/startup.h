@@ -16,7 +16,11 @@
 /* --listen names an address of this host or an interface (lws would serve nowhere, or everywhere). */
 bool		startup_check_listen(const char *listen, char *err, size_t errlen);
 
-/* The database answers, with a pg_ot this gateway supports, a role in ot_gateway and the keys. */
+/*
+ * The database answers, with a pg_ot this gateway supports, a role in
+ * ot_gateway and the keys; on partitions, every partition does, with the
+ * same keys (ot.secrets) as partition 0.
+ */
 bool		startup_check_database(const GatewayOptions *opt, char *err, size_t errlen);
 
 #endif

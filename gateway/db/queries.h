@@ -16,7 +16,7 @@
 	"SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_ot'"
 
 /* main.c: the keys notifications are signed with and client ids issued with. */
-#define SECRETS_SQL "SELECT purpose, secret FROM ot.secrets"
+#define SECRETS_SQL "SELECT purpose, secret FROM ot.secrets ORDER BY purpose"
 
 /* main.c: the gateway's role may act for others. */
 #define GATEWAY_ROLE_SQL "SELECT pg_catalog.pg_has_role('ot_gateway', 'MEMBER')"
