@@ -25,7 +25,7 @@ OBJS = $(OT_CORE) \
 	extension/pg_ot.o extension/functions.o extension/json_jsonb.o extension/json_limits.o extension/ot_errors.o \
 	extension/ot_type.o extension/pg_alloc.o extension/work.o \
 	extension/text_unicode_sql.o extension/rich_text_sql.o extension/json0_sql.o \
-	extension/document_shape.o extension/notify.o extension/principal.o \
+	extension/document_shape.o extension/notify.o extension/partition.o extension/principal.o \
 	extension/store.o extension/grants.o extension/submit.o extension/batch.o extension/query.o extension/query_parse.o extension/query_match.o
 # Every released install script stays, with the update script from each to the next.
 EXT_DATA = extension/pg_ot.control extension/pg_ot--$(EXTVERSION).sql \
@@ -35,7 +35,7 @@ MODULEDIR = extension
 
 REGRESS = text_unicode text_unicode_errors rich_text rich_text_errors json0 json0_errors \
 	documents documents_errors notify presence input_limits acting_user retention \
-	foreign_keys nested_calls query
+	foreign_keys nested_calls query partition
 # debian/rules' test leaves out what its cluster cannot run (acting_user
 # connects as roles without a password; pg_virtualenv asks for one).
 REGRESS := $(filter-out $(REGRESS_SKIP),$(REGRESS))
@@ -62,6 +62,18 @@ ifeq ($(filter $(SELF_CONTAINED_GOALS),$(MAKECMDGOALS)),)
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 include gateway/gateway.mk
+
+# The router companion, an extension of its own (router/, README "Partitions").
+.PHONY: router-all router-install router-clean
+all: router-all
+install: router-install
+clean: router-clean
+router-all:
+	$(MAKE) -C router all
+router-install:
+	$(MAKE) -C router install
+router-clean:
+	$(MAKE) -C router clean
 else
 .PHONY: $(SELF_CONTAINED_GOALS)
 

@@ -6,9 +6,10 @@
  * Channels.  Documents hash onto pg_ot.notify_channels channels pg_ot_0,
  * pg_ot_1, ...  PostgreSQL matches each notification against a listener's
  * channels one by one, so a few hashed channels serve a gateway better than
- * one per document.  The hash is FNV-1a (64-bit) over the collection's
- * bytes, a zero byte and the id's bytes: stable across versions and
- * platforms, and easy to compute outside the database.
+ * one per document.  The hash is ot/doc_hash.h's, FNV-1a (64-bit) over
+ * the collection's bytes, a zero byte and the id's bytes: stable across
+ * versions and platforms, easy to compute outside the database, and the
+ * same that places the document on a partition (partition.c).
  *
  * Signatures.  Any role that can connect may NOTIFY any channel, so every
  * payload pg_ot writes is
@@ -57,6 +58,7 @@
 #include "utils/timestamp.h"
 
 #include "notify.h"
+#include "ot/doc_hash.h"
 #include "pg_ot.h"
 
 /* PostgreSQL refuses payloads of 8,000 bytes or more. */
@@ -71,26 +73,12 @@ static size_t notify_key_len;
 
 /* ---------- channels ---------- */
 
-static uint64
-fnv1a(uint64 hash, const char *bytes, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-	{
-		hash ^= (unsigned char) bytes[i];
-		hash *= UINT64CONST(1099511628211);
-	}
-	return hash;
-}
-
 /* pg_ot_<n>: the channel of document (collection, id). */
 static char *
 channel_of(const char *collection, size_t clen, const char *id, size_t ilen)
 {
-	uint64		hash = UINT64CONST(14695981039346656037);
+	uint64		hash = ot_doc_hash(collection, clen, id, ilen);
 
-	hash = fnv1a(hash, collection, clen);
-	hash = fnv1a(hash, "", 1);
-	hash = fnv1a(hash, id, ilen);
 	return psprintf("pg_ot_%d", (int) (hash % (uint64) pg_ot_notify_channels));
 }
 

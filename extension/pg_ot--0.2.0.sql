@@ -893,3 +893,47 @@ COMMENT ON FUNCTION ot.query_extra(text, jsonb) IS
 REVOKE ALL ON FUNCTION ot.query(text, jsonb), ot.query_extra(text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ot.query(text, jsonb), ot.query_extra(text, jsonb)
 	TO ot_user, ot_gateway, ot_admin;
+
+-----------------------------------------------------------------------------
+-- Partitions (partition.c; README "Partitions").  Documents may live on N
+-- PostgreSQL primaries, each with pg_ot: a document is on partition
+-- ot.partition_of(collection, id, N), its channel's hash modulo N.
+-----------------------------------------------------------------------------
+
+CREATE FUNCTION ot.partition_of(collection text, id text, partitions integer) RETURNS integer
+	AS 'MODULE_PATHNAME', 'pg_ot_partition_of'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION ot.partition_of(text, text, integer) IS
+	'the partition (0 to partitions - 1) of a document among partitions, a power of two: FNV-1a of collection, NUL, id modulo partitions';
+
+-- Growing from N to 2N partitions (scripts/partition-double.sh): partition
+-- p + N starts as a physical copy of p, then each of the two removes the
+-- documents that are the other's.  With session_replication_role = replica
+-- (so superusers only) no trigger fires: the grants that go were not
+-- revoked, only moved, and the rows go in any order.
+CREATE FUNCTION ot.purge_foreign_documents(partition integer, partitions integer) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET session_replication_role = replica AS $$
+DECLARE
+	gone bigint;
+BEGIN
+	IF $1 IS NULL OR $2 IS NULL OR $1 < 0 OR $1 >= $2 THEN
+		RAISE EXCEPTION 'partition must be from 0 to partitions - 1, not % of %', $1, $2
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	PERFORM ot.partition_of('', '', $2);	-- partitions is a power of two
+	WITH foreign_docs AS MATERIALIZED (
+			SELECT d.id FROM ot.documents d WHERE ot.partition_of(d.collection, d.name, $2) <> $1),
+		o AS (DELETE FROM ot.operations x USING foreign_docs f WHERE x.doc_id = f.id),
+		s AS (DELETE FROM ot.snapshots x USING foreign_docs f WHERE x.doc_id = f.id),
+		c AS (DELETE FROM ot.retention_cuts x USING foreign_docs f WHERE x.doc_id = f.id),
+		d AS (DELETE FROM ot.documents x USING foreign_docs f WHERE x.id = f.id RETURNING 1)
+	SELECT count(*) INTO gone FROM d;
+	-- Grants on one document go with it; a collection's stay on every partition.
+	DELETE FROM ot.grants g
+	WHERE g.name IS NOT NULL AND ot.partition_of(g.collection, g.name, $2) <> $1;
+	RETURN gone;
+END
+$$;
+COMMENT ON FUNCTION ot.purge_foreign_documents(integer, integer) IS
+	'deletes the documents (ops, snapshots, cuts, grants) that are not on partition of partitions; returns how many (superusers only: for growing by copies)';
+REVOKE ALL ON FUNCTION ot.purge_foreign_documents(integer, integer) FROM PUBLIC;

@@ -1,7 +1,7 @@
 -- The schema contract of pg_ot: tables, trigger, functions, roles and
 -- privileges.  Run by test/pgtap/run.sh; changes nothing (rolled back).
 BEGIN;
-SELECT plan(469);
+SELECT plan(487);
 
 -- The C module is loaded (pg_ot.* settings exist once it is).
 SELECT lives_ok($$SELECT ot.type_uri('text-unicode')$$, 'pg_ot loads');
@@ -172,6 +172,10 @@ INSERT INTO expected_functions VALUES
 	 'text', 'text', 'immutable', false, true, true, true, true),
 	('channel', '{text,text}', 'collection text, id text',
 	 'text', 'text', 'stable', false, true, true, true, true),
+	('partition_of', '{text,text,integer}', 'collection text, id text, partitions integer',
+	 'integer', 'integer', 'immutable', false, true, true, true, true),
+	('purge_foreign_documents', '{integer,integer}', 'partition integer, partitions integer',
+	 'bigint', 'bigint', 'volatile', false, false, false, false, false),
 	('current_principal', '{}', '',
 	 'text', 'text', 'stable', false, true, true, true, true),
 	('create', '{text,text,text,jsonb,text,bigint}',
