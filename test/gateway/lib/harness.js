@@ -584,7 +584,7 @@ async function checkPartitions() {
 			counts.push(r.rows.length);
 			for (const row of r.rows) {
 				const key = `${row.collection}/${row.name}`;
-				assert.equal(row.p, i, `${key} is on partition ${i}, where ot.partition_of puts it`);
+				assert.equal(row.p, i, `${key} is stored on partition ${i}: ot.partition_of must name it`);
 				assert.equal(partitionOf(row.collection, row.name), i, `${key}: the tests' hash agrees`);
 				assert.ok(!where.has(key), `${key} is on partitions ${where.get(key)} and ${i}`);
 				where.set(key, i);
