@@ -72,6 +72,12 @@ echo "# retention with pg_cron"
 test/retention/cron.sh
 record "retention: pg_cron runs ot.apply_retention() on its schedule and the cut moves" $?
 
+echo "# partitions"
+PARTITION_PORT=54370 test/partition/router.sh
+record "partitions: through pg_ot_router on two partition instances, every type on both, each document on the partition ot.partition_of names only; reads, grants, errors' SQLSTATEs as on one database; SQL and C hashes agree" $?
+PARTITION_GROW_PORT=54380 test/partition/grow.sh
+record "partitions: doubling 1 -> 2 -> 4 (copies, then ot.purge_foreign_documents): every document's fetch at every version, fetch_at, ops and messages read the same through the router, each on its partition only, grants moved; submits continue" $?
+
 echo "# pgTAP"
 test/pgtap/run.sh
 record "pgTAP: schema contract and permission matrix" $?
