@@ -15,7 +15,7 @@
 # instances made by test/partition/clusters.sh, plus its router: the
 # gateways get --partition for each, the tests' SQL goes through the
 # router, and the files run by default are those of PARTITION_FILES below;
-# cluster ports from PARTITION_BASEPORT, default 54470, the router first);
+# cluster ports from PARTITION_BASEPORT, default 54460, the router first);
 # GATEWAY_DB_VIA (pg_ot: how the
 # gateways reach PostgreSQL: socket, the cluster's Unix socket (default); tcp,
 # 127.0.0.1 with sslmode=disable; tls, 127.0.0.1 with sslmode=verify-full
@@ -168,7 +168,7 @@ if [ "$target" = reference ]; then
 	echo "# target: reference ShareDB server (sharedb $(node -p 'require("sharedb/package.json").version')) on port $port${SABOTAGE:+, sabotaged: $SABOTAGE}"
 elif [ -n "$partitions" ]; then
 	partition_dir="$work/partitions"
-	env_out=$("$root/test/partition/clusters.sh" start "$partition_dir" "$partitions" "${PARTITION_BASEPORT:-54470}") ||
+	env_out=$("$root/test/partition/clusters.sh" start "$partition_dir" "$partitions" "${PARTITION_BASEPORT:-54460}") ||
 		die "the partition clusters did not start (make install puts pg_ot and pg_ot_router into pg_config's PostgreSQL)"
 	eval "$env_out"
 	# The tests' SQL goes through the router, as a SQL caller's does.

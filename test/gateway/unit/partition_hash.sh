@@ -2,7 +2,7 @@
 # The gateway's partition of a document (gateway/base/doc_hash.h) and SQL's
 # ot.partition_of agree, on random names of ASCII, Latin, CJK and emoji
 # (partition_hash.c), for N = 1, 2, 4, 8, 64, 1024.  A throwaway cluster
-# (test/cluster.sh, port PARTITION_HASH_PORT, default 54467, on its Unix
+# (test/cluster.sh, port PARTITION_HASH_PORT, default 54457, on its Unix
 # socket) runs ot.partition_of.  Exits 1 if one name differs.
 #
 #   test/gateway/unit/partition_hash.sh [SEED [COUNT]]
@@ -20,7 +20,7 @@ ${CC:-cc} -std=c99 -O1 -Wall -Wextra -Werror -I"$root/gateway" -I"$root/extensio
 	-o "$tmp/partition_hash" "$here/partition_hash.c"
 "$tmp/partition_hash" "$seed" "$count" >"$tmp/names.tsv"
 chmod 644 "$tmp/names.tsv"
-eval "$("$root/test/cluster.sh" start "$tmp/pg" "${PARTITION_HASH_PORT:-54467}")"
+eval "$("$root/test/cluster.sh" start "$tmp/pg" "${PARTITION_HASH_PORT:-54457}")"
 psql -Xq -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION pg_ot' >/dev/null
 result=$(psql -XqAt -v ON_ERROR_STOP=1 <<SQL
 CREATE TEMP TABLE names (collection text, id text, partitions int, partition int);
