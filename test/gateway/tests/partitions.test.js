@@ -197,6 +197,46 @@ test('past --db-grace, a down partition\'s sessions are closed (1013), the other
 	await h.stopGateways();
 });
 
+test('startup checks every partition: one without pg_ot, or with other ot.secrets, is refused, naming it; bad partition lists exit 2',
+	{ skip: h.PARTITIONS >= 2 ? false : 'GATEWAY_PARTITIONS=2 or more', timeout: 120000 }, async () => {
+	const last = h.PARTITIONS - 1;
+	const pg = await h.pgPartition(last);
+	const other = `gw_other_${process.pid}`;
+	const bare = `gw_bare_${process.pid}`;
+	try {
+		await pg.query(`CREATE DATABASE ${other}`);
+		await pg.query(`CREATE DATABASE ${bare}`);
+		const o = new (require('pg').Client)({ host: pg.host, port: pg.port, user: pg.user, database: other });
+		await o.connect();
+		await o.query('SET client_min_messages = warning');
+		await o.query('CREATE EXTENSION pg_ot');		// its own keys, made at random
+		await o.end();
+		const conninfos = [];
+		for (let i = 0; i < h.PARTITIONS; i++) conninfos.push(process.env[`PARTITION_CONNINFO_${i}`]);
+		const run = (list, extra = []) => spawnSync(process.env.GATEWAY_BIN,
+			[...list.flatMap((ci) => ['--partition', ci]), ...extra, '--listen', '127.0.0.1',
+				'--port', process.env.GATEWAY_SPARE_PORT, '--allow-anonymous'],
+			{ encoding: 'utf8', timeout: 60000, env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' } });
+		const swap = (db) => conninfos.map((ci, i) => (i === last ? ci.replace(/dbname=\S+/, `dbname=${db}`) : ci));
+		let r = run(swap(other));
+		assert.equal(r.status, 1, `other keys: exit 1\n${r.stderr}`);
+		assert.match(r.stderr, new RegExp(`ot\\.secrets \\(partition ${last}\\) differ from partition 0's`));
+		r = run(swap(bare));
+		assert.equal(r.status, 1, `no pg_ot: exit 1\n${r.stderr}`);
+		assert.match(r.stderr, new RegExp(`\\(partition ${last}\\)`), 'the message names the partition');
+		r = run([...conninfos, conninfos[0]]);
+		assert.equal(r.status, 2, `${h.PARTITIONS + 1} partitions: exit 2\n${r.stderr}`);
+		assert.match(r.stderr, /power of two/);
+		r = run(conninfos, ['--db', conninfos[0]]);
+		assert.equal(r.status, 2, `--db with --partition: exit 2\n${r.stderr}`);
+		assert.match(r.stderr, /--db and --partition exclude each other/);
+	} finally {
+		await pg.query(`DROP DATABASE IF EXISTS ${other}`);
+		await pg.query(`DROP DATABASE IF EXISTS ${bare}`);
+		await pg.end();
+	}
+});
+
 test('doubling 1 → 2 partitions with the gateways drained: clients come back and keep editing; nothing is lost',
 	{ skip: h.PARTITIONS === 1 ? false : 'GATEWAY_PARTITIONS=1 only', timeout: 300000 }, async () => {
 	const mark = h.clientWarnings.length;
