@@ -109,7 +109,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "pg_ot_gateway: --allowed-origins: %s\n", why);
 		return 2;
 	}
-	if (!startup_check_listen(opt.listen, err, sizeof(err)) || !startup_check_database(&opt, err, sizeof(err)))
+	if (!startup_check_listen(opt.listen, err, sizeof(err)) || !startup_read_router(&opt, err, sizeof(err)) ||
+		!startup_check_database(&opt, err, sizeof(err)))
 	{
 		fprintf(stderr, "pg_ot_gateway: %s\n", err);
 		return 1;

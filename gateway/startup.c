@@ -202,6 +202,67 @@ check_one(const GatewayOptions *opt, const char *conninfo, const char *which, ch
 	return true;
 }
 
+/* The router's partitions, kept for the process's life. */
+static char *router_partitions[PARTITIONS_MAX];
+
+bool
+startup_read_router(GatewayOptions *opt, char *err, size_t errlen)
+{
+	char		timeout[16];
+	const char *keys[] = {"connect_timeout", "dbname", "fallback_application_name", NULL};
+	const char *values[] = {timeout, opt->router, "pg_ot_gateway", NULL};
+	PGconn	   *conn;
+	PGresult   *res;
+	int			n;
+
+	if (opt->router == NULL)
+		return true;
+	snprintf(timeout, sizeof(timeout), "%d", opt->db_timeout);
+	conn = PQconnectdbParams(keys, values, 1);
+	if (PQstatus(conn) != CONNECTION_OK)
+		return failed(conn, err, errlen, "could not connect to the router (--router): %s", PQerrorMessage(conn));
+	res = PQexec(conn, ROUTER_PARTITIONS_SQL);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		snprintf(err, errlen, "could not read the router's partitions: %s", PQresultErrorMessage(res));
+		PQclear(res);
+		return finished(conn);
+	}
+	n = PQntuples(res);
+	if (n == 0 || n > PARTITIONS_MAX || (n & (n - 1)) != 0)
+	{
+		snprintf(err, errlen, "the router's cluster pg_ot lists %d partitions: this gateway takes a power of two, "
+				 "1 to %d (ot.set_partitions on the router)", n, PARTITIONS_MAX);
+		PQclear(res);
+		return finished(conn);
+	}
+	for (int i = 0; i < n; i++)
+		if (atoi(PQgetvalue(res, i, 0)) != i)
+		{
+			snprintf(err, errlen, "the router's cluster pg_ot has no option p%d: its partitions are not "
+					 "p0 to p%d (ot.set_partitions on the router)", i, n - 1);
+			PQclear(res);
+			return finished(conn);
+		}
+	for (int i = 0; i < n; i++)
+	{
+		free(router_partitions[i]);
+		router_partitions[i] = strdup(PQgetvalue(res, i, 1));
+		if (router_partitions[i] == NULL)
+		{
+			snprintf(err, errlen, "out of memory");
+			PQclear(res);
+			return finished(conn);
+		}
+		opt->partitions[i] = router_partitions[i];
+	}
+	opt->npartitions = n;
+	lwsl_user("router \"%s\" on %s port %s: %d partitions\n", PQdb(conn), PQhost(conn), PQport(conn), n);
+	PQclear(res);
+	PQfinish(conn);
+	return true;
+}
+
 bool
 startup_check_database(const GatewayOptions *opt, char *err, size_t errlen)
 {

@@ -17,6 +17,12 @@
 bool		startup_check_listen(const char *listen, char *err, size_t errlen);
 
 /*
+ * With --router: the partitions its PL/Proxy cluster pg_ot lists, into
+ * opt->partitions (nothing to do without).
+ */
+bool		startup_read_router(GatewayOptions *opt, char *err, size_t errlen);
+
+/*
  * The database answers, with a pg_ot this gateway supports, a role in
  * ot_gateway and the keys; on partitions, every partition does, with the
  * same keys (ot.secrets) as partition 0.

@@ -25,6 +25,9 @@ static const char usage[] =
 "                        (partition 0 first; their number a power of two, at most 64):\n"
 "                        instead of --db, documents are spread over them by\n"
 "                        ot.partition_of (env PG_OT_GATEWAY_PARTITION_0, _1, ...)\n"
+"  --router CONNINFO     instead of --partition: read the partitions from this router's\n"
+"                        PL/Proxy cluster pg_ot (its options p0, p1, ...) at startup\n"
+"                        (env PG_OT_GATEWAY_ROUTER)\n"
 "  --listen ADDR         address to listen on (env PG_OT_GATEWAY_LISTEN; default all)\n"
 "  --port N              TCP port (env PG_OT_GATEWAY_PORT; default 8080)\n"
 "  --www DIR             serve static files from DIR at / (env PG_OT_GATEWAY_WWW)\n"
@@ -218,7 +221,7 @@ void
 options_parse(int argc, char **argv, GatewayOptions *opt)
 {
 	enum { O_DB = 1, O_LISTEN, O_WWW, O_ANON, O_HELP, O_SECRET, O_PUBKEY, O_COOKIE, O_QUERY,
-		O_TLS_CERT, O_TLS_KEY, O_ORIGINS, O_VERSION, O_PARTITION, O_NUMERIC };
+		O_TLS_CERT, O_TLS_KEY, O_ORIGINS, O_VERSION, O_PARTITION, O_ROUTER, O_NUMERIC };
 	struct option longopts[16 + NUMERIC_FLAGS + 1] = {
 		{"db", required_argument, NULL, O_DB},
 		{"listen", required_argument, NULL, O_LISTEN},
@@ -234,9 +237,10 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 		{"allowed-origins", required_argument, NULL, O_ORIGINS},
 		{"version", no_argument, NULL, O_VERSION},
 		{"partition", required_argument, NULL, O_PARTITION},
+		{"router", required_argument, NULL, O_ROUTER},
 	};
 	const char *anon = env_or("PG_OT_GATEWAY_ALLOW_ANONYMOUS", "0");
-	int			nopts = 14;
+	int			nopts = 15;
 	bool		cli_partitions = false;
 	bool		cli_db = false;
 	int			c;
@@ -260,6 +264,7 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 	opt->allowed_origins = env_or("PG_OT_GATEWAY_ALLOWED_ORIGINS", NULL);
 	opt->tls_cert = env_or("PG_OT_GATEWAY_TLS_CERT", NULL);
 	opt->tls_key = env_or("PG_OT_GATEWAY_TLS_KEY", NULL);
+	opt->router = env_or("PG_OT_GATEWAY_ROUTER", NULL);
 	for (int p = 0; p < PARTITIONS_MAX; p++)
 	{
 		char		name[40];
@@ -276,6 +281,7 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 		switch (c)
 		{
 			case O_DB: opt->db = optarg; cli_db = true; break;
+			case O_ROUTER: opt->router = optarg; break;
 			case O_PARTITION:
 				if (!cli_partitions)
 					opt->npartitions = 0;	/* the command line's replace the environment's */
@@ -313,7 +319,11 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 		opt->limits.max_pending_per_ip = opt->limits.max_connections_per_ip;
 	if ((opt->tls_cert == NULL) != (opt->tls_key == NULL))
 		bad("TLS setting", "--tls-cert and --tls-key go together");
-	if (opt->npartitions > 0)
+	if (opt->router && (opt->npartitions > 0 || cli_db || *opt->db))
+		bad("database setting", "--router excludes --db and --partition (the router names every partition)");
+	if (opt->router)
+		opt->partitioned = true;	/* the list: startup_read_router */
+	else if (opt->npartitions > 0)
 	{
 		if (cli_db || (!cli_partitions && *opt->db))
 			bad("database setting", "--db and --partition exclude each other (--partition names every database)");

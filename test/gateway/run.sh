@@ -184,9 +184,13 @@ elif [ -n "$partitions" ]; then
 	done
 	export ASAN_OPTIONS="log_path=$work/sanitizer:detect_leaks=1:abort_on_error=0"
 	export UBSAN_OPTIONS="log_path=$work/sanitizer:print_stacktrace=1:halt_on_error=1"
+	# The first gateway is given the partitions (--partition each), the second reads them
+	# from the router's PL/Proxy cluster (--router; the partitions' conninfos there name no
+	# user: PGUSER gives it).
 	for i in 1 2; do
 		port=$(free_port $port_lo $port_hi) || die "no free port in $port_lo-$port_hi"
-		"$gateway_bin" "${db_args[@]}" --listen 127.0.0.1 --port "$port" --allow-anonymous \
+		if [ $i = 1 ]; then gw_db=("${db_args[@]}"); else gw_db=(--router "$ROUTER_CONNINFO"); fi
+		"$gateway_bin" "${gw_db[@]}" --listen 127.0.0.1 --port "$port" --allow-anonymous \
 			>"$work/gateway$i.log" 2>&1 &
 		pids+=($!); names+=("gateway$i")
 		wait_listening "gateway$i" "$!" "$port" || exit 1
@@ -202,7 +206,7 @@ elif [ -n "$partitions" ]; then
 	GATEWAY_SPARE_PORT=$(free_port $port_lo $port_hi) || die "no free port in $port_lo-$port_hi"
 	GATEWAY_SPARE_PORT2=$(free_port $((GATEWAY_SPARE_PORT + 1)) $port_hi) || die "no free port in $port_lo-$port_hi"
 	export GATEWAY_SPARE_PORT GATEWAY_SPARE_PORT2
-	echo "# target: pg_ot on $partitions partitions (router port $ROUTER_PORT), $gateway_bin on ports ${urls[*]##*:}${GATEWAY_SPREAD:+, clients spread over the gateways}"
+	echo "# target: pg_ot on $partitions partitions (router port $ROUTER_PORT), $gateway_bin on ports ${urls[*]##*:} (the first with --partition, the second with --router)${GATEWAY_SPREAD:+, clients spread over the gateways}"
 else
 	cluster="$work/pg"
 	env_out=$(CLUSTER_TCP=$([ "$db_via" = socket ] && echo 0 || echo 1) CLUSTER_SSL=$([ "$db_via" = tls ] && echo 1 || echo 0) \
