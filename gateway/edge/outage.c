@@ -21,11 +21,14 @@
 #include "edge/ws_session.h"
 
 #define TICK_US (250 * LWS_US_PER_MS)
+/* A walk over every session's subscriptions: once a second is soon enough for those that came meanwhile. */
+#define SWEEP_US LWS_US_PER_SEC
 
 typedef struct PartitionOutage
 {
 	lws_usec_t	down_since;		/* 0 while reachable */
 	bool		sent_away;		/* its sessions closed */
+	lws_usec_t	swept;			/* when they last were (again each SWEEP_US while it is down) */
 } PartitionOutage;
 
 static struct
@@ -77,8 +80,11 @@ close_if_on(Session *s, void *arg)
 {
 	int			p = *(int *) arg;
 
-	if (subs_on_partition(s, p) || presence_on_partition(s, p))
+	if (s->close_code == 0 && (subs_on_partition(s, p) || presence_on_partition(s, p)))
+	{
+		metrics.closed_db_unavailable++;
 		session_close(s, CLOSE_TRY_AGAIN_LATER);
+	}
 }
 
 /* The sessions that hold something of partition p go (all of them without partitions). */
@@ -120,10 +126,14 @@ tick_partition(int p, lws_usec_t now)
 			lwsl_warn("PostgreSQL unreachable for %.0f s: closing %d sessions (%d), refusing handshakes (503) until it is back\n",
 					  (double) outage.grace / LWS_US_PER_SEC, sessions_count(), CLOSE_TRY_AGAIN_LATER);
 		o->sent_away = true;
+		o->swept = now;
 		send_away(p);
 	}
-	else if (o->sent_away && named)
+	else if (o->sent_away && named && now - o->swept >= SWEEP_US)
+	{
+		o->swept = now;
 		send_away(p);			/* those that came to it meanwhile */
+	}
 }
 
 static void

@@ -15,7 +15,8 @@
  * partition is reachable while its LISTEN connection and one of its query
  * connections are up.  Past the grace, the sessions that subscribe to one
  * of its documents or use one of its presence channels are closed with
- * 1013, and so is any session that comes to hold one while it is down;
+ * 1013, and so is any session that comes to hold one while it is down
+ * (looked for each second);
  * the other sessions go on.  Handshakes get 503 only while every partition
  * is down.
  *
