@@ -1,7 +1,7 @@
 /*
- * listener.c: the LISTEN connection (see listener.h).
+ * listener.c: the LISTEN connections, one per partition (see listener.h).
  *
- * Owns: the channels and their members, the LISTEN/UNLISTEN batches, the
+ * Owns: each one's channels and their members, the LISTEN/UNLISTEN batches, the
  * replay windows, the heartbeat.  May call: db/pg_conn,
  * db/listener_notify.c (listener_internal.h), base (metrics, alloc).
  * What a notification means is the business of the handlers registered

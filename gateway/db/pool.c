@@ -1,5 +1,6 @@
 /*
- * pool.c: query connections shared by reads and submit batches (see pool.h).
+ * pool.c: query connections shared by reads and submit batches, a pool
+ * per partition (see pool.h).
  *
  * May call: base/alloc, base/metrics, db/queries.
  */
