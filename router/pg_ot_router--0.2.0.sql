@@ -54,6 +54,16 @@ $$;
 COMMENT ON FUNCTION ot.partitions() IS
 	'how many partitions cluster pg_ot has (0: none defined yet)';
 
+CREATE FUNCTION ot.partition_conninfos() RETURNS TABLE (partition integer, conninfo text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT substr(o.option_name, 2)::integer, o.option_value
+	FROM pg_catalog.pg_foreign_server s, pg_catalog.pg_options_to_table(s.srvoptions) o
+	WHERE s.srvname = 'pg_ot' AND o.option_name ~ '^p[0-9]+$'
+	ORDER BY 1;
+$$;
+COMMENT ON FUNCTION ot.partition_conninfos() IS
+	'the partitions of cluster pg_ot in order, each with its conninfo (what a gateway connects to)';
+
 -- Where a grant runs: on the document's partition, or, for a whole
 -- collection (id NULL), on every partition.
 CREATE FUNCTION ot._hashes(collection text, id text) RETURNS SETOF integer
@@ -381,7 +391,7 @@ DECLARE
 BEGIN
 	FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p
 			 WHERE p.pronamespace = 'ot'::regnamespace
-			   AND p.proname NOT IN ('partition_of', 'partitions', 'channel', 'current_principal', 'sharedb_error_code',
+			   AND p.proname NOT IN ('partition_of', 'partitions', 'partition_conninfos', 'channel', 'current_principal', 'sharedb_error_code',
 									 'apply', 'transform', 'compose', 'normalize', 'transform_cursor',
 									 'transform_presence', 'invert', 'create_data', 'apply_ops', 'type_uri')
 	LOOP

@@ -22,10 +22,11 @@
 #        cluster gets the 2N conninfos.  Prints the new exports.
 #
 # Exports: PARTITIONS=N, PARTITION_CONNINFO_0 .. PARTITION_CONNINFO_(N-1),
-# ROUTER_CONNINFO (conninfos as user postgres, a superuser), ROUTER_HOST,
-# ROUTER_PORT, PARTITION_DATABASE=pg_ot, ROUTER_DATABASE=pg_ot_router.
-# CLUSTER_TCP=1 (test/cluster.sh) makes the instances listen on TCP too;
-# the conninfos still name the Unix sockets.
+# ROUTER_CONNINFO (conninfos as user postgres, a superuser), PARTITION_HOST_i
+# and PARTITION_PORT_i (the socket folder and port of partition i),
+# ROUTER_HOST, ROUTER_PORT, PARTITION_DATABASE=pg_ot, ROUTER_DATABASE=pg_ot_router.
+# CLUSTER_TCP=1 (test/cluster.sh) makes the instances listen on TCP
+# 127.0.0.1 too, on the same ports; the conninfos still name the Unix sockets.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$(pg_config --bindir):$PATH"
@@ -69,7 +70,7 @@ print_env() {
 	n=$(partitions)
 	echo "export PARTITIONS=$n PARTITION_DATABASE=$partdb ROUTER_DATABASE=$routerdb"
 	for i in $(seq 0 $((n - 1))); do
-		echo "export PARTITION_CONNINFO_$i='$(conninfo "p$i" "$partdb") user=postgres'"
+		echo "export PARTITION_CONNINFO_$i='$(conninfo "p$i" "$partdb") user=postgres' PARTITION_HOST_$i=$dir/p$i PARTITION_PORT_$i=$(port_of "p$i")"
 	done
 	echo "export ROUTER_CONNINFO='$(conninfo router "$routerdb") user=postgres'"
 	echo "export ROUTER_HOST=$dir/router ROUTER_PORT=$(port_of router)"

@@ -48,6 +48,8 @@ for inst in router p0 p1; do
 		CREATE ROLE eve LOGIN IN ROLE ot_user; CREATE ROLE boss LOGIN IN ROLE ot_admin" || fail "roles on $inst"
 done
 check "the router's cluster pg_ot has the 2 partitions" 2 "$(q router postgres "SELECT ot.partitions()")"
+check "ot.partition_conninfos() lists them in order" "0|$(cut -d' ' -f1-3 <<<"$PARTITION_CONNINFO_0") 1|$(cut -d' ' -f1-3 <<<"$PARTITION_CONNINFO_1")" \
+	"$(q router alice "SELECT string_agg(partition || '|' || conninfo, ' ' ORDER BY partition) FROM ot.partition_conninfos()")"
 check "through the router alice acts as alice on the partitions" alice "$(q router alice "SELECT ot.current_principal()")"
 
 # A collection-wide grant: on every partition.
