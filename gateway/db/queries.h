@@ -16,11 +16,8 @@
 	"SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_ot'"
 
 /* main.c: the keys notifications are signed with and client ids issued with. */
-/* The partitions a router's PL/Proxy cluster pg_ot lists (pg_ot_router's ot.set_partitions): number, conninfo. */
-#define ROUTER_PARTITIONS_SQL \
-"SELECT substr(o.option_name, 2)::int, o.option_value" \
-" FROM pg_catalog.pg_foreign_server s, pg_catalog.pg_options_to_table(s.srvoptions) o" \
-" WHERE s.srvname = 'pg_ot' AND o.option_name ~ '^p[0-9]{1,9}$' ORDER BY 1"
+/* The partitions a router's PL/Proxy cluster pg_ot lists (pg_ot_router's ot.set_partitions), in order. */
+#define ROUTER_PARTITIONS_SQL "SELECT partition, conninfo FROM ot.partition_conninfos()"
 #define SECRETS_SQL "SELECT purpose, secret FROM ot.secrets ORDER BY purpose"
 
 /* main.c: the gateway's role may act for others. */

@@ -200,6 +200,8 @@ elif [ -n "$partitions" ]; then
 		port=${urls[$((i - 1))]##*:}
 		wait_healthy "gateway$i" "${pids[$((i - 1))]}" "$port" || exit 1
 	done
+	grep -q "router .*: $partitions partitions" "$work/gateway2.log" ||
+		{ cat "$work/gateway2.log" >&2; echo "gateway e2e: gateway2 did not read $partitions partitions from the router" >&2; exit 1; }
 	# For tests that run a gateway of their own (GATEWAY_DB_ARGS: its database flags, as JSON), or stop a partition.
 	GATEWAY_DB_ARGS=$(node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- "${db_args[@]}")
 	export GATEWAY_BIN="$gateway_bin" GATEWAY_DB_ARGS GATEWAY_PARTITIONS="$partitions" PARTITION_DIR="$partition_dir" GATEWAY_DB_VIA="$db_via"
