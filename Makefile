@@ -88,10 +88,11 @@ check: deps
 fuzz: deps
 	FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) test/fuzz/run.sh
 
+# make run PARTITIONS=N: N partition instances and a router (scripts/run.sh).
 run:
-	test/deps.sh run
+	PARTITIONS="$(PARTITIONS)" test/deps.sh run
 	$(MAKE) all install DATA="$(EXT_DATA)"
-	DATA="$(RUN_DATA)" scripts/run.sh
+	DATA="$(RUN_DATA)" PARTITIONS="$(PARTITIONS)" scripts/run.sh
 
 bench: deps
 	$(MAKE) all install

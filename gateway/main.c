@@ -27,6 +27,7 @@
 #include "edge/origin.h"
 #include "edge/outage.h"
 #include "db/pg_conn.h"
+#include "db/partitions.h"
 #include "db/pool.h"
 #include "actions/presence.h"
 #include "actions/query.h"
@@ -109,7 +110,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "pg_ot_gateway: --allowed-origins: %s\n", why);
 		return 2;
 	}
-	if (!startup_check_listen(opt.listen, err, sizeof(err)) || !startup_check_database(&opt, err, sizeof(err)))
+	if (!startup_check_listen(opt.listen, err, sizeof(err)) || !startup_read_router(&opt, err, sizeof(err)) ||
+		!startup_check_database(&opt, err, sizeof(err)))
 	{
 		fprintf(stderr, "pg_ot_gateway: %s\n", err);
 		return 1;
@@ -148,6 +150,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	http_confine_files(context);
+	partitions_init(opt.npartitions);
+	partitions_set_named(opt.partitioned);
 	sessions_configure(&opt.limits);
 	documents_init((size_t) opt.doc_log_bytes);
 	presence_init(context);
@@ -158,8 +162,9 @@ main(int argc, char **argv)
 	listener_deadlines.query = listener_deadlines.connect;
 	pool_deadlines.connect = listener_deadlines.connect;
 	pool_deadlines.query = (lws_usec_t) opt.db_query_timeout * LWS_USEC_PER_SEC;
-	listener_init(context, vhost, opt.db, &listener_deadlines);
-	pool_init(context, vhost, opt.db, &pool_deadlines, opt.pool_size, submit_take_batch);
+	listener_init(context, vhost, opt.partitions, opt.npartitions, &listener_deadlines);
+	pool_init(context, vhost, opt.partitions, opt.npartitions, &pool_deadlines, opt.pool_size,
+			  submit_take_batch);
 	/* The query connections go to the server the listener found silent. */
 	listener_on_silence(pool_reconnect);
 	outage_init(context, opt.db_grace);
@@ -168,6 +173,8 @@ main(int argc, char **argv)
 	lwsl_user("listening on %s port %d%s (pool %d, batches of up to %d ops)\n",
 			  opt.listen ? opt.listen : "*", opt.port, opt.tls_cert ? " with TLS" : "",
 			  opt.pool_size, opt.batch_max);
+	if (opt.partitioned)
+		lwsl_user("documents on %d partitions (pool of %d connections each)\n", opt.npartitions, opt.pool_size);
 	lwsl_user("pages may connect from %s%s\n", origin_list(),
 			  opt.allowed_origins ? "" : " (--allowed-origins for others)");
 

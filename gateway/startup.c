@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -98,18 +99,46 @@ startup_check_listen(const char *listen, char *err, size_t errlen)
 	return true;
 }
 
-/* The keys shared with the extension and the other gateways (secrets.h). */
+/*
+ * The keys shared with the extension and the other gateways (secrets.h).
+ * On partitions every partition must have the same (a notification is
+ * checked with the notify key, a client id with the session key, whichever
+ * partition it came from): partition 0's are loaded, the others' compared
+ * with them (*digest: the rows as text, "" for partition 0 to fill).
+ */
 static bool
-load_secrets(PGconn *conn, char *err, size_t errlen)
+load_secrets(PGconn *conn, const char *partition, char **digest, char *err, size_t errlen)
 {
 	PGresult   *res = PQexec(conn, SECRETS_SQL);
+	size_t		len = 1;
+	char	   *mine;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		snprintf(err, errlen, "could not read ot.secrets: %s", PQresultErrorMessage(res));
+		snprintf(err, errlen, "could not read ot.secrets%s: %s", partition, PQresultErrorMessage(res));
 		PQclear(res);
 		return false;
 	}
+	for (int i = 0; i < PQntuples(res); i++)
+		len += strlen(PQgetvalue(res, i, 0)) + strlen(PQgetvalue(res, i, 1)) + 2;
+	mine = calloc(1, len);
+	for (int i = 0; mine && i < PQntuples(res); i++)
+		sprintf(mine + strlen(mine), "%s=%s;", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+	if (mine == NULL || (*digest && strcmp(*digest, mine) != 0))
+	{
+		snprintf(err, errlen, "ot.secrets%s differ from partition 0's: every partition needs the same keys "
+				 "(copy partition 0's rows of ot.secrets to it, then restart its other gateways)", partition);
+		free(mine);
+		PQclear(res);
+		return false;
+	}
+	if (*digest)
+	{
+		free(mine);
+		PQclear(res);
+		return true;			/* the same as partition 0's, which are loaded */
+	}
+	*digest = mine;
 	for (int i = 0; i < PQntuples(res); i++)
 		if (!secret_set_hex(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1)))
 		{
@@ -127,34 +156,127 @@ load_secrets(PGconn *conn, char *err, size_t errlen)
 	return true;
 }
 
-bool
-startup_check_database(const GatewayOptions *opt, char *err, size_t errlen)
+/* One database (a partition's: which, for the messages, or ""): see startup_check_database. */
+static bool
+check_one(const GatewayOptions *opt, const char *conninfo, const char *which, char **digest,
+		  char *err, size_t errlen)
 {
 	char		timeout[16];
 	const char *keys[] = {"connect_timeout", "dbname", "fallback_application_name", NULL};
-	const char *values[] = {timeout, opt->db, "pg_ot_gateway", NULL};
+	const char *values[] = {timeout, conninfo, "pg_ot_gateway", NULL};
 	PGconn	   *conn;
 	char		version[64];
 	char		member[8];
 	char		why[256];
+	char		msg[512];
+	size_t		n;
 
 	snprintf(timeout, sizeof(timeout), "%d", opt->db_timeout);	/* the conninfo's own wins */
 	conn = PQconnectdbParams(keys, values, 1);
 
 	if (PQstatus(conn) != CONNECTION_OK)
-		return failed(conn, err, errlen, "could not connect to the database: %s", PQerrorMessage(conn));
+	{
+		snprintf(msg, sizeof(msg), "could not connect to the database%s: %%s", which);
+		return failed(conn, err, errlen, msg, PQerrorMessage(conn));
+	}
 	if (!single_value(conn, EXT_VERSION_QUERY, version, sizeof(version), err, errlen))
 		return finished(conn);
 	if (!ext_version_supported(*version ? version : NULL, PQdb(conn), why, sizeof(why)))
+	{
+		n = strlen(why);
+		snprintf(why + n, sizeof(why) - n, "%s", which);
 		return failed(conn, err, errlen, "%s", why);
+	}
 	if (!single_value(conn, GATEWAY_ROLE_SQL, member, sizeof(member), err, errlen))
 		return finished(conn);
 	if (strcmp(member, "t") != 0)
-		return failed(conn, err, errlen, "role \"%s\" is not a member of ot_gateway (GRANT ot_gateway TO it)",
-					  PQuser(conn));
-	if (!load_secrets(conn, err, errlen))
+	{
+		snprintf(msg, sizeof(msg), "role \"%%s\"%s is not a member of ot_gateway (GRANT ot_gateway TO it)", which);
+		return failed(conn, err, errlen, msg, PQuser(conn));
+	}
+	if (!load_secrets(conn, which, digest, err, errlen))
 		return finished(conn);
-	lwsl_user("database \"%s\" on %s, pg_ot %s\n", PQdb(conn), PQhost(conn), version);
+	lwsl_user("database \"%s\" on %s port %s%s, pg_ot %s\n", PQdb(conn), PQhost(conn), PQport(conn), which,
+			  version);
 	PQfinish(conn);
 	return true;
+}
+
+/* The router's partitions, kept for the process's life. */
+static char *router_partitions[PARTITIONS_MAX];
+
+bool
+startup_read_router(GatewayOptions *opt, char *err, size_t errlen)
+{
+	char		timeout[16];
+	const char *keys[] = {"connect_timeout", "dbname", "fallback_application_name", NULL};
+	const char *values[] = {timeout, opt->router, "pg_ot_gateway", NULL};
+	PGconn	   *conn;
+	PGresult   *res;
+	int			n;
+
+	if (opt->router == NULL)
+		return true;
+	snprintf(timeout, sizeof(timeout), "%d", opt->db_timeout);
+	conn = PQconnectdbParams(keys, values, 1);
+	if (PQstatus(conn) != CONNECTION_OK)
+		return failed(conn, err, errlen, "could not connect to the router (--router): %s", PQerrorMessage(conn));
+	res = PQexec(conn, ROUTER_PARTITIONS_SQL);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		snprintf(err, errlen, "could not read the router's partitions: %s", PQresultErrorMessage(res));
+		PQclear(res);
+		return finished(conn);
+	}
+	n = PQntuples(res);
+	if (n == 0 || n > PARTITIONS_MAX || (n & (n - 1)) != 0)
+	{
+		snprintf(err, errlen, "the router's cluster pg_ot lists %d partitions: this gateway takes a power of two, "
+				 "1 to %d (ot.set_partitions on the router)", n, PARTITIONS_MAX);
+		PQclear(res);
+		return finished(conn);
+	}
+	for (int i = 0; i < n; i++)
+		if (atoi(PQgetvalue(res, i, 0)) != i)
+		{
+			snprintf(err, errlen, "the router's cluster pg_ot has no option p%d: its partitions are not "
+					 "p0 to p%d (ot.set_partitions on the router)", i, n - 1);
+			PQclear(res);
+			return finished(conn);
+		}
+	for (int i = 0; i < n; i++)
+	{
+		free(router_partitions[i]);
+		router_partitions[i] = strdup(PQgetvalue(res, i, 1));
+		if (router_partitions[i] == NULL)
+		{
+			snprintf(err, errlen, "out of memory");
+			PQclear(res);
+			return finished(conn);
+		}
+		opt->partitions[i] = router_partitions[i];
+	}
+	opt->npartitions = n;
+	lwsl_user("router \"%s\" on %s port %s: %d partitions\n", PQdb(conn), PQhost(conn), PQport(conn), n);
+	PQclear(res);
+	PQfinish(conn);
+	return true;
+}
+
+bool
+startup_check_database(const GatewayOptions *opt, char *err, size_t errlen)
+{
+	char	   *digest = NULL;
+	bool		ok = true;
+
+	for (int p = 0; p < opt->npartitions && ok; p++)
+	{
+		char		which[48] = "";
+
+		if (opt->partitioned)
+			snprintf(which, sizeof(which), " (partition %d)", p);
+		ok = check_one(opt, opt->partitions[p], which, &digest, err, errlen);
+	}
+	free(digest);
+	return ok;
 }

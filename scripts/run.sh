@@ -6,6 +6,13 @@
 # Variables: DATA (folder, default .run), PGPORT (PostgreSQL, default 5433),
 # PORT (the demo page and WebSocket, default 8080), LISTEN (the gateway's
 # address, default 127.0.0.1; 0.0.0.0 lets other machines in).
+#
+# PARTITIONS=N (a power of two; make run PARTITIONS=2): instead of the one
+# cluster, N partition instances with pg_ot and a router instance with
+# PL/Proxy and pg_ot_router, made by test/partition/clusters.sh in
+# DATA/partitions (the router on PGPORT, the partitions on the next N
+# ports, Unix sockets in their folders only), and the gateway on them with
+# --partition for each.  The same DATA with another N keeps its first N.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +40,9 @@ gateway/www/build.sh >"${TMPDIR:-/tmp}/pg_ot_run_build.log" 2>&1 ||
 
 mkdir -p "$data"
 [ "$(id -u)" = 0 ] && chown postgres: "$data"
+if [ -n "${PARTITIONS:-}" ]; then
+	exec scripts/run_partitions.sh "$data" "$PARTITIONS" "$port" "$web_port" "$listen" "$www"
+fi
 if [ ! -f "$data/pgdata/PG_VERSION" ]; then
 	echo "run: creating a cluster in $data/pgdata"
 	as_owner "$bindir/initdb" -D "$data/pgdata" -U postgres -A trust \

@@ -104,6 +104,8 @@ test/gateway/unit/table_seed.sh
 record "gateway: two processes hash the same table keys differently (SipHash keyed per process)" $?
 test/gateway/unit/query_diff.sh
 record "gateway: subscribed queries' diffs equal npm arraydiff's (ShareDB's) on 20,000 random id lists" $?
+PARTITION_HASH_PORT=54457 test/gateway/unit/partition_hash.sh
+record "gateway: its partition of a document (C) and SQL ot.partition_of agree on random names, non-ASCII ones too" $?
 
 echo "# gateway version"
 test/gateway/version.sh
@@ -121,6 +123,15 @@ if make -s gateway/pg_ot_gateway-asan WERROR=-Werror >"$work/gateway-asan.log" 2
 	record "gateway e2e: the stock sharedb client against pg_ot_gateway, PostgreSQL over its Unix socket (ASan/UBSan)" $?
 	GATEWAY_SPREAD=1 GATEWAY_DB_VIA=tcp GATEWAY_BIN="$PWD/gateway/pg_ot_gateway-asan" TARGET=pg_ot test/gateway/run.sh
 	record "gateway e2e: the same with clients spread over two gateways, PostgreSQL over TCP (ASan/UBSan)" $?
+	# Two partition instances and the router (test/partition/clusters.sh): the scenarios of a
+	# document's life with clients spread over two gateways, documents on both partitions, SQL
+	# through the router; a partition stopped while clients edit on both; the grace on one partition.
+	GATEWAY_PARTITIONS=2 GATEWAY_SPREAD=1 PARTITION_BASEPORT=54460 GATEWAY_BIN="$PWD/gateway/pg_ot_gateway-asan" \
+		TARGET=pg_ot test/gateway/run.sh
+	record "gateway e2e on 2 partitions + router: edits, convergence, reconnects, bulk subscribes across both, presence, revocation, SQL writes; a partition stopped: the other's clients keep editing, all converge (ASan/UBSan)" $?
+	GATEWAY_PARTITIONS=1 PARTITION_BASEPORT=54465 GATEWAY_BIN="$PWD/gateway/pg_ot_gateway-asan" \
+		TARGET=pg_ot test/gateway/run.sh tests/partitions.test.js
+	record "gateway e2e: doubling 1 -> 2 partitions with the gateways drained; clients reconnect to a gateway with both and keep editing (ASan/UBSan)" $?
 else
 	cat "$work/gateway-asan.log"
 	record "gateway e2e: the ASan build of pg_ot_gateway" 1

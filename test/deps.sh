@@ -11,6 +11,8 @@ packages=(make gcc postgresql-15 postgresql-server-dev-15 libpq-dev libjansson-d
 [ "${1:-}" = run ] || packages+=(clang libclang-rt-14-dev postgresql-15-pgtap pgtap chromium openssl curl
 	debhelper dpkg-dev postgresql-server-dev-all lintian help2man libuv1-dev libwebsockets-evlib-uv
 	postgresql-15-auto-failover postgresql-15-cron postgresql-15-plproxy)
+# make run PARTITIONS=N: the router is PL/Proxy.
+[ "${1:-}" = run ] && [ -n "${PARTITIONS:-}" ] && packages+=(postgresql-15-plproxy)
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()

@@ -198,7 +198,7 @@ read_done(DbRead *read, PGresult *res)
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		error_code_of(res, true, read_failed, r);
+		error_code_of(res, read->partition, true, read_failed, r);
 		return;
 	}
 	if (r->from_v < 0)
@@ -245,7 +245,7 @@ read_run(DocWait *w)
 		return;
 	}
 	snprintf(from, sizeof(from), "%lld", (long long) r->from_v);
-	pool_read(db_read_new(r->from_v < 0 ? snapshot_sql : ops_sql, s->user, read_done, r,
+	pool_read(r->doc->partition, db_read_new(r->from_v < 0 ? snapshot_sql : ops_sql, s->user, read_done, r,
 						  r->from_v < 0 ? 2 : 3, params));
 }
 

@@ -14,6 +14,7 @@
 #include "db/error_codes.h"
 #include "base/json_text.h"
 #include "base/metrics.h"
+#include "db/partitions.h"
 #include "db/pool.h"
 #include "client/reads.h"
 #include "db/queries.h"
@@ -57,7 +58,7 @@ snapshot_at_done(DbRead *read, PGresult *res)
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		error_code_of(res, true, snapshot_failed, r);
+		error_code_of(res, read->partition, true, snapshot_failed, r);
 		return;
 	}
 	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
@@ -83,8 +84,10 @@ fetch_snapshot_at(Session *s, json_t *request, bool by_time)
 		params[2] = buf;
 	}
 	if (by_time && params[2])
-		pool_read(db_read_new(SNAPSHOT_AT_TIME_SQL, s->user, snapshot_at_done, r, 3, params));
+		pool_read(partition_of(params[0], params[1]),
+				  db_read_new(SNAPSHOT_AT_TIME_SQL, s->user, snapshot_at_done, r, 3, params));
 	else
-		pool_read(db_read_new(SNAPSHOT_AT_VERSION_SQL, s->user, snapshot_at_done, r, 3, params));
+		pool_read(partition_of(params[0], params[1]),
+				  db_read_new(SNAPSHOT_AT_VERSION_SQL, s->user, snapshot_at_done, r, 3, params));
 	json_decref(request);
 }

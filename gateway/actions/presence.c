@@ -20,6 +20,7 @@
 #include "db/error_codes.h"
 #include "base/metrics.h"
 #include "db/listener.h"
+#include "db/partitions.h"
 #include "db/pool.h"
 #include "actions/presence_rate.h"
 #include "client/reads.h"
@@ -63,6 +64,24 @@ presence_channel_key(const char *name, size_t collection_len)
 
 	snprintf(key, len, "%zu:%s", collection_len, name);
 	return key;
+}
+
+int
+presence_partition(const char *name, size_t collection_len)
+{
+	size_t		len = strlen(name);
+	const char *dot = collection_len ? (collection_len < len ? name + collection_len : NULL) : strchr(name, '.');
+	char	   *collection;
+	int			p;
+
+	if (partitions_count() == 1 || dot == NULL || *dot != '.')
+		return 0;
+	collection = xmalloc((size_t) (dot - name) + 1);
+	memcpy(collection, name, (size_t) (dot - name));
+	collection[dot - name] = '\0';
+	p = partition_of(collection, dot + 1);
+	free(collection);
+	return p;
 }
 
 /*
@@ -147,7 +166,8 @@ presence_publish_remote(const json_t *m, const PresenceUse *use)
 	params[0] = use->key;
 	params[1] = payload;
 	if (strlen(payload) <= NOTIFY_MAX)
-		pool_read(db_read_new(PUBLISH_PRESENCE_SQL, NULL, published, NULL, 2, params));
+		pool_read(presence_partition(use->name, use->collection_len),
+				  db_read_new(PUBLISH_PRESENCE_SQL, NULL, published, NULL, 2, params));
 	else
 		lwsl_warn("presence on %s too large for other gateways (%zu bytes)\n", use->name, strlen(payload));
 	free(payload);
@@ -224,7 +244,8 @@ subscribe_allowed(Session *s, PresenceUse *use, json_t *request)
 		{
 			ch = xcalloc(1, sizeof(PresenceChannel));
 			ch->key = xstrdup(use->key);
-			ch->listen = channel_open(PRESENCE_COLLECTION, ch->key);
+			ch->listen = channel_open_on(PRESENCE_COLLECTION, ch->key,
+										 presence_partition(use->name, use->collection_len));
 			table_put(&presence_channels, ch->key, strlen(ch->key), ch);
 		}
 		use->channel = ch;
@@ -313,6 +334,23 @@ presence_covers(Session *s, const char *collection, const char *id)
 
 		found = use->collection_len == clen && memcmp(use->name, collection, clen) == 0 &&
 			(id == NULL || strcmp(use->name + clen + 1, id) == 0);
+	}
+	free(uses);
+	return found;
+}
+
+bool
+presence_on_partition(Session *s, int partition)
+{
+	size_t		n;
+	void	  **uses = table_values(&s->presence_uses, &n);
+	bool		found = false;
+
+	for (size_t i = 0; i < n && !found; i++)
+	{
+		PresenceUse *use = uses[i];
+
+		found = presence_partition(use->name, use->collection_len) == partition;
 	}
 	free(uses);
 	return found;

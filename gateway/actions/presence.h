@@ -45,6 +45,9 @@ void		presence_session_closed(Session *s);
 /* Whether s uses a presence channel that names a document of collection (id; NULL: any). */
 bool		presence_covers(Session *s, const char *collection, const char *id);
 
+/* Whether s uses a presence channel of a document of partition (db/partitions.h). */
+bool		presence_on_partition(Session *s, int partition);
+
 /* A presence message another gateway published (the listener hands it over). */
 void		presence_notification(json_t *m);
 

@@ -18,6 +18,7 @@
 #include "db/error_codes.h"
 #include "base/metrics.h"
 #include "db/listener.h"
+#include "db/partitions.h"
 #include "db/pool.h"
 #include "actions/presence_rate.h"
 #include "client/reads.h"
@@ -89,7 +90,7 @@ access_checked(DbRead *read, PGresult *res)
 	{
 		if (s && state && strcmp(state, "42501") == 0)
 			remember_refusal(s, name, a->collection_len);
-		error_code_of(res, true, access_refused, a);
+		error_code_of(res, read->partition, true, access_refused, a);
 		return;
 	}
 	ticket_detach(&a->ticket);
@@ -155,6 +156,7 @@ presence_with_access(Session *s, json_t *request, const char *c, const char *d, 
 	a->collection_len = c ? strlen(c) : 0;
 	a->next = next;
 	ticket_attach_read(&a->ticket, s);
-	pool_read(db_read_new(AUTHORIZE_PRESENCE_SQL, s->user,
+	pool_read(c && d ? partition_of(c, d) : presence_partition(name, 0),
+			  db_read_new(AUTHORIZE_PRESENCE_SQL, s->user,
 						  access_checked, a, 3, params));
 }

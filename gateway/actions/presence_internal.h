@@ -98,6 +98,14 @@ extern char presence_placeholder;
 char * presence_channel_key(const char *name, size_t collection_len);
 
 /*
+ * The partition of the document name ("collection.id") names, collection_len
+ * the length of its collection (0: not known yet, the split at the first
+ * dot, which is what ot.authorize_presence finds for a collection without
+ * dots).  Its presence is published and LISTENed for there.
+ */
+int			presence_partition(const char *name, size_t collection_len);
+
+/*
  * The hash a refused channel is remembered by, with the length of the
  * collection a document's presence named (0: none).  A collision only
  * refuses the session itself.

@@ -19,6 +19,7 @@
 #include "db/error_codes.h"
 #include "base/metrics.h"
 #include "db/listener.h"
+#include "db/partitions.h"
 #include "db/pool.h"
 #include "actions/presence_rate.h"
 #include "client/reads.h"
@@ -85,7 +86,7 @@ transformed(DbRead *read, PGresult *res)
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
 	{
-		error_code_of(res, true, presence_failed, r);
+		error_code_of(res, read->partition, true, presence_failed, r);
 		return;
 	}
 	if (s)
@@ -135,7 +136,7 @@ transform_then_publish(Session *s, PresenceUse *use, json_t *record)
 	r->record = record;
 	r->epoch = use->epoch;
 	ticket_attach_read(&r->ticket, s);
-	pool_read(db_read_new(PRESENCE_AT_SQL,
+	pool_read(partition_of(params[0], params[1]), db_read_new(PRESENCE_AT_SQL,
 						  s->user, transformed, r, 5, params));
 	free(p);
 }

@@ -14,17 +14,22 @@
 #include "base/token.h"
 #include "client/client.h"
 #include "db/listener.h"
+#include "db/partitions.h"
 #include "docs/document.h"
 
 #define GRANTS_COLLECTION "$grants"
 
-static DocWait listening;
-static Channel *grants;			/* held till revocation_stop */
+/* One per partition: a revoke is NOTIFYed on the partition whose ot.grants changed. */
+static DocWait listening[PARTITIONS_MAX];
+static Channel *grants[PARTITIONS_MAX];	/* held till revocation_stop */
 
 static void
 now_listening(DocWait *w)
 {
-	lwsl_user("listening for revoked grants\n");
+	if (partitions_count() > 1)
+		lwsl_user("listening for revoked grants on partition %d\n", (int) (w - listening));
+	else
+		lwsl_user("listening for revoked grants\n");
 }
 
 static void
@@ -37,10 +42,13 @@ void
 revocation_init(void)
 {
 	listener_on(NOTE_REVOKE, revoke_noted);
-	listening.fn = now_listening;
-	/* Held for good: its channel stays LISTENed, also across reconnects. */
-	grants = channel_open(GRANTS_COLLECTION, "");
-	channel_when_listening(grants, &listening);
+	/* Held for good: its channels stay LISTENed, also across reconnects. */
+	for (int p = 0; p < partitions_count(); p++)
+	{
+		listening[p].fn = now_listening;
+		grants[p] = channel_open_on(GRANTS_COLLECTION, "", p);
+		channel_when_listening(grants[p], &listening[p]);
+	}
 }
 
 /* Whether s holds a subscription or presence channel in collection (id; NULL: any). */
@@ -96,8 +104,11 @@ sessions_revoked(const char *collection, const char *id, const char *principal)
 void
 revocation_stop(void)
 {
-	channel_unref(grants);
-	grants = NULL;
+	for (int p = 0; p < partitions_count(); p++)
+	{
+		channel_unref(grants[p]);
+		grants[p] = NULL;
+	}
 }
 
 void

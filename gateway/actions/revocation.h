@@ -8,6 +8,8 @@
  * covered is closed with 4003; after TRUNCATE ot.grants, every session that
  * holds one.  A client that another grant still covers
  * subscribes again when it reconnects; one that none covers is refused.
+ * On partitions, it is LISTENed for on every partition (a collection-wide
+ * grant lives on each; a document's on the document's).
  * A revoke made while the listener is away is missed: see README.
  *
  * May include: nothing of the gateway.

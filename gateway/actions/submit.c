@@ -16,6 +16,7 @@
 #include "docs/document.h"
 #include "db/error_codes.h"
 #include "base/metrics.h"
+#include "db/partitions.h"
 #include "db/pool.h"
 #include "db/queries.h"
 
@@ -59,11 +60,12 @@ typedef struct Batch
 	Submit	   *items[BATCH_LIMIT];
 	int			n;
 	int			attempts;
+	int			partition;		/* of every document in it */
 } Batch;
 
 static struct
 {
-	lws_dll2_owner_t ready;		/* documents with an op waiting and none in a batch */
+	lws_dll2_owner_t ready[PARTITIONS_MAX];	/* per partition: documents with an op waiting and none in a batch */
 	int			batch_max;
 	int			outstanding;
 	Table		queues;			/* document key -> DocSubmits */
@@ -114,9 +116,9 @@ doc_ready(DocSubmits *q, bool first)
 	if (q->submitting || q->submits.count == 0 || lws_dll2_is_detached(&q->ready_link) == 0)
 		return;
 	if (first)
-		lws_dll2_add_head(&q->ready_link, &submits.ready);
+		lws_dll2_add_head(&q->ready_link, &submits.ready[q->doc->partition]);
 	else
-		lws_dll2_add_tail(&q->ready_link, &submits.ready);
+		lws_dll2_add_tail(&q->ready_link, &submits.ready[q->doc->partition]);
 }
 
 /*
@@ -366,7 +368,7 @@ batch_done(PgConn *conn, PGresult *res, void *arg)
 	}
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		error_code_of(res, false, batch_failed, batch);
+		error_code_of(res, batch->partition, false, batch_failed, batch);
 		return;
 	}
 	/* Each item's ops (k, column 4, counts them), then its result (k NULL). */
@@ -400,22 +402,24 @@ append(char **buf, size_t *len, size_t *cap, const char *text, size_t n)
 }
 
 bool
-submit_take_batch(PgConn *conn)
+submit_take_batch(PgConn *conn, int partition)
 {
+	lws_dll2_owner_t *ready = &submits.ready[partition];
 	Batch	   *batch;
 	size_t		len = 0,
 				cap = 1024;
 	char	   *json;
 	const char *param[1];
 
-	if (submits.ready.head == NULL)
+	if (ready->head == NULL)
 		return false;
 	batch = xcalloc(1, sizeof(Batch));
+	batch->partition = partition;
 	json = xmalloc(cap);
 	append(&json, &len, &cap, "[", 1);
-	while (submits.ready.head && batch->n < submits.batch_max)
+	while (ready->head && batch->n < submits.batch_max)
 	{
-		DocSubmits *q = lws_container_of(submits.ready.head, DocSubmits, ready_link);
+		DocSubmits *q = lws_container_of(ready->head, DocSubmits, ready_link);
 		Submit	   *op = lws_container_of(q->submits.head, Submit, doc_link);
 
 		if (batch->n > 0 && len + strlen(op->item) > BATCH_BYTES)

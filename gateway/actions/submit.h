@@ -6,7 +6,8 @@
  * transaction (the database orders them by document, so two gateways never
  * deadlock).  A batch whose connection breaks is sent again: every op
  * carries its (src, seq), so the database acknowledges a resend instead of
- * applying it twice.
+ * applying it twice.  On partitions each partition has its own ready
+ * list: a batch holds the ops of one partition's documents only.
  *
  * May include: db/pg_conn, client/client.
  */
@@ -24,8 +25,8 @@ void		submit_init(int batch_max);
 /* Queues a validated op message; steals request. */
 void		submit_op(Session *s, json_t *request);
 
-/* The pool's submit source: sends a batch on conn if ops wait. */
-bool		submit_take_batch(PgConn *conn);
+/* The pool's submit source: sends a batch of partition's documents' ops on conn if some wait. */
+bool		submit_take_batch(PgConn *conn, int partition);
 
 /* Ops received and not answered yet (waiting or in a batch). */
 int			submit_outstanding(void);

@@ -45,7 +45,7 @@ looked_up(DbRead *read, PGresult *res)
 }
 
 void
-error_code_of(const PGresult *res, bool reading, ErrorCodeFn fn, void *arg)
+error_code_of(const PGresult *res, int partition, bool reading, ErrorCodeFn fn, void *arg)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	char		message[512];
@@ -78,5 +78,5 @@ error_code_of(const PGresult *res, bool reading, ErrorCodeFn fn, void *arg)
 	p->arg = arg;
 	params[0] = state;
 	params[1] = reading ? "true" : "false";
-	pool_read(db_read_new(ERROR_CODE_SQL, NULL, looked_up, p, 2, params));
+	pool_read(partition, db_read_new(ERROR_CODE_SQL, NULL, looked_up, p, 2, params));
 }

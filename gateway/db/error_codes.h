@@ -15,7 +15,10 @@
 
 typedef void (*ErrorCodeFn) (const char *code, const char *message, void *arg);
 
-/* Calls fn with the ShareDB code and the message of a failed result. */
-void		error_code_of(const PGresult *res, bool reading, ErrorCodeFn fn, void *arg);
+/*
+ * Calls fn with the ShareDB code and the message of a failed result that
+ * partition's server returned (which is the one asked).
+ */
+void		error_code_of(const PGresult *res, int partition, bool reading, ErrorCodeFn fn, void *arg);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * listener.c: the LISTEN connection (see listener.h).
+ * listener.c: the LISTEN connections, one per partition (see listener.h).
  *
- * Owns: the channels and their members, the LISTEN/UNLISTEN batches, the
+ * Owns: each one's channels and their members, the LISTEN/UNLISTEN batches, the
  * replay windows, the heartbeat.  May call: db/pg_conn,
  * db/listener_notify.c (listener_internal.h), base (metrics, alloc).
  * What a notification means is the business of the handlers registered
@@ -21,8 +21,10 @@
 #include "db/queries.h"
 #include "db/listener_internal.h"
 
-static struct
+typedef struct Listener
 {
+	int			partition;
+	char		name[64];		/* application_name (kept: pg_conn holds it) */
 	PgConn		conn;
 	lws_dll2_owner_t channels;
 	bool		restored_pending;	/* a reconnect: fill gaps after the LISTENs */
@@ -30,25 +32,35 @@ static struct
 	bool		paused;			/* after a failed LISTEN: wait before retrying */
 	lws_sorted_usec_list_t heartbeat;
 	lws_sorted_usec_list_t resume;
-	struct lws_context *context;
-	void		(*on_silence) (void);
-	void		(*on_restored) (void);
 	char		server[256];	/* host and port the LISTEN connection last reached */
-} listener;
+} Listener;
 
-static void sync_channels(void);
+/* One per partition. */
+static Listener *listeners;
+static int	nlisteners;
+static struct lws_context *listener_context;
+static void (*on_silence) (int partition);
+static void (*on_restored) (int partition);
+
+static void sync_channels(Listener *l);
 
 static void
-restored_now(void)
+restored_now(Listener *l)
 {
-	if (listener.on_restored)
-		listener.on_restored();
+	if (on_restored)
+		on_restored(l->partition);
 }
 
-ListenChannel *
-listener_channel_find(const char *name)
+static Listener *
+listener_of(int partition)
 {
-	lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
+	return &listeners[partition >= 0 && partition < nlisteners ? partition : 0];
+}
+
+static ListenChannel *
+channel_find(Listener *l, const char *name)
+{
+	lws_start_foreach_dll(struct lws_dll2 *, p, l->channels.head)
 	{
 		ListenChannel *ch = lws_container_of(p, ListenChannel, link);
 
@@ -57,6 +69,12 @@ listener_channel_find(const char *name)
 	}
 	lws_end_foreach_dll(p);
 	return NULL;
+}
+
+ListenChannel *
+listener_channel_find(PgConn *conn, const char *name)
+{
+	return channel_find(conn->owner, name);
 }
 
 static void
@@ -69,9 +87,9 @@ channel_free(ListenChannel *ch)
 
 /* Frees the channels no document uses and nothing is listened on. */
 static void
-prune_channels(void)
+prune_channels(Listener *l)
 {
-	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, listener.channels.head)
+	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, l->channels.head)
 	{
 		ListenChannel *ch = lws_container_of(p, ListenChannel, link);
 
@@ -87,13 +105,13 @@ prune_channels(void)
  * channel is looked up afresh, and a document is kept while it is told.
  */
 static void
-wake_docs(void)
+wake_docs(Listener *l)
 {
 	for (;;)
 	{
 		ListenChannel *ch = NULL;
 
-		lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
+		lws_start_foreach_dll(struct lws_dll2 *, p, l->channels.head)
 		{
 			ListenChannel *c = lws_container_of(p, ListenChannel, link);
 
@@ -117,13 +135,16 @@ wake_docs(void)
 static void
 resume(lws_sorted_usec_list_t *sul)
 {
-	listener.paused = false;
-	sync_channels();
+	Listener   *l = lws_container_of(sul, Listener, resume);
+
+	l->paused = false;
+	sync_channels(l);
 }
 
 static void
 synced(PgConn *conn, PGresult *res, void *arg)
 {
+	Listener   *l = conn->owner;
 	bool		ok = res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 	int64_t		since = ok ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : -1;
 	bool		restored = false;
@@ -132,10 +153,10 @@ synced(PgConn *conn, PGresult *res, void *arg)
 	if (res && !ok)
 	{
 		lwsl_err("listener: %s\n", pg_result_message(res, buf, sizeof(buf)));
-		listener.paused = true;
-		lws_sul_schedule(listener.context, 0, &listener.resume, resume, LWS_USEC_PER_SEC);
+		l->paused = true;
+		lws_sul_schedule(listener_context, 0, &l->resume, resume, LWS_USEC_PER_SEC);
 	}
-	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, listener.channels.head)
+	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, l->channels.head)
 	{
 		ListenChannel *ch = lws_container_of(p, ListenChannel, link);
 
@@ -157,15 +178,15 @@ synced(PgConn *conn, PGresult *res, void *arg)
 		}
 	}
 	lws_end_foreach_dll_safe(p, p1);
-	wake_docs();
-	prune_channels();
-	if (ok && listener.restored_pending)
+	wake_docs(l);
+	prune_channels(l);
+	if (ok && l->restored_pending)
 	{
-		listener.restored_pending = false;
+		l->restored_pending = false;
 		restored = true;
 	}
 	if (restored)
-		restored_now();
+		restored_now(l);
 }
 
 /*
@@ -174,18 +195,18 @@ synced(PgConn *conn, PGresult *res, void *arg)
  * "since").
  */
 static void
-sync_channels(void)
+sync_channels(Listener *l)
 {
 	size_t		cap = 256,
 				len;
 	char	   *sql;
 	bool		any = false;
 
-	if (!pg_conn_idle(&listener.conn) || listener.paused)
+	if (!pg_conn_idle(&l->conn) || l->paused)
 		return;
 	sql = xmalloc(cap);
 	len = (size_t) sprintf(sql, "%s", CLOCK_SQL);
-	lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
+	lws_start_foreach_dll(struct lws_dll2 *, p, l->channels.head)
 	{
 		ListenChannel *ch = lws_container_of(p, ListenChannel, link);
 		bool		want = ch->docs.count > 0;
@@ -202,7 +223,7 @@ sync_channels(void)
 	}
 	lws_end_foreach_dll(p);
 	if (any)
-		pg_conn_query_simple(&listener.conn, sql, synced, NULL);
+		pg_conn_query_simple(&l->conn, sql, synced, NULL);
 	free(sql);
 }
 
@@ -210,49 +231,55 @@ sync_channels(void)
 static void
 heartbeat(lws_sorted_usec_list_t *sul)
 {
-	if (pg_conn_idle(&listener.conn))
-		pg_conn_query_simple(&listener.conn, HEARTBEAT_SQL, NULL, NULL);
-	lws_sul_schedule(listener.context, 0, &listener.heartbeat, heartbeat, HEARTBEAT_US);
+	Listener   *l = lws_container_of(sul, Listener, heartbeat);
+
+	if (pg_conn_idle(&l->conn))
+		pg_conn_query_simple(&l->conn, HEARTBEAT_SQL, NULL, NULL);
+	lws_sul_schedule(listener_context, 0, &l->heartbeat, heartbeat, HEARTBEAT_US);
 }
 
 /* Counts (and logs) a LISTEN connection that came back on another server: a failover. */
 static void
-note_server(PgConn *conn)
+note_server(Listener *l, PgConn *conn)
 {
 	char		server[256];
 
 	snprintf(server, sizeof(server), "%s port %s", PQhost(conn->pg), PQport(conn->pg));
-	if (listener.server[0] && strcmp(server, listener.server) != 0)
+	if (l->server[0] && strcmp(server, l->server) != 0)
 	{
 		metrics.db_server_changes++;
-		lwsl_user("listener: the primary is now %s (was %s)\n", server, listener.server);
+		lwsl_user("%s: the primary is now %s (was %s)\n", l->name, server, l->server);
 	}
-	memcpy(listener.server, server, sizeof(server));
+	memcpy(l->server, server, sizeof(server));
 }
 
 static void
 listener_ready(PgConn *conn)
 {
-	if (conn->pg && (!listener.ever_connected || listener.restored_pending))
-		note_server(conn);
-	if (!listener.ever_connected)
-		lwsl_user("listener: connected\n");
-	else if (listener.channels.count == 0)
-		listener.restored_pending = false;	/* nothing to fill */
-	listener.ever_connected = true;
-	sync_channels();
-	if (listener.restored_pending && pg_conn_idle(conn))
+	Listener   *l = conn->owner;
+
+	if (conn->pg && (!l->ever_connected || l->restored_pending))
+		note_server(l, conn);
+	if (!l->ever_connected)
+		lwsl_user("%s: connected\n", nlisteners > 1 ? l->name : "listener");
+	else if (l->channels.count == 0)
+		l->restored_pending = false;	/* nothing to fill */
+	l->ever_connected = true;
+	sync_channels(l);
+	if (l->restored_pending && pg_conn_idle(conn))
 	{
-		listener.restored_pending = false;
-		restored_now();
+		l->restored_pending = false;
+		restored_now(l);
 	}
 }
 
 static void
 listener_lost(PgConn *conn)
 {
+	Listener   *l = conn->owner;
+
 	metrics.listener_reconnects++;
-	lws_start_foreach_dll(struct lws_dll2 *, p, listener.channels.head)
+	lws_start_foreach_dll(struct lws_dll2 *, p, l->channels.head)
 	{
 		ListenChannel *ch = lws_container_of(p, ListenChannel, link);
 
@@ -261,76 +288,100 @@ listener_lost(PgConn *conn)
 		replay_deaf(&ch->revoke);
 	}
 	lws_end_foreach_dll(p);
-	listener.restored_pending = true;
+	l->restored_pending = true;
 }
 
 /* The connection was dropped for a deadline; its reconnect is scheduled. */
 static void
 listener_silent(PgConn *conn)
 {
+	Listener   *l = conn->owner;
+
 	metrics.db_silent++;
-	lwsl_warn("listener: the database went silent: dropping the query connections too\n");
-	if (listener.on_silence)
-		listener.on_silence();
+	lwsl_warn("%s: the database went silent: dropping the query connections too\n",
+			  nlisteners > 1 ? l->name : "listener");
+	if (on_silence)
+		on_silence(l->partition);
 }
 
 static const PgConnHooks listener_hooks = {listener_ready, listener_lost, listener_notify, listener_silent};
 
 void
-listener_on_silence(void (*fn) (void))
+listener_on_silence(void (*fn) (int partition))
 {
-	listener.on_silence = fn;
+	on_silence = fn;
 }
 
 void
-listener_on_restored(void (*fn) (void))
+listener_on_restored(void (*fn) (int partition))
 {
-	listener.on_restored = fn;
+	on_restored = fn;
 }
 
 void
-listener_init(struct lws_context *context, struct lws_vhost *vhost, const char *conninfo,
-			  const PgConnDeadlines *deadlines)
+listener_init(struct lws_context *context, struct lws_vhost *vhost, const char *const *conninfos,
+			  int n, const PgConnDeadlines *deadlines)
 {
-	listener.context = context;
-	pg_conn_init(&listener.conn, context, vhost, conninfo, deadlines, "pg_ot_gateway listener",
-				 &listener_hooks, NULL);
-	pg_conn_start(&listener.conn);
-	lws_sul_schedule(listener.context, 0, &listener.heartbeat, heartbeat, HEARTBEAT_US);
+	listener_context = context;
+	nlisteners = n;
+	listeners = xcalloc((size_t) n, sizeof(Listener));
+	for (int p = 0; p < n; p++)
+	{
+		Listener   *l = &listeners[p];
+
+		l->partition = p;
+		if (n > 1)
+			snprintf(l->name, sizeof(l->name), "pg_ot_gateway listener p%d", p);
+		else
+			snprintf(l->name, sizeof(l->name), "pg_ot_gateway listener");
+		pg_conn_init(&l->conn, context, vhost, conninfos[p], deadlines, l->name, &listener_hooks, l);
+		pg_conn_start(&l->conn);
+		lws_sul_schedule(context, 0, &l->heartbeat, heartbeat, HEARTBEAT_US);
+	}
 }
 
 void
 listener_stop(void)
 {
-	lws_sul_cancel(&listener.heartbeat);
-	lws_sul_cancel(&listener.resume);
-	pg_conn_stop(&listener.conn);
-	lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, listener.channels.head)
+	for (int i = 0; i < nlisteners; i++)
 	{
-		ListenChannel *ch = lws_container_of(p, ListenChannel, link);
+		Listener   *l = &listeners[i];
 
-		channel_free(ch);
+		lws_sul_cancel(&l->heartbeat);
+		lws_sul_cancel(&l->resume);
+		pg_conn_stop(&l->conn);
+		lws_start_foreach_dll_safe(struct lws_dll2 *, p, p1, l->channels.head)
+		{
+			ListenChannel *ch = lws_container_of(p, ListenChannel, link);
+
+			channel_free(ch);
+		}
+		lws_end_foreach_dll_safe(p, p1);
 	}
-	lws_end_foreach_dll_safe(p, p1);
+	free(listeners);
+	listeners = NULL;
+	nlisteners = 0;
 }
 
 void
 listener_join(ListenMember *member, const char *name)
 {
-	ListenChannel *ch = listener_channel_find(name);
+	Listener   *l = listener_of(member->partition);
+	ListenChannel *ch = channel_find(l, name);
 
 	if (ch == NULL)
 	{
 		ch = xcalloc(1, sizeof(ListenChannel));
 		ch->name = xstrdup(name);
-		lws_dll2_add_tail(&ch->link, &listener.channels);
+		ch->listener = l;
+		lws_dll2_add_tail(&ch->link, &l->channels);
 	}
 	member->channel = ch;
 	lws_dll2_add_tail(&member->link, &ch->docs);
 	if (ch->state == CHANNEL_ON)
 		member->ready(member);
 	else
-		sync_channels();
+		sync_channels(l);
 }
 
 void
@@ -349,11 +400,11 @@ listener_leave(ListenMember *member)
 		channel_free(ch);
 	}
 	else
-		sync_channels();
+		sync_channels(ch->listener);
 }
 
 bool
-listener_up(void)
+listener_up(int partition)
 {
-	return listener.conn.state >= PG_CONN_IDLE;
+	return listener_of(partition)->conn.state >= PG_CONN_IDLE;
 }

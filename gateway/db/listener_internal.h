@@ -31,6 +31,7 @@ struct ListenChannel
 {
 	lws_dll2_t	link;
 	char	   *name;			/* ot.channel()'s result: a plain identifier */
+	struct Listener *listener;	/* the partition's LISTEN connection it is on */
 	lws_dll2_owner_t docs;		/* ListenMember.link */
 	ListenState state;
 	bool		sent_listen;	/* the command in flight is LISTEN (or UNLISTEN) */
@@ -48,7 +49,8 @@ typedef struct DropLog
 	uint64_t	unlogged;		/* dropped since */
 } DropLog;
 
-ListenChannel * listener_channel_find(const char *name);
+/* The channel of that name on conn (a listener's connection). */
+ListenChannel * listener_channel_find(PgConn *conn, const char *name);
 
 /*
  * Only what the extension signed is acted on: ops go to their document

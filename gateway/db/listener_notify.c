@@ -92,7 +92,7 @@ admitted_message(const PGnotify *n, const Note *note, ReplayWindow *window,
 void
 listener_notify(PgConn *conn, const PGnotify *n)
 {
-	ListenChannel *ch = listener_channel_find(n->relname);
+	ListenChannel *ch = listener_channel_find(conn, n->relname);
 	Note		note;
 	json_t	   *m;
 

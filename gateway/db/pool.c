@@ -1,32 +1,45 @@
 /*
- * pool.c: query connections shared by reads and submit batches (see pool.h).
+ * pool.c: query connections shared by reads and submit batches, a pool
+ * per partition (see pool.h).
  *
  * May call: base/alloc, base/metrics, db/queries.
  */
 #include "db/pool.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "base/alloc.h"
 #include "base/metrics.h"
 #include "db/queries.h"
 
+typedef struct Pool Pool;
+
 typedef struct PoolSlot
 {
 	PgConn		conn;
+	Pool	   *pool;
 	char	   *user;			/* pg_ot.user as set on this connection */
 	DbRead	   *read;			/* the read in flight */
 	bool		prefer_reads;
 } PoolSlot;
 
-static struct
+/* One partition's connections and reads. */
+struct Pool
 {
+	int			partition;
+	char		name[64];		/* its connections' application_name (kept: pg_conn holds it) */
 	PoolSlot   *slots;
 	int			size;
 	lws_dll2_owner_t reads;
-	SubmitSource submits;
 	bool		dropping;		/* pool_reconnect: no work for the next victims */
-} pool;
+};
+
+static Pool *pools;
+static int	npools;
+static SubmitSource submits;
+
+static void pool_kick_one(Pool *pool);
 
 static void slot_ready(PgConn *conn);
 static void slot_lost(PgConn *conn);
@@ -60,10 +73,13 @@ db_read_free(DbRead *r)
 }
 
 void
-pool_read(DbRead *read)
+pool_read(int partition, DbRead *read)
 {
-	lws_dll2_add_tail(&read->queue, &pool.reads);
-	pool_kick();
+	Pool	   *pool = &pools[partition >= 0 && partition < npools ? partition : 0];
+
+	read->partition = pool->partition;
+	lws_dll2_add_tail(&read->queue, &pool->reads);
+	pool_kick_one(pool);
 }
 
 /* Back to the front of the queue, to run on the next free connection. */
@@ -71,7 +87,7 @@ static void
 requeue(PoolSlot *slot, DbRead *read)
 {
 	slot->read = NULL;
-	lws_dll2_add_head(&read->queue, &pool.reads);
+	lws_dll2_add_head(&read->queue, &slot->pool->reads);
 }
 
 static void
@@ -129,9 +145,9 @@ run_read(PoolSlot *slot)
 	DbRead	   *read;
 	const char *param[1];
 
-	if (pool.reads.head == NULL)
+	if (slot->pool->reads.head == NULL)
 		return false;
-	read = lws_container_of(pool.reads.head, DbRead, queue);
+	read = lws_container_of(slot->pool->reads.head, DbRead, queue);
 	lws_dll2_remove(&read->queue);
 	if (read->user == NULL || (slot->user && strcmp(slot->user, read->user) == 0))
 	{
@@ -155,7 +171,7 @@ slot_ready(PgConn *conn)
 		return;
 	if (slot->prefer_reads && run_read(slot))
 		slot->prefer_reads = false;
-	else if (pool.submits(conn))
+	else if (submits(conn, slot->pool->partition))
 		slot->prefer_reads = true;
 	else
 		run_read(slot);
@@ -169,7 +185,7 @@ slot_lost(PgConn *conn)
 	metrics.pool_reconnects++;
 	free(slot->user);			/* a new session has no settings */
 	slot->user = NULL;
-	pool_kick();				/* its read, if any, went back to the queue */
+	pool_kick_one(slot->pool);	/* its read, if any, went back to the queue */
 }
 
 static void
@@ -179,47 +195,70 @@ slot_notify(PgConn *conn, const PGnotify *n)
 }
 
 void
-pool_init(struct lws_context *context, struct lws_vhost *vhost, const char *conninfo,
-		  const PgConnDeadlines *deadlines, int size, SubmitSource source)
+pool_init(struct lws_context *context, struct lws_vhost *vhost, const char *const *conninfos,
+		  int n, const PgConnDeadlines *deadlines, int size, SubmitSource source)
 {
-	pool.size = size;
-	pool.submits = source;
-	pool.slots = xcalloc((size_t) size, sizeof(PoolSlot));
-	for (int i = 0; i < size; i++)
+	submits = source;
+	npools = n;
+	pools = xcalloc((size_t) n, sizeof(Pool));
+	for (int p = 0; p < n; p++)
 	{
-		pg_conn_init(&pool.slots[i].conn, context, vhost, conninfo, deadlines, "pg_ot_gateway query",
-					 &slot_hooks, &pool.slots[i]);
-		pg_conn_start(&pool.slots[i].conn);
+		Pool	   *pool = &pools[p];
+
+		pool->partition = p;
+		pool->size = size;
+		pool->slots = xcalloc((size_t) size, sizeof(PoolSlot));
+		if (n > 1)
+			snprintf(pool->name, sizeof(pool->name), "pg_ot_gateway query p%d", p);
+		else
+			snprintf(pool->name, sizeof(pool->name), "pg_ot_gateway query");
+		for (int i = 0; i < size; i++)
+		{
+			pool->slots[i].pool = pool;
+			pg_conn_init(&pool->slots[i].conn, context, vhost, conninfos[p], deadlines, pool->name,
+						 &slot_hooks, &pool->slots[i]);
+			pg_conn_start(&pool->slots[i].conn);
+		}
 	}
+}
+
+static void
+pool_kick_one(Pool *pool)
+{
+	if (pool->dropping)
+		return;
+	for (int i = 0; i < pool->size; i++)
+		if (pg_conn_idle(&pool->slots[i].conn))
+			slot_ready(&pool->slots[i].conn);
 }
 
 void
 pool_kick(void)
 {
-	if (pool.dropping)
-		return;
-	for (int i = 0; i < pool.size; i++)
-		if (pg_conn_idle(&pool.slots[i].conn))
-			slot_ready(&pool.slots[i].conn);
+	for (int p = 0; p < npools; p++)
+		pool_kick_one(&pools[p]);
 }
 
 void
-pool_reconnect(void)
+pool_reconnect(int partition)
 {
-	pool.dropping = true;
-	for (int i = 0; i < pool.size; i++)
-		pg_conn_drop(&pool.slots[i].conn, "dropped: the database went silent");
-	pool.dropping = false;
-	pool_kick();
+	Pool	   *pool = &pools[partition];
+
+	pool->dropping = true;
+	for (int i = 0; i < pool->size; i++)
+		pg_conn_drop(&pool->slots[i].conn, "dropped: the database went silent");
+	pool->dropping = false;
+	pool_kick_one(pool);
 }
 
 int
-pool_connected(void)
+pool_connected(int partition)
 {
+	Pool	   *pool = &pools[partition];
 	int			n = 0;
 
-	for (int i = 0; i < pool.size; i++)
-		n += pool.slots[i].conn.state >= PG_CONN_IDLE;
+	for (int i = 0; i < pool->size; i++)
+		n += pool->slots[i].conn.state >= PG_CONN_IDLE;
 	return n;
 }
 
@@ -230,21 +269,27 @@ pool_stop(void)
 	 * At exit: reads still queued or running are dropped (a presence
 	 * published as the last sessions went, say); their callers are gone.
 	 */
-	while (pool.reads.head)
+	for (int p = 0; p < npools; p++)
 	{
-		DbRead	   *read = lws_container_of(pool.reads.head, DbRead, queue);
+		Pool	   *pool = &pools[p];
 
-		lws_dll2_remove(&read->queue);
-		db_read_free(read);
+		while (pool->reads.head)
+		{
+			DbRead	   *read = lws_container_of(pool->reads.head, DbRead, queue);
+
+			lws_dll2_remove(&read->queue);
+			db_read_free(read);
+		}
+		for (int i = 0; i < pool->size; i++)
+		{
+			pg_conn_stop(&pool->slots[i].conn);
+			if (pool->slots[i].read)
+				db_read_free(pool->slots[i].read);
+			free(pool->slots[i].user);
+		}
+		free(pool->slots);
 	}
-	for (int i = 0; i < pool.size; i++)
-	{
-		pg_conn_stop(&pool.slots[i].conn);
-		if (pool.slots[i].read)
-			db_read_free(pool.slots[i].read);
-		free(pool.slots[i].user);
-	}
-	free(pool.slots);
-	pool.slots = NULL;
-	pool.size = 0;
+	free(pools);
+	pools = NULL;
+	npools = 0;
 }

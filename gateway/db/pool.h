@@ -8,7 +8,12 @@
  * is run again (reads change nothing), and so is one whose connection
  * passed its deadline (--db-query-timeout).
  *
- * May include: db/pg_conn.
+ * On partitions (db/partitions.h) there is one such pool per partition,
+ * each with its own connections and its own queue of reads: a read names
+ * the partition it goes to, and a partition that is down holds only its
+ * own reads back.
+ *
+ * May include: db/pg_conn, db/partitions.
  */
 #ifndef PG_OT_GATEWAY_POOL_H
 #define PG_OT_GATEWAY_POOL_H
@@ -32,24 +37,28 @@ struct DbRead
 	char	   *params[DB_READ_MAX_PARAMS];	/* owned; NULL = SQL NULL */
 	char	   *user;			/* pg_ot.user to act as (owned); NULL = the role itself */
 	DbReadDone	done;			/* always called once, with a result */
+	int			partition;		/* where it runs (set by pool_read) */
 	void	   *arg;
 };
 
 /* A read of sql with params copied; run it with pool_read(). */
 DbRead	   *db_read_new(const char *sql, const char *user, DbReadDone done, void *arg,
 						int nparams, const char *const *params);
-void		pool_read(DbRead *read);
+/* Runs read on partition's pool (0 without partitions). */
+void		pool_read(int partition, DbRead *read);
 
-/* The submit module: sends a batch on conn if any is waiting. */
-typedef bool (*SubmitSource) (PgConn *conn);
+/* The submit module: sends a batch for partition on conn if any is waiting. */
+typedef bool (*SubmitSource) (PgConn *conn, int partition);
 
-void		pool_init(struct lws_context *context, struct lws_vhost *vhost, const char *conninfo,
-					  const PgConnDeadlines *deadlines, int size, SubmitSource source);
+/* conninfos[p]: partition p's; n of them (partitions_count()); size connections each. */
+void		pool_init(struct lws_context *context, struct lws_vhost *vhost, const char *const *conninfos,
+					  int n, const PgConnDeadlines *deadlines, int size, SubmitSource source);
 void		pool_kick(void);			/* work arrived: use the idle connections */
 
-/* Drops every connection that is up and reconnects it (the server went silent). */
-void		pool_reconnect(void);
+/* Drops every connection of partition that is up and reconnects it (its server went silent). */
+void		pool_reconnect(int partition);
 void		pool_stop(void);
-int			pool_connected(void);
+/* Query connections up, of partition. */
+int			pool_connected(int partition);
 
 #endif

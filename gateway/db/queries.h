@@ -16,7 +16,9 @@
 	"SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_ot'"
 
 /* main.c: the keys notifications are signed with and client ids issued with. */
-#define SECRETS_SQL "SELECT purpose, secret FROM ot.secrets"
+/* The partitions a router's PL/Proxy cluster pg_ot lists (pg_ot_router's ot.set_partitions), in order. */
+#define ROUTER_PARTITIONS_SQL "SELECT partition, conninfo FROM ot.partition_conninfos()"
+#define SECRETS_SQL "SELECT purpose, secret FROM ot.secrets ORDER BY purpose"
 
 /* main.c: the gateway's role may act for others. */
 #define GATEWAY_ROLE_SQL "SELECT pg_catalog.pg_has_role('ot_gateway', 'MEMBER')"

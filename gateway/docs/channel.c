@@ -11,6 +11,7 @@
 
 #include "base/alloc.h"
 #include "db/pg_conn.h"
+#include "db/partitions.h"
 #include "db/pool.h"
 #include "db/queries.h"
 
@@ -50,7 +51,7 @@ member_ready(ListenMember *m)
 }
 
 Channel *
-channel_open(const char *collection, const char *id)
+channel_open_on(const char *collection, const char *id, int partition)
 {
 	Channel    *ch = xcalloc(1, sizeof(Channel));
 
@@ -58,7 +59,14 @@ channel_open(const char *collection, const char *id)
 	ch->id = xstrdup(id);
 	ch->refs = 1;
 	ch->member.ready = member_ready;
+	ch->member.partition = partition;
 	return ch;
+}
+
+Channel *
+channel_open(const char *collection, const char *id)
+{
+	return channel_open_on(collection, id, partition_of(collection, id));
 }
 
 void
@@ -116,7 +124,7 @@ channel_when_listening(Channel *ch, DocWait *w)
 	params[0] = ch->collection;
 	params[1] = ch->id;
 	ch->refs++;
-	pool_read(db_read_new(CHANNEL_SQL, NULL, looked_up, ch, 2, params));
+	pool_read(ch->member.partition, db_read_new(CHANNEL_SQL, NULL, looked_up, ch, 2, params));
 }
 
 bool

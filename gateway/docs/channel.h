@@ -36,8 +36,14 @@ typedef struct DocWait
 
 typedef struct Channel Channel;
 
-/* A channel for (collection, id) as ot.channel() takes them; one reference. */
+/*
+ * A channel for (collection, id) as ot.channel() takes them, on the
+ * partition of (collection, id); one reference.  channel_open_on: on the
+ * partition given (a presence channel goes to its document's partition; the
+ * revoked grants are heard on every partition).
+ */
 Channel    *channel_open(const char *collection, const char *id);
+Channel    *channel_open_on(const char *collection, const char *id, int partition);
 void		channel_ref(Channel *ch);
 void		channel_unref(Channel *ch);
 

@@ -14,11 +14,13 @@
 
 #include "base/alloc.h"
 #include "base/client_id.h"
+#include "base/doc_hash.h"
 #include "db/error_codes.h"
 #include "docs/doc_internal.h"
 #include "docs/gate.h"
 #include "db/listener.h"
 #include "base/metrics.h"
+#include "db/partitions.h"
 #include "db/pool.h"
 #include "base/table.h"
 #include "db/queries.h"
@@ -32,7 +34,7 @@ static Table docs;
 static size_t log_max_bytes;
 
 static void docs_notification(const Note *note);
-static void docs_listener_restored(void);
+static void docs_listener_restored(int partition);
 
 /* An op the extension signed (the listener's NOTE_OP handler). */
 static void
@@ -120,6 +122,33 @@ subs_cover(Session *s, const char *collection, const char *id)
 	return c.found;
 }
 
+typedef struct OnPartition
+{
+	int			partition;
+	bool		found;
+} OnPartition;
+
+static void
+on_partition(const char *key, size_t keylen, void *value, void *arg)
+{
+	OnPartition *o = arg;
+	size_t		clen = strnlen(key, keylen);
+
+	if (clen < keylen &&
+		(int) (doc_hash(key, clen, key + clen + 1, keylen - clen - 1) % (uint64_t) partitions_count()) ==
+		o->partition)
+		o->found = true;
+}
+
+bool
+subs_on_partition(Session *s, int partition)
+{
+	OnPartition o = {partition, false};
+
+	table_each(&s->subs, on_partition, &o);
+	return o.found;
+}
+
 Doc *
 doc_acquire(const char *collection, const char *id)
 {
@@ -131,6 +160,7 @@ doc_acquire(const char *collection, const char *id)
 		doc->key = doc_key(collection, id, &doc->keylen);
 		doc->collection = doc->key;
 		doc->id = doc->key + strlen(collection) + 1;
+		doc->partition = partition_of(collection, id);
 		doc->channel = channel_open(collection, id);
 		table_put(&docs, doc->key, doc->keylen, doc);
 	}
@@ -355,7 +385,7 @@ doc_catch_up(Doc *doc)
 	doc->catching_up = true;
 	doc->refs++;
 	metrics.gap_fills++;
-	pool_read(db_read_new(OP_ROWS_SQL, user, doc_caught_up, doc, 3, params));
+	pool_read(doc->partition, db_read_new(OP_ROWS_SQL, user, doc_caught_up, doc, 3, params));
 }
 
 void
@@ -405,17 +435,30 @@ docs_notification(const Note *note)
 	pump_all(doc);
 }
 
+/* Partition's LISTEN connection is back: its documents read what they missed. */
 static void
-docs_listener_restored(void)
+docs_listener_restored(int partition)
 {
-	size_t		n;
+	size_t		n,
+				mine = 0;
 	Doc		  **list = (Doc **) table_values(&docs, &n);
 
-	lwsl_user("listener: listening again; filling the gaps of %zu documents\n", n);
-	for (size_t i = 0; i < n; i++)
-		list[i]->refs++;		/* kept while the list is walked */
 	for (size_t i = 0; i < n; i++)
 	{
+		list[i]->refs++;		/* kept while the list is walked */
+		mine += list[i]->partition == partition;
+	}
+	if (partitions_count() > 1)
+		lwsl_user("listener p%d: listening again; filling the gaps of %zu documents\n", partition, mine);
+	else
+		lwsl_user("listener: listening again; filling the gaps of %zu documents\n", n);
+	for (size_t i = 0; i < n; i++)
+	{
+		if (list[i]->partition != partition)
+		{
+			doc_release(list[i]);
+			continue;
+		}
 		/*
 		 * A document without a log may have a subscriber whose read ran
 		 * while nobody listened: its log reads the op log once it begins.

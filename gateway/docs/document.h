@@ -45,8 +45,9 @@ typedef struct Doc
 	const char *collection;		/* both point into key */
 	const char *id;
 	int			refs;
+	int			partition;		/* where it lives (db/partitions.h) */
 
-	Channel    *channel;		/* its LISTEN (docs/channel.h) */
+	Channel    *channel;		/* its LISTEN (docs/channel.h), on its partition */
 
 	lws_dll2_owner_t subs;		/* Sub.doc_link */
 	bool		known;			/* base and head are meaningful */
@@ -95,6 +96,9 @@ Doc		   *doc_find(const char *collection, const char *id);
  */
 bool		sub_exists(Session *s, const char *collection, const char *id);
 bool		subs_cover(Session *s, const char *collection, const char *id);
+
+/* Whether s subscribes to a document of partition (db/partitions.h). */
+bool		subs_on_partition(Session *s, int partition);
 
 /* Subscriptions: one session following one document. */
 Sub		   *sub_find(Session *s, Doc *doc);

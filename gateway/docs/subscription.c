@@ -146,7 +146,7 @@ sub_caught_up(DbRead *read, PGresult *res)
 		/* Reading again would fail again: the subscriber hears why. */
 		lwsl_err("catch-up of %s/%s for %s: %s\n", doc->collection, doc->id, sub->session->id,
 				 pg_result_message(res, buf, sizeof(buf)));
-		error_code_of(res, true, sub_read_failed, sub);		/* still catching up till then */
+		error_code_of(res, read->partition, true, sub_read_failed, sub);		/* still catching up till then */
 		return;
 	}
 	sub->catching_up = false;
@@ -182,7 +182,7 @@ sub_catch_up(Sub *sub)
 	params[1] = sub->doc->id;
 	params[2] = from;
 	sub->catching_up = true;
-	pool_read(db_read_new(OP_ROWS_SQL, sub->session->user, sub_caught_up, sub, 3, params));
+	pool_read(sub->doc->partition, db_read_new(OP_ROWS_SQL, sub->session->user, sub_caught_up, sub, 3, params));
 }
 
 Sub *

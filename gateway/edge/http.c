@@ -18,6 +18,7 @@
 #include "base/alloc.h"
 #include "base/metrics.h"
 #include "edge/metrics_text.h"
+#include "db/partitions.h"
 #include "edge/outage.h"
 #include "client/client.h"
 #include "edge/ws_session.h"
@@ -224,6 +225,47 @@ text_body(const char *text, size_t *len)
 	return body;
 }
 
+/*
+ * /healthz: whether a load balancer should send clients here, and why not.
+ * A load balancer stops sending clients to a gateway that is going, or
+ * that reaches no database.  On partitions, one that is down makes every
+ * gateway equally unable to serve its documents, and the others' clients
+ * are served: 200, its body naming the partitions that are down.
+ */
+static bool
+health(char *body, size_t size)
+{
+	size_t		len;
+
+	if (sessions_draining())
+	{
+		snprintf(body, size, "unavailable: shutting down\n");
+		return false;
+	}
+	if (partitions_count() == 1)
+	{
+		if (database_reachable())
+			snprintf(body, size, "ok\n");
+		else
+			snprintf(body, size, "unavailable: PostgreSQL (a primary) does not answer, for %.1f s\n",
+					 outage_seconds());
+		return database_reachable();
+	}
+	if (database_reachable())
+	{
+		snprintf(body, size, "ok: %d partitions\n", partitions_count());
+		return true;
+	}
+	len = (size_t) snprintf(body, size, "%s", database_partly_reachable() ? "degraded:" : "unavailable: no partition answers:");
+	for (int p = 0; p < partitions_count() && len < size; p++)
+		if (!partition_reachable(p))
+			len += (size_t) snprintf(body + len, size - len, " partition %d does not answer, for %.1f s;", p,
+									 partition_outage_seconds(p));
+	if (len < size)
+		snprintf(body + len, size - len, "%s\n", database_partly_reachable() ? " the others serve their documents" : "");
+	return database_partly_reachable();
+}
+
 static int
 respond(struct lws *wsi, HttpResponse *r)
 {
@@ -243,15 +285,10 @@ respond(struct lws *wsi, HttpResponse *r)
 	}
 	else
 	{
-		/* A load balancer stops sending clients to a gateway that is going. */
-		char		down[96];
-		const char *problem = sessions_draining() ? "unavailable: shutting down\n" :
-			!database_reachable() ? down : NULL;
+		char		body[2048];
 
-		snprintf(down, sizeof(down), "unavailable: PostgreSQL (a primary) does not answer, for %.1f s\n",
-				 outage_seconds());
-		status = problem ? HTTP_STATUS_SERVICE_UNAVAILABLE : HTTP_STATUS_OK;
-		r->body = text_body(problem ? problem : "ok\n", &r->len);
+		status = health(body, sizeof(body)) ? HTTP_STATUS_OK : HTTP_STATUS_SERVICE_UNAVAILABLE;
+		r->body = text_body(body, &r->len);
 	}
 	if (lws_add_http_common_headers(wsi, status, type, r->len, &p, end) ||
 		lws_add_http_header_by_name(wsi, (const unsigned char *) "cache-control:",

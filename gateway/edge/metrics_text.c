@@ -2,9 +2,11 @@
  * metrics_text.c: the Prometheus text of /metrics (see metrics_text.h).
  *
  * Owns: the rendering of the counters (base/metrics.h) and of the gauges
- * read when scraped, and the sampling of pg_notification_queue_usage().
+ * read when scraped (per partition too, with --partition), and the
+ * sampling of pg_notification_queue_usage() on each partition.
  * May call: every folder below edge (each gauge's module: client, docs,
- * db/listener, db/pool, actions/submit), edge/admission, edge/outage.
+ * db/listener, db/pool, db/partitions, actions/submit), edge/admission,
+ * edge/outage.
  */
 #include "edge/metrics_text.h"
 
@@ -18,6 +20,7 @@
 #include "base/metrics.h"
 #include "client/client.h"
 #include "db/listener.h"
+#include "db/partitions.h"
 #include "db/pool.h"
 #include "db/queries.h"
 #include "docs/document.h"
@@ -28,6 +31,7 @@
 
 static struct lws_context *sample_context;
 static lws_sorted_usec_list_t sample_timer;
+static double queue_usage[PARTITIONS_MAX];	/* each partition's last sample */
 
 typedef struct Text
 {
@@ -86,6 +90,58 @@ histogram(Text *t, const char *name, const char *help, const uint64_t *counts, i
 		name, (unsigned long long) cumulative, name, sum, name, (unsigned long long) cumulative);
 }
 
+/* One gauge per partition: value(p). */
+static void
+partition_gauge(Text *t, const char *name, const char *help, double (*value) (int p))
+{
+	put(t, "# HELP pg_ot_gateway_%s %s\n# TYPE pg_ot_gateway_%s gauge\n", name, help, name);
+	for (int p = 0; p < partitions_count(); p++)
+		put(t, "pg_ot_gateway_%s{partition=\"%d\"} %g\n", name, p, value(p));
+}
+
+static double
+up_of(int p)
+{
+	return partition_reachable(p);
+}
+
+static double
+listener_up_of(int p)
+{
+	return listener_up(p);
+}
+
+static double
+pool_up_of(int p)
+{
+	return pool_connected(p);
+}
+
+static double
+queue_usage_of(int p)
+{
+	return queue_usage[p];
+}
+
+static bool
+listeners_up(void)
+{
+	for (int p = 0; p < partitions_count(); p++)
+		if (!listener_up(p))
+			return false;
+	return true;
+}
+
+static int
+pool_connected_all(void)
+{
+	int			n = 0;
+
+	for (int p = 0; p < partitions_count(); p++)
+		n += pool_connected(p);
+	return n;
+}
+
 char *
 metrics_render(size_t *len)
 {
@@ -98,8 +154,20 @@ metrics_render(size_t *len)
 	counter(&t, "connections_total", "WebSocket sessions opened", metrics.connections_total);
 	gauge(&t, "connections_pending", "connections accepted that are not WebSocket sessions", admission_pending());
 	gauge(&t, "documents", "documents with someone on this gateway", documents_count());
-	gauge(&t, "listener_up", "1 when the LISTEN connection is up", listener_up());
-	gauge(&t, "pool_connections_up", "query connections up", pool_connected());
+	gauge(&t, "listener_up", "1 when the LISTEN connection is up (every partition's)", listeners_up());
+	gauge(&t, "pool_connections_up", "query connections up (of every partition)", pool_connected_all());
+	if (partitions_named())
+	{
+		gauge(&t, "partitions", "partitions the documents are spread over (--partition)", partitions_count());
+		partition_gauge(&t, "partition_up", "1 when the partition is reachable (its LISTEN connection and a query connection are up)",
+						up_of);
+		partition_gauge(&t, "partition_listener_up", "1 when the partition's LISTEN connection is up", listener_up_of);
+		partition_gauge(&t, "partition_pool_connections_up", "the partition's query connections up", pool_up_of);
+		partition_gauge(&t, "partition_unreachable_seconds", "how long the partition has been unreachable, 0 while reachable",
+						partition_outage_seconds);
+		partition_gauge(&t, "partition_notification_queue_usage",
+						"the partition's pg_notification_queue_usage(), sampled every 15 s", queue_usage_of);
+	}
 	counter(&t, "listener_reconnects_total", "times the LISTEN connection broke or failed to connect",
 			metrics.listener_reconnects);
 	counter(&t, "db_timeouts_total", "database round trips that passed their deadline (the connection was dropped)",
@@ -201,7 +269,7 @@ metrics_render(size_t *len)
 			  METRICS_LATENCY_BUCKETS, metrics_latency_bounds, metrics.submit_latency_sum);
 	histogram(&t, "batch_ops", "ops per ot.submit_batch transaction", metrics.batch_size,
 			  METRICS_BATCH_BUCKETS, batch_bounds_d, (double) metrics.batch_ops);
-	gauge(&t, "notification_queue_usage", "pg_notification_queue_usage(), sampled every 15 s",
+	gauge(&t, "notification_queue_usage", "pg_notification_queue_usage(), sampled every 15 s (the highest of the partitions')",
 		  metrics.notification_queue_usage);
 	*len = t.len;
 	return t.buf;
@@ -210,14 +278,22 @@ metrics_render(size_t *len)
 static void
 sampled(DbRead *read, PGresult *res)
 {
+	double		highest = 0;
+
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-		metrics.notification_queue_usage = strtod(PQgetvalue(res, 0, 0), NULL);
+		queue_usage[read->partition] = strtod(PQgetvalue(res, 0, 0), NULL);
+	for (int p = 0; p < partitions_count(); p++)
+		if (queue_usage[p] > highest)
+			highest = queue_usage[p];
+	metrics.notification_queue_usage = highest;
 }
 
 static void
 sample(lws_sorted_usec_list_t *sul)
 {
-	pool_read(db_read_new(NOTIFICATION_QUEUE_SQL, NULL, sampled, NULL, 0, NULL));
+	for (int p = 0; p < partitions_count(); p++)
+		if (partition_reachable(p))	/* a down partition's queue is not fed */
+			pool_read(p, db_read_new(NOTIFICATION_QUEUE_SQL, NULL, sampled, NULL, 0, NULL));
 	lws_sul_schedule(sample_context, 0, &sample_timer, sample, SAMPLE_US);
 }
 

@@ -21,6 +21,13 @@ static const char usage[] =
 "\n"
 "  --db CONNINFO         libpq connection string or URI (env PG_OT_GATEWAY_DB;\n"
 "                        PGHOST, PGPORT, PGDATABASE, PGUSER, ... fill the rest)\n"
+"  --partition CONNINFO  a partition's database, given once per partition in order\n"
+"                        (partition 0 first; their number a power of two, at most 64):\n"
+"                        instead of --db, documents are spread over them by\n"
+"                        ot.partition_of (env PG_OT_GATEWAY_PARTITION_0, _1, ...)\n"
+"  --router CONNINFO     instead of --partition: read the partitions from this router's\n"
+"                        PL/Proxy cluster pg_ot (its options p0, p1, ...) at startup\n"
+"                        (env PG_OT_GATEWAY_ROUTER)\n"
 "  --listen ADDR         address to listen on (env PG_OT_GATEWAY_LISTEN; default all)\n"
 "  --port N              TCP port (env PG_OT_GATEWAY_PORT; default 8080)\n"
 "  --www DIR             serve static files from DIR at / (env PG_OT_GATEWAY_WWW)\n"
@@ -226,7 +233,7 @@ void
 options_parse(int argc, char **argv, GatewayOptions *opt)
 {
 	enum { O_DB = 1, O_LISTEN, O_WWW, O_ANON, O_HELP, O_SECRET, O_PUBKEY, O_COOKIE, O_QUERY,
-		O_TLS_CERT, O_TLS_KEY, O_ORIGINS, O_VERSION, O_NUMERIC };
+		O_TLS_CERT, O_TLS_KEY, O_ORIGINS, O_VERSION, O_PARTITION, O_ROUTER, O_NUMERIC };
 	struct option longopts[16 + NUMERIC_FLAGS + 1] = {
 		{"db", required_argument, NULL, O_DB},
 		{"listen", required_argument, NULL, O_LISTEN},
@@ -241,9 +248,13 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 		{"tls-key", required_argument, NULL, O_TLS_KEY},
 		{"allowed-origins", required_argument, NULL, O_ORIGINS},
 		{"version", no_argument, NULL, O_VERSION},
+		{"partition", required_argument, NULL, O_PARTITION},
+		{"router", required_argument, NULL, O_ROUTER},
 	};
 	const char *anon = env_or("PG_OT_GATEWAY_ALLOW_ANONYMOUS", "0");
-	int			nopts = 13;
+	int			nopts = 15;
+	bool		cli_partitions = false;
+	bool		cli_db = false;
 	int			c;
 
 	memset(opt, 0, sizeof(*opt));
@@ -265,12 +276,32 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 	opt->allowed_origins = env_or("PG_OT_GATEWAY_ALLOWED_ORIGINS", NULL);
 	opt->tls_cert = env_or("PG_OT_GATEWAY_TLS_CERT", NULL);
 	opt->tls_key = env_or("PG_OT_GATEWAY_TLS_KEY", NULL);
+	opt->router = env_or("PG_OT_GATEWAY_ROUTER", NULL);
+	for (int p = 0; p < PARTITIONS_MAX; p++)
+	{
+		char		name[40];
+		const char *v;
+
+		snprintf(name, sizeof(name), "PG_OT_GATEWAY_PARTITION_%d", p);
+		if ((v = env_or(name, NULL)) == NULL)
+			break;
+		opt->partitions[opt->npartitions++] = v;
+	}
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1)
 	{
 		switch (c)
 		{
-			case O_DB: opt->db = optarg; break;
+			case O_DB: opt->db = optarg; cli_db = true; break;
+			case O_ROUTER: opt->router = optarg; break;
+			case O_PARTITION:
+				if (!cli_partitions)
+					opt->npartitions = 0;	/* the command line's replace the environment's */
+				cli_partitions = true;
+				if (opt->npartitions == PARTITIONS_MAX)
+					bad("--partition (more than 64)", optarg);
+				opt->partitions[opt->npartitions++] = optarg;
+				break;
 			case O_LISTEN: opt->listen = optarg; break;
 			case O_WWW: opt->www = optarg; break;
 			case O_ANON: opt->allow_anonymous = true; break;
@@ -300,4 +331,26 @@ options_parse(int argc, char **argv, GatewayOptions *opt)
 		opt->limits.max_pending_per_ip = opt->limits.max_connections_per_ip;
 	if ((opt->tls_cert == NULL) != (opt->tls_key == NULL))
 		bad("TLS setting", "--tls-cert and --tls-key go together");
+	if (opt->router && (opt->npartitions > 0 || cli_db || *opt->db))
+		bad("database setting", "--router excludes --db and --partition (the router names every partition)");
+	if (opt->router)
+		opt->partitioned = true;	/* the list: startup_read_router */
+	else if (opt->npartitions > 0)
+	{
+		if (cli_db || (!cli_partitions && *opt->db))
+			bad("database setting", "--db and --partition exclude each other (--partition names every database)");
+		if ((opt->npartitions & (opt->npartitions - 1)) != 0)
+		{
+			char		n[16];
+
+			snprintf(n, sizeof(n), "%d", opt->npartitions);
+			bad("number of --partition (a power of two: 1, 2, 4, ...)", n);
+		}
+		opt->partitioned = true;
+	}
+	else
+	{
+		opt->partitions[0] = opt->db;
+		opt->npartitions = 1;
+	}
 }

@@ -5,7 +5,11 @@
  * connection follows libpq's conventions (a conninfo string or URI in --db,
  * and the PG* variables for whatever it leaves out).
  *
- * May include: client/client, actions/query.
+ * --partition, given once per partition in order (or PG_OT_GATEWAY_PARTITION_0,
+ * _1, ...), replaces --db: documents are spread over them (db/partitions.h);
+ * --router names a router whose PL/Proxy cluster lists them (read at startup).
+ *
+ * May include: client/client, actions/query, db/partitions.
  */
 #ifndef PG_OT_GATEWAY_OPTIONS_H
 #define PG_OT_GATEWAY_OPTIONS_H
@@ -15,10 +19,15 @@
 
 #include "actions/query.h"
 #include "client/client.h"
+#include "db/partitions.h"
 
 typedef struct GatewayOptions
 {
 	const char *db;				/* libpq conninfo; "" = PG* environment only */
+	const char *partitions[PARTITIONS_MAX];	/* --partition, in order; without: db alone */
+	int			npartitions;	/* how many (1 without --partition) */
+	bool		partitioned;	/* --partition (or --router) was given */
+	const char *router;			/* --router: partitions read from its cluster (startup.c); NULL = none */
 	const char *listen;			/* address to bind; NULL = all interfaces */
 	int			port;
 	const char *www;			/* static files, NULL = none */

@@ -40,7 +40,9 @@
  * its children: the postmaster, every backend and the auxiliary processes,
  * summed; from /proc/PID/stat utime + stime, and the postmaster's cutime +
  * cstime: its children that exited in the window), server_us_per_op and
- * db_us_per_op (CPU microseconds per acked op in the window).
+ * db_us_per_op (CPU microseconds per acked op in the window).  DB_PID may
+ * list several postmasters, comma-separated (the partitions of
+ * partitions.sh): db_cpu sums them, db_cpus lists each one's cores.
  *
  * Fails (exit 1) on an error from the server, a socket the server closes, a
  * version gap or an ack at the wrong version, a count that does not add up,
@@ -306,14 +308,17 @@ proc_rss_kb(int pid)
 	return kb;
 }
 
-/* CPU of the three parties at one instant. */
+#define DB_PIDS_MAX 16
+
+/* CPU of the three parties at one instant (the database: each cluster's, and their sum). */
 struct cpu_sample
 {
 	double		gen, server, db;
+	double		dbs[DB_PIDS_MAX];
 	int64_t		t;
 };
 
-static int server_pid, db_pid;
+static int server_pid, db_pids[DB_PIDS_MAX], n_db_pids;
 
 static void
 cpu_sample(struct cpu_sample *s)
@@ -321,7 +326,9 @@ cpu_sample(struct cpu_sample *s)
 	s->t = now_us();
 	s->gen = proc_cpu(getpid(), NULL);
 	s->server = proc_cpu(server_pid, NULL);
-	s->db = db_cpu(db_pid);
+	s->db = 0;
+	for (int i = 0; i < n_db_pids; i++)
+		s->db += s->dbs[i] = db_cpu(db_pids[i]);
 }
 
 /* ------------------------------------------------------------ state */
@@ -1079,6 +1086,10 @@ out_cpu(const struct cpu_sample *a, const struct cpu_sample *b, long long ops)
 	out("gen_cpu", "%.2f", (b->gen - a->gen) / s);
 	out("server_cpu", "%.2f", (b->server - a->server) / s);
 	out("db_cpu", "%.2f", (b->db - a->db) / s);
+	printf("db_cpus ");
+	for (int i = 0; i < n_db_pids; i++)
+		printf("%s%.2f", i ? "," : "", (b->dbs[i] - a->dbs[i]) / s);
+	printf("%s\n", n_db_pids ? "" : "0");
 	out("gen_us_per_op", "%.1f", ops ? (b->gen - a->gen) * 1e6 / (double) ops : 0);
 	out("server_us_per_op", "%.1f", ops ? (b->server - a->server) * 1e6 / (double) ops : 0);
 	out("db_us_per_op", "%.1f", ops ? (b->db - a->db) * 1e6 / (double) ops : 0);
@@ -1341,7 +1352,12 @@ main(int argc, char **argv)
 		usage();
 	g.stall_us = (int64_t) ((e = getenv("BENCH_STALL_MS")) ? atof(e) : 60000) * 1000;
 	server_pid = (e = getenv("SERVER_PID")) ? atoi(e) : 0;
-	db_pid = (e = getenv("DB_PID")) ? atoi(e) : 0;
+	for (e = getenv("DB_PID"); e && *e && n_db_pids < DB_PIDS_MAX;)
+	{
+		db_pids[n_db_pids++] = atoi(e);
+		e = strchr(e, ',');
+		e = e ? e + 1 : NULL;
+	}
 	rng_state ^= (uint64_t) now_us() * 2654435761u;
 	if (strcmp(argv[1], "throughput") == 0 && argc == 9)
 		g.mode = M_THROUGHPUT;

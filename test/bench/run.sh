@@ -17,6 +17,9 @@
 #   fan-out to 1,000 and 10,000 subscribers, memory per idle connection, and
 #   each process's CPU in every one of them (compare.sh; BENCH_COMPARE=0
 #   leaves it out);
+# - partitions: acked ops/s through one gateway on 2 partition instances
+#   against 1 (partitions.sh, loadgen.c's throughput load, every process's
+#   CPU; BENCH_PARTITIONS=0 leaves it out);
 # - growth: the bytes pg_ot's tables (heap, TOAST) and indexes take per op
 #   of each type, typed into documents of 10,000 characters (growth.sh;
 #   BENCH_GROWTH=0 leaves it out).
@@ -46,6 +49,7 @@ with_gateway=${BENCH_GATEWAY:-1}
 with_notify=${BENCH_NOTIFY:-1}
 with_compare=${BENCH_COMPARE:-1}
 with_growth=${BENCH_GROWTH:-1}
+with_partitions=${BENCH_PARTITIONS:-1}
 bench_out=${BENCH_OUT-$root/BENCHMARKS.md}
 started=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -127,6 +131,9 @@ if [ "$with_compare" != 0 ]; then
 fi
 if [ "$with_growth" != 0 ]; then
 	"$here/growth.sh" >"$tmp/growth.out"
+fi
+if [ "$with_partitions" != 0 ]; then
+	"$here/partitions.sh" >"$tmp/partitions.out"
 fi
 
 # Thousands separators; a ratio with one or two decimals.
@@ -326,6 +333,12 @@ if [ "$with_compare" != 0 ]; then
 		done
 	fi
 fi
+if [ "$with_partitions" != 0 ] && [ -s "$tmp/partitions.out" ]; then
+	part() { awk -v n="$1" -v k="$2" '$1 == "part" && $2 == n { print $k }' "$tmp/partitions.out"; }
+	[ -n "$(part 1 3)" ] && [ -n "$(part 2 3)" ] &&
+		row "acked ops/s through one gateway, $(fmt "${BENCH_PART_DOCS:-1000}") docs × ${BENCH_PART_EDITORS:-2} editors, fsync on: 2 partitions (two PostgreSQL instances on this machine, sharing its cores) against 1" \
+			"$(part 2 3)" "$(part 1 3)" 2
+fi
 } >"$tmp/table.md"
 # Each measurement of compare.sh with every process's CPU, and the
 # generator's validation in full.
@@ -372,6 +385,21 @@ if [ "$with_compare" != 0 ] && [ -s "$tmp/compare.out" ]; then
 			done
 		fi
 	} >"$tmp/cpu.md"
+fi
+# The partition measurements with every process's CPU (partitions.sh).
+if [ "$with_partitions" != 0 ] && [ -s "$tmp/partitions.out" ]; then
+	{
+		echo
+		echo "### CPU of every process on 1 and 2 partitions"
+		echo
+		echo "The throughput load of \`test/bench/partitions.sh\` (loadgen.c, $(fmt "${BENCH_PART_DOCS:-1000}") docs × ${BENCH_PART_EDITORS:-2} editors, closed loop) through one pg_ot_gateway with \`--partition\` for each instance, fsync on; cores busy as above, the database column each partition's cluster (the postmaster and its children), partition 0 first, and their sum. The instances share this machine's cores: README, **Partitions**, says what the figure means here and on N machines."
+		echo
+		echo "| partitions | acked ops/s | ack p50 / p99 ms | generator cores | gateway cores | database cores (each; sum) | gateway µs/op | database µs/op | generator µs/op |"
+		echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		awk '$1 == "part"' "$tmp/partitions.out" | while read -r _ n ops p50 p99 sc dc gc su du gu dcs; do
+			echo "| $n | $(fmt "$ops") | $p50 / $p99 | $gc | $sc | ${dcs//,/ + }; $dc | $su | $du | $gu |"
+		done
+	} >>"$tmp/cpu.md"
 fi
 # Growth: bytes per op in schema ot's tables (growth.sh).
 : >"$tmp/growth.md"

@@ -273,7 +273,7 @@ db_read_new(const char *sql, const char *user, DbReadDone done, void *arg, int n
 }
 
 void
-pool_read(DbRead *read)
+pool_read(int partition, DbRead *read)
 {
 	if (nreads == MAXPENDING)
 	{
@@ -314,7 +314,7 @@ answer_read(int i)
 }
 
 void
-error_code_of(const PGresult *res, bool reading, ErrorCodeFn fn, void *arg)
+error_code_of(const PGresult *res, int partition, bool reading, ErrorCodeFn fn, void *arg)
 {
 	fn("ERR_UNKNOWN_ERROR", "a read failed", arg);
 }
@@ -332,7 +332,7 @@ static ListenMember *members[8];
 static bool confirmed[8];
 static int nmembers;
 static ListenerHandler op_handler;
-static void (*restored_fn) (void);
+static void (*restored_fn) (int partition);
 static bool listener_down;		/* notifications are lost meanwhile */
 static bool lost_some;
 
@@ -344,7 +344,7 @@ listener_on(NoteKind kind, ListenerHandler fn)
 }
 
 void
-listener_on_restored(void (*fn) (void))
+listener_on_restored(void (*fn) (int partition))
 {
 	restored_fn = fn;
 }
@@ -452,7 +452,7 @@ listener_back(void)
 	while (confirm_one())
 		;
 	if (lost_some)
-		restored_fn();
+		restored_fn(0);
 	lost_some = false;
 }
 

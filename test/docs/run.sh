@@ -12,6 +12,6 @@ gw="$root/gateway"
 ${CC:-cc} -std=gnu99 -g -O1 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
 	-I"$gw" -I"$here" -I"$(pg_config --includedir)" -o "$build/docs_test" "$here/docs_test.c" "$here/docs_sim.c" \
-	"$gw"/docs/*.c "$gw/base/table.c" "$gw/base/alloc.c" "$gw/base/frame.c" "$gw/base/metrics.c" \
+	"$gw"/docs/*.c "$gw/db/partitions.c" "$gw/base/table.c" "$gw/base/alloc.c" "$gw/base/frame.c" "$gw/base/metrics.c" \
 	-L"$(pg_config --libdir)" -lpq -ljansson -lwebsockets
 ASAN_OPTIONS=detect_leaks=1 "$build/docs_test" "$@"

@@ -70,7 +70,7 @@ for h in "${harnesses[@]}"; do
 		# the fake results, jansson and lws (lists only) come from the system.
 		if ! "$CC" "${cflags[@]}" -Wno-missing-field-initializers -I"$root/gateway" -I"$root/test/docs" \
 			-I"$(pg_config --includedir)" -o "$build/$h" "$here/$h.c" "$root/test/docs/docs_sim.c" \
-			"$root"/gateway/docs/*.c "$root/gateway/base/table.c" "$root/gateway/base/alloc.c" \
+			"$root"/gateway/docs/*.c "$root/gateway/db/partitions.c" "$root/gateway/base/table.c" "$root/gateway/base/alloc.c" \
 			"$root/gateway/base/frame.c" "$root/gateway/base/metrics.c" \
 			-L"$(pg_config --libdir)" -lpq -ljansson -lwebsockets; then
 			echo "run.sh: $h failed to build" >&2

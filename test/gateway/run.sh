@@ -10,7 +10,13 @@
 #   test/gateway/run.sh [node --test options] [tests/FILE.test.js ...]
 #     e.g. --test-name-pattern=presence
 #
-# Environment: TARGET (default reference); GATEWAY_DB_VIA (pg_ot: how the
+# Environment: TARGET (default reference); GATEWAY_PARTITIONS (pg_ot: N, a
+# power of two, puts the documents on N partitions, separate PostgreSQL
+# instances made by test/partition/clusters.sh, plus its router: the
+# gateways get --partition for each, the tests' SQL goes through the
+# router, and the files run by default are those of PARTITION_FILES below;
+# cluster ports from PARTITION_BASEPORT, default 54460, the router first);
+# GATEWAY_DB_VIA (pg_ot: how the
 # gateways reach PostgreSQL: socket, the cluster's Unix socket (default); tcp,
 # 127.0.0.1 with sslmode=disable; tls, 127.0.0.1 with sslmode=verify-full
 # against a certificate the cluster made); GATEWAY_BIN (default
@@ -57,12 +63,27 @@ gateway_bin=${GATEWAY_BIN:-$root/gateway/pg_ot_gateway}
 if [ "$target" = pg_ot ] && [ ! -x "$gateway_bin" ]; then
 	die "no gateway binary at $gateway_bin: build it first (make), or set GATEWAY_BIN"
 fi
+partitions=${GATEWAY_PARTITIONS:-}
+if [ -n "$partitions" ]; then
+	[ "$target" = pg_ot ] || die "GATEWAY_PARTITIONS needs TARGET=pg_ot"
+	[ "$db_via" = socket ] || die "GATEWAY_PARTITIONS runs with GATEWAY_DB_VIA=socket only"
+	[[ $partitions =~ ^[0-9]+$ ]] && [ "$partitions" -ge 1 ] && [ $((partitions & (partitions - 1))) = 0 ] ||
+		die "GATEWAY_PARTITIONS must be a power of two, not '$partitions'"
+fi
+# On partitions: the scenarios of one document's life, over the gateways and
+# the partitions (edits and convergence, reconnects and resends, bulk
+# subscribes, presence, revocation, SQL writes) and a partition's outage.
+# The others test one database's details (forged notifications on it, its
+# LISTEN backends, its restarts, its TLS).
+PARTITION_FILES=(tests/basic.test.js tests/convergence.test.js tests/reconnect.test.js tests/bulk.test.js
+	tests/presence.test.js tests/pg_ot.test.js tests/auth.test.js tests/partitions.test.js)
 
 work=$(mktemp -d /tmp/pg_ot_gateway_e2e.XXXXXX)
 chmod 755 "$work"
 pids=()
 names=()
 cluster=
+partition_dir=
 cleanup() {
 	for pid in "${pids[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
@@ -72,6 +93,7 @@ cleanup() {
 		kill -KILL "$pid" 2>/dev/null
 	done
 	[ -n "$cluster" ] && "$root/test/cluster.sh" stop "$cluster" 2>/dev/null
+	[ -n "$partition_dir" ] && "$root/test/partition/clusters.sh" stop "$partition_dir" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -144,6 +166,49 @@ if [ "$target" = reference ]; then
 	wait_listening reference "$!" "$port" || exit 2
 	urls+=("ws://127.0.0.1:$port")
 	echo "# target: reference ShareDB server (sharedb $(node -p 'require("sharedb/package.json").version')) on port $port${SABOTAGE:+, sabotaged: $SABOTAGE}"
+elif [ -n "$partitions" ]; then
+	partition_dir="$work/partitions"
+	env_out=$("$root/test/partition/clusters.sh" start "$partition_dir" "$partitions" "${PARTITION_BASEPORT:-54460}") ||
+		die "the partition clusters did not start (make install puts pg_ot and pg_ot_router into pg_config's PostgreSQL)"
+	eval "$env_out"
+	# The tests' SQL goes through the router, as a SQL caller's does.
+	export PGHOST="$ROUTER_HOST" PGPORT="$ROUTER_PORT" PGDATABASE="$ROUTER_DATABASE" PGUSER=postgres
+	for c in $(node -p 'require("./lib/collections").COLLECTIONS.join(" ")'); do
+		psql -Xq -v ON_ERROR_STOP=1 -c "SELECT ot.grant('$c', NULL, 'anonymous', 'write')" >>"$work/psql.log" 2>&1 ||
+			{ cat "$work/psql.log" >&2; die "ot.grant on $c (through the router) failed"; }
+	done
+	db_args=()
+	for i in $(seq 0 $((partitions - 1))); do
+		v=PARTITION_CONNINFO_$i
+		db_args+=(--partition "${!v}")
+	done
+	export ASAN_OPTIONS="log_path=$work/sanitizer:detect_leaks=1:abort_on_error=0"
+	export UBSAN_OPTIONS="log_path=$work/sanitizer:print_stacktrace=1:halt_on_error=1"
+	# The first gateway is given the partitions (--partition each), the second reads them
+	# from the router's PL/Proxy cluster (--router; the partitions' conninfos there name no
+	# user: PGUSER gives it).
+	for i in 1 2; do
+		port=$(free_port $port_lo $port_hi) || die "no free port in $port_lo-$port_hi"
+		if [ $i = 1 ]; then gw_db=("${db_args[@]}"); else gw_db=(--router "$ROUTER_CONNINFO"); fi
+		"$gateway_bin" "${gw_db[@]}" --listen 127.0.0.1 --port "$port" --allow-anonymous \
+			>"$work/gateway$i.log" 2>&1 &
+		pids+=($!); names+=("gateway$i")
+		wait_listening "gateway$i" "$!" "$port" || exit 1
+		urls+=("ws://127.0.0.1:$port")
+	done
+	for i in 1 2; do
+		port=${urls[$((i - 1))]##*:}
+		wait_healthy "gateway$i" "${pids[$((i - 1))]}" "$port" || exit 1
+	done
+	grep -q "router .*: $partitions partitions" "$work/gateway2.log" ||
+		{ cat "$work/gateway2.log" >&2; echo "gateway e2e: gateway2 did not read $partitions partitions from the router" >&2; exit 1; }
+	# For tests that run a gateway of their own (GATEWAY_DB_ARGS: its database flags, as JSON), or stop a partition.
+	GATEWAY_DB_ARGS=$(node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- "${db_args[@]}")
+	export GATEWAY_BIN="$gateway_bin" GATEWAY_DB_ARGS GATEWAY_PARTITIONS="$partitions" PARTITION_DIR="$partition_dir" GATEWAY_DB_VIA="$db_via"
+	GATEWAY_SPARE_PORT=$(free_port $port_lo $port_hi) || die "no free port in $port_lo-$port_hi"
+	GATEWAY_SPARE_PORT2=$(free_port $((GATEWAY_SPARE_PORT + 1)) $port_hi) || die "no free port in $port_lo-$port_hi"
+	export GATEWAY_SPARE_PORT GATEWAY_SPARE_PORT2
+	echo "# target: pg_ot on $partitions partitions (router port $ROUTER_PORT), $gateway_bin on ports ${urls[*]##*:} (the first with --partition, the second with --router)${GATEWAY_SPREAD:+, clients spread over the gateways}"
 else
 	cluster="$work/pg"
 	env_out=$(CLUSTER_TCP=$([ "$db_via" = socket ] && echo 0 || echo 1) CLUSTER_SSL=$([ "$db_via" = tls ] && echo 1 || echo 0) \
@@ -199,10 +264,22 @@ for a in "$@"; do
 	*) files+=("$a") ;;
 	esac
 done
+if [ ${#files[@]} = 0 ] && [ -n "$partitions" ]; then
+	files=("${PARTITION_FILES[@]}")
+fi
 [ ${#files[@]} -gt 0 ] || files=(tests/*.test.js)
 
+[ -n "$partitions" ] && export PARTITION_TALLY="$work/partition_tally"
 node --test --test-concurrency=1 --test-force-exit --test-reporter=spec "${args[@]}" "${files[@]}"
 status=$?
+# On partitions: each file said how many of its documents were on each; the run's must be on every one.
+if [ -n "$partitions" ] && [ -s "$work/partition_tally" ]; then
+	tally=$(awk '{ for (i = 1; i <= NF; i++) n[i - 1] += $i } END { for (i = 0; i < '"$partitions"'; i++) printf "%d ", n[i] + 0 }' "$work/partition_tally")
+	echo "# documents on partitions 0..$((partitions - 1)): $tally"
+	for n in $tally; do
+		[ "$n" -gt 0 ] || { echo "gateway e2e: a partition holds none of the run's documents ($tally)" >&2; status=1; }
+	done
+fi
 
 # The servers must have survived everything the tests sent them, and stop
 # cleanly when asked (SIGTERM), which is when a sanitizer build checks leaks.

@@ -12,7 +12,11 @@
  *   GATEWAY_SPREAD 1: every new connection (and reconnection) goes to the
  *                 next URL in turn, so each scenario runs with its clients
  *                 on different gateways; otherwise they all use the first
- *   PG*           the database of the pg_ot target
+ *   PG*           the database of the pg_ot target (on partitions: the router)
+ *   GATEWAY_PARTITIONS N: the documents live on N partitions
+ *                 (PARTITION_CONNINFO_0, ...); each test file checks at its
+ *                 end that the documents it used are each on the partition
+ *                 ot.partition_of names, and on no other
  *   WAIT_MS       how long a wait may take before it fails (default 30000);
  *                 it only bounds how long a broken server is waited for,
  *                 no assertion depends on it
@@ -38,6 +42,9 @@ const WAIT_MS = Number(process.env.WAIT_MS || 30000);
 const SEED = Number(process.env.SEED || 1);
 const PG_OT = TARGET === 'pg_ot';
 const SKIP_UNLESS_PG_OT = PG_OT ? false : 'pg_ot target only';
+const PARTITIONS = PG_OT ? Number(process.env.GATEWAY_PARTITIONS || 0) : 0;
+// What a test that needs one database's details skips on partitions.
+const SKIP_ON_PARTITIONS = PARTITIONS ? 'one database only (GATEWAY_PARTITIONS)' : false;
 
 if (URLS.length === 0) throw new Error('GATEWAY_URLS is not set (run the suite with run.sh)');
 
@@ -342,6 +349,7 @@ async function reconnect(client, url = SPREAD ? URLS[(URLS.indexOf(client.url) +
 }
 
 function getDoc(client, collection, id) {
+	usedDocs.set(`${collection}\0${id}`, [collection, id]);
 	const doc = client.connection.get(collection, id);
 	if (!doc.__watched) {
 		doc.__watched = true;
@@ -525,6 +533,75 @@ class Raw {
 	}
 }
 
+/* ---------- partitions (GATEWAY_PARTITIONS) ---------- */
+
+// The partition of (collection, id) among n: FNV-1a 64 over the
+// collection's UTF-8 bytes, a zero byte and the id's (ot.partition_of).
+function partitionOf(collection, id, n = PARTITIONS) {
+	if (!n || n === 1) return 0;
+	let h = 0xcbf29ce484222325n;
+	const bytes = Buffer.concat([Buffer.from(collection, 'utf8'), Buffer.from([0]), Buffer.from(id, 'utf8')]);
+	for (const b of bytes) {
+		h ^= BigInt(b);
+		h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+	}
+	return Number(h % BigInt(n));
+}
+// A unique id whose document (in collection) is on partition (mod the partitions), to spread a scenario's documents.
+function uidOn(collection, prefix, partition) {
+	for (;;) {
+		const id = uid(prefix);
+		if (!PARTITIONS || partitionOf(collection, id) === partition % PARTITIONS) return id;
+	}
+}
+// A connection straight to partition i (a libpq conninfo of key=value words, as clusters.sh prints).
+async function pgPartition(i) {
+	if (!pgModule) pgModule = require('pg');
+	const cfg = {};
+	for (const kv of process.env[`PARTITION_CONNINFO_${i}`].split(/\s+/).filter(Boolean)) {
+		const [k, v] = kv.split('=');
+		cfg[{ host: 'host', port: 'port', dbname: 'database', user: 'user' }[k] || k] = v;
+	}
+	const c = new pgModule.Client(cfg);
+	await c.connect();
+	pgOpen.add(c);
+	const end = c.end.bind(c);
+	c.end = () => { pgOpen.delete(c); return end(); };
+	return c;
+}
+
+// Every (collection, id) a test of this file opened.
+const usedDocs = new Map();
+// At the end of a file on partitions: each document it made is on exactly
+// the partition ot.partition_of (and partitionOf) names; prints how many on each.
+async function checkPartitions() {
+	if (!PARTITIONS || usedDocs.size === 0) return;
+	const cs = [...usedDocs.values()].map(([c]) => c);
+	const ids = [...usedDocs.values()].map(([, d]) => d);
+	const where = new Map();
+	const counts = [];
+	for (let i = 0; i < PARTITIONS; i++) {
+		const pg = await pgPartition(i);
+		try {
+			const r = await pg.query(`SELECT d.collection, d.name, ot.partition_of(d.collection, d.name, $3) AS p
+				FROM ot.documents d JOIN unnest($1::text[], $2::text[]) AS u(c, i) ON d.collection = u.c AND d.name = u.i`,
+			[cs, ids, PARTITIONS]);
+			counts.push(r.rows.length);
+			for (const row of r.rows) {
+				const key = `${row.collection}/${row.name}`;
+				assert.equal(row.p, i, `${key} is stored on partition ${i}: ot.partition_of must name it`);
+				assert.equal(partitionOf(row.collection, row.name), i, `${key}: the tests' hash agrees`);
+				assert.ok(!where.has(key), `${key} is on partitions ${where.get(key)} and ${i}`);
+				where.set(key, i);
+			}
+		} finally { await pg.end(); }
+	}
+	console.log(`# partitions: of the ${usedDocs.size} documents this file used, ${counts.map((n, i) => `${n} on ${i}`).join(', ')}`);
+	// run.sh adds them up: the run's documents must be on every partition.
+	if (process.env.PARTITION_TALLY) require('node:fs').appendFileSync(process.env.PARTITION_TALLY, `${counts.join(' ')}\n`);
+}
+after(checkPartitions);
+
 /* ---------- PostgreSQL (pg_ot target) ---------- */
 
 let pgModule = null;
@@ -557,10 +634,12 @@ async function dbFetch(pg, collection, id) {
 const ownGateways = [];
 // A test that failed before stopping its gateway must not leave it running.
 process.on('exit', () => { for (const gw of ownGateways) gw.kill('SIGKILL'); });
-async function startGateway(args, { slot = 0, ca = null } = {}) {
+// DB_ARGS: its database flags (default: the run's, --db or the --partition list).
+async function startGateway(args, { slot = 0, ca = null, dbArgs = null } = {}) {
 	const { spawn } = require('node:child_process');
 	const port = [process.env.GATEWAY_SPARE_PORT, process.env.GATEWAY_SPARE_PORT2][slot];
-	const gw = spawn(process.env.GATEWAY_BIN, ['--db', process.env.GATEWAY_DB, '--listen', '127.0.0.1',
+	dbArgs = dbArgs || (process.env.GATEWAY_DB_ARGS ? JSON.parse(process.env.GATEWAY_DB_ARGS) : ['--db', process.env.GATEWAY_DB]);
+	const gw = spawn(process.env.GATEWAY_BIN, [...dbArgs, '--listen', '127.0.0.1',
 		'--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 	gw.log = '';
 	gw.stdout.on('data', (d) => { gw.log += d; });
@@ -602,7 +681,8 @@ function httpGet(url, { ca = null } = {}) {
 }
 
 module.exports = {
-	assert, ShareDB, TYPES, typeUri, TARGET, PG_OT, SKIP_UNLESS_PG_OT, URLS, CLIENT_URLS, SPREAD, WAIT_MS, SEED,
+	assert, ShareDB, TYPES, typeUri, TARGET, PG_OT, SKIP_UNLESS_PG_OT, PARTITIONS, SKIP_ON_PARTITIONS,
+	partitionOf, uidOn, pgPartition, URLS, CLIENT_URLS, SPREAD, WAIT_MS, SEED,
 	COLLECTIONS, UNGRANTED, clientWarnings, uid, until, call, clone, publicSrc,
 	LossySocket, connect, reconnect, getDoc, subscribe, unsubscribe, fetch, create, submit, del,
 	nothingPending, waitVersion, dataOf, normalData, snapshotOf, fetchFresh, opStream, acks, assertDelivered,

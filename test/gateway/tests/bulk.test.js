@@ -22,11 +22,16 @@ async function setup(prefix) {
 	];
 	const docs = [];
 	for (const [i, [type, data]] of specs.entries()) {
-		const d = h.getDoc(W, C, h.uid(`${prefix}${i}`));
+		// (on partitions, spread over them: one bulk request spans them all)
+		const d = h.getDoc(W, C, h.uidOn(C, `${prefix}${i}`, i));
 		await h.subscribe(d);
 		await h.create(d, data, type);
 		await h.submit(d, type === 'text-unicode' ? [0, `${i}:`] : [{ insert: `${i}:` }]);
 		docs.push(d);
+	}
+	if (h.PARTITIONS) {
+		assert.equal(new Set(docs.map((d) => h.partitionOf(C, d.id))).size, Math.min(h.PARTITIONS, docs.length),
+			'the documents of one bulk request are on every partition (the file\'s end checks they are where ot.partition_of says)');
 	}
 	return { W, docs, ids: docs.map((d) => d.id) };
 }

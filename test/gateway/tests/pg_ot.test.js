@@ -66,7 +66,7 @@ const LISTENERS = `SELECT pid FROM pg_stat_activity
 // without fetching: the gateways fill the gap themselves.
 const STREAM_OPS = { sqlT: 400, sqlU: 300, gateway: 300 };
 
-test('the LISTEN connection killed (pg_terminate_backend) during a stream of 1,000 ops: no subscriber misses one', { skip, timeout: 300000 }, async (t) => {
+test('the LISTEN connection killed (pg_terminate_backend) during a stream of 1,000 ops: no subscriber misses one', { skip: skip || h.SKIP_ON_PARTITIONS, timeout: 300000 }, async (t) => {
 	const mark = h.clientWarnings.length;
 	const C = 'gw_text';
 	const pg = await h.pgConnect();		// the SQL writer
