@@ -149,7 +149,7 @@ query_failed(Query *q, const PGresult *res)
 	else if (state && strcmp(state, "54000") == 0)
 		refused("ERR_QUERY_TOO_MANY_RESULTS", pg_result_message(res, buf, sizeof(buf)), q);
 	else
-		error_code_of(res, true, refused, q);
+		error_code_of(res, 0, true, refused, q);
 }
 
 /* The extra a $count read returned (NULL: none). */
@@ -243,7 +243,7 @@ query_read_start(Query *q, QueryRead kind, const char *text, const char *const *
 	q->last_read = lws_now_usecs();
 	query_heard_clear(q);
 	snprintf(limit, sizeof(limit), "%d", query_limits.max_results + 1);
-	pool_read(db_read_new(a->extra_only ? QUERY_EXTRA_SQL : QUERY_ROWS_SQL, q->session->user,
+	pool_read(0, db_read_new(a->extra_only ? QUERY_EXTRA_SQL : QUERY_ROWS_SQL, q->session->user,
 						  read_done, a, a->extra_only ? 2 : 3, params));
 }
 

@@ -117,7 +117,7 @@ query_channels_hold(QueryChannelsWait *w)
 	if (qc.looking_up || qc.members)
 		return;
 	qc.looking_up = true;
-	pool_read(db_read_new(NOTIFY_CHANNELS_SQL, NULL, looked_up, NULL, 0, NULL));
+	pool_read(0, db_read_new(NOTIFY_CHANNELS_SQL, NULL, looked_up, NULL, 0, NULL));
 }
 
 void
