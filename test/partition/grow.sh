@@ -12,30 +12,9 @@
 #
 #   test/partition/grow.sh    (PARTITION_GROW_PORT, default 54380: ports .. +4)
 set -uo pipefail
-cd "$(dirname "$0")/../.."
-export PATH="$(pg_config --bindir):$PATH"
 port=${PARTITION_GROW_PORT:-54380}
-tmp=$(mktemp -d /tmp/pg_ot_grow.XXXXXX)
-chmod 755 "$tmp"
-cleanup() { test/partition/clusters.sh stop "$tmp/c" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-
-failed=0
-ok() { echo "  ok - $1"; }
-fail() { echo "  not ok - $1" >&2; failed=1; }
-check() {									# check NAME WANT GOT
-	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: wanted '$2', got '$3'"; fi
-}
-
-env=$(test/partition/clusters.sh start "$tmp/c" 1 "$port") || { echo "grow: FAILED: clusters did not start" >&2; exit 1; }
-eval "$env"
-c=$tmp/c
-q() {										# q WHERE USER SQL
-	local db=$PARTITION_DATABASE
-	[ "$1" = router ] && db=$ROUTER_DATABASE
-	PGOPTIONS="-c client_min_messages=warning" psql -XAtq -v ON_ERROR_STOP=1 -h "$c/$1" -p "$(cat "$c/$1/port")" \
-		-U "$2" -d "$db" -c "$3"
-}
+. "$(dirname "$0")/lib.sh"
+partition_test_start grow 1 "$port"
 on_all() {									# on_all SQL: its rows on every partition (@P@ in SQL: which), each prefixed by it
 	local i
 	for i in $(seq 0 $((PARTITIONS - 1))); do q "p$i" postgres "${1//@P@/$i}" | sed "s/^/$i|/"; done
@@ -163,5 +142,4 @@ for n in 2 4; do
 	lines=$(grep -c . "$tmp/before")
 done
 
-if [ $failed = 0 ]; then echo "partition grow: all passed"; else echo "partition grow: FAILED" >&2; fi
-exit $failed
+partition_test_end grow

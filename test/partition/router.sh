@@ -11,31 +11,9 @@
 #
 #   test/partition/router.sh    (PARTITION_PORT, default 54370: ports PARTITION_PORT .. +2)
 set -uo pipefail
-cd "$(dirname "$0")/../.."
-export PATH="$(pg_config --bindir):$PATH"
 port=${PARTITION_PORT:-54370}
-tmp=$(mktemp -d /tmp/pg_ot_partition.XXXXXX)
-chmod 755 "$tmp"
-cleanup() { test/partition/clusters.sh stop "$tmp/c" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-
-failed=0
-ok() { echo "  ok - $1"; }
-fail() { echo "  not ok - $1" >&2; failed=1; }
-check() {									# check NAME WANT GOT
-	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: wanted '$2', got '$3'"; fi
-}
-
-env=$(test/partition/clusters.sh start "$tmp/c" 2 "$port") || { echo "router: FAILED: clusters did not start" >&2; exit 1; }
-eval "$env"
-c=$tmp/c
-# q WHERE USER SQL: WHERE is router, p0 or p1; errors on stderr.
-q() {
-	local db=$PARTITION_DATABASE
-	[ "$1" = router ] && db=$ROUTER_DATABASE
-	PGOPTIONS="-c client_min_messages=warning" psql -XAtq -v ON_ERROR_STOP=1 -h "$c/$1" -p "$(cat "$c/$1/port")" \
-		-U "$2" -d "$db" -c "$3"
-}
+. "$(dirname "$0")/lib.sh"
+partition_test_start partition 2 "$port"
 # The SQLSTATE and message of a statement that fails, as USER through the router.
 fails() {
 	PGOPTIONS="-c client_min_messages=warning" psql -XAtq -h "$c/router" -p "$ROUTER_PORT" -U "$1" \
@@ -203,5 +181,4 @@ else
 	fail "test/partition/doc_hash_names.c compiles"
 fi
 
-if [ $failed = 0 ]; then echo "partition router: all passed"; else echo "partition router: FAILED" >&2; fi
-exit $failed
+partition_test_end router
