@@ -204,10 +204,15 @@ async function allShow(target, pages, expected, what) {
 }
 
 // The example's way to give points: click the player, then its "Add 5 points" n times.
+// The list may reorder under the click (the other page's points): the
+// click is repeated until the example shows that player selected.
 async function givePoints(page, name, n) {
-	await page.locator('.playerList li.player', { hasText: name }).click();
-	await until(`${page.who}'s page to select ${name}`, async () =>
-		(await page.locator('.details .name').textContent()) === name);
+	await until(`${page.who}'s page to select ${name}`, async () => {
+		const details = page.locator('.details .name');
+		if (await details.count() === 1 && await details.textContent() === name) return true;
+		await page.locator('.playerList li.player', { hasText: name }).click();
+		return false;
+	});
 	for (let i = 0; i < n; i++) await page.click('button.inc');
 }
 
