@@ -156,6 +156,8 @@ test/browser/run.sh tests/demo.test.js
 record "browser: the demo page in chromium (Quill and plain text converge, cursors, gateway restart, the live document list, history and restore, screenshot)" $?
 test/browser/run.sh tests/examples.test.js
 record "browser: ShareDB's textarea (sharedb-string-binding, json0 si/sd) and counter (na) examples, unchanged, against pg_ot_gateway and against ShareDB 7" $?
+test/browser/run.sh tests/leaderboard.test.js
+record "browser: ShareDB's leaderboard example (npm sharedb@1.8.1's examples/leaderboard, unchanged: React, a subscribed \$sort query, na) against pg_ot_gateway --www and against its own server/index.js" $?
 echo "# delivery gate"
 test/gate/run.sh
 record "delivery gate: every version once, in order, the session's own ops only as their acks (property test, ASan/UBSan)" $?

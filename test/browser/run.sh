@@ -6,7 +6,9 @@
 # themselves (tests/*.test.js); screenshots go to artifacts/ (two-pages.png,
 # and the pages of a test that failed, with the gateway log).  ShareDB's own
 # textarea and counter examples (examples/) run against the gateway and
-# against a ShareDB server (tests/examples.test.js).
+# against a ShareDB server (tests/examples.test.js), and so does its
+# leaderboard example, from the npm package sharedb@1.8.1
+# (tests/leaderboard.test.js).
 #
 #   test/browser/run.sh [node --test options] [tests/FILE.test.js ...]
 #
@@ -16,7 +18,8 @@
 # in its own directory), the gateway the first free port in BROWSER_PORTS
 # (LO-HI, default 54810-54819), the next free one a proxy that serves the page
 # with a stricter Content-Security-Policy, the next the reference ShareDB
-# server of tests/examples.test.js.
+# server of tests/examples.test.js (and the leaderboard example's own
+# server/index.js, its port 8080 redirected there by lib/listen-port.js).
 #
 # Exit status: 0 passed, 1 a test failed, 2 the tests could not run.
 set -uo pipefail
@@ -84,6 +87,23 @@ for ex in textarea counter; do
 		--external:util --log-level=warning --outfile="$EXAMPLES/$ex/dist/bundle.js" >"$work/examples-build.log" 2>&1 ||
 		{ cat "$work/examples-build.log" >&2; die "ShareDB's $ex example did not build"; }
 done
+# ShareDB's leaderboard example as the npm package sharedb@1.8.1 ships it
+# (examples/leaderboard/ of its tarball, installed as the alias
+# sharedb-leaderboard-example), copied whole to $LEADERBOARD: its
+# client/index.jsx bundled unchanged as its package.json's `browserify -t
+# [ babelify --presets [ react ] ]` would (esbuild's JSX loader, classic
+# React.createElement), into the copy's static/dist/bundle.js.  NODE_PATH
+# resolves its require()s from here: sharedb/lib/client is sharedb 7.0.0
+# (the stock client under test), react 16, ...; its server/index.js runs
+# from the copy with the same NODE_PATH (tests/leaderboard.test.js).
+export LEADERBOARD="$work/leaderboard" LEADERBOARD_NODE_PATH="$here/node_modules"
+cp -R "$here/node_modules/sharedb-leaderboard-example/examples/leaderboard" "$LEADERBOARD" ||
+	die "no leaderboard example in node_modules/sharedb-leaderboard-example (npm ci)"
+mkdir -p "$LEADERBOARD/static/dist"
+NODE_PATH="$LEADERBOARD_NODE_PATH" npx --no-install esbuild "$LEADERBOARD/client/index.jsx" --bundle --target=es2020 \
+	--loader:.jsx=jsx --jsx=transform --define:global=window --external:util --log-level=warning \
+	--outfile="$LEADERBOARD/static/dist/bundle.js" >"$work/examples-build.log" 2>&1 ||
+	{ cat "$work/examples-build.log" >&2; die "ShareDB's leaderboard example did not build"; }
 env_out=$("$root/test/cluster.sh" start "$cluster" "$pg_port") || die "the throwaway cluster did not start"
 eval "$env_out"
 psql -Xq -v ON_ERROR_STOP=1 >"$work/psql.log" 2>&1 <<'SQL' || { cat "$work/psql.log" >&2; die "setting up pg_ot failed"; }
@@ -92,6 +112,8 @@ CREATE ROLE ot_demo_gateway LOGIN IN ROLE ot_gateway;
 SELECT ot.grant('demo', NULL, 'anonymous', 'write');
 -- ShareDB's examples edit collection 'examples' with no token.
 SELECT ot.grant('examples', NULL, 'anonymous', 'write');
+-- ShareDB's leaderboard example: its players, with no token.
+SELECT ot.grant('players', NULL, 'anonymous', 'write');
 SQL
 export GATEWAY_DB="host=$cluster port=$pg_port dbname=postgres user=ot_demo_gateway"
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

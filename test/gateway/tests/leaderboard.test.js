@@ -1,8 +1,10 @@
 'use strict';
 // ShareDB's leaderboard example (github.com/share/sharedb, examples/leaderboard
 // at commit 754ffdf1dbb8b845d641697cd1201fd507463a86), its client logic
-// re-implemented faithfully without React or a browser: the npm package ships
-// no examples and the tests may not fetch code.  What it does, file by file:
+// re-implemented faithfully without React or a browser, so that it runs
+// against two gateways and checks a model after every click (the published
+// example itself, from the npm package sharedb@1.8.1, runs unchanged in
+// test/browser/tests/leaderboard.test.js).  What it does, file by file:
 //
 //   server/index.js      seeds: createFetchQuery('players', {}, {}); if there
 //                        are no results, creates players '0'..'5' as json0
