@@ -91,7 +91,7 @@ bulk_finish(Bulk *bulk)
 		json_decref(reply);
 	}
 	if (bulk->has_data)
-		free(bulk->data.buf);	/* NULL once closed */
+		json_text_free(&bulk->data);
 	for (int i = 0; i < bulk->nheld; i++)
 	{
 		if (failed)

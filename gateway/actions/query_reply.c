@@ -13,31 +13,24 @@
 #include "actions/query_internal.h"
 #include "base/alloc.h"
 #include "base/json_text.h"
+#include "base/text.h"
 
 /* The data array of a first reply: each row's result text as it is. */
 static char *
 rows_array(const PGresult *res, size_t *len)
 {
-	size_t		cap = 64,
-				n = 1;
-	char	   *buf = xmalloc(cap);
+	Text		t = {0};
 
-	buf[0] = '[';
+	text_add(&t, "[", 1);
 	for (int i = 0; i < PQntuples(res); i++)
 	{
-		size_t		l = (size_t) PQgetlength(res, i, 2);
-
-		while (n + l + 3 > cap)
-			buf = xrealloc(buf, cap *= 2);
 		if (i > 0)
-			buf[n++] = ',';
-		memcpy(buf + n, PQgetvalue(res, i, 2), l);
-		n += l;
+			text_add(&t, ",", 1);
+		text_add(&t, PQgetvalue(res, i, 2), (size_t) PQgetlength(res, i, 2));
 	}
-	buf[n++] = ']';
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	text_add(&t, "]", 1);
+	*len = t.len;
+	return t.buf;
 }
 
 static void
@@ -132,7 +125,7 @@ resubscribed(Query *q, const PGresult *res)
 	}
 	else
 	{
-		free(data.buf);
+		json_text_free(&data);
 		send_reply(q, NULL, 0, false);
 	}
 	table_free(&named);

@@ -6,7 +6,6 @@
  * May call: actions (query.c, query_live.c through query_internal.h,
  * query_diff), docs (document), client, base.
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,43 +16,8 @@
 #include "base/alloc.h"
 #include "base/json_text.h"
 #include "base/metrics.h"
+#include "base/text.h"
 #include "docs/document.h"
-
-/* A growing text. */
-typedef struct Text
-{
-	char	   *buf;
-	size_t		len;
-	size_t		cap;
-} Text;
-
-static void
-text_add(Text *t, const char *s, size_t n)
-{
-	if (t->cap == 0)
-		t->buf = xmalloc(t->cap = 256);
-	while (t->len + n + 1 > t->cap)
-		t->buf = xrealloc(t->buf, t->cap *= 2);
-	memcpy(t->buf + t->len, s, n);
-	t->len += n;
-	t->buf[t->len] = '\0';
-}
-
-static void
-text_addf(Text *t, const char *fmt,...) __attribute__((format(printf, 2, 3)));
-
-static void
-text_addf(Text *t, const char *fmt,...)
-{
-	char		buf[128];
-	va_list		ap;
-	int			n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	text_add(t, buf, (size_t) n);
-}
 
 /* {"a":"q","id":qid,"diff":[items]} to q's session. */
 static void
@@ -70,7 +34,7 @@ send_diff(Query *q, Text *items)
 	json_text_members(&t, head);
 	json_text_raw_member(&t, "diff", diff.buf, diff.len);
 	json_decref(head);
-	free(diff.buf);
+	text_free(&diff);
 	session_send(q->session, json_text_frame(&t));
 	metrics.query_diffs++;
 }
@@ -168,7 +132,7 @@ query_update(Query *q, const PGresult *res, bool release)
 	table_free(&in_before);
 	free(diff);
 	free(after);
-	free(items.buf);
+	text_free(&items);
 }
 
 static size_t
@@ -219,7 +183,7 @@ query_checked(Query *q, const PGresult *res, char **ids, size_t nids)
 				if (items.len)
 					send_diff(q, &items);
 				query_send_error(q, "ERR_QUERY_TOO_MANY_RESULTS", buf);
-				free(items.buf);
+				text_free(&items);
 				items = (Text) {0};
 				nholds = 0;
 				query_end(q);
@@ -261,5 +225,5 @@ query_checked(Query *q, const PGresult *res, char **ids, size_t nids)
 	table_free(&match);
 	table_free(&member);
 	free(holds);
-	free(items.buf);
+	text_free(&items);
 }

@@ -2,7 +2,7 @@
  * json_text.c: frames assembled from JSON the gateway does not parse (see
  * json_text.h).
  *
- * May call: base/alloc.
+ * May call: base/alloc, base/text.
  */
 #include "base/json_text.h"
 
@@ -14,15 +14,7 @@
 static void
 put(JsonText *t, const char *bytes, size_t n)
 {
-	if (t->len + n + 1 > t->cap)
-	{
-		while (t->len + n + 1 > t->cap)
-			t->cap *= 2;
-		t->buf = xrealloc(t->buf, t->cap);
-	}
-	memcpy(t->buf + t->len, bytes, n);
-	t->len += n;
-	t->buf[t->len] = '\0';
+	text_add(&t->text, bytes, n);
 }
 
 static void
@@ -36,9 +28,7 @@ separate(JsonText *t)
 void
 json_text_open(JsonText *t)
 {
-	t->cap = 256;
-	t->buf = xmalloc(t->cap);
-	t->len = 0;
+	text_init(&t->text, 0);
 	t->empty = true;
 	put(t, "{", 1);
 }
@@ -99,9 +89,9 @@ json_text_close(JsonText *t, size_t *len)
 	char	   *text;
 
 	put(t, "}", 1);
-	text = t->buf;
-	*len = t->len;
-	t->buf = NULL;
+	text = t->text.buf;
+	*len = t->text.len;
+	t->text.buf = NULL;
 	return text;
 }
 
@@ -114,4 +104,10 @@ json_text_frame(JsonText *t)
 
 	free(text);
 	return f;
+}
+
+void
+json_text_free(JsonText *t)
+{
+	text_free(&t->text);
 }

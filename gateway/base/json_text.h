@@ -7,7 +7,7 @@
  * and numbers keep their digits.  The gateway's own parts of a reply (a,
  * c, d, id, error) are serialised by jansson around it.
  *
- * May include: base/frame.
+ * May include: base/frame, base/text.
  */
 #ifndef PG_OT_GATEWAY_JSON_TEXT_H
 #define PG_OT_GATEWAY_JSON_TEXT_H
@@ -17,13 +17,12 @@
 #include <stddef.h>
 
 #include "base/frame.h"
+#include "base/text.h"
 
 /* An object being written; start with json_text_open. */
 typedef struct JsonText
 {
-	char	   *buf;
-	size_t		len;
-	size_t		cap;
+	Text		text;
 	bool		empty;			/* no member written yet */
 } JsonText;
 
@@ -43,5 +42,8 @@ char	   *json_text_close(JsonText *t, size_t *len);
 
 /* Closes the object into a frame. */
 Frame	   *json_text_frame(JsonText *t);
+
+/* Frees an object left open (nothing once closed). */
+void		json_text_free(JsonText *t);
 
 #endif

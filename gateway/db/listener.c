@@ -17,6 +17,7 @@
 #include "base/metrics.h"
 #include "base/notification.h"
 #include "base/secrets.h"
+#include "base/text.h"
 #include "db/pg_conn.h"
 #include "db/queries.h"
 #include "db/listener_internal.h"
@@ -197,15 +198,12 @@ synced(PgConn *conn, PGresult *res, void *arg)
 static void
 sync_channels(Listener *l)
 {
-	size_t		cap = 256,
-				len;
-	char	   *sql;
+	Text		sql = {0};
 	bool		any = false;
 
 	if (!pg_conn_idle(&l->conn) || l->paused)
 		return;
-	sql = xmalloc(cap);
-	len = (size_t) sprintf(sql, "%s", CLOCK_SQL);
+	text_add(&sql, CLOCK_SQL, strlen(CLOCK_SQL));
 	lws_start_foreach_dll(struct lws_dll2 *, p, l->channels.head)
 	{
 		ListenChannel *ch = lws_container_of(p, ListenChannel, link);
@@ -213,9 +211,7 @@ sync_channels(Listener *l)
 
 		if (want != (ch->state == CHANNEL_ON))
 		{
-			while (len + strlen(ch->name) + 16 > cap)
-				sql = xrealloc(sql, cap *= 2);
-			len += (size_t) sprintf(sql + len, LISTEN_FMT, want ? "" : "UN", ch->name);
+			text_addf(&sql, LISTEN_FMT, want ? "" : "UN", ch->name);
 			ch->state = CHANNEL_SENT;
 			ch->sent_listen = want;
 			any = true;
@@ -223,8 +219,8 @@ sync_channels(Listener *l)
 	}
 	lws_end_foreach_dll(p);
 	if (any)
-		pg_conn_query_simple(&l->conn, sql, synced, NULL);
-	free(sql);
+		pg_conn_query_simple(&l->conn, sql.buf, synced, NULL);
+	text_free(&sql);
 }
 
 /* A server that went away silently shows up as a failed query. */

@@ -11,13 +11,13 @@
 #include "edge/metrics_text.h"
 
 #include <libwebsockets.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "actions/submit.h"
 #include "base/alloc.h"
 #include "base/metrics.h"
+#include "base/text.h"
 #include "client/client.h"
 #include "db/listener.h"
 #include "db/partitions.h"
@@ -33,43 +33,17 @@ static struct lws_context *sample_context;
 static lws_sorted_usec_list_t sample_timer;
 static double queue_usage[PARTITIONS_MAX];	/* each partition's last sample */
 
-typedef struct Text
-{
-	char	   *buf;
-	size_t		len;
-	size_t		cap;
-} Text;
-
-static void
-put(Text *t, const char *fmt,...)
-{
-	va_list		ap;
-	int			n;
-
-	for (;;)
-	{
-		va_start(ap, fmt);
-		n = vsnprintf(t->buf + LWS_PRE + t->len, t->cap - t->len, fmt, ap);
-		va_end(ap);
-		if ((size_t) n < t->cap - t->len)
-			break;
-		t->cap *= 2;
-		t->buf = xrealloc(t->buf, LWS_PRE + t->cap);
-	}
-	t->len += (size_t) n;
-}
-
 static void
 counter(Text *t, const char *name, const char *help, uint64_t value)
 {
-	put(t, "# HELP pg_ot_gateway_%s %s\n# TYPE pg_ot_gateway_%s counter\npg_ot_gateway_%s %llu\n",
+	text_addf(t, "# HELP pg_ot_gateway_%s %s\n# TYPE pg_ot_gateway_%s counter\npg_ot_gateway_%s %llu\n",
 		name, help, name, name, (unsigned long long) value);
 }
 
 static void
 gauge(Text *t, const char *name, const char *help, double value)
 {
-	put(t, "# HELP pg_ot_gateway_%s %s\n# TYPE pg_ot_gateway_%s gauge\npg_ot_gateway_%s %g\n",
+	text_addf(t, "# HELP pg_ot_gateway_%s %s\n# TYPE pg_ot_gateway_%s gauge\npg_ot_gateway_%s %g\n",
 		name, help, name, name, value);
 }
 
@@ -79,14 +53,14 @@ histogram(Text *t, const char *name, const char *help, const uint64_t *counts, i
 {
 	uint64_t	cumulative = 0;
 
-	put(t, "# HELP pg_ot_gateway_%s %s\n# TYPE pg_ot_gateway_%s histogram\n", name, help, name);
+	text_addf(t, "# HELP pg_ot_gateway_%s %s\n# TYPE pg_ot_gateway_%s histogram\n", name, help, name);
 	for (int i = 0; i < nbounds; i++)
 	{
 		cumulative += counts[i];
-		put(t, "pg_ot_gateway_%s_bucket{le=\"%g\"} %llu\n", name, bounds[i], (unsigned long long) cumulative);
+		text_addf(t, "pg_ot_gateway_%s_bucket{le=\"%g\"} %llu\n", name, bounds[i], (unsigned long long) cumulative);
 	}
 	cumulative += counts[nbounds];
-	put(t, "pg_ot_gateway_%s_bucket{le=\"+Inf\"} %llu\npg_ot_gateway_%s_sum %g\npg_ot_gateway_%s_count %llu\n",
+	text_addf(t, "pg_ot_gateway_%s_bucket{le=\"+Inf\"} %llu\npg_ot_gateway_%s_sum %g\npg_ot_gateway_%s_count %llu\n",
 		name, (unsigned long long) cumulative, name, sum, name, (unsigned long long) cumulative);
 }
 
@@ -94,9 +68,9 @@ histogram(Text *t, const char *name, const char *help, const uint64_t *counts, i
 static void
 partition_gauge(Text *t, const char *name, const char *help, double (*value) (int p))
 {
-	put(t, "# HELP pg_ot_gateway_%s %s\n# TYPE pg_ot_gateway_%s gauge\n", name, help, name);
+	text_addf(t, "# HELP pg_ot_gateway_%s %s\n# TYPE pg_ot_gateway_%s gauge\n", name, help, name);
 	for (int p = 0; p < partitions_count(); p++)
-		put(t, "pg_ot_gateway_%s{partition=\"%d\"} %g\n", name, p, value(p));
+		text_addf(t, "pg_ot_gateway_%s{partition=\"%d\"} %g\n", name, p, value(p));
 }
 
 static double
@@ -145,9 +119,10 @@ pool_connected_all(void)
 char *
 metrics_render(size_t *len)
 {
-	Text		t = {xmalloc(LWS_PRE + 4096), 0, 4096};
+	Text		t;
 	double		batch_bounds_d[METRICS_BATCH_BUCKETS];
 
+	text_init(&t, LWS_PRE);
 	for (int i = 0; i < METRICS_BATCH_BUCKETS; i++)
 		batch_bounds_d[i] = metrics_batch_bounds[i];
 	gauge(&t, "connections", "WebSocket sessions open", sessions_count());
@@ -187,7 +162,7 @@ metrics_render(size_t *len)
 	counter(&t, "db_outages_total", "times the database (a primary) became unreachable", metrics.db_outages);
 	gauge(&t, "db_unreachable_seconds", "how long the database (a primary) has been unreachable, 0 while reachable",
 		  outage_seconds());
-	put(&t, "# HELP pg_ot_gateway_db_unreachable_seconds_total seconds without a reachable primary since the gateway started\n"
+	text_addf(&t, "# HELP pg_ot_gateway_db_unreachable_seconds_total seconds without a reachable primary since the gateway started\n"
 		"# TYPE pg_ot_gateway_db_unreachable_seconds_total counter\npg_ot_gateway_db_unreachable_seconds_total %g\n",
 		outage_seconds_total());
 	counter(&t, "batches_resent_total", "submit batches sent again after their connection broke or passed its deadline",
@@ -272,7 +247,7 @@ metrics_render(size_t *len)
 	gauge(&t, "notification_queue_usage", "pg_notification_queue_usage(), sampled every 15 s (the highest of the partitions')",
 		  metrics.notification_queue_usage);
 	*len = t.len;
-	return t.buf;
+	return t.buf;				/* LWS_PRE bytes, then the text */
 }
 
 static void
