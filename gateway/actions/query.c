@@ -27,9 +27,13 @@
 QueryLimits query_limits;
 struct lws_context *query_context;
 
+/* The reads out (QueryReadArg.link): the pool drops them at exit, query_stop() frees them. */
+static lws_dll2_owner_t reads_out;
+
 /* One read of a query: a read on each partition it goes to, merged once all are in. */
 typedef struct QueryReadArg
 {
+	lws_dll2_t	link;			/* reads_out */
 	Query	   *q;
 	QueryRead	kind;
 	bool		extra_only;
@@ -223,6 +227,16 @@ all_read(Query *q, QueryReadArg *a)
 		PQclear(res);
 }
 
+static void
+read_arg_free(QueryReadArg *a)
+{
+	lws_dll2_remove(&a->link);
+	for (int p = 0; p < PARTITIONS_MAX; p++)
+		PQclear(a->res[p]);
+	strings_free(a->ids, a->nids);
+	free(a);
+}
+
 /*
  * A partition's read came back: kept until the others are in.  A refusal
  * ends the query at once (the others' answers are then dropped).  Until
@@ -255,10 +269,7 @@ read_done(DbRead *read, PGresult *res)
 		query_free(q);
 	else if (q->active)
 		query_live_after_read(q);
-	for (int p = 0; p < PARTITIONS_MAX; p++)
-		PQclear(a->res[p]);
-	strings_free(a->ids, a->nids);
-	free(a);
+	read_arg_free(a);
 }
 
 /* The re-check of ids: the query's filter and {_id: {$in: ids}}. */
@@ -302,6 +313,7 @@ query_read_start(Query *q, QueryRead kind, const char *const *ids, size_t nids)
 	a->q = q;
 	a->kind = kind;
 	a->extra_only = kind == QUERY_READ_ALL && q->count;
+	lws_dll2_add_tail(&a->link, &reads_out);
 	if (nids)
 	{
 		a->ids = xcalloc(nids, sizeof(char *));
@@ -433,6 +445,19 @@ query_unsubscribe(Session *s, json_t *request)
 		query_end(q);
 	session_send_json(s, json_pack("{s:s,s:O}", "a", "qu", "id", json_object_get(request, "id")));
 	json_decref(request);
+}
+
+void
+query_stop(void)
+{
+	while (reads_out.head)
+	{
+		QueryReadArg *a = lws_container_of(reads_out.head, QueryReadArg, link);
+
+		if (a->q->session == NULL)
+			query_free(a->q);	/* it ended with its session, waiting for this read */
+		read_arg_free(a);
+	}
 }
 
 void

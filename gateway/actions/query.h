@@ -35,6 +35,8 @@ typedef struct QueryLimits
 } QueryLimits;
 
 void		query_init(struct lws_context *context, const QueryLimits *limits);
+/* At exit, after the sessions and the pool (which drops the reads out): what waited for them is freed. */
+void		query_stop(void);
 
 /* qf, qs (subscribe: true) and qu; each steals request. */
 void		query_request(Session *s, json_t *request, bool subscribe);

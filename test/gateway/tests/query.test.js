@@ -328,12 +328,9 @@ test('a client edits the documents of its own subscribed query: acks, and others
 // SQL (through the router on partitions) and by a client of the other
 // gateway; $count sums over the partitions, fetched and subscribed.
 test('a filter-only subscribed query hears inserts on every partition; $count sums them', { skip: h.SKIP_UNLESS_PG_OT, timeout: 120000 }, async () => {
-	const names = ['s0', 's1', 'w0', 'w1'];
-	let tag;
-	for (;;) {	// the SQL ones on partitions 0 and 1, the client's too
-		tag = h.uid('qpart');
-		if (!PARTS || names.every((n) => h.partitionOf(C, `${tag}-${n}`) === Number(n[1]) % h.PARTITIONS)) break;
-	}
+	// SQL makes one document on partition 0 and one on 1, the other gateway's client too
+	const tag = h.uid('qpart');
+	const [s0, s1, w0, w1] = [0, 1, 0, 1].map((p) => h.uidOn(C, tag, p));
 	const pg = await h.pgConnect();
 	const R = await first();
 	const W = await last();
@@ -341,30 +338,69 @@ test('a filter-only subscribed query hears inserts on every partition; $count su
 	const count = await subscribeQuery(R, { tag, on: true, $count: true });
 	assert.deepEqual(ids(q.results), []);
 	const create = (id, data) => pg.query('SELECT ot.create($1, $2, $3, $4::jsonb)', [C, id, 'json0', JSON.stringify({ tag, ...data })]);
-	await create(`${tag}-s0`, { n: 1, on: true });
-	await create(`${tag}-s1`, { n: 2, on: true });
+	await create(s0, { n: 1, on: true });
+	await create(s1, { n: 2, on: true });
 	await create(`${tag}-off`, { n: 0, on: false });
 	await h.until(() => q.results.length === 2, 'both documents created by SQL', [[q, 'changed']], () => ids(q.results));
-	assert.deepEqual(sorted(ids(q.results)), [`${tag}-s0`, `${tag}-s1`]);
-	for (const n of ['w0', 'w1']) await h.create(h.getDoc(W, C, `${tag}-${n}`), { tag, n: 3, on: true }, 'json0');
+	assert.deepEqual(sorted(ids(q.results)), sorted([s0, s1]));
+	for (const id of [w0, w1]) await h.create(h.getDoc(W, C, id), { tag, n: 3, on: true }, 'json0');
 	await h.until(() => q.results.length === 4, 'both documents the other gateway\'s client created', [[q, 'changed']],
 		() => ids(q.results));
-	assert.deepEqual(sorted(ids(q.results)), names.map((n) => `${tag}-${n}`));
+	assert.deepEqual(sorted(ids(q.results)), sorted([s0, s1, w0, w1]));
 	await h.until(() => count.extra === 4, 'the subscribed $count sums every partition', [[count, 'extra']], () => count.extra);
 	// an op by SQL on partition 1's document reaches it through the query
-	await pg.query('SELECT ot.submit($1, $2, 1, $3::jsonb)', [C, `${tag}-s1`, JSON.stringify([{ p: ['n'], na: 5 }])]);
-	const rs1 = R.connection.get(C, `${tag}-s1`);
+	await pg.query('SELECT ot.submit($1, $2, 1, $3::jsonb)', [C, s1, JSON.stringify([{ p: ['n'], na: 5 }])]);
+	const rs1 = R.connection.get(C, s1);
 	await h.until(() => rs1.data && rs1.data.n === 7, 's1 has the op', [[rs1, 'op']], () => rs1.data);
 	// one leaves (partition 1's, by SQL), a fetch sees the rest in id order, and the count drops
-	await pg.query('SELECT ot.submit($1, $2, 2, $3::jsonb)', [C, `${tag}-s1`, JSON.stringify([{ p: ['on'], od: true, oi: false }])]);
+	await pg.query('SELECT ot.submit($1, $2, 2, $3::jsonb)', [C, s1, JSON.stringify([{ p: ['on'], od: true, oi: false }])]);
 	await h.until(() => q.results.length === 3 && count.extra === 3, 's1 leaves, the count drops', [[q, 'changed'], [count, 'extra']],
 		() => [ids(q.results), count.extra]);
 	const f = await fetchQuery(R, { tag, on: true });
-	assert.deepEqual(ids(f.results), [`${tag}-s0`, `${tag}-w0`, `${tag}-w1`], 'a fetch: every partition\'s, in id order');
+	// (ids of ASCII: JavaScript's sort is the database's order)
+	assert.deepEqual(ids(f.results), sorted([s0, w0, w1]), 'a fetch: every partition\'s, in id order');
 	const c = await fetchQuery(W, { tag, $count: true });
 	assert.equal(c.extra, 5, 'a fetched $count of every partition\'s (the one off too)');
 	q.destroy();
 	count.destroy();
 	await pg.end();
 	h.assertClean([R, W]);
+});
+
+// On partitions: partition 1's LISTEN connections (both gateways') killed;
+// a document made on it at once, while they may not listen, still enters
+// the subscribed queries (the reconnect's LISTEN re-runs them on every
+// partition), and later ones reach them by NOTIFY again.
+test('on partitions: a partition\'s LISTEN reconnect, and the queries stay current', { skip: PARTS ? false : 'partitions only (GATEWAY_PARTITIONS)', timeout: 120000 }, async () => {
+	const tag = h.uid('qlisten');
+	const [a, b] = [h.uidOn(C, tag, 1), h.uidOn(C, tag, 1)];
+	const pg = await h.pgConnect();
+	const p1 = await h.pgPartition(1);
+	const R1 = await first();
+	const R2 = await last();
+	const q1 = await subscribeQuery(R1, { tag });
+	const q2 = await subscribeQuery(R2, { tag });
+	const listeners = async () => (await p1.query(`SELECT pid FROM pg_stat_activity
+		WHERE application_name = 'pg_ot_gateway listener p1' AND pid <> pg_backend_pid()`)).rows.map((r) => r.pid);
+	const killed = await listeners();
+	assert.ok(killed.length >= 2, `both gateways LISTEN on partition 1 (${killed.length})`);
+	await p1.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid', [killed]);
+	const create = (id) => pg.query('SELECT ot.create($1, $2, $3, $4::jsonb)', [C, id, 'json0', JSON.stringify({ tag })]);
+	await create(a);
+	await h.until(() => q1.results.length === 1 && q2.results.length === 1, 'the document made while partition 1\'s LISTEN was down',
+		[[q1, 'changed'], [q2, 'changed']], () => [ids(q1.results), ids(q2.results)]);
+	for (let i = 0; ; i++) {	// the gateways LISTEN again (new backends)
+		const now = await listeners();
+		if (now.filter((pid) => !killed.includes(pid)).length >= 2) break;
+		assert.ok(i < 600, 'partition 1\'s LISTEN connections come back');
+		await new Promise((r) => setTimeout(r, 50));
+	}
+	await create(b);
+	await h.until(() => q1.results.length === 2 && q2.results.length === 2, 'one made after the reconnect',
+		[[q1, 'changed'], [q2, 'changed']], () => [ids(q1.results), ids(q2.results)]);
+	q1.destroy();
+	q2.destroy();
+	await p1.end();
+	await pg.end();
+	h.assertClean([R1, R2]);
 });
