@@ -404,3 +404,35 @@ test('on partitions: a partition\'s LISTEN reconnect, and the queries stay curre
 	await pg.end();
 	h.assertClean([R1, R2]);
 });
+
+// The demo's document list (gateway/www/src/list.js, loaded as it is, with
+// just enough of a DOM): newest first on one database; on partitions, where
+// its sorted query is refused, every document by name.
+test('the demo page\'s document list: sorted, or on partitions every document by name', { skip: h.SKIP_UNLESS_PG_OT, timeout: 60000 }, async () => {
+	const LC = 'gw_list';
+	const src = require('node:fs').readFileSync(require('node:path').join(__dirname, '../../../gateway/www/src/list.js'), 'utf8');
+	const { documentList } = await import(`data:text/javascript,${encodeURIComponent(src)}`);
+	const el = () => ({ dataset: {}, classList: { toggle() {} }, addEventListener() {}, append() {} });
+	globalThis.document = { createElement: el };
+	globalThis.window = {};
+	const tag = h.uid('qlist');
+	const W = await first();
+	const made = [h.uidOn(LC, tag, 0), h.uidOn(LC, tag, 1)];
+	for (const id of made) await h.create(h.getDoc(W, LC, id), { tag }, 'json0');
+	const R = await last();
+	const list = { dataset: {}, items: [], replaceChildren(...kids) { this.items = kids.map((k) => k.dataset.id); } };
+	const error = { hidden: true, textContent: '' };
+	const dl = documentList({ list, error, connection: R.connection, collection: LC, open() {}, isOpen: () => false });
+	await h.until(() => made.every((id) => list.items.includes(id)), 'the list shows both documents', [],
+		() => [list.items, error.textContent]);
+	assert.equal(list.dataset.order, PARTS ? 'name' : 'newest');
+	assert.ok(error.hidden, `no error shown (${error.textContent})`);
+	const later = h.uidOn(LC, tag, 1);
+	await h.create(h.getDoc(W, LC, later), { tag }, 'json0');
+	await h.until(() => list.items.includes(later), 'a document created later appears', [], () => list.items);
+	if (PARTS) assert.deepEqual(list.items, sorted(list.items), 'by name');
+	else assert.equal(list.items[0], later, 'newest first');
+	dl.query.destroy();
+	delete globalThis.document;
+	delete globalThis.window;
+});
