@@ -197,6 +197,12 @@ all_read(Query *q, QueryReadArg *a)
 			res = a->res[p];
 			asked++;
 		}
+	if (a->extra_only && asked == 1)
+	{
+		/* One database's extra, as it printed it. */
+		extra_read(q, PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL);
+		return;
+	}
 	if (a->extra_only)
 	{
 		char	   *extra = query_merge_count(a->res, n);
