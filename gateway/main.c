@@ -190,6 +190,7 @@ main(int argc, char **argv)
 	revocation_stop();
 	listener_stop();
 	pool_stop();
+	query_stop();
 	lws_context_destroy(context);
 	return 0;
 }

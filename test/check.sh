@@ -125,10 +125,11 @@ if make -s gateway/pg_ot_gateway-asan WERROR=-Werror >"$work/gateway-asan.log" 2
 	record "gateway e2e: the same with clients spread over two gateways, PostgreSQL over TCP (ASan/UBSan)" $?
 	# Two partition instances and the router (test/partition/clusters.sh): the scenarios of a
 	# document's life with clients spread over two gateways, documents on both partitions, SQL
-	# through the router; a partition stopped while clients edit on both; the grace on one partition.
+	# through the router; queries read on every partition and merged; a partition stopped while
+	# clients edit on both; the grace on one partition.
 	GATEWAY_PARTITIONS=2 GATEWAY_SPREAD=1 PARTITION_BASEPORT=54460 GATEWAY_BIN="$PWD/gateway/pg_ot_gateway-asan" \
 		TARGET=pg_ot test/gateway/run.sh
-	record "gateway e2e on 2 partitions + router: edits, convergence, reconnects, bulk subscribes across both, presence, revocation, SQL writes; a partition stopped: the other's clients keep editing, all converge (ASan/UBSan)" $?
+	record "gateway e2e on 2 partitions + router: edits, convergence, reconnects, bulk subscribes across both, presence, revocation, SQL writes, queries read on both and merged; a partition stopped: the other's clients keep editing, all converge (ASan/UBSan)" $?
 	GATEWAY_PARTITIONS=1 PARTITION_BASEPORT=54465 GATEWAY_BIN="$PWD/gateway/pg_ot_gateway-asan" \
 		TARGET=pg_ot test/gateway/run.sh tests/partitions.test.js
 	record "gateway e2e: doubling 1 -> 2 partitions with the gateways drained; clients reconnect to a gateway with both and keep editing (ASan/UBSan)" $?

@@ -2,8 +2,9 @@
  * query.c: the qf, qs and qu requests (see query.h): a query's start, its
  * reads, its end.
  *
- * Owns: Query.  May call: actions (query_reply, query_live,
- * query_channels), db (pool, error codes, queries), client (client, reads),
+ * Owns: Query, its reads (one per partition, merged by query_merge.c).
+ * May call: actions (query_reply, query_live, query_channels, query_merge),
+ * db (pool, partitions, error codes, queries), client (client, reads),
  * base.
  */
 #include "actions/query.h"
@@ -18,6 +19,7 @@
 #include "base/metrics.h"
 #include "client/reads.h"
 #include "db/error_codes.h"
+#include "db/partitions.h"
 #include "db/pg_conn.h"
 #include "db/pool.h"
 #include "db/queries.h"
@@ -25,13 +27,21 @@
 QueryLimits query_limits;
 struct lws_context *query_context;
 
+/* The reads out (QueryReadArg.link): the pool drops them at exit, query_stop() frees them. */
+static lws_dll2_owner_t reads_out;
+
+/* One read of a query: a read on each partition it goes to, merged once all are in. */
 typedef struct QueryReadArg
 {
+	lws_dll2_t	link;			/* reads_out */
 	Query	   *q;
 	QueryRead	kind;
 	bool		extra_only;
 	char	  **ids;			/* a re-check's ids */
 	size_t		nids;
+	int			pending;		/* partitions' reads still out */
+	bool		failed;			/* one was refused: the query ended with its error */
+	PGresult   *res[PARTITIONS_MAX];	/* each partition's answer, kept (NULL: not asked) */
 } QueryReadArg;
 
 void
@@ -137,7 +147,7 @@ refused(const char *code, const char *message, void *arg)
 }
 
 static void
-query_failed(Query *q, const PGresult *res)
+query_failed(Query *q, const PGresult *res, int partition)
 {
 	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	char		buf[512];
@@ -149,21 +159,13 @@ query_failed(Query *q, const PGresult *res)
 	else if (state && strcmp(state, "54000") == 0)
 		refused("ERR_QUERY_TOO_MANY_RESULTS", pg_result_message(res, buf, sizeof(buf)), q);
 	else
-		error_code_of(res, 0, true, refused, q);
+		error_code_of(res, partition, true, refused, q);
 }
 
-/* The extra a $count read returned (NULL: none). */
-static const char *
-extra_of(const PGresult *res)
-{
-	return PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL;
-}
-
+/* A $count read came back with extra (NULL: none). */
 static void
-extra_read(Query *q, const PGresult *res)
+extra_read(Query *q, const char *extra)
 {
-	const char *extra = extra_of(res);
-
 	if (!q->active)
 	{
 		/* A $count query: no results, its count in extra. */
@@ -181,21 +183,37 @@ extra_read(Query *q, const PGresult *res)
 										   strlen(extra ? extra : "null")));
 }
 
-/*
- * A read came back.  Until it is handled q->reading stays set, so that a
- * query that ends meanwhile (an error, a fetch answered) is freed here.
- */
+/* The answers of every partition are in (none refused): q has them, merged. */
 static void
-read_done(DbRead *read, PGresult *res)
+all_read(Query *q, QueryReadArg *a)
 {
-	QueryReadArg *a = read->arg;
-	Query	   *q = a->q;
+	int			n = partitions_count();
+	PGresult   *res = NULL;
+	int			asked = 0;
 
-	if (q->session == NULL)
-		;						/* it ended while its read was out */
-	else if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		query_failed(q, res);
-	else if (!a->extra_only && PQntuples(res) > query_limits.max_results)
+	for (int p = 0; p < n; p++)
+		if (a->res[p])
+		{
+			res = a->res[p];
+			asked++;
+		}
+	if (a->extra_only && asked == 1)
+	{
+		/* One database's extra, as it printed it. */
+		extra_read(q, PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL);
+		return;
+	}
+	if (a->extra_only)
+	{
+		char	   *extra = query_merge_count(a->res, n);
+
+		extra_read(q, extra);
+		free(extra);
+		return;
+	}
+	if (asked > 1)
+		res = query_merge_rows(a->res, n);
+	if (PQntuples(res) > query_limits.max_results)
 	{
 		char		buf[160];
 
@@ -207,31 +225,101 @@ read_done(DbRead *read, PGresult *res)
 	}
 	else if (a->kind == QUERY_READ_DOCS)
 		query_checked(q, res, a->ids, a->nids);
-	else if (a->extra_only)
-		extra_read(q, res);
 	else if (!q->active)
 		query_first_read(q, res, NULL);
 	else
 		query_update(q, res, true);
+	if (asked > 1)
+		PQclear(res);
+}
+
+static void
+read_arg_free(QueryReadArg *a)
+{
+	lws_dll2_remove(&a->link);
+	for (int p = 0; p < PARTITIONS_MAX; p++)
+		PQclear(a->res[p]);
+	strings_free(a->ids, a->nids);
+	free(a);
+}
+
+/*
+ * A partition's read came back: kept until the others are in.  A refusal
+ * ends the query at once (the others' answers are then dropped).  Until
+ * the last is handled q->reading stays set, so that a query that ends
+ * meanwhile (an error, a fetch answered) is freed here.
+ */
+static void
+read_done(DbRead *read, PGresult *res)
+{
+	QueryReadArg *a = read->arg;
+	Query	   *q = a->q;
+
+	if (q->session != NULL && !a->failed && PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		a->failed = true;
+		query_failed(q, res, read->partition);
+	}
+	else if (PQresultStatus(res) == PGRES_TUPLES_OK)
+	{
+		a->res[read->partition] = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+		if (a->res[read->partition] == NULL)
+			out_of_memory();
+	}
+	if (--a->pending > 0)
+		return;
+	if (q->session != NULL && !a->failed)
+		all_read(q, a);
 	q->reading = QUERY_READ_NONE;
 	if (q->session == NULL)
 		query_free(q);
 	else if (q->active)
 		query_live_after_read(q);
-	strings_free(a->ids, a->nids);
-	free(a);
+	read_arg_free(a);
+}
+
+/* The re-check of ids: the query's filter and {_id: {$in: ids}}. */
+static char *
+recheck_text(const Query *q, const char *const *ids, size_t nids)
+{
+	json_t	   *in = json_array();
+	json_t	   *check;
+	char	   *text;
+
+	for (size_t i = 0; i < nids; i++)
+		json_array_append_new(in, json_string(ids[i]));
+	check = json_pack("{s:[o],s:{s:o}}", "$and", json_loads(q->text, 0, NULL), "_id", "$in", in);
+	text = json_dumps(check, JSON_COMPACT);
+	json_decref(check);
+	if (text == NULL)
+		out_of_memory();
+	return text;
+}
+
+/* One partition's read of text for a. */
+static void
+read_on(QueryReadArg *a, int partition, const char *text)
+{
+	Query	   *q = a->q;
+	char		limit[24];
+	const char *params[3] = {q->collection, text, limit};
+
+	snprintf(limit, sizeof(limit), "%d", query_limits.max_results + 1);
+	a->pending++;
+	pool_read(partition, db_read_new(a->extra_only ? QUERY_EXTRA_SQL : QUERY_ROWS_SQL, q->session->user,
+									 read_done, a, a->extra_only ? 2 : 3, params));
 }
 
 void
-query_read_start(Query *q, QueryRead kind, const char *text, const char *const *ids, size_t nids)
+query_read_start(Query *q, QueryRead kind, const char *const *ids, size_t nids)
 {
 	QueryReadArg *a = xcalloc(1, sizeof(QueryReadArg));
-	char		limit[24];
-	const char *params[3] = {q->collection, text, limit};
+	int			n = partitions_count();
 
 	a->q = q;
 	a->kind = kind;
 	a->extra_only = kind == QUERY_READ_ALL && q->count;
+	lws_dll2_add_tail(&a->link, &reads_out);
 	if (nids)
 	{
 		a->ids = xcalloc(nids, sizeof(char *));
@@ -242,9 +330,30 @@ query_read_start(Query *q, QueryRead kind, const char *text, const char *const *
 	q->reading = kind;
 	q->last_read = lws_now_usecs();
 	query_heard_clear(q);
-	snprintf(limit, sizeof(limit), "%d", query_limits.max_results + 1);
-	pool_read(0, db_read_new(a->extra_only ? QUERY_EXTRA_SQL : QUERY_ROWS_SQL, q->session->user,
-						  read_done, a, a->extra_only ? 2 : 3, params));
+	/* Every read goes out before any can return (callbacks run from the event loop). */
+	if (kind == QUERY_READ_ALL)
+	{
+		for (int p = 0; p < n; p++)
+			read_on(a, p, q->text);
+		return;
+	}
+	for (int p = 0; p < n; p++)
+	{
+		const char **mine = xcalloc(nids + 1, sizeof(char *));
+		size_t		k = 0;
+
+		for (size_t i = 0; i < nids; i++)
+			if (n == 1 || partition_of(q->collection, ids[i]) == p)
+				mine[k++] = ids[i];
+		if (k)
+		{
+			char	   *text = recheck_text(q, mine, k);
+
+			read_on(a, p, text);
+			free(text);
+		}
+		free(mine);
+	}
 }
 
 static void
@@ -258,7 +367,7 @@ channels_ready(QueryChannelsWait *w, bool ok)
 		query_end(q);
 		return;
 	}
-	query_read_start(q, QUERY_READ_ALL, q->text, NULL, 0);
+	query_read_start(q, QUERY_READ_ALL, NULL, 0);
 }
 
 /* Whether the query's top level has key (its options: $sort, $count, ...). */
@@ -286,6 +395,14 @@ query_request(Session *s, json_t *request, bool subscribe)
 		snprintf(buf, sizeof(buf), "a connection may have at most %d queries (--max-queries)",
 				 query_limits.max_queries);
 		session_send_error(s, request, "ERR_TOO_MANY_QUERIES", buf);
+		return;
+	}
+	if (partitions_count() > 1 && (has(query, "$sort") || has(query, "$skip") || has(query, "$limit")))
+	{
+		/* Each partition would sort and cut its own documents: as the router, refused. */
+		metrics.queries_refused++;
+		session_send_error(s, request, "ERR_QUERY_NOT_SUPPORTED",
+						   "on partitions, $sort, $skip and $limit are not supported yet");
 		return;
 	}
 	if (subscribe && json_array_size(r) > (size_t) query_limits.max_results)
@@ -316,7 +433,7 @@ query_request(Session *s, json_t *request, bool subscribe)
 	json_decref(request);
 	if (!subscribe)
 	{
-		query_read_start(q, QUERY_READ_ALL, q->text, NULL, 0);
+		query_read_start(q, QUERY_READ_ALL, NULL, 0);
 		return;
 	}
 	query_live_add(q);
@@ -334,6 +451,19 @@ query_unsubscribe(Session *s, json_t *request)
 		query_end(q);
 	session_send_json(s, json_pack("{s:s,s:O}", "a", "qu", "id", json_object_get(request, "id")));
 	json_decref(request);
+}
+
+void
+query_stop(void)
+{
+	while (reads_out.head)
+	{
+		QueryReadArg *a = lws_container_of(reads_out.head, QueryReadArg, link);
+
+		if (a->q->session == NULL)
+			query_free(a->q);	/* it ended with its session, waiting for this read */
+		read_arg_free(a);
+	}
 }
 
 void

@@ -13,6 +13,11 @@
  * agent sends a query's documents their ops): each holds a subscription of
  * the session's (docs/document.h's Sub, query_refs).
  *
+ * On partitions (db/partitions.h) each read is one per partition, merged
+ * (query_merge.c: the union in id order, $count summed; a re-check asks
+ * only the partitions of the documents that changed); $sort, $skip and
+ * $limit are refused there (ERR_QUERY_NOT_SUPPORTED).
+ *
  * Bounds (QueryLimits): results per query, queries per session; past
  * them ERR_QUERY_TOO_MANY_RESULTS, ERR_TOO_MANY_QUERIES.
  *
@@ -35,6 +40,8 @@ typedef struct QueryLimits
 } QueryLimits;
 
 void		query_init(struct lws_context *context, const QueryLimits *limits);
+/* At exit, after the sessions and the pool (which drops the reads out): what waited for them is freed. */
+void		query_stop(void);
 
 /* qf, qs (subscribe: true) and qu; each steals request. */
 void		query_request(Session *s, json_t *request, bool subscribe);

@@ -2,9 +2,10 @@
  * query_channels.c: the LISTEN of every document channel for the
  * subscribed queries (see query_channels.h).
  *
- * Owns: the channels' names (read once per hold from zero) and the
- * listener memberships.  May call: db (listener, pool, pg_conn, queries),
- * base.
+ * Owns: the channels' names (read from each partition once per hold from
+ * zero) and the listener memberships: one per channel per partition, each
+ * on its partition's LISTEN connection.  May call: db (listener, pool,
+ * partitions, pg_conn, queries), base.
  */
 #include "actions/query_channels.h"
 
@@ -12,6 +13,7 @@
 
 #include "base/alloc.h"
 #include "db/listener.h"
+#include "db/partitions.h"
 #include "db/pg_conn.h"
 #include "db/pool.h"
 #include "db/queries.h"
@@ -25,10 +27,12 @@ typedef struct Member
 static struct
 {
 	int			users;
-	bool		looking_up;
+	int			looking_up;		/* partitions whose channels are being read */
+	bool		lookup_failed;
 	bool		up;				/* every channel listened at least once */
-	Member	   *members;
-	int			n;
+	Member	   *members[PARTITIONS_MAX];	/* partition p's channels */
+	int			count[PARTITIONS_MAX];
+	int			n;				/* members in all */
 	int			nready;
 	lws_dll2_owner_t waiting;	/* QueryChannelsWait.link */
 	void		(*on_restored) (void);
@@ -56,7 +60,7 @@ member_ready(ListenMember *lm)
 		m->ready = true;
 		qc.nready++;
 	}
-	if (qc.nready < qc.n)
+	if (qc.looking_up > 0 || qc.nready < qc.n)
 		return;
 	if (!qc.up)
 	{
@@ -70,36 +74,60 @@ member_ready(ListenMember *lm)
 static void
 leave_all(void)
 {
-	for (int i = 0; i < qc.n; i++)
-		listener_leave(&qc.members[i].member);
-	free(qc.members);
-	qc.members = NULL;
+	for (int p = 0; p < PARTITIONS_MAX; p++)
+	{
+		for (int i = 0; i < qc.count[p]; i++)
+			listener_leave(&qc.members[p][i].member);
+		free(qc.members[p]);
+		qc.members[p] = NULL;
+		qc.count[p] = 0;
+	}
 	qc.n = qc.nready = 0;
 	qc.up = false;
 }
 
+/* Partition p's channel names came back: its members join its LISTEN connection. */
 static void
 looked_up(DbRead *read, PGresult *res)
 {
 	char		buf[256];
+	int			p = read->partition;
 	int			n;
 
-	qc.looking_up = false;
+	qc.looking_up--;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) < 1)
 	{
-		lwsl_err("query channels: %s\n", pg_result_message(res, buf, sizeof(buf)));
+		lwsl_err("query channels (partition %d): %s\n", p, pg_result_message(res, buf, sizeof(buf)));
+		qc.lookup_failed = true;
+	}
+	else
+	{
+		n = PQntuples(res);
+		qc.members[p] = xcalloc((size_t) n, sizeof(Member));
+		qc.count[p] = n;
+		qc.n += n;
+		for (int i = 0; i < n; i++)
+		{
+			qc.members[p][i].member.ready = member_ready;
+			qc.members[p][i].member.partition = p;
+		}
+		for (int i = 0; i < n; i++)
+			listener_join(&qc.members[p][i].member, PQgetvalue(res, i, 0));
+	}
+	if (qc.looking_up > 0)
+		return;
+	if (qc.lookup_failed || qc.users == 0)
+	{
+		qc.lookup_failed = false;
+		leave_all();			/* (a later hold reads them again) */
 		run_waiters(false);
 		return;
 	}
-	if (qc.users == 0)
-		return;					/* nobody wants them any more */
-	n = PQntuples(res);
-	qc.members = xcalloc((size_t) n, sizeof(Member));
-	qc.n = n;
-	for (int i = 0; i < n; i++)
-		qc.members[i].member.ready = member_ready;
-	for (int i = 0; i < n; i++)
-		listener_join(&qc.members[i].member, PQgetvalue(res, i, 0));
+	if (qc.nready == qc.n && !qc.up)
+	{
+		qc.up = true;
+		run_waiters(true);
+	}
 }
 
 void
@@ -114,10 +142,11 @@ query_channels_hold(QueryChannelsWait *w)
 	}
 	if (w)
 		lws_dll2_add_tail(&w->link, &qc.waiting);
-	if (qc.looking_up || qc.members)
+	if (qc.looking_up || qc.n)
 		return;
-	qc.looking_up = true;
-	pool_read(0, db_read_new(NOTIFY_CHANNELS_SQL, NULL, looked_up, NULL, 0, NULL));
+	qc.looking_up = partitions_count();
+	for (int p = 0; p < partitions_count(); p++)
+		pool_read(p, db_read_new(NOTIFY_CHANNELS_SQL, NULL, looked_up, NULL, 0, NULL));
 }
 
 void
@@ -130,8 +159,8 @@ query_channels_cancel(QueryChannelsWait *w)
 void
 query_channels_release(void)
 {
-	if (--qc.users > 0)
-		return;
+	if (--qc.users > 0 || qc.looking_up > 0)
+		return;					/* (a lookup out: once all are in, looked_up() leaves) */
 	leave_all();
 }
 

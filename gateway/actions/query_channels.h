@@ -6,7 +6,11 @@
  * notifications go to channels hashed by (collection, id): so while any
  * query is subscribed on this gateway, it LISTENs on all of them (the
  * notifications are matched to collections by their signed header, see
- * actions/query_live.c).  Reference-counted by the queries.
+ * actions/query_live.c).  Reference-counted by the queries.  On
+ * partitions, every channel of every partition: each partition's names are
+ * read from it, each membership is on its partition's LISTEN connection,
+ * and a reconnect of any of them runs the restored handler (what that
+ * partition's documents did meanwhile is unknown).
  *
  * May include: base, db.
  */

@@ -3,7 +3,7 @@
  * includes.
  *
  * May include: actions/query.h and what it may, actions/query_channels.h,
- * base/table.h, db/pool.h.
+ * base/table.h, db/pool.h, db/partitions.h.
  */
 #ifndef PG_OT_GATEWAY_QUERY_INTERNAL_H
 #define PG_OT_GATEWAY_QUERY_INTERNAL_H
@@ -17,6 +17,7 @@
 #include "actions/query.h"
 #include "actions/query_channels.h"
 #include "base/table.h"
+#include "db/partitions.h"
 #include "db/pool.h"
 
 typedef enum QueryRead
@@ -62,8 +63,12 @@ typedef struct Query
 extern QueryLimits query_limits;
 extern struct lws_context *query_context;
 
-/* query.c: starts a read of kind for q (its collection, text as given). */
-void		query_read_start(Query *q, QueryRead kind, const char *text, const char *const *ids, size_t nids);
+/*
+ * query.c: starts a read of kind for q: QUERY_READ_ALL its whole query on
+ * every partition, QUERY_READ_DOCS its filter on ids (each partition that
+ * holds some of them reads those).  The answers are merged once all are in.
+ */
+void		query_read_start(Query *q, QueryRead kind, const char *const *ids, size_t nids);
 
 /* query.c: the query ends: its documents are let go, it is freed (or once its read returns). */
 void		query_end(Query *q);
@@ -97,6 +102,18 @@ void		query_checked(Query *q, const PGresult *res, char **ids, size_t nids);
 /* Holds (or lets go of) a document of q's results for its session. */
 void		query_hold(Query *q, const char *id, int64_t v, const char *channel, bool behind);
 void		query_let_go(Query *q, const char *id);
+
+/*
+ * query_merge.c: res[0..n-1] the answers of the partitions a read went to
+ * (NULL: not asked).  The rows of all, in id order (as the database orders
+ * a query without $sort), as one result; a $count's extra, the sum of theirs
+ * (NULL: none).
+ */
+PGresult   *query_merge_rows(PGresult *const *res, int n);
+char	   *query_merge_count(PGresult *const *res, int n);
+
+/* JavaScript's (UTF-16) order of two ids, as the database's query_utf16_cmp. */
+int			query_id_cmp(const char *a, const char *b);
 
 /* query_live.c: a read starts: what is heard from now on, until it returns, is remembered. */
 void		query_heard_clear(Query *q);

@@ -67,28 +67,17 @@ run_next(Query *q)
 			free(q->dirty_order[i]);
 		dirty_clear(q);
 		metrics.query_reruns++;
-		query_read_start(q, QUERY_READ_ALL, q->text, NULL, 0);
+		query_read_start(q, QUERY_READ_ALL, NULL, 0);
 	}
 	else if (q->ndirty)
 	{
-		json_t	   *in = json_array();
-		json_t	   *check;
-		char	   *text;
 		size_t		n = q->ndirty;
 		char	  **ids = q->dirty_order;
 
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(in, json_string(ids[i]));
-		check = json_pack("{s:[o],s:{s:o}}", "$and", json_loads(q->text, 0, NULL), "_id", "$in", in);
-		text = json_dumps(check, JSON_COMPACT);
-		json_decref(check);
-		if (text == NULL)
-			out_of_memory();
 		q->dirty_order = NULL;
 		dirty_clear(q);
 		metrics.query_rechecks++;
-		query_read_start(q, QUERY_READ_DOCS, text, (const char *const *) ids, n);
-		free(text);
+		query_read_start(q, QUERY_READ_DOCS, (const char *const *) ids, n);
 		for (size_t i = 0; i < n; i++)
 			free(ids[i]);
 		free(ids);

@@ -4,6 +4,12 @@
 // reconnect, and the bounds.  Against the reference (ShareDB on
 // sharedb-mingo-memory) and pg_ot.  Every test tags its documents with a
 // value of its own and queries by it, since the collection is shared.
+//
+// On partitions (GATEWAY_PARTITIONS) a query reads every partition and the
+// gateway merges: the tags are chosen so that each test's documents are on
+// every partition; $sort, $skip and $limit are refused there
+// (ERR_QUERY_NOT_SUPPORTED), so what needs them is checked to be refused,
+// or skipped with that reason.
 
 const { test, after } = require('node:test');
 const h = require('../lib/harness');
@@ -22,6 +28,18 @@ function subscribeQuery(client, q, c = C) {
 }
 const ids = (docs) => docs.map((d) => d.id);
 const sorted = (xs) => [...xs].sort();
+const PARTS = h.PARTITIONS > 1;
+const SKIP_SORTED = PARTS ? 'on partitions, $sort, $skip and $limit are refused (ERR_QUERY_NOT_SUPPORTED)' : false;
+const refusedOnPartitions = (e) => e.code === 'ERR_QUERY_NOT_SUPPORTED' && /on partitions, .* not supported yet/.test(e.message);
+
+// A tag (h.uid(prefix)) whose documents `${tag}-${name}` are on every partition (on partitions).
+function spreadTag(prefix, names) {
+	for (;;) {
+		const tag = h.uid(prefix);
+		const on = new Set(names.map((n) => h.partitionOf(C, `${tag}-${n}`)));
+		if (!PARTS || on.size === Math.min(h.PARTITIONS, names.length)) return tag;
+	}
+}
 
 async function makeDocs(client, tag, specs) {
 	const docs = [];
@@ -34,7 +52,7 @@ async function makeDocs(client, tag, specs) {
 }
 
 test('fetch queries: equality, $in, $gt, $sort, $skip, $limit, $count', { timeout: 120000 }, async () => {
-	const tag = h.uid('qf');
+	const tag = spreadTag('qf', ['a', 'b', 'c', 'd']);
 	const W = await h.connect();
 	await makeDocs(W, tag, [['a', { n: 3, s: 'x' }], ['b', { n: 1, s: 'y' }], ['c', { n: 2, s: 'x' }], ['d', { n: 5, s: 'z' }]]);
 	const R = await h.connect();
@@ -48,13 +66,24 @@ test('fetch queries: equality, $in, $gt, $sort, $skip, $limit, $count', { timeou
 	assert.deepEqual(sorted(ids(r.results)), [`${tag}-b`, `${tag}-d`]);
 	r = await fetchQuery(R, { tag, n: { $gt: 2 } });
 	assert.deepEqual(sorted(ids(r.results)), [`${tag}-a`, `${tag}-d`]);
-	r = await fetchQuery(R, { tag, $sort: { n: -1 } });
-	assert.deepEqual(ids(r.results), [`${tag}-d`, `${tag}-a`, `${tag}-c`, `${tag}-b`]);
-	r = await fetchQuery(R, { tag, $sort: { n: 1 }, $skip: 1, $limit: 2 });
-	assert.deepEqual(ids(r.results), [`${tag}-c`, `${tag}-a`]);
+	if (PARTS) {
+		// the union of the partitions' results, in id order as one database gives it
+		r = await fetchQuery(R, { tag });
+		assert.deepEqual(ids(r.results), [`${tag}-a`, `${tag}-b`, `${tag}-c`, `${tag}-d`]);
+		await assert.rejects(fetchQuery(R, { tag, $sort: { n: -1 } }), refusedOnPartitions, '$sort on partitions');
+		await assert.rejects(fetchQuery(R, { tag, $skip: 1 }), refusedOnPartitions, '$skip on partitions');
+		await assert.rejects(subscribeQuery(R, { tag, $limit: 2 }), refusedOnPartitions, '$limit on partitions');
+	} else {
+		r = await fetchQuery(R, { tag, $sort: { n: -1 } });
+		assert.deepEqual(ids(r.results), [`${tag}-d`, `${tag}-a`, `${tag}-c`, `${tag}-b`]);
+		r = await fetchQuery(R, { tag, $sort: { n: 1 }, $skip: 1, $limit: 2 });
+		assert.deepEqual(ids(r.results), [`${tag}-c`, `${tag}-a`]);
+	}
 	r = await fetchQuery(R, { tag, s: 'x', $count: true });
 	assert.deepEqual(r.results, []);
 	assert.equal(r.extra, 2);
+	r = await fetchQuery(R, { tag, $count: true });
+	assert.equal(r.extra, 4, '$count of all four (on partitions: the sum of each partition\'s)');
 	const reply = R.received.find((m) => m.a === 'qf' && m.data && m.data.length === 4);
 	assert.ok(reply, 'a qf reply with four results');
 	for (const item of reply.data) assert.deepEqual(Object.keys(item).filter((k) => k !== 'type').sort(), ['d', 'data', 'v']);
@@ -62,7 +91,7 @@ test('fetch queries: equality, $in, $gt, $sort, $skip, $limit, $count', { timeou
 });
 
 test('a subscribed query stays current: create, edit in and out, delete', { timeout: 120000 }, async () => {
-	const tag = h.uid('qs');
+	const tag = spreadTag('qs', ['a', 'b', 'c']);
 	const W = await h.connect();
 	const [a, b] = await makeDocs(W, tag, [['a', { n: 1, on: true }], ['b', { n: 2, on: false }]]);
 	const R = await h.connect();
@@ -92,7 +121,7 @@ test('a subscribed query stays current: create, edit in and out, delete', { time
 	h.assertClean([W, R]);
 });
 
-test('a sorted subscribed query moves documents as their order changes', { timeout: 120000 }, async () => {
+test('a sorted subscribed query moves documents as their order changes', { skip: SKIP_SORTED, timeout: 120000 }, async () => {
 	const tag = h.uid('qm');
 	const W = await h.connect();
 	const [a, b, c] = await makeDocs(W, tag, [['a', { n: 1 }], ['b', { n: 2 }], ['c', { n: 3 }]]);
@@ -146,7 +175,7 @@ test('resubscribe with r after a reconnect: the results catch up, the documents 
 	h.assertClean([W, R]);
 });
 
-test('live diffs from SQL: ot.create, ot.submit, ot.delete', { skip: h.SKIP_UNLESS_PG_OT, timeout: 120000 }, async () => {
+test('live diffs from SQL: ot.create, ot.submit, ot.delete', { skip: h.SKIP_UNLESS_PG_OT || SKIP_SORTED, timeout: 120000 }, async () => {
 	const tag = h.uid('qsql');
 	const pg = await h.pgConnect();
 	const R = await last();
@@ -170,7 +199,7 @@ test('live diffs from SQL: ot.create, ot.submit, ot.delete', { skip: h.SKIP_UNLE
 
 test('a document the user cannot read never appears', { skip: h.SKIP_UNLESS_PG_OT, timeout: 120000 }, async () => {
 	const AC = h.UNGRANTED;
-	const tag = h.uid('qacl');
+	const tag = h.uid('qacl');	// (AC's documents: on partitions, the file's end does not count them)
 	const pg = await h.pgConnect();
 	const create = (id, data) => pg.query('SELECT ot.create($1, $2, $3, $4::jsonb)', [AC, id, 'json0', JSON.stringify({ tag, ...data })]);
 	await create(`${tag}-open`, { n: 1 });
@@ -181,7 +210,7 @@ test('a document the user cannot read never appears', { skip: h.SKIP_UNLESS_PG_O
 	assert.deepEqual(ids(f.results), [`${tag}-open`]);
 	const count = await fetchQuery(R, { tag, $count: true }, AC);
 	assert.equal(count.extra, 1, '$count counts only what it may read');
-	const q = await subscribeQuery(R, { tag, $sort: { n: 1 } }, AC);
+	const q = await subscribeQuery(R, PARTS ? { tag, n: { $gte: 0 } } : { tag, $sort: { n: 1 } }, AC);
 	const q2 = await subscribeQuery(R, { tag }, AC);
 	assert.deepEqual(ids(q.results), [`${tag}-open`]);
 	await create(`${tag}-secret2`, { n: 0 });
@@ -227,7 +256,8 @@ test('limits: queries per connection, results per query, a subscribed query that
 test('malformed and unsupported queries are refused', { skip: h.SKIP_UNLESS_PG_OT, timeout: 60000 }, async () => {
 	const R = await h.connect();
 	await assert.rejects(fetchQuery(R, { n: { $regex: 'x' } }), (e) => e.code === 'ERR_QUERY_NOT_SUPPORTED', '$regex');
-	await assert.rejects(fetchQuery(R, { $sort: { n: 2 } }), (e) => e.code === 'ERR_QUERY_BADLY_FORMED', 'a $sort direction of 2');
+	if (PARTS) await assert.rejects(fetchQuery(R, { $sort: { n: 2 } }), refusedOnPartitions, 'any $sort on partitions');
+	else await assert.rejects(fetchQuery(R, { $sort: { n: 2 } }), (e) => e.code === 'ERR_QUERY_BADLY_FORMED', 'a $sort direction of 2');
 	await assert.rejects(subscribeQuery(R, { n: { $in: 3 } }), (e) => e.code === 'ERR_QUERY_BADLY_FORMED', '$in without an array');
 	h.close(R);
 });
@@ -275,7 +305,7 @@ test('a client edits the documents of its own subscribed query: acks, and others
 	const tag = h.uid('qown');
 	const R = await first();
 	const W = await last();
-	const q = await subscribeQuery(R, { tag, $sort: { n: 1 } });
+	const q = await subscribeQuery(R, PARTS ? { tag } : { tag, $sort: { n: 1 } });
 	// R creates a document its query shows, and edits it at once
 	const d = R.connection.get(C, `${tag}-mine`);
 	await h.create(d, { tag, n: 5 }, 'json0');
@@ -292,4 +322,117 @@ test('a client edits the documents of its own subscribed query: acks, and others
 		() => [d.data, wd.data]);
 	assert.equal(d.version, wd.version);
 	h.assertClean([R, W]);
+});
+
+// Every partition's documents reach a filter-only subscribed query: made by
+// SQL (through the router on partitions) and by a client of the other
+// gateway; $count sums over the partitions, fetched and subscribed.
+test('a filter-only subscribed query hears inserts on every partition; $count sums them', { skip: h.SKIP_UNLESS_PG_OT, timeout: 120000 }, async () => {
+	// SQL makes one document on partition 0 and one on 1, the other gateway's client too
+	const tag = h.uid('qpart');
+	const [s0, s1, w0, w1] = [0, 1, 0, 1].map((p) => h.uidOn(C, tag, p));
+	const pg = await h.pgConnect();
+	const R = await first();
+	const W = await last();
+	const q = await subscribeQuery(R, { tag, on: true });
+	const count = await subscribeQuery(R, { tag, on: true, $count: true });
+	assert.deepEqual(ids(q.results), []);
+	const create = (id, data) => pg.query('SELECT ot.create($1, $2, $3, $4::jsonb)', [C, id, 'json0', JSON.stringify({ tag, ...data })]);
+	await create(s0, { n: 1, on: true });
+	await create(s1, { n: 2, on: true });
+	await create(`${tag}-off`, { n: 0, on: false });
+	await h.until(() => q.results.length === 2, 'both documents created by SQL', [[q, 'changed']], () => ids(q.results));
+	assert.deepEqual(sorted(ids(q.results)), sorted([s0, s1]));
+	for (const id of [w0, w1]) await h.create(h.getDoc(W, C, id), { tag, n: 3, on: true }, 'json0');
+	await h.until(() => q.results.length === 4, 'both documents the other gateway\'s client created', [[q, 'changed']],
+		() => ids(q.results));
+	assert.deepEqual(sorted(ids(q.results)), sorted([s0, s1, w0, w1]));
+	await h.until(() => count.extra === 4, 'the subscribed $count sums every partition', [[count, 'extra']], () => count.extra);
+	// an op by SQL on partition 1's document reaches it through the query
+	await pg.query('SELECT ot.submit($1, $2, 1, $3::jsonb)', [C, s1, JSON.stringify([{ p: ['n'], na: 5 }])]);
+	const rs1 = R.connection.get(C, s1);
+	await h.until(() => rs1.data && rs1.data.n === 7, 's1 has the op', [[rs1, 'op']], () => rs1.data);
+	// one leaves (partition 1's, by SQL), a fetch sees the rest in id order, and the count drops
+	await pg.query('SELECT ot.submit($1, $2, 2, $3::jsonb)', [C, s1, JSON.stringify([{ p: ['on'], od: true, oi: false }])]);
+	await h.until(() => q.results.length === 3 && count.extra === 3, 's1 leaves, the count drops', [[q, 'changed'], [count, 'extra']],
+		() => [ids(q.results), count.extra]);
+	const f = await fetchQuery(R, { tag, on: true });
+	// (ids of ASCII: JavaScript's sort is the database's order)
+	assert.deepEqual(ids(f.results), sorted([s0, w0, w1]), 'a fetch: every partition\'s, in id order');
+	const c = await fetchQuery(W, { tag, $count: true });
+	assert.equal(c.extra, 5, 'a fetched $count of every partition\'s (the one off too)');
+	q.destroy();
+	count.destroy();
+	await pg.end();
+	h.assertClean([R, W]);
+});
+
+// On partitions: partition 1's LISTEN connections (both gateways') killed;
+// a document made on it at once, while they may not listen, still enters
+// the subscribed queries (the reconnect's LISTEN re-runs them on every
+// partition), and later ones reach them by NOTIFY again.
+test('on partitions: a partition\'s LISTEN reconnect, and the queries stay current', { skip: PARTS ? false : 'partitions only (GATEWAY_PARTITIONS)', timeout: 120000 }, async () => {
+	const tag = h.uid('qlisten');
+	const [a, b] = [h.uidOn(C, tag, 1), h.uidOn(C, tag, 1)];
+	const pg = await h.pgConnect();
+	const p1 = await h.pgPartition(1);
+	const R1 = await first();
+	const R2 = await last();
+	const q1 = await subscribeQuery(R1, { tag });
+	const q2 = await subscribeQuery(R2, { tag });
+	const listeners = async () => (await p1.query(`SELECT pid FROM pg_stat_activity
+		WHERE application_name = 'pg_ot_gateway listener p1' AND pid <> pg_backend_pid()`)).rows.map((r) => r.pid);
+	const killed = await listeners();
+	assert.ok(killed.length >= 2, `both gateways LISTEN on partition 1 (${killed.length})`);
+	await p1.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid', [killed]);
+	const create = (id) => pg.query('SELECT ot.create($1, $2, $3, $4::jsonb)', [C, id, 'json0', JSON.stringify({ tag })]);
+	await create(a);
+	await h.until(() => q1.results.length === 1 && q2.results.length === 1, 'the document made while partition 1\'s LISTEN was down',
+		[[q1, 'changed'], [q2, 'changed']], () => [ids(q1.results), ids(q2.results)]);
+	for (let i = 0; ; i++) {	// the gateways LISTEN again (new backends)
+		const now = await listeners();
+		if (now.filter((pid) => !killed.includes(pid)).length >= 2) break;
+		assert.ok(i < 600, 'partition 1\'s LISTEN connections come back');
+		await new Promise((r) => setTimeout(r, 50));
+	}
+	await create(b);
+	await h.until(() => q1.results.length === 2 && q2.results.length === 2, 'one made after the reconnect',
+		[[q1, 'changed'], [q2, 'changed']], () => [ids(q1.results), ids(q2.results)]);
+	q1.destroy();
+	q2.destroy();
+	await p1.end();
+	await pg.end();
+	h.assertClean([R1, R2]);
+});
+
+// The demo's document list (gateway/www/src/list.js, loaded as it is, with
+// just enough of a DOM): newest first on one database; on partitions, where
+// its sorted query is refused, every document by name.
+test('the demo page\'s document list: sorted, or on partitions every document by name', { skip: h.SKIP_UNLESS_PG_OT, timeout: 60000 }, async () => {
+	const LC = 'gw_list';
+	const src = require('node:fs').readFileSync(require('node:path').join(__dirname, '../../../gateway/www/src/list.js'), 'utf8');
+	const { documentList } = await import(`data:text/javascript,${encodeURIComponent(src)}`);
+	const el = () => ({ dataset: {}, classList: { toggle() {} }, addEventListener() {}, append() {} });
+	globalThis.document = { createElement: el };
+	globalThis.window = {};
+	const tag = h.uid('qlist');
+	const W = await first();
+	const made = [h.uidOn(LC, tag, 0), h.uidOn(LC, tag, 1)];
+	for (const id of made) await h.create(h.getDoc(W, LC, id), { tag }, 'json0');
+	const R = await last();
+	const list = { dataset: {}, items: [], replaceChildren(...kids) { this.items = kids.map((k) => k.dataset.id); } };
+	const error = { hidden: true, textContent: '' };
+	const dl = documentList({ list, error, connection: R.connection, collection: LC, open() {}, isOpen: () => false });
+	await h.until(() => made.every((id) => list.items.includes(id)), 'the list shows both documents', [],
+		() => [list.items, error.textContent]);
+	assert.equal(list.dataset.order, PARTS ? 'name' : 'newest');
+	assert.ok(error.hidden, `no error shown (${error.textContent})`);
+	const later = h.uidOn(LC, tag, 1);
+	await h.create(h.getDoc(W, LC, later), { tag }, 'json0');
+	await h.until(() => list.items.includes(later), 'a document created later appears', [], () => list.items);
+	if (PARTS) assert.deepEqual(list.items, sorted(list.items), 'by name');
+	else assert.equal(list.items[0], later, 'newest first');
+	dl.query.destroy();
+	delete globalThis.document;
+	delete globalThis.window;
 });
