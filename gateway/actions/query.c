@@ -106,7 +106,7 @@ query_end(Query *q)
 		q->holds_channels = false;
 		query_channels_release();
 	}
-	if (q->reading == QUERY_READ_NONE)
+	if (q->reading == QUERY_READ_NONE && !q->code_lookup)
 		query_free(q);
 }
 
@@ -146,6 +146,19 @@ refused(const char *code, const char *message, void *arg)
 	query_end(q);
 }
 
+/* The code of a refusal error_code_of() had to ask for: the query may have ended meanwhile. */
+static void
+refused_looked_up(const char *code, const char *message, void *arg)
+{
+	Query	   *q = arg;
+
+	q->code_lookup = false;
+	if (q->session != NULL)
+		refused(code, message, q);
+	else if (q->reading == QUERY_READ_NONE)
+		query_free(q);
+}
+
 static void
 query_failed(Query *q, const PGresult *res, int partition)
 {
@@ -159,7 +172,10 @@ query_failed(Query *q, const PGresult *res, int partition)
 	else if (state && strcmp(state, "54000") == 0)
 		refused("ERR_QUERY_TOO_MANY_RESULTS", pg_result_message(res, buf, sizeof(buf)), q);
 	else
-		error_code_of(res, partition, true, refused, q);
+	{
+		q->code_lookup = true;
+		error_code_of(res, partition, true, refused_looked_up, q);
+	}
 }
 
 /* A $count read came back with extra (NULL: none). */
@@ -260,6 +276,16 @@ read_done(DbRead *read, PGresult *res)
 		a->failed = true;
 		query_failed(q, res, read->partition);
 	}
+	else if (PQresultStatus(res) == PGRES_TUPLES_OK && PQnfields(res) != (a->extra_only ? 1 : 4))
+	{
+		/* What the database returns is read by column: a result of another shape is refused. */
+		if (q->session != NULL && !a->failed)
+		{
+			a->failed = true;
+			lwsl_err("%s: a query read returned %d columns\n", q->collection, PQnfields(res));
+			refused("ERR_UNKNOWN_ERROR", "the database answered the query with an unexpected result", q);
+		}
+	}
 	else if (PQresultStatus(res) == PGRES_TUPLES_OK)
 	{
 		a->res[read->partition] = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
@@ -272,7 +298,10 @@ read_done(DbRead *read, PGresult *res)
 		all_read(q, a);
 	q->reading = QUERY_READ_NONE;
 	if (q->session == NULL)
-		query_free(q);
+	{
+		if (!q->code_lookup)
+			query_free(q);
+	}
 	else if (q->active)
 		query_live_after_read(q);
 	read_arg_free(a);

@@ -48,6 +48,7 @@ typedef struct Query
 	char	   *extra;			/* the text of its extra; NULL: none */
 	/* Staying current (query_live.c). */
 	QueryRead	reading;		/* the read out */
+	bool		code_lookup;	/* a refusal's ShareDB code asked of the database: kept until it answers */
 	bool		run_all;		/* a re-run is due */
 	Table		dirty;			/* ids to re-check (value: its place in dirty_order + 1) */
 	char	  **dirty_order;
