@@ -906,7 +906,7 @@ CREATE FUNCTION ot.partition_of(collection text, id text, partitions integer) RE
 COMMENT ON FUNCTION ot.partition_of(text, text, integer) IS
 	'the partition (0 to partitions - 1) of a document among partitions, a power of two: FNV-1a of collection, NUL, id modulo partitions';
 
--- Growing from N to 2N partitions (scripts/partition-double.sh): partition
+-- Growing from N to 2N partitions (test/partition/clusters.sh double; README, Partitions): partition
 -- p + N starts as a physical copy of p, then each of the two removes the
 -- documents that are the other's.  With session_replication_role = replica
 -- (so superusers only) no trigger fires: the grants that go were not

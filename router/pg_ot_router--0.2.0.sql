@@ -77,7 +77,7 @@ $$;
 -- p0 .. p(N-1), one conninfo per partition in order (N a power of two), a
 -- user mapping for PUBLIC with no user (PL/Proxy then connects as the
 -- caller's role), and USAGE for pg_ot's roles.  Run again with 2N
--- conninfos after growing (scripts/partition-double.sh); sessions of the
+-- conninfos after growing (test/partition/clusters.sh double; README, Partitions); sessions of the
 -- router see the change at their next call.
 CREATE FUNCTION ot.set_partitions(conninfos text[]) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
