@@ -195,6 +195,22 @@ synced(PgConn *conn, PGresult *res, void *arg)
  * after reading the server's clock (synced() takes it as the channels'
  * "since").
  */
+/*
+ * LISTEN "name"; or UNLISTEN "name";  The name comes from the database
+ * (ot.channel(), the query channels' list): quoted, with its quotes doubled,
+ * it can only ever name a channel.
+ */
+static void
+add_listen(Text *sql, bool listen, const char *name)
+{
+	const char *prefix = listen ? "LISTEN \"" : "UNLISTEN \"";
+
+	text_add(sql, prefix, strlen(prefix));
+	for (const char *c = name; *c; c++)
+		text_add(sql, *c == '"' ? "\"\"" : c, *c == '"' ? 2 : 1);
+	text_add(sql, "\";", 2);
+}
+
 static void
 sync_channels(Listener *l)
 {
@@ -211,7 +227,7 @@ sync_channels(Listener *l)
 
 		if (want != (ch->state == CHANNEL_ON))
 		{
-			text_addf(&sql, LISTEN_FMT, want ? "" : "UN", ch->name);
+			add_listen(&sql, want, ch->name);
 			ch->state = CHANNEL_SENT;
 			ch->sent_listen = want;
 			any = true;

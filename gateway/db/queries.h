@@ -31,10 +31,10 @@
 /*
  * Each LISTEN batch first reads the server's clock, in the unit of the
  * stamps notify.c signs: what is stamped before it cannot be new to us.
- * Then one LISTEN_FMT per channel (its name: ot.channel()'s, a plain identifier).
+ * Then a LISTEN or UNLISTEN per channel, its name (what the database
+ * named it) quoted as an identifier by listener.c.
  */
 #define CLOCK_SQL "SELECT (EXTRACT(epoch FROM pg_catalog.clock_timestamp()) * 1000000)::int8;"
-#define LISTEN_FMT "%sLISTEN %s;"	/* "" or "UN", the channel */
 #define HEARTBEAT_SQL "SELECT 1"
 
 /* --- errors (db/error_codes.c) and metrics (edge/metrics_text.c) --- */
